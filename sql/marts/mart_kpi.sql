@@ -1,0 +1,31 @@
+-- The headline figures of the overview page: one row.
+create or replace table mart_kpi as
+with latest as (
+    select * from mart_inflow order by month desc limit 1
+),
+
+latest_mature as (
+    select * from mart_cohorts
+    where mature and n_scored > 0
+    order by cohort_month desc
+    limit 1
+),
+
+final as (
+    select
+        l.month as latest_month,
+        l.new_spells as inflow_latest,
+        l.caseload as caseload_latest,
+        m.cohort_month as latest_mature_cohort,
+        m.n as latest_mature_n,
+        m.observed_rate as latest_mature_observed,
+        m.observed_ci_low as latest_mature_ci_low,
+        m.observed_ci_high as latest_mature_ci_high,
+        m.mean_predicted as latest_mature_predicted,
+        m.brier as latest_mature_brier,
+        m.model_version
+    from latest as l
+    left join latest_mature as m on true
+)
+
+select * from final;

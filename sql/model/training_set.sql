@@ -1,0 +1,8 @@
+-- Labelled rows of mature cohorts from ?1 to ?2 (first days of months), for training.
+select m.*, l.label
+from feat_model_matrix as m
+inner join feat_labels as l using (spell_id)
+where l.mature
+    and l.label is not null
+    and m.cohort_month between ?::date and ?::date
+order by m.cohort_month, m.spell_id

@@ -1,0 +1,142 @@
+//! Wiring: one `App` holds the settings, the pipeline definition, the feature
+//! policy, the pseudonymisation key and the store; `serve` runs the cockpit and
+//! the scheduler side by side in one process, the only writer of the store.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use chrono::NaiveDate;
+
+use crate::config::{ConfigError, PipelineConfig, Settings};
+use crate::model::policy::FeaturePolicy;
+use crate::model::ModelError;
+use crate::pipeline::{self, Context, PipelineError, RunReport};
+use crate::pseudonym::{create_key_file, PseudonymError, Pseudonymiser};
+use crate::store::{read_mart, Store, StoreError};
+use crate::table::Table;
+use crate::web::{self, AppState, MartSource};
+
+/// Start-up errors.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Policy(#[from] ModelError),
+    #[error(transparent)]
+    Key(#[from] PseudonymError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error("kunne ikke oprette {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("ingen pseudonymnøgle: sæt JOBCOCKPIT_PSEUDONYM_KEY eller kør 'jobcockpit init' (forventet fil: {0})")]
+    NoKey(String),
+    #[error("webserveren: {0}")]
+    Web(String),
+}
+
+/// Where the feature policy lives, relative to the working directory.
+pub const POLICY_FILE: &str = "model/features.toml";
+
+/// Creates the data dir and, if none exists, a pseudonymisation key (0600).
+/// Returns whether a new key was written.
+pub fn init(settings: &Settings) -> Result<bool, AppError> {
+    let key = settings.key_path();
+    for dir in [settings.data_dir.clone(), settings.inbox_dir(), key.parent().map(Path::to_path_buf).unwrap_or_default()] {
+        std::fs::create_dir_all(&dir).map_err(|source| AppError::Io { path: dir.display().to_string(), source })?;
+    }
+    create_key_file(&key).map_err(|source| AppError::Io { path: key.display().to_string(), source })
+}
+
+/// The loaded application.
+pub struct App {
+    pub settings: Settings,
+    pub pipeline: PipelineConfig,
+    pub policy: FeaturePolicy,
+    pub pseudonymiser: Pseudonymiser,
+    pub store: Store,
+}
+
+impl App {
+    /// Loads configuration and key, and opens the store.
+    pub fn open(settings: Settings) -> Result<App, AppError> {
+        let pipeline = PipelineConfig::load(&settings.pipeline_file)?;
+        let policy = FeaturePolicy::load(Path::new(POLICY_FILE))?;
+        let pseudonymiser = match std::env::var("JOBCOCKPIT_PSEUDONYM_KEY") {
+            Ok(hex) => Pseudonymiser::from_hex(&hex)?,
+            Err(_) => {
+                let path = settings.key_path();
+                if !path.exists() {
+                    return Err(AppError::NoKey(path.display().to_string()));
+                }
+                Pseudonymiser::from_key_file(&path)?
+            }
+        };
+        std::fs::create_dir_all(&settings.data_dir)
+            .map_err(|source| AppError::Io { path: settings.data_dir.display().to_string(), source })?;
+        let store = Store::open(&settings.store_path())?;
+        Ok(App { settings, pipeline, policy, pseudonymiser, store })
+    }
+
+    fn context(&self) -> Context<'_> {
+        Context {
+            settings: &self.settings,
+            pipeline: &self.pipeline,
+            policy: &self.policy,
+            pseudonymiser: &self.pseudonymiser,
+        }
+    }
+
+    /// One monthly run.
+    pub fn run_month(&self, month: NaiveDate, trigger: &str) -> Result<RunReport, PipelineError> {
+        pipeline::run_month(&self.store, &self.context(), month, trigger)
+    }
+
+    /// Every delivered month in order.
+    pub fn backfill(&self) -> Result<Vec<RunReport>, PipelineError> {
+        pipeline::backfill(&self.store, &self.context())
+    }
+
+    /// The web state reading marts through a connection of its own.
+    pub fn web_state(&self) -> Result<AppState, AppError> {
+        let source = StoreMarts { conn: Mutex::new(self.store.reader()?) };
+        AppState::new(Arc::new(source), &self.settings.dashboards_dir, self.settings.disclosure_k)
+            .map_err(|e| AppError::Web(e.to_string()))
+    }
+}
+
+/// Marts read from the store for the cockpit.
+struct StoreMarts {
+    conn: Mutex<duckdb::Connection>,
+}
+
+impl MartSource for StoreMarts {
+    fn fetch(&self, mart: &str) -> Result<Table, anyhow::Error> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(read_mart(&conn, mart)?)
+    }
+}
+
+/// Serves the cockpit on `listener` and runs the monthly schedule until `shutdown`.
+pub async fn serve(
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), AppError> {
+    let state = app.web_state()?;
+    let runner = {
+        let app = app.clone();
+        move |month: NaiveDate| match app.run_month(month, "schedule") {
+            Ok(r) => tracing::info!(run = %r.run_id, "planlagt kørsel gennemført"),
+            Err(e) => tracing::error!(error = %e, "planlagt kørsel fejlede"),
+        }
+    };
+    let mut scheduler = crate::schedule::start(&app.pipeline.schedule, runner)
+        .await
+        .map_err(|e| AppError::Web(e.to_string()))?;
+    let served = web::serve(listener, state, shutdown).await.map_err(|e| AppError::Web(e.to_string()));
+    let _ = scheduler.shutdown().await;
+    served
+}

@@ -1,0 +1,220 @@
+//! The command line: parsing with clap and one function per verb. Exit codes:
+//! 0 success, 1 a run or load failed (the message says why), 2 bad usage.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use crate::app::{self, App, AppError};
+use crate::config::Settings;
+use crate::ingest;
+use crate::synth::{self, SynthConfig};
+
+#[derive(Debug, Parser)]
+#[command(name = "jobcockpit", version, about = "Forudsigelse og opfølgning af langtidsledighed for jobcentre")]
+pub struct Cli {
+    /// Konfigurationsfil (TOML); ellers standardværdier og JOBCOCKPIT_*-miljøvariabler.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Opretter datamappen og en pseudonymiseringsnøgle (0600), hvis ingen findes.
+    Init,
+    /// Skriver syntetiske månedsudtræk for en kommune.
+    Synth {
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        synth: SynthArgs,
+    },
+    /// Indlæser én månedslevering (mappe ÅÅÅÅ-MM) eller alle leveringer i en mappe.
+    Ingest { dir: PathBuf },
+    /// Kører månedspipelinen for én måned (standard: som planen, forrige måned).
+    Run {
+        #[arg(long, value_parser = parse_month)]
+        month: Option<NaiveDate>,
+    },
+    /// Kører pipelinen for hver leveret måned i rækkefølge.
+    Backfill,
+    /// Starter cockpittet og den månedlige plan.
+    Serve,
+    /// Syntetiske data, hele historikken gennem pipelinen, og cockpittet på http://127.0.0.1:8080.
+    Demo {
+        /// Datamappe for demoen; den tømmes og genopbygges.
+        #[arg(long, default_value = "demo-data")]
+        data_dir: PathBuf,
+        #[command(flatten)]
+        synth: SynthArgs,
+        /// Stop efter backfill i stedet for at starte cockpittet.
+        #[arg(long)]
+        no_serve: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SynthArgs {
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 6)]
+    pub years: u32,
+    #[arg(long, default_value_t = 65_000)]
+    pub population: u32,
+    /// Første måned (ÅÅÅÅ-MM).
+    #[arg(long, value_parser = parse_month, default_value = "2019-01")]
+    pub start: NaiveDate,
+    /// Arbejdsmarkedschok fra denne måned (ÅÅÅÅ-MM).
+    #[arg(long, value_parser = parse_month)]
+    pub shock: Option<NaiveDate>,
+    /// Et distrikt med højere risiko end dets kendetegn forklarer (til retfærdighedstest).
+    #[arg(long)]
+    pub biased_district: bool,
+}
+
+impl SynthArgs {
+    fn config(&self) -> SynthConfig {
+        SynthConfig {
+            seed: self.seed,
+            years: self.years,
+            population: self.population,
+            start: self.start,
+            shock_month: self.shock,
+            biased_district: self.biased_district,
+        }
+    }
+}
+
+/// Parses `YYYY-MM` into the first day of that month.
+pub fn parse_month(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d").map_err(|_| format!("'{s}' er ikke en måned på formen ÅÅÅÅ-MM"))
+}
+
+/// Runs a parsed command.
+pub async fn run(cli: Cli) -> Result<(), AppError> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Init => {
+            let created = app::init(&settings)?;
+            let key = settings.key_path();
+            println!("{} {}", if created { "Ny nøgle skrevet:" } else { "Nøglen findes allerede:" }, key.display());
+            Ok(())
+        }
+        Command::Synth { out, synth } => synth_to(&out, &synth.config()),
+        Command::Ingest { dir } => blocking(move || ingest_cmd(settings, &dir)).await,
+        Command::Run { month } => {
+            let month = month.unwrap_or_else(|| crate::schedule::target_month(chrono::Utc::now(), -1));
+            blocking(move || {
+                let app = App::open(settings)?;
+                let r = app.run_month(month, "cli")?;
+                print_run(&r);
+                Ok(())
+            })
+            .await
+        }
+        Command::Backfill => blocking(move || backfill(&App::open(settings)?)).await,
+        Command::Serve => {
+            let app = Arc::new(blocking(move || App::open(settings)).await?);
+            serve(app).await
+        }
+        Command::Demo { data_dir, synth, no_serve } => demo(settings, data_dir, synth.config(), no_serve).await,
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, AppError> + Send + 'static) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Web(format!("baggrundsopgave gik ned: {e}")))?
+}
+
+fn synth_to(out: &Path, cfg: &SynthConfig) -> Result<(), AppError> {
+    let started = Instant::now();
+    let s = synth::generate(cfg, out).map_err(|e| AppError::Io { path: out.display().to_string(), source: std::io::Error::other(e.to_string()) })?;
+    println!(
+        "Syntetiske udtræk skrevet til {}: {} måneder, {} borgere, {} forløb, {} samtaler, {} indsatser, {} statusrækker ({:.1} s)",
+        out.display(),
+        s.months.len(),
+        s.citizens,
+        s.spells,
+        s.interviews,
+        s.programmes,
+        s.status_rows,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn ingest_cmd(settings: Settings, dir: &Path) -> Result<(), AppError> {
+    let app = App::open(settings)?;
+    let folders = match ingest::folder_month(dir) {
+        Ok(_) => vec![dir.to_path_buf()],
+        Err(_) => ingest::delivery_folders(dir).map_err(crate::pipeline::PipelineError::from)?.into_iter().map(|(_, p)| p).collect(),
+    };
+    for folder in folders {
+        let r = ingest::load_batch(&app.store, &folder, &app.pseudonymiser).map_err(crate::pipeline::PipelineError::from)?;
+        if r.already_loaded {
+            println!("{}: batch {} er allerede indlæst; intet indlæst igen", folder.display(), r.batch_id);
+        } else {
+            println!("{}: batch {} indlæst, {} rækker", folder.display(), r.batch_id, r.total_rows());
+        }
+    }
+    Ok(())
+}
+
+fn print_run(r: &crate::pipeline::RunReport) {
+    println!("Kørsel {} for {}:", r.run_id, r.month.format("%Y-%m"));
+    for s in &r.steps {
+        println!("  {:<9} {:>8} rækker {:>7} ms  {}", s.step, s.rows, s.duration_ms, s.detail);
+    }
+}
+
+fn backfill(app: &App) -> Result<(), AppError> {
+    let started = Instant::now();
+    let reports = app.backfill()?;
+    let scored = reports.iter().filter(|r| r.model_version.is_some()).count();
+    println!(
+        "Backfill: {} måneder kørt, {} kohorter scoret, {:.1} s",
+        reports.len(),
+        scored,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn serve(app: Arc<App>) -> Result<(), AppError> {
+    let bind = app.settings.bind.clone();
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .map_err(|source| AppError::Io { path: bind.clone(), source })?;
+    let addr = listener.local_addr().map_err(|source| AppError::Io { path: bind, source })?;
+    println!("Cockpittet kører på http://{addr}/  (stop med Ctrl+C)");
+    app::serve(app, listener, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+async fn demo(mut settings: Settings, data_dir: PathBuf, cfg: SynthConfig, no_serve: bool) -> Result<(), AppError> {
+    let started = Instant::now();
+    if data_dir.exists() {
+        std::fs::remove_dir_all(&data_dir).map_err(|source| AppError::Io { path: data_dir.display().to_string(), source })?;
+    }
+    settings.data_dir = data_dir;
+    app::init(&settings)?;
+    println!("Demo: pseudonymiseringsnøgle oprettet i {}", settings.key_path().display());
+    synth_to(&settings.inbox_dir(), &cfg)?;
+    let app = blocking(move || {
+        let app = App::open(settings)?;
+        backfill(&app)?;
+        Ok(app)
+    })
+    .await?;
+    println!("Demo klar efter {:.1} s (syntetiske data + alle måneder gennem pipelinen)", started.elapsed().as_secs_f64());
+    if no_serve {
+        return Ok(());
+    }
+    serve(Arc::new(app)).await
+}

@@ -1,0 +1,162 @@
+//! Dashboards as data: the page files in `dashboards/*.toml`, the templates beside
+//! them, and the one generic renderer that turns any page file into HTML.
+
+pub mod chart;
+pub mod format;
+pub mod messages;
+pub mod render;
+pub mod spec;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+use serde::Serialize;
+
+use self::messages::Messages;
+use self::spec::{Dashboard, SpecError};
+use crate::table::Table;
+
+/// Templates every installation must have.
+const REQUIRED_TEMPLATES: [&str; 2] = ["dashboard.html", "error.html"];
+
+/// A dashboard folder that cannot be loaded, or a page that cannot be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum DashboardError {
+    #[error("failed to read {path}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("invalid dashboard file {path}: {source}")]
+    Spec { path: PathBuf, source: SpecError },
+    #[error("two dashboard files use the slug {0:?}")]
+    DuplicateSlug(String),
+    #[error("no dashboard files (*.toml) in {0}")]
+    NoDashboards(PathBuf),
+    #[error("template error: {0:#}")]
+    Template(#[from] minijinja::Error),
+    #[error(transparent)]
+    Render(#[from] render::RenderError),
+}
+
+/// The loaded page files and templates; built once at start-up.
+pub struct Catalog {
+    dashboards: Vec<Dashboard>,
+    env: Environment<'static>,
+    t: Messages,
+}
+
+/// A menu entry.
+#[derive(Debug, Clone, Serialize)]
+struct NavItem<'a> {
+    slug: &'a str,
+    title: &'a str,
+}
+
+impl Catalog {
+    /// Reads every `*.toml` in `dir` and every template in `dir/templates`.
+    pub fn load(dir: &Path) -> Result<Self, DashboardError> {
+        let mut dashboards = Vec::new();
+        for path in files(dir, "toml")? {
+            let text = read(&path)?;
+            let d = Dashboard::parse(&text).map_err(|source| DashboardError::Spec { path: path.clone(), source })?;
+            if dashboards.iter().any(|o: &Dashboard| o.slug == d.slug) {
+                return Err(DashboardError::DuplicateSlug(d.slug));
+            }
+            dashboards.push(d);
+        }
+        if dashboards.is_empty() {
+            return Err(DashboardError::NoDashboards(dir.to_path_buf()));
+        }
+        dashboards.sort_by(|a, b| (a.order, &a.slug).cmp(&(b.order, &b.slug)));
+
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|_| AutoEscape::Html);
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        for path in files(&dir.join("templates"), "html")? {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            env.add_template_owned(name, read(&path)?)?;
+        }
+        for name in REQUIRED_TEMPLATES {
+            env.get_template(name)?;
+        }
+        Ok(Catalog { dashboards, env, t: messages::DA })
+    }
+
+    /// The pages in menu order.
+    pub fn dashboards(&self) -> &[Dashboard] {
+        &self.dashboards
+    }
+
+    /// The page with this slug.
+    pub fn get(&self, slug: &str) -> Option<&Dashboard> {
+        self.dashboards.iter().find(|d| d.slug == slug)
+    }
+
+    /// The user-facing texts.
+    pub fn messages(&self) -> &Messages {
+        &self.t
+    }
+
+    /// Renders a page from its marts, which must already have passed disclosure control.
+    pub fn render(&self, dashboard: &Dashboard, marts: &BTreeMap<String, Table>, k: u32) -> Result<String, DashboardError> {
+        let page = render::page(dashboard, marts, &self.t)?;
+        let notes = BTreeMap::from([
+            ("suppressed", Messages::with_k(self.t.suppressed_note, k)),
+            ("gaps", Messages::with_k(self.t.gaps_note, k)),
+        ]);
+        self.render_template("dashboard.html", &dashboard.slug, [("page", to_value(&page)), ("notes", to_value(&notes))])
+    }
+
+    /// Renders the error page with a user-facing title and message.
+    pub fn render_error(&self, title: &str, message: &str) -> Result<String, DashboardError> {
+        self.render_template("error.html", "", [("title", Value::from(title)), ("message", Value::from(message))])
+    }
+
+    fn render_template<const N: usize>(&self, name: &str, current: &str, extra: [(&str, Value); N]) -> Result<String, DashboardError> {
+        let nav: Vec<NavItem> = self.dashboards.iter().map(|d| NavItem { slug: &d.slug, title: &d.title }).collect();
+        let mut ctx: BTreeMap<&str, Value> = BTreeMap::from(extra);
+        ctx.insert("nav", to_value(&nav));
+        ctx.insert("current", Value::from(current));
+        ctx.insert("t", to_value(&self.t));
+        Ok(self.env.get_template(name)?.render(Value::from(ctx))?)
+    }
+}
+
+/// Converts a serialisable view into a template value. minijinja 3 keeps serde
+/// behind a feature this crate does not enable, so views go through JSON.
+fn to_value<T: Serialize>(view: &T) -> Value {
+    json(serde_json::to_value(view).unwrap_or_default())
+}
+
+fn json(v: serde_json::Value) -> Value {
+    use serde_json::Value as J;
+    match v {
+        J::Null => Value::from(()),
+        J::Bool(b) => Value::from(b),
+        J::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Value::from(i),
+            (None, Some(f)) => Value::from(f),
+            (None, None) => Value::from(()),
+        },
+        J::String(s) => Value::from(s),
+        J::Array(items) => Value::from(items.into_iter().map(json).collect::<Vec<_>>()),
+        J::Object(map) => Value::from(map.into_iter().map(|(k, v)| (k, json(v))).collect::<BTreeMap<String, Value>>()),
+    }
+}
+
+fn read(path: &Path) -> Result<String, DashboardError> {
+    std::fs::read_to_string(path).map_err(|source| DashboardError::Io { path: path.to_path_buf(), source })
+}
+
+/// Files in `dir` ending in `.ext`, sorted by name.
+fn files(dir: &Path, ext: &str) -> Result<Vec<PathBuf>, DashboardError> {
+    let io = |source| DashboardError::Io { path: dir.to_path_buf(), source };
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.is_file() && path.extension().is_some_and(|e| e == ext) {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}

@@ -1,0 +1,334 @@
+//! The dashboard file format. One TOML file in `dashboards/` is one page:
+//!
+//! ```toml
+//! slug = "overblik"                 # the page's address: /d/overblik ([a-z0-9-])
+//! title = "Overblik"                # Danish page title
+//! order = 1                         # place in the menu (lowest first; default 100)
+//! intro = "…"                       # paragraphs, separated by a blank line
+//! guide = ["…", "…"]                # optional reading guide, one point per entry
+//!
+//! # Every mart the page reads, and how disclosure control protects it. Columns not
+//! # named in `dimensions` are figures; a figure is hidden in a row where one of its
+//! # counts is below k, and so is a figure that no count protects.
+//! [marts.mart_cohorts]
+//! dimensions = ["cohort_month", "model_version"]   # describe the row, never hidden
+//! count = "n"                                        # the row's count: protects all
+//! counts = { n_scored = ["mean_predicted"] }         # counts of subgroups: protect
+//!                                                    # themselves and the listed figures
+//! [[components]]
+//! kind = "kpi"          # kpi | line | bar | table
+//! mart = "mart_kpi"
+//! …
+//! ```
+//!
+//! Components:
+//! - `kpi`: `label`, `column`, `format`, optional `decimals`, `unit`, `note`, `if_null`,
+//!   `ci_low`/`ci_high` (shown as "95 %-interval"), `details` (a list of columns), and
+//!   `row` (default: the last row; `{ last_with = "col" }`: the last row where `col` is
+//!   not null; `{ column = "c", equals = "v" }`: the row where `c` is `v`).
+//! - `line` and `bar`: `title`, optional `caption`, `x` (a column), `y_label`,
+//!   `y_format`, optional `y_max`, and `[[components.series]]` with `column`, `label`
+//!   and, for lines, an optional `band = { low = "…", high = "…", label = "…" }`.
+//! - `table`: `title`, optional `caption`, `[[components.columns]]`.
+//!
+//! A column is `{ column, label, format, decimals, if_null }`; `format` is one of
+//! `text integer percent decimal month month_long date yes_no` (see `format.rs`).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::format::Format;
+use crate::disclosure::Rule;
+
+/// One page, as written in its dashboard file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dashboard {
+    pub slug: String,
+    pub title: String,
+    #[serde(default = "default_order")]
+    pub order: i32,
+    #[serde(default)]
+    pub intro: String,
+    #[serde(default)]
+    pub guide: Vec<String>,
+    pub marts: BTreeMap<String, MartSpec>,
+    pub components: Vec<Component>,
+}
+
+fn default_order() -> i32 {
+    100
+}
+
+/// A mart the page reads, with its disclosure declaration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MartSpec {
+    #[serde(default)]
+    pub dimensions: Vec<String>,
+    pub count: Option<String>,
+    #[serde(default)]
+    pub counts: BTreeMap<String, Vec<String>>,
+}
+
+impl MartSpec {
+    /// The disclosure rule this declaration describes.
+    pub fn rule(&self) -> Rule {
+        Rule {
+            dimensions: self.dimensions.clone(),
+            count: self.count.clone(),
+            partial: self.counts.iter().map(|(c, f)| (c.clone(), f.clone())).collect(),
+        }
+    }
+}
+
+/// One block of a page.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Component {
+    Kpi(Kpi),
+    Line(Chart),
+    Bar(Chart),
+    Table(TableSpec),
+}
+
+impl Component {
+    /// The mart the component reads.
+    pub fn mart(&self) -> &str {
+        match self {
+            Component::Kpi(c) => &c.mart,
+            Component::Line(c) | Component::Bar(c) => &c.mart,
+            Component::Table(c) => &c.mart,
+        }
+    }
+}
+
+/// A column shown somewhere: in a table, on an axis, as a KPI detail.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnSpec {
+    pub column: String,
+    pub label: String,
+    #[serde(default)]
+    pub format: Format,
+    pub decimals: Option<usize>,
+    /// Text for a null value instead of "endnu ikke kendt".
+    pub if_null: Option<String>,
+}
+
+/// One headline figure.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Kpi {
+    pub mart: String,
+    pub label: String,
+    pub column: String,
+    #[serde(default)]
+    pub format: Format,
+    pub decimals: Option<usize>,
+    pub unit: Option<String>,
+    pub note: Option<String>,
+    pub if_null: Option<String>,
+    pub ci_low: Option<String>,
+    pub ci_high: Option<String>,
+    #[serde(default)]
+    pub row: RowSpec,
+    #[serde(default)]
+    pub details: Vec<ColumnSpec>,
+}
+
+/// Which row a KPI reads; the last row when empty.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RowSpec {
+    /// The last row where this column is not null.
+    pub last_with: Option<String>,
+    /// The row where `column` equals `equals` (compared as text; dates as `åååå-mm-dd`).
+    pub column: Option<String>,
+    pub equals: Option<String>,
+}
+
+/// A line or bar chart over one x column.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chart {
+    pub mart: String,
+    pub title: String,
+    pub caption: Option<String>,
+    pub x: ColumnSpec,
+    pub y_label: String,
+    #[serde(default)]
+    pub y_format: Format,
+    pub y_decimals: Option<usize>,
+    pub y_max: Option<f64>,
+    pub series: Vec<Series>,
+}
+
+/// One y series of a chart.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Series {
+    pub column: String,
+    pub label: String,
+    pub band: Option<Band>,
+}
+
+/// An interval drawn as a shaded band around a line.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    pub low: String,
+    pub high: String,
+    pub label: String,
+}
+
+/// A table of rows.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    pub mart: String,
+    pub title: String,
+    pub caption: Option<String>,
+    pub columns: Vec<ColumnSpec>,
+}
+
+/// A dashboard file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    #[error("invalid TOML: {0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Dashboard {
+    /// Parses and checks one dashboard file.
+    pub fn parse(text: &str) -> Result<Self, SpecError> {
+        let dashboard: Dashboard = toml::from_str(text)?;
+        dashboard.check().map_err(SpecError::Invalid)?;
+        Ok(dashboard)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let slug_ok = |s: &str| {
+            !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        };
+        if !slug_ok(&self.slug) {
+            return Err(format!("slug {:?} must be lowercase letters, digits and '-'", self.slug));
+        }
+        for name in self.marts.keys() {
+            let rest = name.strip_prefix("mart_").unwrap_or("");
+            if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+                return Err(format!("mart {name:?} must be named mart_<lowercase_snake_case>"));
+            }
+        }
+        if self.components.is_empty() {
+            return Err("a dashboard needs at least one component".into());
+        }
+        for (i, component) in self.components.iter().enumerate() {
+            let at = |msg: &str| format!("component {} ({}): {msg}", i + 1, component.mart());
+            if !self.marts.contains_key(component.mart()) {
+                return Err(at("the mart is not declared under [marts]"));
+            }
+            match component {
+                Component::Kpi(k) => {
+                    let r = &k.row;
+                    let mode = (r.last_with.is_some(), r.column.is_some(), r.equals.is_some());
+                    if !matches!(mode, (false, false, false) | (true, false, false) | (false, true, true)) {
+                        return Err(at("row is either { last_with } or { column, equals }"));
+                    }
+                    if k.ci_low.is_some() != k.ci_high.is_some() {
+                        return Err(at("ci_low and ci_high go together"));
+                    }
+                }
+                Component::Line(c) | Component::Bar(c) => {
+                    if c.series.is_empty() {
+                        return Err(at("a chart needs at least one series"));
+                    }
+                    if !c.y_format.is_numeric() {
+                        return Err(at("y_format must be integer, percent or decimal"));
+                    }
+                    if matches!(component, Component::Bar(_)) && c.series.iter().any(|s| s.band.is_some()) {
+                        return Err(at("bands are drawn on line charts only"));
+                    }
+                }
+                Component::Table(t) if t.columns.is_empty() => return Err(at("a table needs columns")),
+                Component::Table(_) => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+        slug = "drift"
+        title = "Drift"
+        [marts.mart_inflow]
+        dimensions = ["month"]
+        counts = { new_spells = [] }
+        [[components]]
+        kind = "line"
+        mart = "mart_inflow"
+        title = "Tilgang"
+        x = { column = "month", label = "Måned", format = "month" }
+        y_label = "Antal"
+        y_format = "integer"
+        [[components.series]]
+        column = "new_spells"
+        label = "Nye forløb"
+    "#;
+
+    #[test]
+    fn a_minimal_dashboard_is_parsed() {
+        let d = Dashboard::parse(MINIMAL).unwrap();
+        assert_eq!((d.slug.as_str(), d.order), ("drift", 100));
+        let Component::Line(chart) = &d.components[0] else { panic!("not a line") };
+        assert_eq!(chart.x.format, Format::Month);
+        assert_eq!(chart.series[0].label, "Nye forløb");
+        let rule = d.marts["mart_inflow"].rule();
+        assert_eq!(rule.partial, vec![("new_spells".to_string(), vec![])]);
+    }
+
+    #[test]
+    fn the_overview_file_in_the_repository_is_valid() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/dashboards/overblik.toml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let d = Dashboard::parse(&text).unwrap();
+        assert_eq!(d.slug, "overblik");
+    }
+
+    #[test]
+    fn a_misspelt_field_is_refused() {
+        let text = MINIMAL.replace("y_label", "ylabel");
+        assert!(matches!(Dashboard::parse(&text), Err(SpecError::Toml(_))));
+    }
+
+    #[test]
+    fn an_unknown_format_is_refused() {
+        let text = MINIMAL.replace(r#"format = "month""#, r#"format = "weekday""#);
+        assert!(Dashboard::parse(&text).is_err());
+    }
+
+    #[test]
+    fn a_component_reading_an_undeclared_mart_is_refused() {
+        let text = MINIMAL.replace(r#"mart = "mart_inflow""#, r#"mart = "mart_other""#);
+        let err = Dashboard::parse(&text).unwrap_err().to_string();
+        assert!(err.contains("not declared"), "{err}");
+    }
+
+    #[test]
+    fn a_mart_name_outside_the_mart_layer_is_refused() {
+        let text = MINIMAL.replace("mart_inflow", "stg_interviews");
+        assert!(Dashboard::parse(&text).unwrap_err().to_string().contains("mart_"));
+    }
+
+    #[test]
+    fn a_slug_with_a_slash_is_refused() {
+        assert!(Dashboard::parse(&MINIMAL.replace(r#""drift""#, r#""../x""#)).is_err());
+    }
+}

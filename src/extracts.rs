@@ -1,0 +1,230 @@
+//! The extract contract: one schema definition shared by the generator (`synth`)
+//! and the loader (`ingest`). `docs/extracts.md` documents the same contract for the
+//! people who deliver the files; a test keeps the two in step.
+//!
+//! A delivery is one folder per month, `<dir>/<YYYY-MM>/`, holding the six files
+//! below. Files are written as Danish systems write them: `;` separated, UTF-8
+//! with BOM, CRLF line ends, decimal comma and `dd-mm-åååå` dates.
+
+/// The type of one column, which is also how the loader parses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// A CPR number `DDMMYY-SSSS`; pseudonymised on read, never stored.
+    Cpr,
+    /// Free text or an identifier.
+    Text,
+    /// A whole number.
+    Integer,
+    /// A decimal number written with a decimal comma (`3,5`).
+    Decimal,
+    /// A date written `dd-mm-åååå`.
+    Date,
+    /// A month written as the first day of the month, `01-mm-åååå`.
+    Month,
+    /// A value from a fixed code list.
+    Code(&'static [&'static str]),
+    /// A 4-digit Danish postal code.
+    PostalCode,
+    /// A DISCO-08 occupation code of 4 to 6 digits.
+    Disco,
+    /// `ja` or `nej`.
+    YesNo,
+}
+
+/// One column of an extract file.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub name: &'static str,
+    pub ty: ColumnType,
+    /// Whether an empty value is allowed.
+    pub nullable: bool,
+}
+
+/// One extract file.
+#[derive(Debug, Clone, Copy)]
+pub struct Extract {
+    /// Stable identifier used in table names (`raw_<id>`).
+    pub id: &'static str,
+    /// File name inside a monthly delivery folder.
+    pub file: &'static str,
+    pub columns: &'static [Column],
+    /// Columns that identify a row; a later delivery of the same key replaces it.
+    pub key: &'static [&'static str],
+}
+
+const fn col(name: &'static str, ty: ColumnType) -> Column {
+    Column { name, ty, nullable: false }
+}
+
+const fn opt(name: &'static str, ty: ColumnType) -> Column {
+    Column { name, ty, nullable: true }
+}
+
+/// Origin categories (Statistics Denmark's herkomst). Audit only, never a model input.
+pub const ORIGINS: &[&str] = &[
+    "dansk",
+    "indvandrer_vestlig",
+    "indvandrer_ikke_vestlig",
+    "efterkommer_vestlig",
+    "efterkommer_ikke_vestlig",
+];
+
+/// Target groups (målgrupper) of the benefit spells.
+pub const TARGET_GROUPS: &[&str] = &[
+    "dagpenge",
+    "kontanthjaelp_jobparat",
+    "kontanthjaelp_aktivitetsparat",
+    "uddannelseshjaelp",
+    "integrationsydelse",
+];
+
+/// Highest completed education, Statistics Denmark's groups, in increasing order.
+pub const EDUCATION_LEVELS: &[&str] = &[
+    "grundskole",
+    "gymnasial",
+    "erhvervsfaglig",
+    "kvu",
+    "mvu",
+    "bachelor",
+    "lvu",
+    "phd",
+];
+
+/// Programme types (indsatser).
+pub const PROGRAMME_TYPES: &[&str] = &[
+    "vejledning_opkvalificering",
+    "virksomhedspraktik",
+    "loentilskud_privat",
+    "loentilskud_offentlig",
+    "nytteindsats",
+    "mentor",
+    "jobrotation",
+];
+
+/// Monthly outcome status (in reality from DREAM and eIndkomst).
+pub const STATUSES: &[&str] = &["beskaeftiget", "ydelse", "uddannelse", "syg", "udenfor"];
+
+pub const CITIZENS: Extract = Extract {
+    id: "citizens",
+    file: "borgere.csv",
+    columns: &[
+        col("cpr", ColumnType::Cpr),
+        col("postnummer", ColumnType::PostalCode),
+        col("distrikt", ColumnType::Text),
+        col("herkomst", ColumnType::Code(ORIGINS)),
+    ],
+    key: &["cpr"],
+};
+
+pub const SPELLS: Extract = Extract {
+    id: "spells",
+    file: "ydelsesforloeb.csv",
+    columns: &[
+        col("forloeb_id", ColumnType::Text),
+        col("cpr", ColumnType::Cpr),
+        col("maalgruppe", ColumnType::Code(TARGET_GROUPS)),
+        col("startdato", ColumnType::Date),
+        opt("slutdato", ColumnType::Date),
+    ],
+    key: &["forloeb_id"],
+};
+
+pub const INTERVIEWS: Extract = Extract {
+    id: "interviews",
+    file: "samtaler.csv",
+    columns: &[
+        col("samtale_id", ColumnType::Text),
+        col("forloeb_id", ColumnType::Text),
+        col("cpr", ColumnType::Cpr),
+        col("dato", ColumnType::Date),
+        col("nummer", ColumnType::Integer),
+        col("team", ColumnType::Text),
+    ],
+    key: &["samtale_id"],
+};
+
+pub const CVS: Extract = Extract {
+    id: "cvs",
+    file: "cv.csv",
+    columns: &[
+        col("cpr", ColumnType::Cpr),
+        col("registreret_dato", ColumnType::Date),
+        col("uddannelse", ColumnType::Code(EDUCATION_LEVELS)),
+        col("erfaring_aar", ColumnType::Decimal),
+        opt("seneste_disco", ColumnType::Disco),
+        col("koerekort", ColumnType::YesNo),
+    ],
+    key: &["cpr", "registreret_dato"],
+};
+
+pub const PROGRAMMES: Extract = Extract {
+    id: "programmes",
+    file: "indsatser.csv",
+    columns: &[
+        col("indsats_id", ColumnType::Text),
+        col("forloeb_id", ColumnType::Text),
+        col("cpr", ColumnType::Cpr),
+        col("type", ColumnType::Code(PROGRAMME_TYPES)),
+        col("startdato", ColumnType::Date),
+        col("slutdato", ColumnType::Date),
+    ],
+    key: &["indsats_id"],
+};
+
+pub const STATUS: Extract = Extract {
+    id: "status",
+    file: "status.csv",
+    columns: &[
+        col("cpr", ColumnType::Cpr),
+        col("maaned", ColumnType::Month),
+        col("status", ColumnType::Code(STATUSES)),
+    ],
+    key: &["cpr", "maaned"],
+};
+
+/// Every extract of a monthly delivery, in load order (citizens first, so that
+/// references from the other files can be checked against them).
+pub const ALL: &[Extract] = &[CITIZENS, SPELLS, INTERVIEWS, CVS, PROGRAMMES, STATUS];
+
+/// Date format of the extracts (`dd-mm-åååå`), for chrono.
+pub const DATE_FORMAT: &str = "%d-%m-%Y";
+
+/// Delimiter of the extracts.
+pub const DELIMITER: u8 = b';';
+
+impl Extract {
+    /// The extract with this file name, if any.
+    pub fn by_file(file: &str) -> Option<&'static Extract> {
+        ALL.iter().find(|e| e.file == file)
+    }
+
+    /// Header names in file order.
+    pub fn header(&self) -> Vec<&'static str> {
+        self.columns.iter().map(|c| c.name).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_column_exists_in_its_extract() {
+        for e in ALL {
+            for k in e.key {
+                assert!(e.columns.iter().any(|c| c.name == *k), "{}: {k}", e.id);
+            }
+        }
+    }
+
+    #[test]
+    fn the_contract_document_names_every_file_and_column() {
+        let doc = include_str!("../docs/extracts.md");
+        for e in ALL {
+            assert!(doc.contains(e.file), "docs/extracts.md lacks {}", e.file);
+            for c in e.columns {
+                assert!(doc.contains(&format!("`{}`", c.name)), "docs/extracts.md lacks `{}`", c.name);
+            }
+        }
+    }
+}

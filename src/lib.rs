@@ -1,0 +1,37 @@
+//! jobcockpit: at a jobseeker's 2nd interview, how likely is the person to still be
+//! unemployed 12 months later, and how well does that prediction hold? A monthly
+//! pipeline over an embedded DuckDB store, and an aggregate-only cockpit.
+#![forbid(unsafe_code)]
+
+/// Wiring of configuration, key, store, pipeline, web and schedule.
+pub mod app;
+/// The command line.
+pub mod cli;
+/// Typed settings and the pipeline definition.
+pub mod config;
+/// The cockpit's page definitions, renderer and charts.
+pub mod dashboard;
+/// Disclosure control: no figure from fewer than k persons leaves the process.
+pub mod disclosure;
+/// The extract contract shared by generator and loader.
+pub mod extracts;
+/// Loading monthly deliveries into the raw tables.
+pub mod ingest;
+/// Metric formulas (intervals, Brier) shared by model and monitoring.
+pub mod metrics;
+/// Training, explaining, registering and scoring the decision tree.
+pub mod model;
+/// The monthly pipeline runner.
+pub mod pipeline;
+/// CPR parsing and keyed pseudonyms.
+pub mod pseudonym;
+/// The monthly schedule.
+pub mod schedule;
+/// The embedded DuckDB store and the SQL files.
+pub mod store;
+/// Synthetic extracts with a documented causal structure.
+pub mod synth;
+/// Result tables handed from marts to the web layer.
+pub mod table;
+/// The cockpit web server.
+pub mod web;

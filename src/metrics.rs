@@ -1,0 +1,55 @@
+//! Metric formulas shared by the model and the monitoring. Each follows the
+//! reference implementation named in its doc line (see docs/metrics.md).
+
+/// z for a two-sided 95 % interval.
+pub const Z95: f64 = 1.959_963_984_540_054;
+
+/// Wilson score interval for `k` successes out of `n` (as statsmodels'
+/// `proportion_confint(method="wilson")`). With `n = 0` nothing is known: (0, 1).
+pub fn wilson_interval(k: u64, n: u64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let n_f = n as f64;
+    let p = k as f64 / n_f;
+    let z2 = Z95 * Z95;
+    let denom = 1.0 + z2 / n_f;
+    let centre = (p + z2 / (2.0 * n_f)) / denom;
+    let half = Z95 * (p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)).sqrt() / denom;
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// Brier score: mean squared difference between probability and 0/1 outcome
+/// (as scikit-learn's `brier_score_loss`). `None` for no rows.
+pub fn brier(probabilities: &[f64], labels: &[u32]) -> Option<f64> {
+    if probabilities.is_empty() || probabilities.len() != labels.len() {
+        return None;
+    }
+    let sum: f64 = probabilities.iter().zip(labels).map(|(p, &y)| (p - f64::from(y)).powi(2)).sum();
+    Some(sum / probabilities.len() as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wilson_matches_statsmodels() {
+        // statsmodels.stats.proportion.proportion_confint(12, 40, method="wilson")
+        let (lo, hi) = wilson_interval(12, 40);
+        assert!((lo - 0.180_668_858_126_246_7).abs() < 1e-9, "{lo}");
+        assert!((hi - 0.455_264_453_823_546_7).abs() < 1e-9, "{hi}");
+    }
+
+    #[test]
+    fn wilson_with_no_observations_says_nothing_is_known() {
+        assert_eq!(wilson_interval(0, 0), (0.0, 1.0));
+    }
+
+    #[test]
+    fn brier_of_perfect_and_useless_forecasts() {
+        assert_eq!(brier(&[1.0, 0.0], &[1, 0]), Some(0.0));
+        assert_eq!(brier(&[0.5, 0.5], &[1, 0]), Some(0.25));
+        assert_eq!(brier(&[], &[]), None);
+    }
+}

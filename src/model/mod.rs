@@ -1,0 +1,261 @@
+//! The model: a decision tree (smartcore) trained each month on mature cohorts,
+//! with hyper-parameters chosen on the most recent mature cohorts (a time split),
+//! leaf probabilities from observed rates, and scoring with a rule explanation.
+
+pub mod policy;
+pub mod registry;
+pub mod tree;
+
+use chrono::NaiveDate;
+use duckdb::Connection;
+use serde::Serialize;
+use smartcore::linalg::basic::matrix::DenseMatrix;
+use smartcore::tree::decision_tree_classifier::{DecisionTreeClassifier, DecisionTreeClassifierParameters};
+
+use crate::config::PipelineConfig;
+use crate::metrics::brier;
+use crate::store::{query_table, StoreError};
+use crate::table::Table;
+use policy::FeaturePolicy;
+use tree::{Leaf, TreeNode};
+
+/// Model errors.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("featurepolitik: {0}")]
+    Policy(String),
+    #[error("træet kunne ikke læses: {0}")]
+    Tree(String),
+    #[error("træning fejlede: {0}")]
+    Fit(String),
+    #[error("kolonnen '{0}' mangler i modelmatricen")]
+    MissingColumn(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("databasefejl: {0}")]
+    Db(#[from] duckdb::Error),
+}
+
+const TRAINING_SET: &str = include_str!("../../sql/model/training_set.sql");
+const SCORING_SET: &str = include_str!("../../sql/model/scoring_set.sql");
+
+/// Rows of the model matrix: ids, feature values in policy order, labels.
+pub struct Matrix {
+    pub spell_ids: Vec<String>,
+    pub person_ids: Vec<String>,
+    pub cohort_months: Vec<NaiveDate>,
+    pub x: Vec<Vec<f64>>,
+    pub y: Vec<u32>,
+}
+
+impl Matrix {
+    fn from_table(t: &Table, policy: &FeaturePolicy, labelled: bool) -> Result<Matrix, ModelError> {
+        let idx = |name: &str| t.column_index(name).ok_or_else(|| ModelError::MissingColumn(name.to_string()));
+        let feature_idx: Vec<usize> = policy.input_names().iter().map(|n| idx(n)).collect::<Result<_, _>>()?;
+        let (spell, person, month) = (idx("spell_id")?, idx("person_id")?, idx("cohort_month")?);
+        let label = if labelled { Some(idx("label")?) } else { None };
+        let mut m = Matrix { spell_ids: vec![], person_ids: vec![], cohort_months: vec![], x: vec![], y: vec![] };
+        for row in &t.rows {
+            m.spell_ids.push(text(&row[spell]));
+            m.person_ids.push(text(&row[person]));
+            m.cohort_months.push(match &row[month] {
+                crate::table::Cell::Date(d) => *d,
+                other => return Err(ModelError::Fit(format!("ugyldig kohortemåned {other:?}"))),
+            });
+            m.x.push(feature_idx.iter().map(|&i| row[i].as_f64().unwrap_or(0.0)).collect());
+            if let Some(l) = label {
+                m.y.push(row[l].as_i64().unwrap_or(0) as u32);
+            }
+        }
+        Ok(m)
+    }
+
+    fn subset(&self, keep: impl Fn(NaiveDate) -> bool) -> (Vec<Vec<f64>>, Vec<u32>) {
+        let mut x = Vec::new();
+        let mut y = Vec::new();
+        for i in 0..self.x.len() {
+            if keep(self.cohort_months[i]) {
+                x.push(self.x[i].clone());
+                y.push(self.y[i]);
+            }
+        }
+        (x, y)
+    }
+}
+
+fn text(c: &crate::table::Cell) -> String {
+    match c {
+        crate::table::Cell::Text(s) => s.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// A trained tree ready to score: nodes and leaves.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainedTree {
+    pub nodes: Vec<TreeNode>,
+    pub leaves: Vec<Leaf>,
+    pub max_depth: u16,
+    pub min_samples_leaf: usize,
+}
+
+impl TrainedTree {
+    /// The leaf a row falls in.
+    pub fn leaf_for(&self, row: &[f64]) -> &Leaf {
+        let id = tree::route(&self.nodes, row);
+        self.leaves.iter().find(|l| l.leaf_id == id).expect("every routed node is a leaf")
+    }
+}
+
+/// Fits a tree with the given hyper-parameters and computes its leaves.
+pub fn fit_tree(
+    x: &[Vec<f64>],
+    y: &[u32],
+    max_depth: u16,
+    min_samples_leaf: usize,
+    cfg: &PipelineConfig,
+    policy: &FeaturePolicy,
+) -> Result<TrainedTree, ModelError> {
+    let matrix = DenseMatrix::from_2d_vec(&x.to_vec()).map_err(|e| ModelError::Fit(e.to_string()))?;
+    let params = DecisionTreeClassifierParameters::default()
+        .with_max_depth(max_depth)
+        .with_min_samples_leaf(min_samples_leaf);
+    let params = DecisionTreeClassifierParameters { seed: Some(cfg.training.seed), ..params };
+    let labels: Vec<u32> = y.to_vec();
+    let fitted: DecisionTreeClassifier<f64, u32, DenseMatrix<f64>, Vec<u32>> =
+        DecisionTreeClassifier::fit(&matrix, &labels, params).map_err(|e| ModelError::Fit(e.to_string()))?;
+    let nodes = tree::nodes_of(&fitted)?;
+    let leaves = tree::leaves(&nodes, x, y, cfg.training.leaf_smoothing, policy);
+    Ok(TrainedTree { nodes, leaves, max_depth, min_samples_leaf })
+}
+
+/// What a training run produced.
+#[derive(Debug, Clone)]
+pub struct TrainOutcome {
+    pub version: String,
+    pub tree: TrainedTree,
+    pub n_train: usize,
+    pub base_rate: f64,
+    pub val_brier: Option<f64>,
+    pub val_brier_baseline: Option<f64>,
+    pub train_from: NaiveDate,
+    pub train_to: NaiveDate,
+    pub val_from: NaiveDate,
+}
+
+/// The training window of a run: mature cohorts only (outcome month <= run month).
+pub fn training_window(run_month: NaiveDate, cfg: &PipelineConfig) -> (NaiveDate, NaiveDate, NaiveDate) {
+    let months = |n: u32| chrono::Months::new(n);
+    let train_to = run_month - months(cfg.cohort.horizon_months);
+    let train_from = train_to - months(cfg.training.window_months.saturating_sub(1));
+    let val_from = train_to - months(cfg.training.validation_months.saturating_sub(1));
+    (train_from, train_to, val_from)
+}
+
+/// Trains on the window of `run_month`. Returns `None` when there are too few
+/// labelled rows (the first year of a new installation).
+pub fn train(
+    conn: &Connection,
+    run_month: NaiveDate,
+    cfg: &PipelineConfig,
+    policy: &FeaturePolicy,
+) -> Result<Option<TrainOutcome>, ModelError> {
+    let (train_from, train_to, val_from) = training_window(run_month, cfg);
+    let t = query_table(conn, TRAINING_SET, [train_from.to_string(), train_to.to_string()])?;
+    let m = Matrix::from_table(&t, policy, true)?;
+    let (fit_x, fit_y) = m.subset(|d| d < val_from);
+    let (val_x, val_y) = m.subset(|d| d >= val_from);
+    if fit_x.len() < cfg.training.min_train_rows || val_x.is_empty() || !has_both_classes(&fit_y) {
+        return Ok(None);
+    }
+    let fit_base = mean(&fit_y);
+    let mut best: Option<(f64, u16, usize)> = None;
+    for &depth in &cfg.training.max_depth {
+        for &leaf in &cfg.training.min_samples_leaf {
+            let candidate = fit_tree(&fit_x, &fit_y, depth, leaf, cfg, policy)?;
+            let p: Vec<f64> = val_x.iter().map(|r| candidate.leaf_for(r).probability).collect();
+            let score = brier(&p, &val_y).unwrap_or(f64::INFINITY);
+            // Strictly better only: ties keep the earlier, simpler candidate.
+            if best.is_none_or(|(b, _, _)| score < b) {
+                best = Some((score, depth, leaf));
+            }
+        }
+    }
+    let (val_brier, depth, leaf) = best.expect("the grid is never empty");
+    let baseline = brier(&vec![fit_base; val_y.len()], &val_y);
+    // The chosen parameters are refitted on the whole window, validation months included.
+    let tree = fit_tree(&m.x, &m.y, depth, leaf, cfg, policy)?;
+    let version = version_id(run_month, &tree, &policy.hash);
+    Ok(Some(TrainOutcome {
+        version,
+        tree,
+        n_train: m.x.len(),
+        base_rate: mean(&m.y),
+        val_brier: Some(val_brier),
+        val_brier_baseline: baseline,
+        train_from,
+        train_to,
+        val_from,
+    }))
+}
+
+fn has_both_classes(y: &[u32]) -> bool {
+    y.contains(&0) && y.contains(&1)
+}
+
+fn mean(y: &[u32]) -> f64 {
+    y.iter().map(|&v| f64::from(v)).sum::<f64>() / y.len().max(1) as f64
+}
+
+/// A version id that is the same for the same data, policy and parameters.
+fn version_id(run_month: NaiveDate, tree: &TrainedTree, policy_hash: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let json = serde_json::to_string(tree).unwrap_or_default();
+    let digest = Sha256::digest([json.as_bytes(), policy_hash.as_bytes()].concat());
+    format!("{}-{}", run_month.format("%Y-%m"), &hex::encode(digest)[..8])
+}
+
+/// One scored spell.
+#[derive(Debug, Clone)]
+pub struct Score {
+    pub spell_id: String,
+    pub person_id: String,
+    pub probability: f64,
+    pub risk_band: &'static str,
+    pub leaf_id: usize,
+}
+
+/// The risk band of a probability: `lav`, `mellem` or `hoej`.
+pub fn risk_band(p: f64, cfg: &PipelineConfig) -> &'static str {
+    if p >= cfg.scoring.high_from {
+        "hoej"
+    } else if p < cfg.scoring.low_below {
+        "lav"
+    } else {
+        "mellem"
+    }
+}
+
+/// Scores the cohort of `month` with `tree`.
+pub fn score(
+    conn: &Connection,
+    month: NaiveDate,
+    tree: &TrainedTree,
+    cfg: &PipelineConfig,
+    policy: &FeaturePolicy,
+) -> Result<Vec<Score>, ModelError> {
+    let t = query_table(conn, SCORING_SET, [month.to_string()])?;
+    let m = Matrix::from_table(&t, policy, false)?;
+    Ok((0..m.x.len())
+        .map(|i| {
+            let leaf = tree.leaf_for(&m.x[i]);
+            Score {
+                spell_id: m.spell_ids[i].clone(),
+                person_id: m.person_ids[i].clone(),
+                probability: leaf.probability,
+                risk_band: risk_band(leaf.probability, cfg),
+                leaf_id: leaf.leaf_id,
+            }
+        })
+        .collect())
+}

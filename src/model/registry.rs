@@ -1,0 +1,101 @@
+//! The model registry in the store: every trained version with its window,
+//! parameters, validation figures and tree, and the leaves that explain it.
+
+use chrono::NaiveDate;
+use duckdb::{params, Connection, OptionalExt};
+
+use super::policy::FeaturePolicy;
+use super::tree::{Leaf, TreeNode};
+use super::{ModelError, TrainOutcome, TrainedTree};
+
+/// Records a trained version. Re-recording the same version (a re-run on the
+/// same data) replaces it.
+pub fn save(
+    conn: &Connection,
+    run_id: &str,
+    run_month: NaiveDate,
+    outcome: &TrainOutcome,
+    policy: &FeaturePolicy,
+) -> Result<(), ModelError> {
+    let t = &outcome.tree;
+    let params_json = serde_json::json!({
+        "max_depth": t.max_depth,
+        "min_samples_leaf": t.min_samples_leaf,
+        "feature_policy_sha256": policy.hash,
+    });
+    conn.execute("delete from model_leaves where version = ?", [&outcome.version])?;
+    conn.execute("delete from model_versions where version = ?", [&outcome.version])?;
+    conn.execute(
+        "insert into model_versions values (?, ?, ?::date, ?::date, ?::date, ?, ?, ?, ?, ?, ?::date, ?::date, ?, ?, ?, now())",
+        params![
+            outcome.version,
+            run_id,
+            run_month.to_string(),
+            outcome.train_from.to_string(),
+            outcome.train_to.to_string(),
+            outcome.n_train as i64,
+            outcome.base_rate,
+            params_json.to_string(),
+            serde_json::to_string(&policy.input_names()).unwrap_or_default(),
+            serde_json::to_string(&t.nodes).unwrap_or_default(),
+            outcome.val_from.to_string(),
+            outcome.train_to.to_string(),
+            Option::<i64>::None,
+            outcome.val_brier,
+            outcome.val_brier_baseline,
+        ],
+    )?;
+    let mut app = conn.appender("model_leaves")?;
+    for l in &t.leaves {
+        app.append_row(params![
+            outcome.version,
+            l.leaf_id as i32,
+            l.rule,
+            l.n as i64,
+            l.n_pos as i64,
+            l.probability,
+            l.ci_low,
+            l.ci_high
+        ])?;
+    }
+    app.flush()?;
+    Ok(())
+}
+
+/// The newest version trained in a run for `run_month` or earlier.
+pub fn latest(conn: &Connection, run_month: NaiveDate) -> Result<Option<(String, TrainedTree)>, ModelError> {
+    let row: Option<(String, String, String)> = conn
+        .query_row(
+            "select version, tree, params from model_versions where run_month <= ?::date
+             order by run_month desc, created_at desc limit 1",
+            [run_month.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((version, tree_json, params_json)) = row else { return Ok(None) };
+    let nodes: Vec<TreeNode> = serde_json::from_str(&tree_json).map_err(|e| ModelError::Tree(e.to_string()))?;
+    let params: serde_json::Value = serde_json::from_str(&params_json).map_err(|e| ModelError::Tree(e.to_string()))?;
+    let mut stmt = conn.prepare(
+        "select leaf_id, rule, n, n_pos, probability, ci_low, ci_high from model_leaves where version = ? order by leaf_id",
+    )?;
+    let leaves = stmt
+        .query_map([&version], |r| {
+            Ok(Leaf {
+                leaf_id: r.get::<_, i32>(0)? as usize,
+                rule: r.get(1)?,
+                n: r.get::<_, i64>(2)? as u64,
+                n_pos: r.get::<_, i64>(3)? as u64,
+                probability: r.get(4)?,
+                ci_low: r.get(5)?,
+                ci_high: r.get(6)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let tree = TrainedTree {
+        nodes,
+        leaves,
+        max_depth: params["max_depth"].as_u64().unwrap_or(0) as u16,
+        min_samples_leaf: params["min_samples_leaf"].as_u64().unwrap_or(0) as usize,
+    };
+    Ok(Some((version, tree)))
+}

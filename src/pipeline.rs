@@ -1,0 +1,231 @@
+//! The monthly pipeline runner: the steps of `pipelines/monthly.toml` in order,
+//! each timed and counted in `pipeline_steps`. Ingest is its own transaction
+//! (a valid delivery stays loaded); every later step runs in one transaction,
+//! so a failed run leaves the previous month's results untouched.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use duckdb::{params, Connection};
+
+use crate::config::{PipelineConfig, Settings};
+use crate::ingest::{self, IngestError};
+use crate::model::{self, policy::FeaturePolicy, registry, ModelError};
+use crate::pseudonym::Pseudonymiser;
+use crate::store::{self, count_rows, run_file, Store, StoreError};
+
+/// Pipeline errors name the step that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("ingen levering for {month} i {dir}")]
+    NoDelivery { month: NaiveDate, dir: PathBuf },
+    #[error("trinnet '{step}' fejlede: {source}")]
+    Step { step: String, source: Box<dyn std::error::Error + Send + Sync> },
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("databasefejl: {0}")]
+    Db(#[from] duckdb::Error),
+}
+
+/// Everything a run needs besides the store.
+pub struct Context<'a> {
+    pub settings: &'a Settings,
+    pub pipeline: &'a PipelineConfig,
+    pub policy: &'a FeaturePolicy,
+    pub pseudonymiser: &'a Pseudonymiser,
+}
+
+/// One step's record.
+#[derive(Debug, Clone)]
+pub struct StepRecord {
+    pub step: String,
+    pub duration_ms: u128,
+    pub rows: i64,
+    pub detail: String,
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub run_id: String,
+    pub month: NaiveDate,
+    pub steps: Vec<StepRecord>,
+    pub model_version: Option<String>,
+}
+
+/// Runs the pipeline for one month.
+#[tracing::instrument(skip_all, fields(month = %month), err)]
+pub fn run_month(store: &Store, ctx: &Context<'_>, month: NaiveDate, trigger: &str) -> Result<RunReport, PipelineError> {
+    let run_id = format!("{}-{}", month.format("%Y-%m"), chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f"));
+    {
+        let conn = store.lock();
+        conn.execute(
+            "insert into pipeline_runs values (?, ?::date, ?, now(), null, 'running', null)",
+            params![run_id, month.to_string(), trigger],
+        )?;
+    }
+    let mut report = RunReport { run_id: run_id.clone(), month, steps: Vec::new(), model_version: None };
+    let result = run_steps(store, ctx, &mut report);
+    let conn = store.lock();
+    record_steps(&conn, &report)?;
+    match result {
+        Ok(()) => {
+            conn.execute(
+                "update pipeline_runs set finished_at = now(), status = 'succeeded' where run_id = ?",
+                [&run_id],
+            )?;
+            Ok(report)
+        }
+        Err(e) => {
+            conn.execute(
+                "update pipeline_runs set finished_at = now(), status = 'failed', error = ? where run_id = ?",
+                params![e.to_string(), run_id],
+            )?;
+            Err(e)
+        }
+    }
+}
+
+fn run_steps(store: &Store, ctx: &Context<'_>, report: &mut RunReport) -> Result<(), PipelineError> {
+    let steps = &ctx.pipeline.steps;
+    if steps.iter().any(|s| s == "ingest") {
+        let started = Instant::now();
+        let dir = ctx.settings.inbox_dir().join(report.month.format("%Y-%m").to_string());
+        if !dir.is_dir() {
+            return Err(PipelineError::NoDelivery { month: report.month, dir });
+        }
+        let load = ingest::load_batch(store, &dir, ctx.pseudonymiser)?;
+        let detail = if load.already_loaded {
+            format!("batch {} var allerede indlæst; intet indlæst igen", load.batch_id)
+        } else {
+            format!("batch {}", load.batch_id)
+        };
+        let rows = if load.already_loaded { 0 } else { load.total_rows() as i64 };
+        report.steps.push(StepRecord { step: "ingest".into(), duration_ms: started.elapsed().as_millis(), rows, detail });
+    }
+    let conn = store.lock();
+    conn.execute_batch("begin transaction")?;
+    let result = transform_steps(&conn, ctx, report);
+    match result {
+        Ok(()) => conn.execute_batch("commit")?,
+        Err(_) => {
+            let _ = conn.execute_batch("rollback");
+        }
+    }
+    result
+}
+
+fn transform_steps(conn: &Connection, ctx: &Context<'_>, report: &mut RunReport) -> Result<(), PipelineError> {
+    conn.execute("delete from run_params", [])?;
+    conn.execute(
+        "insert into run_params values (?::date, ?)",
+        params![report.month.to_string(), ctx.pipeline.cohort.horizon_months],
+    )?;
+    for step in ctx.pipeline.steps.iter().filter(|s| *s != "ingest") {
+        let started = Instant::now();
+        let (rows, detail) = run_step(conn, ctx, report, step)
+            .map_err(|source| PipelineError::Step { step: step.clone(), source })?;
+        report.steps.push(StepRecord { step: step.clone(), duration_ms: started.elapsed().as_millis(), rows, detail });
+    }
+    Ok(())
+}
+
+type StepResult = Result<(i64, String), Box<dyn std::error::Error + Send + Sync>>;
+
+fn run_step(conn: &Connection, ctx: &Context<'_>, report: &mut RunReport, step: &str) -> StepResult {
+    match step {
+        "features" => {
+            for f in store::STAGING.iter().chain(store::FEATURES) {
+                run_file(conn, f)?;
+            }
+            Ok((count_rows(conn, "feat_features")?, String::new()))
+        }
+        "train" => train_step(conn, ctx, report),
+        "score" => score_step(conn, ctx, report),
+        "evaluate" => {
+            conn.execute("delete from metric_cohorts", [])?;
+            conn.execute(store::METRIC_COHORTS.sql, [&report.run_id])
+                .map_err(|source| StoreError::Sql { name: store::METRIC_COHORTS.name.into(), source })?;
+            Ok((count_rows(conn, "metric_cohorts")?, String::new()))
+        }
+        "marts" => {
+            for f in store::MARTS {
+                run_file(conn, f)?;
+            }
+            Ok((count_rows(conn, "mart_cohorts")?, String::new()))
+        }
+        other => Err(format!("ukendt trin '{other}'").into()),
+    }
+}
+
+fn train_step(conn: &Connection, ctx: &Context<'_>, report: &mut RunReport) -> StepResult {
+    match model::train(conn, report.month, ctx.pipeline, ctx.policy)? {
+        Some(outcome) => {
+            registry::save(conn, &report.run_id, report.month, &outcome, ctx.policy)?;
+            let detail = format!(
+                "version {}: dybde {}, min. {} pr. blad, Brier på validering {:.4} (basislinje {:.4})",
+                outcome.version,
+                outcome.tree.max_depth,
+                outcome.tree.min_samples_leaf,
+                outcome.val_brier.unwrap_or(f64::NAN),
+                outcome.val_brier_baseline.unwrap_or(f64::NAN)
+            );
+            Ok((outcome.n_train as i64, detail))
+        }
+        None => Ok((0, "for få modne kohorter til at træne en model".into())),
+    }
+}
+
+fn score_step(conn: &Connection, ctx: &Context<'_>, report: &mut RunReport) -> StepResult {
+    let Some((version, tree)) = registry::latest(conn, report.month)? else {
+        return Ok((0, "ingen model endnu; kohorten scores ikke".into()));
+    };
+    let scores = model::score(conn, report.month, &tree, ctx.pipeline, ctx.policy).map_err(box_model)?;
+    conn.execute(
+        "delete from model_scores where cohort_month = ?::date and model_version = ?",
+        params![report.month.to_string(), version],
+    )?;
+    let mut app = conn.appender("model_scores")?;
+    for s in &scores {
+        app.append_row(params![
+            s.spell_id,
+            s.person_id,
+            store::date_value(report.month),
+            version,
+            s.probability,
+            s.risk_band,
+            s.leaf_id as i32,
+            report.run_id
+        ])?;
+    }
+    app.flush()?;
+    report.model_version = Some(version.clone());
+    Ok((scores.len() as i64, format!("model {version}")))
+}
+
+fn box_model(e: ModelError) -> Box<dyn std::error::Error + Send + Sync> {
+    Box::new(e)
+}
+
+fn record_steps(conn: &Connection, report: &RunReport) -> Result<(), duckdb::Error> {
+    for (i, s) in report.steps.iter().enumerate() {
+        conn.execute(
+            "insert into pipeline_steps values (?, ?, ?, now(), ?, ?, 'succeeded', ?)",
+            params![report.run_id, s.step, i as i32, s.duration_ms as i64, s.rows, s.detail],
+        )?;
+    }
+    Ok(())
+}
+
+/// Runs every delivered month in order.
+pub fn backfill(store: &Store, ctx: &Context<'_>) -> Result<Vec<RunReport>, PipelineError> {
+    let months = ingest::delivery_folders(&ctx.settings.inbox_dir())?;
+    let mut reports = Vec::with_capacity(months.len());
+    for (month, _) in months {
+        reports.push(run_month(store, ctx, month, "backfill")?);
+    }
+    Ok(reports)
+}

@@ -1,0 +1,96 @@
+//! The web layer's one error type. User-actionable errors become a 4xx with a Danish
+//! message; everything else an opaque 500 whose detail is only logged.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::AppState;
+use crate::dashboard::messages::{Messages, DA};
+use crate::dashboard::DashboardError;
+use crate::disclosure::ThresholdTooLow;
+
+/// Everything that can go wrong between a request and its page.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// No page at this address; the user can go back to the overview.
+    #[error("page not found")]
+    NotFound,
+    #[error("invalid configuration: {0}")]
+    Threshold(#[from] ThresholdTooLow),
+    #[error("dashboards: {0}")]
+    Dashboard(#[from] DashboardError),
+    #[error("failed to read mart: {0:#}")]
+    Source(anyhow::Error),
+    #[error("background task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl WebError {
+    fn status(&self) -> StatusCode {
+        match self {
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Title and message the user sees; never the internal detail.
+    fn public(&self, t: &Messages) -> (&'static str, &'static str) {
+        match self {
+            WebError::NotFound => (t.not_found_title, t.not_found),
+            _ => (t.error_title, t.error),
+        }
+    }
+}
+
+/// The detail of an error, carried in the response's extensions to [`render_errors`].
+#[derive(Clone)]
+struct Detail(Arc<WebError>);
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (title, message) = self.public(&DA);
+        // A bare page in case the templated one cannot be rendered either.
+        let body = format!(
+            "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+             <link rel=\"stylesheet\" href=\"/static/cockpit.css\"></head>\
+             <body><main><h1>{title}</h1><p>{message}</p><p><a href=\"/\">{}</a></p></main></body></html>",
+            DA.lang, DA.back_to_start
+        );
+        let mut response = (self.status(), Html(body)).into_response();
+        response.extensions_mut().insert(Detail(Arc::new(self)));
+        response
+    }
+}
+
+/// Logs server errors and replaces every error response with the Danish error page.
+pub(super) async fn render_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let status = response.status();
+    let detail = response.extensions_mut().remove::<Detail>();
+    let t = state.catalog.messages();
+    let (title, message) = match (&detail, status) {
+        (Some(Detail(error)), _) => {
+            if status.is_server_error() {
+                tracing::error!(error = %error, "request failed");
+            }
+            error.public(t)
+        }
+        (None, StatusCode::NOT_FOUND) => (t.not_found_title, t.not_found),
+        (None, s) if s.is_server_error() => {
+            tracing::error!(%status, "request failed");
+            (t.error_title, t.error)
+        }
+        _ => return response,
+    };
+    match state.catalog.render_error(title, message) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => {
+            tracing::error!(error = %error, "error page could not be rendered");
+            response
+        }
+    }
+}
