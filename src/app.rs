@@ -37,9 +37,6 @@ pub enum AppError {
     Web(String),
 }
 
-/// Where the feature policy lives, relative to the working directory.
-pub const POLICY_FILE: &str = "model/features.toml";
-
 /// Creates the data dir and, if none exists, a pseudonymisation key (0600).
 /// Returns whether a new key was written.
 pub fn init(settings: &Settings) -> Result<bool, AppError> {
@@ -63,7 +60,7 @@ impl App {
     /// Loads configuration and key, and opens the store.
     pub fn open(settings: Settings) -> Result<App, AppError> {
         let pipeline = PipelineConfig::load(&settings.pipeline_file)?;
-        let policy = FeaturePolicy::load(Path::new(POLICY_FILE))?;
+        let policy = FeaturePolicy::load(&settings.policy_file)?;
         let pseudonymiser = match std::env::var("JOBCOCKPIT_PSEUDONYM_KEY") {
             Ok(hex) => Pseudonymiser::from_hex(&hex)?,
             Err(_) => {

@@ -31,6 +31,8 @@ pub struct Settings {
     pub dashboards_dir: PathBuf,
     /// The pipeline definition.
     pub pipeline_file: PathBuf,
+    /// The feature policy of the model.
+    pub policy_file: PathBuf,
 }
 
 impl Default for Settings {
@@ -41,6 +43,7 @@ impl Default for Settings {
             disclosure_k: 5,
             dashboards_dir: PathBuf::from("dashboards"),
             pipeline_file: PathBuf::from("pipelines/monthly.toml"),
+            policy_file: PathBuf::from("model/features.toml"),
         }
     }
 }

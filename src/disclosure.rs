@@ -16,6 +16,7 @@
 //! - Small *non-zero* differences between published tables over time, and exact
 //!   zeros, which are published as they are.
 //! - There is no noise ("cell key" perturbation).
+//!
 //! Until then, a page must not show a total next to a breakdown whose cells can be
 //! suppressed.
 

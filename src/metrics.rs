@@ -33,12 +33,29 @@ pub fn brier(probabilities: &[f64], labels: &[u32]) -> Option<f64> {
 mod tests {
     use super::*;
 
+    /// Values from tests/reference/skeleton_metrics.py (statsmodels, scikit-learn).
+    fn reference() -> serde_json::Value {
+        serde_json::from_str(include_str!("../tests/reference/skeleton_metrics.json")).unwrap()
+    }
+
     #[test]
     fn wilson_matches_statsmodels() {
-        // statsmodels.stats.proportion.proportion_confint(12, 40, method="wilson")
-        let (lo, hi) = wilson_interval(12, 40);
-        assert!((lo - 0.180_668_858_126_246_7).abs() < 1e-9, "{lo}");
-        assert!((hi - 0.455_264_453_823_546_7).abs() < 1e-9, "{hi}");
+        for case in reference()["wilson"].as_array().unwrap() {
+            let (k, n) = (case["k"].as_u64().unwrap(), case["n"].as_u64().unwrap());
+            let (lo, hi) = wilson_interval(k, n);
+            assert!((lo - case["low"].as_f64().unwrap()).abs() < 1e-9, "{k}/{n}: {lo}");
+            assert!((hi - case["high"].as_f64().unwrap()).abs() < 1e-9, "{k}/{n}: {hi}");
+        }
+    }
+
+    #[test]
+    fn brier_matches_scikit_learn() {
+        for case in reference()["brier"].as_array().unwrap() {
+            let p: Vec<f64> = case["p"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+            let y: Vec<u32> = case["y"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect();
+            let b = brier(&p, &y).unwrap();
+            assert!((b - case["brier"].as_f64().unwrap()).abs() < 1e-12, "{b}");
+        }
     }
 
     #[test]

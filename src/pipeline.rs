@@ -184,10 +184,8 @@ fn score_step(conn: &Connection, ctx: &Context<'_>, report: &mut RunReport) -> S
         return Ok((0, "ingen model endnu; kohorten scores ikke".into()));
     };
     let scores = model::score(conn, report.month, &tree, ctx.pipeline, ctx.policy).map_err(box_model)?;
-    conn.execute(
-        "delete from model_scores where cohort_month = ?::date and model_version = ?",
-        params![report.month.to_string(), version],
-    )?;
+    // A re-run of a month replaces that cohort's scores: one score per spell.
+    conn.execute("delete from model_scores where cohort_month = ?::date", [report.month.to_string()])?;
     let mut app = conn.appender("model_scores")?;
     for s in &scores {
         app.append_row(params![

@@ -10,18 +10,11 @@ labels as (
     select spell_id, mature, label from feat_labels
 ),
 
--- A cohort is scored once, in the run of its own month; if it was re-scored
--- by several versions, the earliest version's scores are the ones that were used.
-first_version as (
-    select cohort_month, min(model_version) as model_version
-    from model_scores
-    group by cohort_month
-),
-
+-- A cohort is scored once, in the run of its own month (a re-run of that month
+-- replaces its scores), so there is one score per spell.
 scores as (
-    select s.spell_id, s.model_version, s.probability, s.risk_band
-    from model_scores as s
-    inner join first_version as f using (cohort_month, model_version)
+    select spell_id, model_version, probability, risk_band
+    from model_scores
 ),
 
 joined as (

@@ -45,8 +45,19 @@ pub struct Input {
 pub struct SeriesInput {
     pub label: String,
     pub values: Vec<Option<f64>>,
-    pub band: Option<(String, Vec<Option<f64>>, Vec<Option<f64>>)>,
+    pub band: Option<BandInput>,
 }
+
+/// An interval around a series: its legend label and its lower and upper ends.
+#[derive(Debug, Clone)]
+pub struct BandInput {
+    pub label: String,
+    pub low: Vec<Option<f64>>,
+    pub high: Vec<Option<f64>>,
+}
+
+/// A point in SVG coordinates.
+type Pt = (f64, f64);
 
 /// A positioned axis label.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -62,7 +73,7 @@ pub struct Mark {
     /// CSS class (`s1`, `s2`, …): colour and dash pattern, so print in black and white works.
     pub class: String,
     pub paths: Vec<String>,
-    pub points: Vec<(f64, f64)>,
+    pub points: Vec<Pt>,
     /// Bars: x, y, width, height.
     pub bars: Vec<(f64, f64, f64, f64)>,
 }
@@ -112,7 +123,7 @@ pub fn layout(input: &Input, t: &Messages) -> ChartView {
     let (left, right) = (LEFT, WIDTH - RIGHT);
 
     let values = input.series.iter().flat_map(|s| {
-        let band = s.band.iter().flat_map(|(_, lo, hi)| lo.iter().chain(hi));
+        let band = s.band.iter().flat_map(|b| b.low.iter().chain(&b.high));
         s.values.iter().chain(band)
     });
     let finite: Vec<f64> = values.flatten().copied().filter(|v| v.is_finite()).collect();
@@ -138,7 +149,7 @@ pub fn layout(input: &Input, t: &Messages) -> ChartView {
         let mut mark = Mark { label: s.label.clone(), class: class.clone(), paths: vec![], points: vec![], bars: vec![] };
         match input.kind {
             Kind::Line => {
-                let pts: Vec<Option<(f64, f64)>> =
+                let pts: Vec<Option<Pt>> =
                     (0..n).map(|i| finite_at(&s.values, i).map(|v| (xs[i], y(v)))).collect();
                 mark.paths = segments(&pts).iter().map(|seg| polyline(seg)).collect();
                 mark.points = pts.into_iter().flatten().collect();
@@ -147,24 +158,24 @@ pub fn layout(input: &Input, t: &Messages) -> ChartView {
                 let group = (right - left) / n.max(1) as f64 * 0.8;
                 let width = group / input.series.len() as f64;
                 let base = y(0f64.clamp(lo, hi));
-                for i in 0..n {
+                for (i, x) in xs.iter().enumerate() {
                     if let Some(v) = finite_at(&s.values, i) {
-                        let x0 = xs[i] - group / 2.0 + width * si as f64;
+                        let x0 = x - group / 2.0 + width * si as f64;
                         let (top, bot) = if y(v) < base { (y(v), base) } else { (base, y(v)) };
                         mark.bars.push((round1(x0), top, round1(width), round1(bot - top)));
                     }
                 }
             }
         }
-        if let Some((label, low, high)) = &s.band {
-            let pts: Vec<Option<((f64, f64), (f64, f64))>> = (0..n)
-                .map(|i| match (finite_at(low, i), finite_at(high, i)) {
+        if let Some(band) = &s.band {
+            let pts: Vec<Option<(Pt, Pt)>> = (0..n)
+                .map(|i| match (finite_at(&band.low, i), finite_at(&band.high, i)) {
                     (Some(l), Some(h)) => Some(((xs[i], y(l)), (xs[i], y(h)))),
                     _ => None,
                 })
                 .collect();
             let paths = segments(&pts).iter().map(|seg| band_path(seg)).collect();
-            bands.push(Mark { label: label.clone(), class, paths, points: vec![], bars: vec![] });
+            bands.push(Mark { label: band.label.clone(), class, paths, points: vec![], bars: vec![] });
         }
         series.push(mark);
     }
@@ -200,8 +211,8 @@ fn legend_rows(input: &Input) -> Vec<LegendItem> {
     for (si, s) in input.series.iter().enumerate() {
         let class = format!("s{}", si % 4 + 1);
         rows.push((s.label.clone(), class.clone(), shape));
-        if let Some((label, _, _)) = &s.band {
-            rows.push((label.clone(), class, "band"));
+        if let Some(band) = &s.band {
+            rows.push((band.label.clone(), class, "band"));
         }
     }
     rows.into_iter()
@@ -227,7 +238,7 @@ fn segments<T: Copy>(points: &[Option<T>]) -> Vec<Vec<T>> {
         .collect()
 }
 
-fn polyline(points: &[(f64, f64)]) -> String {
+fn polyline(points: &[Pt]) -> String {
     let mut d = String::new();
     for (i, (x, y)) in points.iter().enumerate() {
         d.push_str(&format!("{}{x:.1},{y:.1}", if i == 0 { "M" } else { " L" }));
@@ -235,8 +246,8 @@ fn polyline(points: &[(f64, f64)]) -> String {
     d
 }
 
-fn band_path(points: &[((f64, f64), (f64, f64))]) -> String {
-    let lows: Vec<(f64, f64)> = points.iter().map(|p| p.0).collect();
+fn band_path(points: &[(Pt, Pt)]) -> String {
+    let lows: Vec<Pt> = points.iter().map(|p| p.0).collect();
     let mut d = polyline(&lows);
     for (x, y) in points.iter().rev().map(|p| p.1) {
         d.push_str(&format!(" L{x:.1},{y:.1}"));

@@ -64,11 +64,11 @@ fn small_counts_never_get_fractional_ticks() {
 #[test]
 fn a_band_is_a_closed_path_between_low_and_high_with_gaps_where_unknown() {
     let mut i = input(Kind::Line, vec![Some(0.3), Some(0.4), Some(0.35), None]);
-    i.series[0].band = Some((
-        "95 %-interval".into(),
-        vec![Some(0.2), Some(0.3), None, None],
-        vec![Some(0.4), Some(0.5), None, None],
-    ));
+    i.series[0].band = Some(BandInput {
+        label: "95 %-interval".into(),
+        low: vec![Some(0.2), Some(0.3), None, None],
+        high: vec![Some(0.4), Some(0.5), None, None],
+    });
     let view = layout(&i, &DA);
     assert_eq!(view.bands.len(), 1);
     assert_eq!(view.bands[0].paths.len(), 1);

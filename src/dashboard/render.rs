@@ -196,7 +196,7 @@ fn chart(c: &Chart, kind: chart::Kind, id: String, mart: &Mart, t: &Messages) ->
                 let (lo, hi) = (mart.index(&b.low)?, mart.index(&b.high)?);
                 columns.push((lo, y_spec(&b.low, format!("{}, {}", b.label, t.lower))));
                 columns.push((hi, y_spec(&b.high, format!("{}, {}", b.label, t.upper))));
-                Some((b.label.clone(), numbers(lo), numbers(hi)))
+                Some(chart::BandInput { label: b.label.clone(), low: numbers(lo), high: numbers(hi) })
             }
             None => None,
         };

@@ -1,0 +1,129 @@
+//! Test helper: reads a generated delivery back from disk the way a loader would
+//! (later deliveries of a key replace earlier ones), so tests check the files,
+//! not the generator's internal state.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, Months, NaiveDate};
+
+use crate::extracts::{self, Extract, DATE_FORMAT};
+
+/// One file's rows as column name -> value, tagged with the batch index.
+pub(crate) struct Rows {
+    pub header: Vec<String>,
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+impl Rows {
+    pub fn col(&self, name: &str) -> usize {
+        self.header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"))
+    }
+}
+
+pub(crate) fn parse_date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, DATE_FORMAT).unwrap_or_else(|e| panic!("bad date {s:?}: {e}"))
+}
+
+/// The month folders of a delivery, in order.
+pub(crate) fn month_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    dirs.sort();
+    dirs
+}
+
+/// All rows of one extract over all batches, in delivery order.
+pub(crate) fn read_extract(dir: &Path, e: &Extract) -> Rows {
+    let mut header = Vec::new();
+    let mut rows = Vec::new();
+    for (b, month) in month_dirs(dir).iter().enumerate() {
+        let mut r = csv::ReaderBuilder::new().delimiter(b';').from_path(month.join(e.file)).unwrap();
+        header = r.headers().unwrap().iter().map(String::from).collect();
+        for rec in r.records() {
+            rows.push((b, rec.unwrap().iter().map(String::from).collect()));
+        }
+    }
+    Rows { header, rows }
+}
+
+/// A spell with a 2nd interview whose 12-month outcome lies within the horizon.
+#[derive(Debug)]
+pub(crate) struct Case {
+    pub group: String,
+    pub age: i32,
+    pub edu: usize,
+    pub emp_months: u32,
+    pub district: String,
+    /// Month of the 2nd interview.
+    pub cohort: NaiveDate,
+    pub unemployed: bool,
+}
+
+fn first_of_month(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap()
+}
+
+/// Age from a CPR number on a date, via the century rule.
+pub(crate) fn cpr_birth(cpr: &str) -> NaiveDate {
+    let num = |a: usize, b: usize| cpr[a..b].parse::<u32>().unwrap();
+    let year = super::cpr_birth_year(num(4, 6), num(7, 8)).expect("century");
+    NaiveDate::from_ymd_opt(year, num(2, 4), num(0, 2)).expect("valid birth date")
+}
+
+/// The outcome cases of a delivery, computed only from the files.
+pub(crate) fn cases(dir: &Path) -> Vec<Case> {
+    let spells = read_extract(dir, &extracts::SPELLS);
+    let interviews = read_extract(dir, &extracts::INTERVIEWS);
+    let cvs = read_extract(dir, &extracts::CVS);
+    let citizens = read_extract(dir, &extracts::CITIZENS);
+    let status = read_extract(dir, &extracts::STATUS);
+    let last_month = *status.rows.iter().map(|(_, r)| parse_date(&r[1])).collect::<Vec<_>>().iter().max().unwrap();
+    let status: BTreeMap<(String, NaiveDate), String> =
+        status.rows.into_iter().map(|(_, r)| ((r[0].clone(), parse_date(&r[1])), r[2].clone())).collect();
+    let district: BTreeMap<String, String> = citizens.rows.into_iter().map(|(_, r)| (r[0].clone(), r[2].clone())).collect();
+    // Later deliveries of the same forloeb_id replace earlier ones.
+    let spell: BTreeMap<String, Vec<String>> = spells.rows.into_iter().map(|(_, r)| (r[0].clone(), r)).collect();
+    let mut cv_by_cpr: BTreeMap<String, Vec<(NaiveDate, usize)>> = BTreeMap::new();
+    for (_, r) in &cvs.rows {
+        let edu = extracts::EDUCATION_LEVELS.iter().position(|e| *e == r[2]).unwrap();
+        cv_by_cpr.entry(r[0].clone()).or_default().push((parse_date(&r[1]), edu));
+    }
+    let mut out = Vec::new();
+    for (_, r) in interviews.rows.iter().filter(|(_, r)| r[4] == "2") {
+        let s = &spell[&r[1]];
+        let (cpr, second) = (&s[1], parse_date(&r[3]));
+        let cohort = first_of_month(second);
+        let outcome_month = cohort.checked_add_months(Months::new(12)).unwrap();
+        if outcome_month > last_month {
+            continue;
+        }
+        let start = parse_date(&s[3]);
+        let start_month = first_of_month(start);
+        let emp_months = (1..=36)
+            .filter(|k| {
+                let m = start_month.checked_sub_months(Months::new(*k)).unwrap();
+                status.get(&(cpr.clone(), m)).is_some_and(|s| s == "beskaeftiget")
+            })
+            .count() as u32;
+        let edu = cv_by_cpr[cpr].iter().filter(|(d, _)| *d <= second).map(|c| c.1).last().expect("CV before 2nd interview");
+        let st = &status[&(cpr.clone(), outcome_month)];
+        out.push(Case {
+            group: s[2].clone(),
+            age: super::calendar::age_at(cpr_birth(cpr), start),
+            edu,
+            emp_months,
+            district: district[cpr].clone(),
+            cohort,
+            unemployed: st != "beskaeftiget" && st != "uddannelse",
+        });
+    }
+    out
+}
+
+/// Share still unemployed among the cases that pass `keep`, and their number.
+pub(crate) fn rate(cases: &[Case], keep: impl Fn(&Case) -> bool) -> (f64, usize) {
+    let kept: Vec<&Case> = cases.iter().filter(|c| keep(c)).collect();
+    let n = kept.len();
+    let u = kept.iter().filter(|c| c.unemployed).count();
+    (if n == 0 { f64::NAN } else { u as f64 / n as f64 }, n)
+}
