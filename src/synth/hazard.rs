@@ -9,7 +9,7 @@ use super::person::sigmoid;
 
 /// Base logit per target group (order of `Group`), calibrated so the share still
 /// unemployed 12 months after the 2nd interview lands in the documented ranges.
-pub(crate) const BASE: [f64; 5] = [-1.05, -1.75, -2.95, -2.1, -2.55];
+pub(crate) const BASE: [f64; 5] = [-0.9, -1.4, -2.45, -1.7, -2.1];
 
 /// Effect of highest education (order of `EDUCATION_LEVELS`).
 pub(crate) const EDUCATION: [f64; 8] = [0.0, 0.1, 0.3, 0.4, 0.5, 0.6, 0.7, 0.7];
@@ -59,7 +59,11 @@ pub(crate) fn lock_in(kind: Kind) -> f64 {
 /// Effect in the 182 days after a programme's planned end (spell still open).
 /// Workplace programmes help most those furthest from the labour market.
 pub(crate) fn post_effect(kind: Kind, group: Group, edu: usize) -> f64 {
-    let akt = if group == Group::Aktivitetsparat { 1.0 } else { 0.0 };
+    let akt = if group == Group::Aktivitetsparat {
+        1.0
+    } else {
+        0.0
+    };
     let low = if edu <= GYMNASIAL { 1.0 } else { 0.0 };
     match kind {
         Kind::Praktik => 0.3 + 0.4 * akt + 0.25 * low,

@@ -13,8 +13,8 @@ use super::calendar::{age_at, birthday, days, Calendar};
 use super::history::{draw_prior_employment, pre_history, Background};
 use super::model::{Person, Status, DISTRICTS, IMM_NONWEST};
 use super::person::{
-    birth_for_age, draw_age, draw_disco, draw_district, draw_education, draw_experience, draw_immigration,
-    draw_licence, draw_origin, make_cpr,
+    birth_for_age, draw_age, draw_disco, draw_district, draw_education, draw_experience,
+    draw_immigration, draw_licence, draw_origin, make_cpr,
 };
 use super::rules::{draw_insured, next_month, target_group, Eligibility, Next};
 use super::spell::{cv_rows, run_spell, Ctx};
@@ -23,7 +23,9 @@ use super::{SynthConfig, BIASED_DISTRICT};
 /// Spells per inhabitant per month (new citizens and returns together).
 pub(crate) const INFLOW_RATE: f64 = 0.0035;
 /// Inflow multiplier by calendar month (mean 1): peaks in January and summer.
-pub(crate) const SEASON: [f64; 12] = [1.25, 0.95, 0.95, 0.90, 0.90, 1.05, 1.20, 1.15, 0.95, 0.90, 0.85, 0.95];
+pub(crate) const SEASON: [f64; 12] = [
+    1.25, 0.95, 0.95, 0.90, 0.90, 1.05, 1.20, 1.15, 0.95, 0.90, 0.85, 0.95,
+];
 /// Inflow multiplier from the shock month on.
 pub(crate) const SHOCK_INFLOW: f64 = 1.2;
 
@@ -34,8 +36,15 @@ pub(crate) struct World {
 
 pub(crate) fn simulate(cfg: &SynthConfig) -> World {
     let cal = Calendar::new(cfg.start, (cfg.years * 12) as i32);
-    let biased = DISTRICTS.iter().position(|d| d.name == BIASED_DISTRICT).filter(|_| cfg.biased_district);
-    let ctx = Ctx { cal, shock: cfg.shock_month, biased };
+    let biased = DISTRICTS
+        .iter()
+        .position(|d| d.name == BIASED_DISTRICT)
+        .filter(|_| cfg.biased_district);
+    let ctx = Ctx {
+        cal,
+        shock: cfg.shock_month,
+        biased,
+    };
     let mut main = ChaCha8Rng::seed_from_u64(cfg.seed);
     let mut returns = vec![0u32; cal.months as usize];
     let mut taken = HashSet::new();
@@ -45,7 +54,9 @@ pub(crate) fn simulate(cfg: &SynthConfig) -> World {
         // expected total, but never fewer than a quarter of it.
         let target = inflow_target(cfg, &ctx, m);
         let lambda = (target - returns[m as usize] as f64).max(0.25 * target);
-        let n = Poisson::new(lambda).expect("positive inflow").sample(&mut main) as usize;
+        let n = Poisson::new(lambda)
+            .expect("positive inflow")
+            .sample(&mut main) as usize;
         for _ in 0..n {
             // Each citizen has an independent stream, so a citizen's life does not
             // depend on how many random numbers earlier citizens consumed.
@@ -62,13 +73,22 @@ pub(crate) fn simulate(cfg: &SynthConfig) -> World {
 fn inflow_target(cfg: &SynthConfig, ctx: &Ctx, m: i32) -> f64 {
     let first = ctx.cal.first_day(m);
     let season = SEASON[chrono::Datelike::month0(&first) as usize];
-    let shock = if ctx.shock_at(first) { SHOCK_INFLOW } else { 1.0 };
+    let shock = if ctx.shock_at(first) {
+        SHOCK_INFLOW
+    } else {
+        1.0
+    };
     cfg.population as f64 * INFLOW_RATE * season * shock
 }
 
 /// A citizen at first contact, with the 36 months of register history before it,
 /// and the date their first spell starts (in month `m`).
-fn new_person<R: Rng>(rng: &mut R, ctx: &Ctx, m: i32, taken: &mut HashSet<String>) -> (Person, NaiveDate) {
+fn new_person<R: Rng>(
+    rng: &mut R,
+    ctx: &Ctx,
+    m: i32,
+    taken: &mut HashSet<String>,
+) -> (Person, NaiveDate) {
     let start = ctx.cal.random_day(m, rng);
     let shock = ctx.shock_at(start);
     let district = draw_district(rng);
@@ -80,7 +100,13 @@ fn new_person<R: Rng>(rng: &mut R, ctx: &Ctx, m: i32, taken: &mut HashSet<String
     let immigrated = draw_immigration(rng, origin).map(|ago| m - ago);
     let edu = draw_education(rng, age, origin, d);
     let licence = draw_licence(rng, age, edu, origin, d);
-    let bg = Background { birth, edu, social: d.social, nonwestern_immigrant: origin == IMM_NONWEST, immigrated };
+    let bg = Background {
+        birth,
+        edu,
+        social: d.social,
+        nonwestern_immigrant: origin == IMM_NONWEST,
+        immigrated,
+    };
     let wanted = draw_prior_employment(rng, &bg, age, shock);
     let status = pre_history(rng, &ctx.cal, &bg, m, wanted);
     let emp = status.iter().filter(|s| **s == Status::Employed).count() as u32;
@@ -92,7 +118,6 @@ fn new_person<R: Rng>(rng: &mut R, ctx: &Ctx, m: i32, taken: &mut HashSet<String
     let person = Person {
         cpr,
         birth,
-        male,
         district,
         postal,
         origin,
@@ -129,7 +154,10 @@ fn live<R: Rng>(rng: &mut R, ctx: &Ctx, p: &mut Person, mut start: NaiveDate, re
         refresh_experience(rng, &ctx.cal, p, m0);
         let out = run_spell(rng, ctx, p, start, group, emp);
         cv_rows(rng, p, &out.spell, ctx.cal.horizon_end());
-        let end_month = out.spell.end.map_or(ctx.cal.months - 1, |e| ctx.cal.index_of(e));
+        let end_month = out
+            .spell
+            .end
+            .map_or(ctx.cal.months - 1, |e| ctx.cal.index_of(e));
         p.status.extend((m0..=end_month).map(|_| Status::Benefit));
         p.spells.push(out.spell);
         let Some(dest) = out.destination else { return };
@@ -150,7 +178,10 @@ fn refresh_experience<R: Rng>(rng: &mut R, cal: &Calendar, p: &mut Person, m0: i
     let Some(last) = p.cvs.last() else { return };
     let from = (cal.index_of(last.date) + 1 - p.status_from()).max(0) as usize;
     let to = (m0 - p.status_from()) as usize;
-    let worked = p.status[from.min(to)..to].iter().filter(|s| **s == Status::Employed).count();
+    let worked = p.status[from.min(to)..to]
+        .iter()
+        .filter(|s| **s == Status::Employed)
+        .count();
     p.exp_years = ((p.exp_years + worked as f64 / 12.0) * 10.0).round() / 10.0;
     if p.disco.is_none() {
         p.disco = draw_disco(rng, p.edu, p.exp_years);
@@ -160,7 +191,13 @@ fn refresh_experience<R: Rng>(rng: &mut R, cal: &Calendar, p: &mut Person, m0: i
 /// Monthly life after an exit in `exit_month`: returns the month of a new spell,
 /// or `None` if none starts within the horizon. Nobody returns within 4 months of
 /// the pension age; from 67 everyone is outside the labour force.
-fn after_exit<R: Rng>(rng: &mut R, ctx: &Ctx, p: &mut Person, exit_month: i32, dest: Status) -> Option<i32> {
+fn after_exit<R: Rng>(
+    rng: &mut R,
+    ctx: &Ctx,
+    p: &mut Person,
+    exit_month: i32,
+    dest: Status,
+) -> Option<i32> {
     let pension = birthday(p.birth, 67);
     let mut s = dest;
     for m in exit_month + 1..ctx.cal.months {

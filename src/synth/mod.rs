@@ -20,6 +20,10 @@ mod rules;
 mod spell;
 
 #[cfg(test)]
+mod effect_tests;
+#[cfg(test)]
+mod integrity_tests;
+#[cfg(test)]
 mod readback;
 #[cfg(test)]
 mod tests;
@@ -27,8 +31,6 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
-
-pub use person::cpr_birth_year;
 
 /// The district whose exit hazard is lowered when `biased_district` is set: an
 /// unfairness that the district's features do not explain, for audits to find.
@@ -96,20 +98,31 @@ pub enum SynthError {
 fn validate(cfg: &SynthConfig) -> Result<(), SynthError> {
     let bad = |msg: String| Err(SynthError::InvalidConfig(msg));
     if cfg.years == 0 || cfg.years > 50 {
-        return bad(format!("years skal være mellem 1 og 50, ikke {}", cfg.years));
+        return bad(format!(
+            "years skal være mellem 1 og 50, ikke {}",
+            cfg.years
+        ));
     }
     if cfg.population == 0 {
         return bad("population skal være større end 0".into());
     }
     if cfg.start.day() != 1 {
-        return bad(format!("start skal være den første i en måned, ikke {}", cfg.start));
+        return bad(format!(
+            "start skal være den første i en måned, ikke {}",
+            cfg.start
+        ));
     }
     // Citizens are 18-66 at first contact; CPR numbers encode birth years 1858-2057.
     if cfg.start.year() < 1930 || cfg.start.year() + cfg.years as i32 > 2075 {
-        return bad(format!("perioden fra {} og {} år frem giver fødselsår, som CPR-nummeret ikke kan udtrykke", cfg.start, cfg.years));
+        return bad(format!(
+            "perioden fra {} og {} år frem giver fødselsår, som CPR-nummeret ikke kan udtrykke",
+            cfg.start, cfg.years
+        ));
     }
     if let Some(s) = cfg.shock_month.filter(|s| s.day() != 1) {
-        return bad(format!("shock_month skal være den første i en måned, ikke {s}"));
+        return bad(format!(
+            "shock_month skal være den første i en måned, ikke {s}"
+        ));
     }
     Ok(())
 }

@@ -19,11 +19,6 @@ impl Status {
     pub fn code(self) -> &'static str {
         extracts::STATUSES[self as usize]
     }
-
-    /// "Still unemployed" in the outcome sense: not self-supporting.
-    pub fn unemployed(self) -> bool {
-        !matches!(self, Status::Employed | Status::Education)
-    }
 }
 
 /// Target group of a spell; order matches `extracts::TARGET_GROUPS`.
@@ -60,8 +55,7 @@ impl Kind {
     }
 }
 
-/// Origin, index into `extracts::ORIGINS`.
-pub(crate) const DANSK: usize = 0;
+/// Origin, index into `extracts::ORIGINS` (0 is dansk).
 pub(crate) const IMM_WEST: usize = 1;
 pub(crate) const IMM_NONWEST: usize = 2;
 pub(crate) const DESC_WEST: usize = 3;
@@ -69,7 +63,6 @@ pub(crate) const DESC_NONWEST: usize = 4;
 
 /// Education ranks, index into `extracts::EDUCATION_LEVELS`.
 pub(crate) const GYMNASIAL: usize = 1;
-pub(crate) const BACHELOR: usize = 5;
 
 /// One district of the fictional municipality. `social` shifts education and
 /// employment of its residents (residence is a proxy for social background);
@@ -85,11 +78,51 @@ pub(crate) struct District {
 }
 
 pub(crate) const DISTRICTS: [District; 5] = [
-    District { name: "Midtby", postal: &["7100", "7120"], weight: 0.30, team: "Team Midt", nonwestern: 0.15, social: 0.0, hazard: 0.05 },
-    District { name: "Nørrevang", postal: &["7130", "7140", "7150"], weight: 0.20, team: "Team Nord", nonwestern: 0.08, social: 0.2, hazard: 0.0 },
-    District { name: "Østerhøj", postal: &["7160", "7171"], weight: 0.15, team: "Team Øst", nonwestern: 0.07, social: 0.3, hazard: 0.05 },
-    District { name: "Søndermark", postal: &["7173", "7182"], weight: 0.20, team: "Team Syd", nonwestern: 0.30, social: -0.5, hazard: -0.1 },
-    District { name: "Vestby", postal: &["7183", "7190", "7200"], weight: 0.15, team: "Team Vest", nonwestern: 0.10, social: 0.1, hazard: 0.0 },
+    District {
+        name: "Midtby",
+        postal: &["7100", "7120"],
+        weight: 0.30,
+        team: "Team Midt",
+        nonwestern: 0.15,
+        social: 0.0,
+        hazard: 0.05,
+    },
+    District {
+        name: "Nørrevang",
+        postal: &["7130", "7140", "7150"],
+        weight: 0.20,
+        team: "Team Nord",
+        nonwestern: 0.08,
+        social: 0.2,
+        hazard: 0.0,
+    },
+    District {
+        name: "Østerhøj",
+        postal: &["7160", "7171"],
+        weight: 0.15,
+        team: "Team Øst",
+        nonwestern: 0.07,
+        social: 0.3,
+        hazard: 0.05,
+    },
+    District {
+        name: "Søndermark",
+        postal: &["7173", "7182"],
+        weight: 0.20,
+        team: "Team Syd",
+        nonwestern: 0.30,
+        social: -0.5,
+        hazard: -0.1,
+    },
+    District {
+        name: "Vestby",
+        postal: &["7183", "7190", "7200"],
+        weight: 0.15,
+        team: "Team Vest",
+        nonwestern: 0.10,
+        social: 0.1,
+        hazard: 0.0,
+    },
 ];
 
 /// Young people on uddannelseshjælp are seen by a dedicated youth team.
@@ -131,7 +164,6 @@ pub(crate) struct Cv {
 pub(crate) struct Person {
     pub cpr: String,
     pub birth: NaiveDate,
-    pub male: bool,
     pub district: usize,
     pub postal: &'static str,
     pub origin: usize,
@@ -164,6 +196,9 @@ impl Person {
     pub fn employed_before(&self, m: i32) -> u32 {
         let lo = (m - HISTORY_MONTHS - self.status_from()).max(0) as usize;
         let hi = ((m - self.status_from()).max(0) as usize).min(self.status.len());
-        self.status[lo.min(hi)..hi].iter().filter(|s| **s == Status::Employed).count() as u32
+        self.status[lo.min(hi)..hi]
+            .iter()
+            .filter(|s| **s == Status::Employed)
+            .count() as u32
     }
 }

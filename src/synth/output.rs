@@ -32,6 +32,19 @@ const INTERVIEWS: usize = 2;
 const CVS: usize = 3;
 const PROGRAMMES: usize = 4;
 
+/// All batches being filled; `put` files a row under the month of `date`.
+struct Batches<'a> {
+    cal: &'a Calendar,
+    batches: Vec<Batch>,
+}
+
+impl Batches<'_> {
+    fn put(&mut self, file: usize, date: NaiveDate, id: u64, row: Row) {
+        let m = self.cal.index_of(date) as usize;
+        self.batches[m].files[file].push(((date, id), row));
+    }
+}
+
 fn date(d: NaiveDate) -> String {
     d.format(DATE_FORMAT).to_string()
 }
@@ -49,7 +62,7 @@ struct Ids {
 }
 
 fn number<K: Ord>(mut keys: Vec<(K, (usize, usize, usize))>, out: &mut [Vec<Vec<u64>>]) {
-    keys.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    keys.sort();
     for (n, (_, (p, s, i))) in keys.into_iter().enumerate() {
         out[p][s][i] = n as u64 + 1;
     }
@@ -63,12 +76,25 @@ impl Ids {
         for (p, person) in people.iter().enumerate() {
             for (s, sp) in person.spells.iter().enumerate() {
                 spell_keys.push((sp.start, (p, s, 0)));
-                interview_keys.extend(sp.interviews.iter().enumerate().map(|(i, d)| (*d, (p, s, i))));
-                programme_keys.extend(sp.programmes.iter().enumerate().map(|(i, pr)| (pr.start, (p, s, i))));
+                interview_keys.extend(
+                    sp.interviews
+                        .iter()
+                        .enumerate()
+                        .map(|(i, d)| (*d, (p, s, i))),
+                );
+                programme_keys.extend(
+                    sp.programmes
+                        .iter()
+                        .enumerate()
+                        .map(|(i, pr)| (pr.start, (p, s, i))),
+                );
             }
         }
         let shape = |f: &dyn Fn(&super::model::Spell) -> usize| -> Vec<Vec<Vec<u64>>> {
-            people.iter().map(|p| p.spells.iter().map(|s| vec![0; f(s)]).collect()).collect()
+            people
+                .iter()
+                .map(|p| p.spells.iter().map(|s| vec![0; f(s)]).collect())
+                .collect()
         };
         let mut spell = shape(&|_| 1);
         let mut interview = shape(&|s| s.interviews.len());
@@ -76,83 +102,157 @@ impl Ids {
         number(spell_keys, &mut spell);
         number(interview_keys, &mut interview);
         number(programme_keys, &mut programme);
-        let spell = spell.into_iter().map(|v| v.into_iter().map(|x| x[0]).collect()).collect();
-        Ids { spell, interview, programme }
+        let spell = spell
+            .into_iter()
+            .map(|v| v.into_iter().map(|x| x[0]).collect())
+            .collect();
+        Ids {
+            spell,
+            interview,
+            programme,
+        }
     }
 }
 
-/// Buckets every non-status row into the batch of the month it becomes known.
+/// Buckets every non-status row into the batch of the month it becomes known,
+/// sorted by date and identifier within each file.
 fn bucket(cal: &Calendar, people: &[Person], ids: &Ids) -> Vec<Batch> {
-    let mut batches: Vec<Batch> = (0..cal.months).map(|_| Batch::default()).collect();
-    let horizon = cal.horizon_end();
+    let batches = (0..cal.months).map(|_| Batch::default()).collect();
+    let mut b = Batches { cal, batches };
     for (pi, p) in people.iter().enumerate() {
-        let first_start = p.spells[0].start;
-        let d = &DISTRICTS[p.district];
-        let row = vec![p.cpr.clone(), p.postal.into(), d.name.into(), extracts::ORIGINS[p.origin].into()];
-        batches[p.first_month as usize].files[CITIZENS].push(((first_start, pi as u64), row));
-        for (si, s) in p.spells.iter().enumerate() {
-            let id = ids.spell[pi][si];
-            let fid = format!("F{id:07}");
-            let start_m = cal.index_of(s.start);
-            // The start batch carries the end only if the spell ended that month;
-            // otherwise the end month re-delivers the spell with its slutdato.
-            let end_in = |m: i32| s.end.filter(|e| cal.index_of(*e) == m && *e <= horizon);
-            let spell_row = |end: Option<NaiveDate>| {
-                vec![fid.clone(), p.cpr.clone(), s.group.code().into(), date(s.start), end.map(date).unwrap_or_default()]
-            };
-            batches[start_m as usize].files[SPELLS].push(((s.start, id), spell_row(end_in(start_m))));
-            if let Some(e) = s.end.filter(|e| cal.index_of(*e) > start_m) {
-                batches[cal.index_of(e) as usize].files[SPELLS].push(((e, id), spell_row(Some(e))));
-            }
-            for (n, d) in s.interviews.iter().enumerate() {
-                let iid = ids.interview[pi][si][n];
-                let row = vec![format!("S{iid:07}"), fid.clone(), p.cpr.clone(), date(*d), (n + 1).to_string(), s.team.into()];
-                batches[cal.index_of(*d) as usize].files[INTERVIEWS].push(((*d, iid), row));
-            }
-            for (n, pr) in s.programmes.iter().enumerate() {
-                let pid = ids.programme[pi][si][n];
-                let row =
-                    vec![format!("I{pid:07}"), fid.clone(), p.cpr.clone(), pr.kind.code().into(), date(pr.start), date(pr.end)];
-                batches[cal.index_of(pr.start) as usize].files[PROGRAMMES].push(((pr.start, pid), row));
-            }
+        put_citizen(&mut b, p, pi);
+        for si in 0..p.spells.len() {
+            put_spell(&mut b, p, pi, si, ids);
         }
-        for cv in &p.cvs {
-            let row = vec![
-                p.cpr.clone(),
-                date(cv.date),
-                extracts::EDUCATION_LEVELS[cv.edu].into(),
-                decimal(cv.exp_years),
-                cv.disco.map(|c| format!("{c:04}")).unwrap_or_default(),
-                if cv.licence { "ja" } else { "nej" }.into(),
-            ];
-            batches[cal.index_of(cv.date) as usize].files[CVS].push(((cv.date, pi as u64), row));
-        }
+        put_cvs(&mut b, p, pi);
     }
+    let mut batches = b.batches;
     for b in &mut batches {
-        b.files.iter_mut().for_each(|f| f.sort_by(|a, b| a.0.cmp(&b.0)));
+        b.files.iter_mut().for_each(|f| f.sort_by_key(|r| r.0));
     }
     batches
 }
 
+/// The citizen in the month of their first spell.
+fn put_citizen(b: &mut Batches, p: &Person, pi: usize) {
+    let row = vec![
+        p.cpr.clone(),
+        p.postal.into(),
+        DISTRICTS[p.district].name.into(),
+        extracts::ORIGINS[p.origin].into(),
+    ];
+    b.put(CITIZENS, p.spells[0].start, pi as u64, row);
+}
+
+/// A spell with its interviews and programmes. The start month carries the end
+/// only if the spell ended that month; otherwise the end month re-delivers the
+/// spell with its slutdato.
+fn put_spell(b: &mut Batches, p: &Person, pi: usize, si: usize, ids: &Ids) {
+    let s = &p.spells[si];
+    let id = ids.spell[pi][si];
+    let fid = format!("F{id:07}");
+    let spell_row = |end: Option<NaiveDate>| {
+        let end = end.map(date).unwrap_or_default();
+        vec![
+            fid.clone(),
+            p.cpr.clone(),
+            s.group.code().into(),
+            date(s.start),
+            end,
+        ]
+    };
+    let start_m = b.cal.index_of(s.start);
+    let ends_later = s.end.filter(|e| b.cal.index_of(*e) > start_m);
+    let ends_at_once = s.end.filter(|_| ends_later.is_none());
+    b.put(SPELLS, s.start, id, spell_row(ends_at_once));
+    if let Some(e) = ends_later {
+        b.put(SPELLS, e, id, spell_row(Some(e)));
+    }
+    for (n, d) in s.interviews.iter().enumerate() {
+        let iid = ids.interview[pi][si][n];
+        let nr = (n + 1).to_string();
+        let row = vec![
+            format!("S{iid:07}"),
+            fid.clone(),
+            p.cpr.clone(),
+            date(*d),
+            nr,
+            s.team.into(),
+        ];
+        b.put(INTERVIEWS, *d, iid, row);
+    }
+    for (n, pr) in s.programmes.iter().enumerate() {
+        let pid = ids.programme[pi][si][n];
+        let (kind, start, end) = (pr.kind.code().into(), date(pr.start), date(pr.end));
+        let row = vec![
+            format!("I{pid:07}"),
+            fid.clone(),
+            p.cpr.clone(),
+            kind,
+            start,
+            end,
+        ];
+        b.put(PROGRAMMES, pr.start, pid, row);
+    }
+}
+
+fn put_cvs(b: &mut Batches, p: &Person, pi: usize) {
+    for cv in &p.cvs {
+        let row = vec![
+            p.cpr.clone(),
+            date(cv.date),
+            extracts::EDUCATION_LEVELS[cv.edu].into(),
+            decimal(cv.exp_years),
+            cv.disco.map(|c| format!("{c:04}")).unwrap_or_default(),
+            if cv.licence { "ja" } else { "nej" }.into(),
+        ];
+        b.put(CVS, cv.date, pi as u64, row);
+    }
+}
+
 /// Status rows of batch `m`: each known citizen's month `m`, preceded for new
 /// citizens by their 36 months of register history.
-fn status_rows<'a>(cal: &'a Calendar, people: &'a [Person], m: i32) -> impl Iterator<Item = Row> + 'a {
-    people.iter().filter(move |p| p.first_month <= m).flat_map(move |p| {
-        let from = if p.first_month == m { p.status_from() } else { m };
-        (from..=m).map(move |k| {
-            let s = p.status[(k - p.status_from()) as usize];
-            vec![p.cpr.clone(), date(cal.first_day(k)), s.code().to_string()]
+fn status_rows<'a>(
+    cal: &'a Calendar,
+    people: &'a [Person],
+    m: i32,
+) -> impl Iterator<Item = Row> + 'a {
+    people
+        .iter()
+        .filter(move |p| p.first_month <= m)
+        .flat_map(move |p| {
+            let from = if p.first_month == m {
+                p.status_from()
+            } else {
+                m
+            };
+            (from..=m).map(move |k| {
+                let s = p.status[(k - p.status_from()) as usize];
+                vec![p.cpr.clone(), date(cal.first_day(k)), s.code().to_string()]
+            })
         })
-    })
 }
 
 /// Writes one file: BOM, `;`, CRLF, header row, rows. Returns the row count.
-fn write_file(path: &Path, e: &Extract, rows: impl Iterator<Item = Row>) -> Result<usize, SynthError> {
-    let io = |source| SynthError::Io { path: path.to_path_buf(), source };
-    let csv_err = |source| SynthError::Csv { path: path.to_path_buf(), source };
+fn write_file(
+    path: &Path,
+    e: &Extract,
+    rows: impl Iterator<Item = Row>,
+) -> Result<usize, SynthError> {
+    let io = |source| SynthError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let csv_err = |source| SynthError::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut buf = BufWriter::new(File::create(path).map_err(io)?);
     buf.write_all(b"\xEF\xBB\xBF").map_err(io)?;
-    let mut w = csv::WriterBuilder::new().delimiter(DELIMITER).terminator(csv::Terminator::CRLF).from_writer(buf);
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(DELIMITER)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(buf);
     w.write_record(e.header()).map_err(csv_err)?;
     let mut n = 0;
     for r in rows {
@@ -172,11 +272,18 @@ pub(crate) fn write_all(world: &World, out: &Path) -> Result<SynthSummary, Synth
     let mut status_total = 0;
     for (m, batch) in batches.into_iter().enumerate() {
         let dir = out.join(cal.first_day(m as i32).format("%Y-%m").to_string());
-        fs::create_dir_all(&dir).map_err(|source| SynthError::Io { path: dir.clone(), source })?;
+        fs::create_dir_all(&dir).map_err(|source| SynthError::Io {
+            path: dir.clone(),
+            source,
+        })?;
         for (e, rows) in extracts::ALL.iter().zip(batch.files) {
             write_file(&dir.join(e.file), e, rows.into_iter().map(|r| r.1))?;
         }
-        status_total += write_file(&dir.join(extracts::STATUS.file), &extracts::STATUS, status_rows(cal, people, m as i32))?;
+        status_total += write_file(
+            &dir.join(extracts::STATUS.file),
+            &extracts::STATUS,
+            status_rows(cal, people, m as i32),
+        )?;
     }
     let spells = people.iter().flat_map(|p| &p.spells);
     Ok(SynthSummary {

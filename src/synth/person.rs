@@ -36,8 +36,13 @@ pub(crate) fn draw_district<R: Rng>(rng: &mut R) -> usize {
 /// Age at first contact in years (fractional). The inflow is young-heavy. The cap
 /// at 66.7 keeps every spell at least 3 months from the pension age of 67.
 pub(crate) fn draw_age<R: Rng>(rng: &mut R) -> f64 {
-    const BANDS: [(f64, f64, f64); 5] =
-        [(18.0, 25.0, 0.22), (25.0, 30.0, 0.14), (30.0, 45.0, 0.30), (45.0, 55.0, 0.18), (55.0, 66.7, 0.16)];
+    const BANDS: [(f64, f64, f64); 5] = [
+        (18.0, 25.0, 0.22),
+        (25.0, 30.0, 0.14),
+        (30.0, 45.0, 0.30),
+        (45.0, 55.0, 0.18),
+        (55.0, 66.7, 0.16),
+    ];
     let w: Vec<f64> = BANDS.iter().map(|b| b.2).collect();
     let (lo, hi, _) = BANDS[pick(rng, &w)];
     rng.random_range(lo..hi)
@@ -47,7 +52,13 @@ pub(crate) fn draw_age<R: Rng>(rng: &mut R) -> f64 {
 /// overall. Descendants are young, so their age is redrawn below 40.
 pub(crate) fn draw_origin<R: Rng>(rng: &mut R, d: &District, age: &mut f64) -> usize {
     let west = 0.05;
-    let w = [1.0 - d.nonwestern - west, west * 0.8, d.nonwestern * 0.65, west * 0.2, d.nonwestern * 0.35];
+    let w = [
+        1.0 - d.nonwestern - west,
+        west * 0.8,
+        d.nonwestern * 0.65,
+        west * 0.2,
+        d.nonwestern * 0.35,
+    ];
     let origin = pick(rng, &w);
     if (origin == DESC_WEST || origin == DESC_NONWEST) && *age > 40.0 {
         *age = rng.random_range(18.0..40.0);
@@ -89,7 +100,13 @@ pub(crate) fn draw_education<R: Rng>(rng: &mut R, age: f64, origin: usize, d: &D
 
 /// Driving licence: likelier with age and education, rarer for the very young
 /// and for non-western immigrants.
-pub(crate) fn draw_licence<R: Rng>(rng: &mut R, age: f64, edu: usize, origin: usize, d: &District) -> bool {
+pub(crate) fn draw_licence<R: Rng>(
+    rng: &mut R,
+    age: f64,
+    edu: usize,
+    origin: usize,
+    d: &District,
+) -> bool {
     let x = 0.9 + 0.15 * edu as f64 + 0.05 * (age - 25.0).clamp(-7.0, 20.0) + 0.5 * d.social
         - if origin == IMM_NONWEST { 1.3 } else { 0.0 }
         - if age < 21.0 { 0.8 } else { 0.0 };
@@ -100,8 +117,23 @@ pub(crate) fn draw_licence<R: Rng>(rng: &mut R, age: f64, edu: usize, origin: us
 const SCHOOL_YEARS: [f64; 8] = [0.0, 3.0, 3.5, 5.0, 6.5, 6.0, 8.0, 11.0];
 
 /// Work experience in years, one decimal: a share of the potential experience
-/// (age minus schooling), at least the months employed recently.
-pub(crate) fn draw_experience<R: Rng>(rng: &mut R, age: f64, edu: usize, recent_immigrant: bool, emp: u32) -> f64 {
+/// (age minus schooling), at least the months employed recently. Some who have
+/// not worked recently never have (many of the young, some recent immigrants).
+pub(crate) fn draw_experience<R: Rng>(
+    rng: &mut R,
+    age: f64,
+    edu: usize,
+    recent_immigrant: bool,
+    emp: u32,
+) -> f64 {
+    let never = match (age < 25.0, recent_immigrant) {
+        (true, _) => 0.5,
+        (false, true) => 0.4,
+        _ => 0.1,
+    };
+    if emp == 0 && rng.random_bool(never) {
+        return 0.0;
+    }
     let potential = (age - 16.0 - SCHOOL_YEARS[edu]).max(0.0);
     let mut exp = potential * rng.random_range(0.35..0.9);
     if recent_immigrant {
@@ -159,20 +191,14 @@ pub(crate) fn century_digit<R: Rng>(rng: &mut R, year: i32) -> u32 {
     }
 }
 
-/// Birth year implied by YY and the 7th digit, `None` if no century fits.
-pub fn cpr_birth_year(yy: u32, digit7: u32) -> Option<i32> {
-    let yy = yy as i32;
-    match digit7 {
-        0..=3 => Some(1900 + yy),
-        4 | 9 => Some(if yy <= 36 { 2000 + yy } else { 1900 + yy }),
-        5..=8 => Some(if yy <= 57 { 2000 + yy } else { 1800 + yy }),
-        _ => None,
-    }
-}
-
 /// A CPR number `DDMMYY-SSSS` valid for the birth date and sex (last digit odd
 /// for men), unique among `taken`. Modulus 11 is deliberately not enforced.
-pub(crate) fn make_cpr<R: Rng>(rng: &mut R, birth: NaiveDate, male: bool, taken: &mut HashSet<String>) -> String {
+pub(crate) fn make_cpr<R: Rng>(
+    rng: &mut R,
+    birth: NaiveDate,
+    male: bool,
+    taken: &mut HashSet<String>,
+) -> String {
     loop {
         let d7 = century_digit(rng, birth.year());
         let mid = rng.random_range(0..100u32);

@@ -4,21 +4,39 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use chrono::{Datelike, Months, NaiveDate};
 
+use super::{generate, SynthConfig, SynthSummary};
 use crate::extracts::{self, Extract, DATE_FORMAT};
 
-/// One file's rows as column name -> value, tagged with the batch index.
-pub(crate) struct Rows {
-    pub header: Vec<String>,
-    pub rows: Vec<(usize, Vec<String>)>,
+/// The test configuration: small enough to run in a few seconds.
+pub(crate) fn small(seed: u64) -> SynthConfig {
+    SynthConfig {
+        seed,
+        years: 3,
+        population: 20_000,
+        ..SynthConfig::default()
+    }
 }
 
-impl Rows {
-    pub fn col(&self, name: &str) -> usize {
-        self.header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"))
-    }
+/// Generates into a fresh temporary directory that lives as long as the test run.
+pub(crate) fn generated(cfg: &SynthConfig) -> (tempfile::TempDir, SynthSummary) {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = generate(cfg, dir.path()).unwrap();
+    (dir, summary)
+}
+
+/// The small default delivery, generated once and shared by the tests.
+pub(crate) fn base() -> &'static Path {
+    static BASE: OnceLock<tempfile::TempDir> = OnceLock::new();
+    BASE.get_or_init(|| generated(&small(42)).0).path()
+}
+
+/// One file's rows in contract column order, tagged with the batch index.
+pub(crate) struct Rows {
+    pub rows: Vec<(usize, Vec<String>)>,
 }
 
 pub(crate) fn parse_date(s: &str) -> NaiveDate {
@@ -27,23 +45,34 @@ pub(crate) fn parse_date(s: &str) -> NaiveDate {
 
 /// The month folders of a delivery, in order.
 pub(crate) fn month_dirs(dir: &Path) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     dirs.sort();
     dirs
 }
 
 /// All rows of one extract over all batches, in delivery order.
 pub(crate) fn read_extract(dir: &Path, e: &Extract) -> Rows {
-    let mut header = Vec::new();
     let mut rows = Vec::new();
     for (b, month) in month_dirs(dir).iter().enumerate() {
-        let mut r = csv::ReaderBuilder::new().delimiter(b';').from_path(month.join(e.file)).unwrap();
-        header = r.headers().unwrap().iter().map(String::from).collect();
+        let mut r = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .from_path(month.join(e.file))
+            .unwrap();
+        // Rows are indexed by position, so the header must be the contract's.
+        assert_eq!(
+            r.headers().unwrap().iter().collect::<Vec<_>>(),
+            e.header(),
+            "{month:?} {}",
+            e.file
+        );
         for rec in r.records() {
             rows.push((b, rec.unwrap().iter().map(String::from).collect()));
         }
     }
-    Rows { header, rows }
+    Rows { rows }
 }
 
 /// A spell with a 2nd interview whose 12-month outcome lies within the horizon.
@@ -63,10 +92,21 @@ fn first_of_month(d: NaiveDate) -> NaiveDate {
     d.with_day(1).unwrap()
 }
 
-/// Age from a CPR number on a date, via the century rule.
+/// Birth year implied by YY and the 7th digit, `None` if no century fits.
+pub(crate) fn cpr_birth_year(yy: u32, digit7: u32) -> Option<i32> {
+    let yy = yy as i32;
+    match digit7 {
+        0..=3 => Some(1900 + yy),
+        4 | 9 => Some(if yy <= 36 { 2000 + yy } else { 1900 + yy }),
+        5..=8 => Some(if yy <= 57 { 2000 + yy } else { 1800 + yy }),
+        _ => None,
+    }
+}
+
+/// Birth date from a CPR number, via the century rule.
 pub(crate) fn cpr_birth(cpr: &str) -> NaiveDate {
     let num = |a: usize, b: usize| cpr[a..b].parse::<u32>().unwrap();
-    let year = super::cpr_birth_year(num(4, 6), num(7, 8)).expect("century");
+    let year = cpr_birth_year(num(4, 6), num(7, 8)).expect("century");
     NaiveDate::from_ymd_opt(year, num(2, 4), num(0, 2)).expect("valid birth date")
 }
 
@@ -77,16 +117,40 @@ pub(crate) fn cases(dir: &Path) -> Vec<Case> {
     let cvs = read_extract(dir, &extracts::CVS);
     let citizens = read_extract(dir, &extracts::CITIZENS);
     let status = read_extract(dir, &extracts::STATUS);
-    let last_month = *status.rows.iter().map(|(_, r)| parse_date(&r[1])).collect::<Vec<_>>().iter().max().unwrap();
-    let status: BTreeMap<(String, NaiveDate), String> =
-        status.rows.into_iter().map(|(_, r)| ((r[0].clone(), parse_date(&r[1])), r[2].clone())).collect();
-    let district: BTreeMap<String, String> = citizens.rows.into_iter().map(|(_, r)| (r[0].clone(), r[2].clone())).collect();
+    let last_month = *status
+        .rows
+        .iter()
+        .map(|(_, r)| parse_date(&r[1]))
+        .collect::<Vec<_>>()
+        .iter()
+        .max()
+        .unwrap();
+    let status: BTreeMap<(String, NaiveDate), String> = status
+        .rows
+        .into_iter()
+        .map(|(_, r)| ((r[0].clone(), parse_date(&r[1])), r[2].clone()))
+        .collect();
+    let district: BTreeMap<String, String> = citizens
+        .rows
+        .into_iter()
+        .map(|(_, r)| (r[0].clone(), r[2].clone()))
+        .collect();
     // Later deliveries of the same forloeb_id replace earlier ones.
-    let spell: BTreeMap<String, Vec<String>> = spells.rows.into_iter().map(|(_, r)| (r[0].clone(), r)).collect();
+    let spell: BTreeMap<String, Vec<String>> = spells
+        .rows
+        .into_iter()
+        .map(|(_, r)| (r[0].clone(), r))
+        .collect();
     let mut cv_by_cpr: BTreeMap<String, Vec<(NaiveDate, usize)>> = BTreeMap::new();
     for (_, r) in &cvs.rows {
-        let edu = extracts::EDUCATION_LEVELS.iter().position(|e| *e == r[2]).unwrap();
-        cv_by_cpr.entry(r[0].clone()).or_default().push((parse_date(&r[1]), edu));
+        let edu = extracts::EDUCATION_LEVELS
+            .iter()
+            .position(|e| *e == r[2])
+            .unwrap();
+        cv_by_cpr
+            .entry(r[0].clone())
+            .or_default()
+            .push((parse_date(&r[1]), edu));
     }
     let mut out = Vec::new();
     for (_, r) in interviews.rows.iter().filter(|(_, r)| r[4] == "2") {
@@ -102,10 +166,17 @@ pub(crate) fn cases(dir: &Path) -> Vec<Case> {
         let emp_months = (1..=36)
             .filter(|k| {
                 let m = start_month.checked_sub_months(Months::new(*k)).unwrap();
-                status.get(&(cpr.clone(), m)).is_some_and(|s| s == "beskaeftiget")
+                status
+                    .get(&(cpr.clone(), m))
+                    .is_some_and(|s| s == "beskaeftiget")
             })
             .count() as u32;
-        let edu = cv_by_cpr[cpr].iter().filter(|(d, _)| *d <= second).map(|c| c.1).last().expect("CV before 2nd interview");
+        let edu = cv_by_cpr[cpr]
+            .iter()
+            .rev()
+            .find(|(d, _)| *d <= second)
+            .map(|c| c.1)
+            .expect("CV before 2nd interview");
         let st = &status[&(cpr.clone(), outcome_month)];
         out.push(Case {
             group: s[2].clone(),
@@ -125,5 +196,12 @@ pub(crate) fn rate(cases: &[Case], keep: impl Fn(&Case) -> bool) -> (f64, usize)
     let kept: Vec<&Case> = cases.iter().filter(|c| keep(c)).collect();
     let n = kept.len();
     let u = kept.iter().filter(|c| c.unemployed).count();
-    (if n == 0 { f64::NAN } else { u as f64 / n as f64 }, n)
+    (
+        if n == 0 {
+            f64::NAN
+        } else {
+            u as f64 / n as f64
+        },
+        n,
+    )
 }

@@ -33,7 +33,7 @@ pub(crate) fn target_group<R: Rng>(rng: &mut R, e: &Eligibility) -> Group {
     if e.insured && e.emp_months >= 12 {
         return Group::Dagpenge;
     }
-    let x = 0.6 - 0.35 * e.edu as f64 - 2.5 * e.emp_months as f64 / 36.0 + 0.02 * (e.age - 35) as f64;
+    let x = -0.35 * e.edu as f64 - 2.5 * e.emp_months as f64 / 36.0 + 0.02 * (e.age - 35) as f64;
     if rng.random_bool(sigmoid(x)) {
         Group::Aktivitetsparat
     } else {
@@ -44,7 +44,8 @@ pub(crate) fn target_group<R: Rng>(rng: &mut R, e: &Eligibility) -> Group {
 /// A-kasse membership: likelier with education and employment history, and in a
 /// downturn (people who just lost a job are insured more often).
 pub(crate) fn draw_insured<R: Rng>(rng: &mut R, edu: usize, emp_months: u32, shock: bool) -> bool {
-    let x = -2.2 + 0.3 * edu as f64 + 3.0 * emp_months as f64 / 36.0 + if shock { 0.4 } else { 0.0 };
+    let x =
+        -0.6 + 0.3 * edu as f64 + 3.0 * emp_months as f64 / 36.0 + if shock { 0.2 } else { 0.0 };
     rng.random_bool(sigmoid(x))
 }
 
@@ -104,7 +105,12 @@ pub(crate) fn draw_destination<R: Rng>(rng: &mut R, group: Group, age: i32) -> S
     if age >= 60 {
         w[3] += 0.10;
     }
-    [Status::Employed, Status::Education, Status::Sick, Status::Outside][pick(rng, &w)]
+    [
+        Status::Employed,
+        Status::Education,
+        Status::Sick,
+        Status::Outside,
+    ][pick(rng, &w)]
 }
 
 /// One month after an exit: either a new spell starts or the status may change.
@@ -116,7 +122,12 @@ pub(crate) enum Next {
 /// Monthly transition after leaving benefit. The chance of a new spell is
 /// highest soon after the exit (fragile jobs) and for those who left to sickness
 /// (sickness benefit runs out). In a downturn the employed return 1.5 times as often.
-pub(crate) fn next_month<R: Rng>(rng: &mut R, s: Status, months_since_exit: i32, shock: bool) -> Next {
+pub(crate) fn next_month<R: Rng>(
+    rng: &mut R,
+    s: Status,
+    months_since_exit: i32,
+    shock: bool,
+) -> Next {
     let (ret, moves): (f64, &[(Status, f64)]) = match s {
         Status::Employed => {
             let base = match months_since_exit {
@@ -124,7 +135,10 @@ pub(crate) fn next_month<R: Rng>(rng: &mut R, s: Status, months_since_exit: i32,
                 7..=24 => 0.006,
                 _ => 0.0025,
             };
-            (base * if shock { 1.5 } else { 1.0 }, &[(Status::Sick, 0.002), (Status::Education, 0.001)])
+            (
+                base * if shock { 1.5 } else { 1.0 },
+                &[(Status::Sick, 0.002), (Status::Education, 0.001)],
+            )
         }
         Status::Education => (0.005, &[(Status::Employed, 0.03)]),
         Status::Sick => (0.04, &[(Status::Employed, 0.04), (Status::Outside, 0.005)]),

@@ -30,16 +30,37 @@ pub(crate) struct Outcome {
     pub destination: Option<Status>,
 }
 
-pub(crate) fn run_spell<R: Rng>(rng: &mut R, ctx: &Ctx, p: &Person, start: NaiveDate, group: Group, emp: u32) -> Outcome {
+pub(crate) fn run_spell<R: Rng>(
+    rng: &mut R,
+    ctx: &Ctx,
+    p: &Person,
+    start: NaiveDate,
+    group: Group,
+    emp: u32,
+) -> Outcome {
     let horizon = ctx.cal.horizon_end();
     let first = start + days(rng.random_range(3..=28));
     let second = start + days(rng.random_range(30..=90));
     let mut programmes = Vec::new();
-    let exit = simulate_exit(rng, ctx, p, start, group, emp, first, second, &mut programmes);
+    let exit = simulate_exit(
+        rng,
+        ctx,
+        p,
+        start,
+        group,
+        emp,
+        first,
+        second,
+        &mut programmes,
+    );
     // Nothing of the spell happens on or after the exit, or after the horizon.
     let stop = exit.map_or(horizon + days(1), |e| e.0);
     programmes.retain(|pr| pr.start < stop && pr.start <= horizon);
-    let team = if group == Group::Uddannelseshjaelp { YOUTH_TEAM } else { DISTRICTS[p.district].team };
+    let team = if group == Group::Uddannelseshjaelp {
+        YOUTH_TEAM
+    } else {
+        DISTRICTS[p.district].team
+    };
     let spell = Spell {
         start,
         end: exit.map(|e| e.0),
@@ -48,7 +69,10 @@ pub(crate) fn run_spell<R: Rng>(rng: &mut R, ctx: &Ctx, p: &Person, start: Naive
         interviews: interview_dates(rng, first, second, stop.min(horizon + days(1))),
         programmes,
     };
-    Outcome { spell, destination: exit.map(|e| e.1) }
+    Outcome {
+        spell,
+        destination: exit.map(|e| e.1),
+    }
 }
 
 /// Runs the 30-day periods until the person leaves (date and destination) or the
@@ -93,7 +117,11 @@ fn simulate_exit<R: Rng>(
         };
         if rng.random_bool(probability(&x)) {
             // In the first period the exit comes after the 1st interview.
-            let lo = if k == 0 { (first - start).num_days() + 1 } else { 0 };
+            let lo = if k == 0 {
+                (first - start).num_days() + 1
+            } else {
+                0
+            };
             let date = p0 + days(rng.random_range(lo..=29));
             let dest = draw_destination(rng, group, x.age);
             return (date <= horizon).then_some((date, dest));
@@ -104,9 +132,15 @@ fn simulate_exit<R: Rng>(
 
 /// After the 2nd interview, a person without a running programme may start one
 /// (at most three per spell).
-fn maybe_programme<R: Rng>(rng: &mut R, group: Group, p0: NaiveDate, second: NaiveDate, progs: &mut Vec<Programme>) {
+fn maybe_programme<R: Rng>(
+    rng: &mut R,
+    group: Group,
+    p0: NaiveDate,
+    second: NaiveDate,
+    progs: &mut Vec<Programme>,
+) {
     let running = progs.iter().any(|pr| pr.end > p0);
-    if p0 < second || running || progs.len() >= 3 || !rng.random_bool(programme_rate(group)) {
+    if p0 <= second || running || progs.len() >= 3 || !rng.random_bool(programme_rate(group)) {
         return;
     }
     let kind = draw_kind(rng, group);
@@ -132,7 +166,12 @@ fn programme_effect(progs: &[Programme], mid: NaiveDate, group: Group, edu: usiz
 
 /// 1st interview within 4 weeks, 2nd 1-3 months after the start, then about
 /// every 3 months; only dates before `stop`.
-fn interview_dates<R: Rng>(rng: &mut R, first: NaiveDate, second: NaiveDate, stop: NaiveDate) -> Vec<NaiveDate> {
+fn interview_dates<R: Rng>(
+    rng: &mut R,
+    first: NaiveDate,
+    second: NaiveDate,
+    stop: NaiveDate,
+) -> Vec<NaiveDate> {
     let mut out = Vec::new();
     if first < stop {
         out.push(first);
@@ -150,9 +189,15 @@ fn interview_dates<R: Rng>(rng: &mut R, first: NaiveDate, second: NaiveDate, sto
 /// driving licence; the hazard keeps using the value at the spell start.
 pub(crate) fn cv_rows<R: Rng>(rng: &mut R, p: &mut Person, spell: &Spell, horizon: NaiveDate) {
     let stop = spell.end.unwrap_or(horizon).min(horizon);
-    let mut push = |p: &mut Person, date: NaiveDate| {
+    let push = |p: &mut Person, date: NaiveDate| {
         if date <= stop && !p.cvs.iter().any(|c| c.date == date) {
-            let cv = Cv { date, edu: p.edu, exp_years: p.exp_years, disco: p.disco, licence: p.licence };
+            let cv = Cv {
+                date,
+                edu: p.edu,
+                exp_years: p.exp_years,
+                disco: p.disco,
+                licence: p.licence,
+            };
             p.cvs.push(cv);
         }
     };
