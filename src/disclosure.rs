@@ -7,15 +7,18 @@
 //! *figure*. In a row where a count is below `k`, the count itself and every figure it
 //! protects become [`Cell::Suppressed`]; dimensions are never touched. It fails closed:
 //! a figure that no count protects, or whose count is missing, null or not a whole
-//! number, is suppressed in every row.
+//! number, is suppressed in every row. A null figure stays null: there is no number
+//! to protect, and "not known yet" (an immature cohort, no mature cohort at all) is
+//! truer than "fewer than k persons".
 //!
 //! # What it does not protect against (issue 6)
 //! - Differencing: a suppressed cell can still be recovered from a visible total minus
 //!   the visible cells, from overlapping groupings, or from consecutive months. There is
 //!   no complementary (secondary) suppression yet.
-//! - Small *non-zero* differences between published tables over time, and exact
-//!   zeros, which are published as they are.
-//! - There is no noise ("cell key" perturbation).
+//! - There is no noise ("cell key" perturbation), so the same table published twice
+//!   gives the same small differences twice.
+//! - A null figure is published as null, so a reader can tell that a figure is unknown
+//!   (e.g. a cohort was not scored) even where its count is hidden.
 //!
 //! Until then, a page must not show a total next to a breakdown whose cells can be
 //! suppressed.
@@ -66,8 +69,10 @@ impl Rule {
 
     /// Adds a count that protects itself and `figures`.
     pub fn with_partial(mut self, count: &str, figures: &[&str]) -> Self {
-        self.partial
-            .push((count.to_string(), figures.iter().map(|f| f.to_string()).collect()));
+        self.partial.push((
+            count.to_string(),
+            figures.iter().map(|f| f.to_string()).collect(),
+        ));
         self
     }
 
@@ -76,7 +81,11 @@ impl Rule {
         self.dimensions
             .iter()
             .chain(self.count.iter())
-            .chain(self.partial.iter().flat_map(|(c, f)| std::iter::once(c).chain(f)))
+            .chain(
+                self.partial
+                    .iter()
+                    .flat_map(|(c, f)| std::iter::once(c).chain(f)),
+            )
             .map(String::as_str)
     }
 
@@ -126,7 +135,7 @@ pub fn apply(mut table: Table, rule: &Rule, k: u32) -> Table {
             })
             .collect();
         for (cell, hide) in row.iter_mut().zip(hide) {
-            if hide {
+            if hide && *cell != Cell::Null {
                 *cell = Cell::Suppressed;
             }
         }
@@ -145,13 +154,37 @@ mod tests {
 
     fn cohorts() -> Table {
         Table {
-            columns: ["cohort_month", "n", "n_scored", "mean_predicted", "observed_rate"]
-                .map(String::from)
-                .to_vec(),
+            columns: [
+                "cohort_month",
+                "n",
+                "n_scored",
+                "mean_predicted",
+                "observed_rate",
+            ]
+            .map(String::from)
+            .to_vec(),
             rows: vec![
-                vec![month(1), Cell::Int(40), Cell::Int(38), Cell::Float(0.3), Cell::Float(0.25)],
-                vec![month(2), Cell::Int(4), Cell::Int(4), Cell::Float(0.5), Cell::Float(0.75)],
-                vec![month(3), Cell::Int(30), Cell::Int(2), Cell::Float(0.9), Cell::Null],
+                vec![
+                    month(1),
+                    Cell::Int(40),
+                    Cell::Int(38),
+                    Cell::Float(0.3),
+                    Cell::Float(0.25),
+                ],
+                vec![
+                    month(2),
+                    Cell::Int(4),
+                    Cell::Int(4),
+                    Cell::Float(0.5),
+                    Cell::Float(0.75),
+                ],
+                vec![
+                    month(3),
+                    Cell::Int(30),
+                    Cell::Int(2),
+                    Cell::Float(0.9),
+                    Cell::Null,
+                ],
             ],
         }
     }
@@ -163,7 +196,15 @@ mod tests {
     #[test]
     fn a_count_under_k_is_suppressed_and_so_are_rates_computed_from_it() {
         let out = apply(cohorts(), &rule(), 5);
-        assert_eq!(out.rows[1][1..], [Cell::Suppressed, Cell::Suppressed, Cell::Suppressed, Cell::Suppressed]);
+        assert_eq!(
+            out.rows[1][1..],
+            [
+                Cell::Suppressed,
+                Cell::Suppressed,
+                Cell::Suppressed,
+                Cell::Suppressed
+            ]
+        );
     }
 
     #[test]
@@ -182,19 +223,48 @@ mod tests {
     #[test]
     fn a_figure_from_a_small_subgroup_is_suppressed_while_the_rest_of_the_row_stays() {
         let out = apply(cohorts(), &rule(), 5);
-        assert_eq!(out.rows[2], vec![month(3), Cell::Int(30), Cell::Suppressed, Cell::Suppressed, Cell::Null]);
+        assert_eq!(
+            out.rows[2],
+            vec![
+                month(3),
+                Cell::Int(30),
+                Cell::Suppressed,
+                Cell::Suppressed,
+                Cell::Null
+            ]
+        );
+    }
+
+    #[test]
+    fn a_null_figure_stays_null_because_there_is_nothing_to_hide() {
+        let mut t = cohorts();
+        t.rows[1][4] = Cell::Null;
+        let out = apply(t, &rule(), 5);
+        assert_eq!(out.rows[1][3..], [Cell::Suppressed, Cell::Null]);
     }
 
     #[test]
     fn a_figure_no_count_protects_is_suppressed_everywhere() {
-        let out = apply(cohorts(), &Rule { dimensions: vec!["cohort_month".into()], ..Rule::default() }, 5);
-        assert!(out.rows.iter().all(|r| r[1..].iter().all(|c| *c == Cell::Suppressed)));
+        let out = apply(
+            cohorts(),
+            &Rule {
+                dimensions: vec!["cohort_month".into()],
+                ..Rule::default()
+            },
+            5,
+        );
+        assert!(out.rows.iter().all(|r| r[1..]
+            .iter()
+            .all(|c| matches!(c, Cell::Suppressed | Cell::Null))));
     }
 
     #[test]
     fn a_missing_count_column_suppresses_its_figures() {
         let out = apply(cohorts(), &Rule::new("persons", &["cohort_month"]), 5);
-        assert!(out.rows.iter().all(|r| r[0] != Cell::Suppressed && r[1] == Cell::Suppressed));
+        assert!(out
+            .rows
+            .iter()
+            .all(|r| r[0] != Cell::Suppressed && r[1] == Cell::Suppressed));
     }
 
     #[test]

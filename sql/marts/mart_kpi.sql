@@ -18,6 +18,7 @@ final as (
         l.caseload as caseload_latest,
         m.cohort_month as latest_mature_cohort,
         m.n as latest_mature_n,
+        m.n_scored as latest_mature_n_scored,
         m.observed_rate as latest_mature_observed,
         m.observed_ci_low as latest_mature_ci_low,
         m.observed_ci_high as latest_mature_ci_high,

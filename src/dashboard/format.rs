@@ -50,8 +50,18 @@ const MONTHS_SHORT: [&str; 12] = [
     "jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec.",
 ];
 const MONTHS_LONG: [&str; 12] = [
-    "januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-    "november", "december",
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
 ];
 
 /// `value` with `decimals` decimals, a decimal comma and `.` between thousands.
@@ -112,9 +122,17 @@ pub struct Shown {
 /// than failing the page; nulls and non-finite numbers are "not known yet".
 pub fn cell(cell: &Cell, format: Format, decimals: Option<usize>, t: &Messages) -> Shown {
     let decimals = decimals.unwrap_or(format.default_decimals());
-    let value = |text: String| Shown { text, state: "value", numeric: format.is_numeric() };
+    let value = |text: String| Shown {
+        text,
+        state: "value",
+        numeric: format.is_numeric(),
+    };
     match cell {
-        Cell::Suppressed => Shown { text: t.suppressed_mark.into(), state: "suppressed", numeric: format.is_numeric() },
+        Cell::Suppressed => Shown {
+            text: t.suppressed_mark.into(),
+            state: "suppressed",
+            numeric: format.is_numeric(),
+        },
         Cell::Null => unknown(t),
         Cell::Float(v) if !v.is_finite() => unknown(t),
         Cell::Date(d) => value(match format {
@@ -145,7 +163,11 @@ pub fn cell(cell: &Cell, format: Format, decimals: Option<usize>, t: &Messages) 
 }
 
 fn unknown(t: &Messages) -> Shown {
-    Shown { text: t.unknown.into(), state: "unknown", numeric: false }
+    Shown {
+        text: t.unknown.into(),
+        state: "unknown",
+        numeric: false,
+    }
 }
 
 fn yes_no(v: bool, t: &Messages) -> String {
@@ -183,8 +205,14 @@ mod tests {
     #[test]
     fn a_share_is_shown_as_a_percentage_with_one_decimal() {
         assert_eq!(percent(0.413, 1), "41,3 %");
-        assert_eq!(cell(&Cell::Float(0.4129), Format::Percent, None, &DA).text, "41,3 %");
-        assert_eq!(cell(&Cell::Float(1.0), Format::Percent, Some(0), &DA).text, "100 %");
+        assert_eq!(
+            cell(&Cell::Float(0.4129), Format::Percent, None, &DA).text,
+            "41,3 %"
+        );
+        assert_eq!(
+            cell(&Cell::Float(1.0), Format::Percent, Some(0), &DA).text,
+            "100 %"
+        );
     }
 
     #[test]
@@ -198,19 +226,31 @@ mod tests {
     #[test]
     fn dates_are_written_day_month_year() {
         assert_eq!(date(d(2024, 3, 5)), "05-03-2024");
-        assert_eq!(cell(&Cell::Date(d(2024, 3, 5)), Format::Date, None, &DA).text, "05-03-2024");
+        assert_eq!(
+            cell(&Cell::Date(d(2024, 3, 5)), Format::Date, None, &DA).text,
+            "05-03-2024"
+        );
     }
 
     #[test]
     fn an_integer_column_rounds_floats_and_separates_thousands() {
-        assert_eq!(cell(&Cell::Int(12345), Format::Integer, None, &DA).text, "12.345");
-        assert_eq!(cell(&Cell::Float(41.6), Format::Integer, None, &DA).text, "42");
+        assert_eq!(
+            cell(&Cell::Int(12345), Format::Integer, None, &DA).text,
+            "12.345"
+        );
+        assert_eq!(
+            cell(&Cell::Float(41.6), Format::Integer, None, &DA).text,
+            "42"
+        );
     }
 
     #[test]
     fn null_is_not_known_yet_and_suppressed_is_a_dash() {
         let null = cell(&Cell::Null, Format::Percent, None, &DA);
-        assert_eq!((null.text.as_str(), null.state), ("endnu ikke kendt", "unknown"));
+        assert_eq!(
+            (null.text.as_str(), null.state),
+            ("endnu ikke kendt", "unknown")
+        );
         let nan = cell(&Cell::Float(f64::NAN), Format::Decimal, None, &DA);
         assert_eq!(nan.state, "unknown");
         let hidden = cell(&Cell::Suppressed, Format::Integer, None, &DA);
@@ -220,11 +260,17 @@ mod tests {
     #[test]
     fn flags_are_ja_or_nej() {
         assert_eq!(cell(&Cell::Int(1), Format::YesNo, None, &DA).text, "ja");
-        assert_eq!(cell(&Cell::Text("false".into()), Format::YesNo, None, &DA).text, "nej");
+        assert_eq!(
+            cell(&Cell::Text("false".into()), Format::YesNo, None, &DA).text,
+            "nej"
+        );
     }
 
     #[test]
     fn a_value_of_an_unexpected_type_is_shown_as_text() {
-        assert_eq!(cell(&Cell::Text("v3".into()), Format::Percent, None, &DA).text, "v3");
+        assert_eq!(
+            cell(&Cell::Text("v3".into()), Format::Percent, None, &DA).text,
+            "v3"
+        );
     }
 }

@@ -7,6 +7,7 @@ pub struct Messages {
     pub lang: &'static str,
     pub product: &'static str,
     pub nav_label: &'static str,
+    pub skip_to_content: &'static str,
     /// Shown in place of a value under the disclosure threshold.
     pub suppressed_mark: &'static str,
     /// Explains the mark; `{k}` is replaced by the threshold.
@@ -45,6 +46,7 @@ pub const DA: Messages = Messages {
     lang: "da",
     product: "Jobcockpit",
     nav_label: "Sider",
+    skip_to_content: "Gå til indholdet",
     suppressed_mark: "–",
     suppressed_note: "– Færre end {k} personer – vises ikke.",
     suppressed_sr: "vises ikke",
@@ -68,7 +70,7 @@ pub const DA: Messages = Messages {
     no_data: "Der er endnu ingen tal.",
     reading_guide: "Sådan læser du siden",
     not_found_title: "Siden findes ikke",
-    not_found: "Siden findes ikke. Den kan være flyttet eller fjernet.",
+    not_found: "Der er ingen side på denne adresse. Den kan være flyttet eller fjernet.",
     error_title: "Der opstod en fejl",
     error: "Der opstod en fejl. Prøv igen om lidt, og kontakt dataenheden, hvis fejlen bliver ved.",
     back_to_start: "Til forsiden",

@@ -24,7 +24,10 @@ const REQUIRED_TEMPLATES: [&str; 2] = ["dashboard.html", "error.html"];
 #[derive(Debug, thiserror::Error)]
 pub enum DashboardError {
     #[error("failed to read {path}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid dashboard file {path}: {source}")]
     Spec { path: PathBuf, source: SpecError },
     #[error("two dashboard files use the slug {0:?}")]
@@ -57,7 +60,10 @@ impl Catalog {
         let mut dashboards = Vec::new();
         for path in files(dir, "toml")? {
             let text = read(&path)?;
-            let d = Dashboard::parse(&text).map_err(|source| DashboardError::Spec { path: path.clone(), source })?;
+            let d = Dashboard::parse(&text).map_err(|source| DashboardError::Spec {
+                path: path.clone(),
+                source,
+            })?;
             if dashboards.iter().any(|o: &Dashboard| o.slug == d.slug) {
                 return Err(DashboardError::DuplicateSlug(d.slug));
             }
@@ -72,13 +78,20 @@ impl Catalog {
         env.set_auto_escape_callback(|_| AutoEscape::Html);
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         for path in files(&dir.join("templates"), "html")? {
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             env.add_template_owned(name, read(&path)?)?;
         }
         for name in REQUIRED_TEMPLATES {
             env.get_template(name)?;
         }
-        Ok(Catalog { dashboards, env, t: messages::DA })
+        Ok(Catalog {
+            dashboards,
+            env,
+            t: messages::DA,
+        })
     }
 
     /// The pages in menu order.
@@ -97,22 +110,50 @@ impl Catalog {
     }
 
     /// Renders a page from its marts, which must already have passed disclosure control.
-    pub fn render(&self, dashboard: &Dashboard, marts: &BTreeMap<String, Table>, k: u32) -> Result<String, DashboardError> {
-        let page = render::page(dashboard, marts, &self.t)?;
+    pub fn render(
+        &self,
+        dashboard: &Dashboard,
+        marts: &BTreeMap<String, Table>,
+        k: u32,
+    ) -> Result<String, DashboardError> {
+        let page = render::page(dashboard, marts, k, &self.t)?;
         let notes = BTreeMap::from([
             ("suppressed", Messages::with_k(self.t.suppressed_note, k)),
             ("gaps", Messages::with_k(self.t.gaps_note, k)),
         ]);
-        self.render_template("dashboard.html", &dashboard.slug, [("page", to_value(&page)), ("notes", to_value(&notes))])
+        self.render_template(
+            "dashboard.html",
+            &dashboard.slug,
+            [("page", to_value(&page)), ("notes", to_value(&notes))],
+        )
     }
 
     /// Renders the error page with a user-facing title and message.
     pub fn render_error(&self, title: &str, message: &str) -> Result<String, DashboardError> {
-        self.render_template("error.html", "", [("title", Value::from(title)), ("message", Value::from(message))])
+        self.render_template(
+            "error.html",
+            "",
+            [
+                ("title", Value::from(title)),
+                ("message", Value::from(message)),
+            ],
+        )
     }
 
-    fn render_template<const N: usize>(&self, name: &str, current: &str, extra: [(&str, Value); N]) -> Result<String, DashboardError> {
-        let nav: Vec<NavItem> = self.dashboards.iter().map(|d| NavItem { slug: &d.slug, title: &d.title }).collect();
+    fn render_template<const N: usize>(
+        &self,
+        name: &str,
+        current: &str,
+        extra: [(&str, Value); N],
+    ) -> Result<String, DashboardError> {
+        let nav: Vec<NavItem> = self
+            .dashboards
+            .iter()
+            .map(|d| NavItem {
+                slug: &d.slug,
+                title: &d.title,
+            })
+            .collect();
         let mut ctx: BTreeMap<&str, Value> = BTreeMap::from(extra);
         ctx.insert("nav", to_value(&nav));
         ctx.insert("current", Value::from(current));
@@ -139,17 +180,27 @@ fn json(v: serde_json::Value) -> Value {
         },
         J::String(s) => Value::from(s),
         J::Array(items) => Value::from(items.into_iter().map(json).collect::<Vec<_>>()),
-        J::Object(map) => Value::from(map.into_iter().map(|(k, v)| (k, json(v))).collect::<BTreeMap<String, Value>>()),
+        J::Object(map) => Value::from(
+            map.into_iter()
+                .map(|(k, v)| (k, json(v)))
+                .collect::<BTreeMap<String, Value>>(),
+        ),
     }
 }
 
 fn read(path: &Path) -> Result<String, DashboardError> {
-    std::fs::read_to_string(path).map_err(|source| DashboardError::Io { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|source| DashboardError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Files in `dir` ending in `.ext`, sorted by name.
 fn files(dir: &Path, ext: &str) -> Result<Vec<PathBuf>, DashboardError> {
-    let io = |source| DashboardError::Io { path: dir.to_path_buf(), source };
+    let io = |source| DashboardError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();

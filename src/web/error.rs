@@ -67,7 +67,11 @@ impl IntoResponse for WebError {
 }
 
 /// Logs server errors and replaces every error response with the Danish error page.
-pub(super) async fn render_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(super) async fn render_errors(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     let status = response.status();
     let detail = response.extensions_mut().remove::<Detail>();

@@ -45,10 +45,19 @@ pub struct AppState {
 impl AppState {
     /// Loads the dashboards and templates in `dashboards_dir`; refuses `k` below
     /// [`disclosure::MIN_K`].
-    pub fn new(source: Arc<dyn MartSource>, dashboards_dir: &Path, k: u32) -> Result<Self, WebError> {
+    pub fn new(
+        source: Arc<dyn MartSource>,
+        dashboards_dir: &Path,
+        k: u32,
+    ) -> Result<Self, WebError> {
         let k = disclosure::check_k(k)?;
         let catalog = Catalog::load(dashboards_dir)?;
-        Ok(AppState { source, catalog: Arc::new(catalog), static_dir: dashboards_dir.join("static"), k })
+        Ok(AppState {
+            source,
+            catalog: Arc::new(catalog),
+            static_dir: dashboards_dir.join("static"),
+            k,
+        })
     }
 }
 
@@ -68,10 +77,17 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .nest_service("/static", static_files)
         .fallback(pages::not_found)
-        // Innermost first: error pages are rendered (and 500s logged) inside the
-        // trace span, so the log line carries the route.
-        .layer(middleware::from_fn_with_state(state.clone(), error::render_errors))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
+        // Innermost first. A timeout becomes a bare 503 that the error pages then
+        // render; error pages are rendered (and 500s logged) inside the trace span,
+        // so the log line carries the route.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            error::render_errors,
+        ))
         .layer(CompressionLayer::new())
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "no-referrer"))
@@ -87,5 +103,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -23,7 +23,11 @@ pub fn router() -> Router<AppState> {
 
 async fn index(State(state): State<AppState>) -> Result<Redirect, WebError> {
     // The catalog refuses to load without at least one dashboard.
-    let first = state.catalog.dashboards().first().ok_or(WebError::NotFound)?;
+    let first = state
+        .catalog
+        .dashboards()
+        .first()
+        .ok_or(WebError::NotFound)?;
     Ok(Redirect::to(&format!("/d/{}", first.slug)))
 }
 
@@ -37,10 +41,17 @@ pub(super) async fn not_found() -> WebError {
 }
 
 #[tracing::instrument(skip_all, fields(slug = %slug))]
-async fn dashboard(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Html<String>, WebError> {
+async fn dashboard(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Html<String>, WebError> {
     let page = state.catalog.get(&slug).ok_or(WebError::NotFound)?;
     // Only marts declared in a dashboard file are ever asked for.
-    let marts: Vec<(String, Rule)> = page.marts.iter().map(|(name, m)| (name.clone(), m.rule())).collect();
+    let marts: Vec<(String, Rule)> = page
+        .marts
+        .iter()
+        .map(|(name, m)| (name.clone(), m.rule()))
+        .collect();
     let (source, k) = (state.source.clone(), state.k);
     let tables = tokio::task::spawn_blocking(move || fetch_disclosed(&*source, marts, k))
         .await?
@@ -49,11 +60,17 @@ async fn dashboard(State(state): State<AppState>, Path(slug): Path<String>) -> R
 }
 
 /// Reads each mart and passes it through disclosure control before anything else sees it.
-fn fetch_disclosed(source: &dyn MartSource, marts: Vec<(String, Rule)>, k: u32) -> anyhow::Result<BTreeMap<String, Table>> {
+fn fetch_disclosed(
+    source: &dyn MartSource,
+    marts: Vec<(String, Rule)>,
+    k: u32,
+) -> anyhow::Result<BTreeMap<String, Table>> {
     marts
         .into_iter()
         .map(|(name, rule)| {
-            let table = source.fetch(&name).with_context(|| format!("failed to read {name}"))?;
+            let table = source
+                .fetch(&name)
+                .with_context(|| format!("failed to read {name}"))?;
             Ok((name, disclosure::apply(table, &rule, k)))
         })
         .collect()

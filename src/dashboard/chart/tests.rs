@@ -4,7 +4,9 @@ use super::*;
 use crate::dashboard::messages::DA;
 
 fn months(n: u32) -> Vec<Cell> {
-    (1..=n).map(|m| Cell::Date(NaiveDate::from_ymd_opt(2024, m, 1).unwrap())).collect()
+    (1..=n)
+        .map(|m| Cell::Date(NaiveDate::from_ymd_opt(2024, m, 1).unwrap()))
+        .collect()
 }
 
 fn input(kind: Kind, values: Vec<Option<f64>>) -> Input {
@@ -19,14 +21,28 @@ fn input(kind: Kind, values: Vec<Option<f64>>) -> Input {
         y_max: None,
         x_labels: x.iter().map(|c| format!("{c:?}")).collect(),
         x,
-        series: vec![SeriesInput { label: "Nye forløb".into(), values, band: None }],
+        series: vec![SeriesInput {
+            label: "Nye forløb".into(),
+            values,
+            band: None,
+        }],
     }
 }
 
 #[test]
 fn a_missing_value_splits_the_line_into_two_paths() {
-    let view = layout(&input(Kind::Line, vec![Some(10.0), Some(12.0), None, Some(9.0), Some(11.0)]), &DA);
+    let view = layout(
+        &input(
+            Kind::Line,
+            vec![Some(10.0), Some(12.0), None, Some(9.0), Some(11.0)],
+        ),
+        &DA,
+    );
     assert_eq!(view.series[0].paths.len(), 2);
+    assert!(view.series[0]
+        .paths
+        .iter()
+        .all(|d| d.matches('M').count() == 1));
     assert_eq!(view.series[0].points.len(), 4);
     assert!(view.has_gaps);
 }
@@ -35,6 +51,7 @@ fn a_missing_value_splits_the_line_into_two_paths() {
 fn a_single_point_between_gaps_keeps_its_marker() {
     let view = layout(&input(Kind::Line, vec![None, Some(12.0), None]), &DA);
     assert_eq!(view.series[0].points.len(), 1);
+    assert!(view.series[0].paths.is_empty());
 }
 
 #[test]
@@ -50,14 +67,21 @@ fn the_y_axis_starts_at_zero_and_ends_on_a_round_number() {
 fn percent_ticks_are_danish_percentages() {
     let mut i = input(Kind::Line, vec![Some(0.31), Some(0.42)]);
     i.y_format = Format::Percent;
-    let labels: Vec<String> = layout(&i, &DA).y_ticks.into_iter().map(|t| t.label).collect();
+    let labels: Vec<String> = layout(&i, &DA)
+        .y_ticks
+        .into_iter()
+        .map(|t| t.label)
+        .collect();
     assert_eq!(labels, ["0 %", "10 %", "20 %", "30 %", "40 %", "50 %"]);
 }
 
 #[test]
 fn small_counts_never_get_fractional_ticks() {
-    let labels: Vec<String> =
-        layout(&input(Kind::Line, vec![Some(1.0), Some(2.0)]), &DA).y_ticks.into_iter().map(|t| t.label).collect();
+    let labels: Vec<String> = layout(&input(Kind::Line, vec![Some(1.0), Some(2.0)]), &DA)
+        .y_ticks
+        .into_iter()
+        .map(|t| t.label)
+        .collect();
     assert_eq!(labels, ["0", "1", "2"]);
 }
 
@@ -73,8 +97,26 @@ fn a_band_is_a_closed_path_between_low_and_high_with_gaps_where_unknown() {
     assert_eq!(view.bands.len(), 1);
     assert_eq!(view.bands[0].paths.len(), 1);
     let d = &view.bands[0].paths[0];
-    assert!(d.starts_with('M') && d.ends_with(" Z") && d.matches(" L").count() == 3, "{d}");
-    assert_eq!(view.legend.iter().map(|l| l.shape).collect::<Vec<_>>(), ["line", "band"]);
+    assert!(
+        d.starts_with('M') && d.ends_with(" Z") && d.matches(" L").count() == 3,
+        "{d}"
+    );
+    assert_eq!(
+        view.legend.iter().map(|l| l.shape).collect::<Vec<_>>(),
+        ["line", "band"]
+    );
+}
+
+#[test]
+fn a_lone_interval_is_drawn_as_a_narrow_bar() {
+    let mut i = input(Kind::Line, vec![Some(0.3), None]);
+    i.series[0].band = Some(BandInput {
+        label: "95 %-interval".into(),
+        low: vec![Some(0.2), None],
+        high: vec![Some(0.4), None],
+    });
+    let d = &layout(&i, &DA).bands[0].paths[0];
+    assert_eq!(d.matches(" L").count(), 3, "{d}");
 }
 
 #[test]
@@ -85,7 +127,11 @@ fn months_are_placed_to_scale_so_a_missing_month_shows_as_a_wider_step() {
         Cell::Date(NaiveDate::from_ymd_opt(2024, 2, 1).unwrap()),
         Cell::Date(NaiveDate::from_ymd_opt(2024, 6, 1).unwrap()),
     ];
-    let xs: Vec<f64> = layout(&i, &DA).series[0].points.iter().map(|p| p.0).collect();
+    let xs: Vec<f64> = layout(&i, &DA).series[0]
+        .points
+        .iter()
+        .map(|p| p.0)
+        .collect();
     assert!(xs[2] - xs[1] > 3.0 * (xs[1] - xs[0]), "{xs:?}");
 }
 

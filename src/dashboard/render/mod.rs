@@ -1,6 +1,8 @@
 //! Turns a dashboard spec and its (already disclosure-controlled) mart tables into a
 //! page view: formatted Danish texts and chart geometry, ready for the templates.
 
+mod kpi;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -8,7 +10,7 @@ use serde::Serialize;
 use super::chart::{self, ChartView};
 use super::format::{self, Format, Shown};
 use super::messages::Messages;
-use super::spec::{Chart, ColumnSpec, Component, Dashboard, Kpi, TableSpec};
+use super::spec::{Chart, ColumnSpec, Component, Dashboard, TableSpec};
 use crate::table::{Cell, Table};
 
 /// A mart that does not have what the dashboard file asks of it.
@@ -35,8 +37,17 @@ pub struct PageView {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ComponentView {
     Kpi(KpiView),
-    Chart { chart: ChartView, caption: Option<String>, table: TableView },
-    Table { id: String, title: String, caption: Option<String>, table: TableView },
+    Chart {
+        chart: ChartView,
+        caption: Option<String>,
+        table: TableView,
+    },
+    Table {
+        id: String,
+        title: String,
+        caption: Option<String>,
+        table: TableView,
+    },
 }
 
 /// A headline figure with its interval and details.
@@ -59,18 +70,29 @@ pub struct TableView {
     pub suppressed: bool,
 }
 
-/// Builds the view of `dashboard` from its marts.
-pub fn page(dashboard: &Dashboard, marts: &BTreeMap<String, Table>, t: &Messages) -> Result<PageView, RenderError> {
+/// Builds the view of `dashboard` from its marts; `{k}` in the intro and guide
+/// becomes the disclosure threshold.
+pub fn page(
+    dashboard: &Dashboard,
+    marts: &BTreeMap<String, Table>,
+    k: u32,
+    t: &Messages,
+) -> Result<PageView, RenderError> {
     let components = dashboard
         .components
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let table = marts.get(c.mart()).ok_or_else(|| RenderError::MissingMart(c.mart().into()))?;
+            let table = marts
+                .get(c.mart())
+                .ok_or_else(|| RenderError::MissingMart(c.mart().into()))?;
             let id = format!("k{}", i + 1);
-            let mart = Mart { name: c.mart(), table };
+            let mart = Mart {
+                name: c.mart(),
+                table,
+            };
             match c {
-                Component::Kpi(k) => kpi(k, &mart, t),
+                Component::Kpi(k) => kpi::kpi(k, &mart, t),
                 Component::Line(ch) => chart(ch, chart::Kind::Line, id, &mart, t),
                 Component::Bar(ch) => chart(ch, chart::Kind::Bar, id, &mart, t),
                 Component::Table(ts) => table_component(ts, id, &mart, t),
@@ -80,8 +102,12 @@ pub fn page(dashboard: &Dashboard, marts: &BTreeMap<String, Table>, t: &Messages
     Ok(PageView {
         slug: dashboard.slug.clone(),
         title: dashboard.title.clone(),
-        intro: paragraphs(&dashboard.intro),
-        guide: dashboard.guide.clone(),
+        intro: paragraphs(&Messages::with_k(&dashboard.intro, k)),
+        guide: dashboard
+            .guide
+            .iter()
+            .map(|g| Messages::with_k(g, k))
+            .collect(),
         components,
     })
 }
@@ -100,18 +126,31 @@ struct Mart<'a> {
 
 impl Mart<'_> {
     fn index(&self, column: &str) -> Result<usize, RenderError> {
-        self.table.column_index(column).ok_or_else(|| RenderError::MissingColumn {
-            mart: self.name.into(),
-            column: column.into(),
-        })
+        self.table
+            .column_index(column)
+            .ok_or_else(|| RenderError::MissingColumn {
+                mart: self.name.into(),
+                column: column.into(),
+            })
     }
+}
+
+/// A row's cell; a short row (a mart bug) reads as null rather than panicking.
+fn at(row: &[Cell], i: usize) -> &Cell {
+    row.get(i).unwrap_or(&Cell::Null)
 }
 
 fn show(cell: &Cell, spec: &ColumnSpec, t: &Messages) -> Shown {
     shown(cell, spec.format, spec.decimals, spec.if_null.as_deref(), t)
 }
 
-fn shown(cell: &Cell, format: Format, decimals: Option<usize>, if_null: Option<&str>, t: &Messages) -> Shown {
+fn shown(
+    cell: &Cell,
+    format: Format,
+    decimals: Option<usize>,
+    if_null: Option<&str>,
+    t: &Messages,
+) -> Shown {
     let mut s = format::cell(cell, format, decimals, t);
     if let (Some(text), "unknown") = (if_null, s.state) {
         s.text = text.into();
@@ -119,65 +158,16 @@ fn shown(cell: &Cell, format: Format, decimals: Option<usize>, if_null: Option<&
     s
 }
 
-fn kpi(k: &Kpi, mart: &Mart, t: &Messages) -> Result<ComponentView, RenderError> {
-    let value_i = mart.index(&k.column)?;
-    let row = pick_row(k, mart)?;
-    let cell_at = |i: usize| row.map_or(&Cell::Null, |r| &r[i]);
-    let value = shown(cell_at(value_i), k.format, k.decimals, k.if_null.as_deref(), t);
-    let interval = match (&k.ci_low, &k.ci_high) {
-        (Some(lo), Some(hi)) => {
-            let (lo, hi) = (cell_at(mart.index(lo)?), cell_at(mart.index(hi)?));
-            // An interval is only worth showing when both ends are known.
-            (!matches!(lo, Cell::Null) && !matches!(hi, Cell::Null))
-                .then(|| (shown(lo, k.format, k.decimals, None, t), shown(hi, k.format, k.decimals, None, t)))
-        }
-        _ => None,
-    };
-    let details = k
-        .details
-        .iter()
-        .map(|d| Ok((d.label.clone(), show(cell_at(mart.index(&d.column)?), d, t))))
-        .collect::<Result<Vec<_>, RenderError>>()?;
-    let suppressed = value.state == "suppressed"
-        || interval.iter().any(|(a, b)| a.state == "suppressed" || b.state == "suppressed")
-        || details.iter().any(|(_, s)| s.state == "suppressed");
-    Ok(ComponentView::Kpi(KpiView {
-        label: k.label.clone(),
-        value,
-        unit: k.unit.clone(),
-        note: k.note.clone(),
-        interval,
-        details,
-        suppressed,
-    }))
-}
-
-fn pick_row<'a>(k: &Kpi, mart: &Mart<'a>) -> Result<Option<&'a Vec<Cell>>, RenderError> {
-    let rows = &mart.table.rows;
-    if let Some(col) = &k.row.last_with {
-        let i = mart.index(col)?;
-        return Ok(rows.iter().rev().find(|r| !matches!(r[i], Cell::Null)));
-    }
-    if let (Some(col), Some(want)) = (&k.row.column, &k.row.equals) {
-        let i = mart.index(col)?;
-        return Ok(rows.iter().find(|r| key_text(&r[i]).as_deref() == Some(want.as_str())));
-    }
-    Ok(rows.last())
-}
-
-fn key_text(cell: &Cell) -> Option<String> {
-    match cell {
-        Cell::Int(v) => Some(v.to_string()),
-        Cell::Text(s) => Some(s.clone()),
-        Cell::Date(d) => Some(d.to_string()),
-        _ => None,
-    }
-}
-
-fn chart(c: &Chart, kind: chart::Kind, id: String, mart: &Mart, t: &Messages) -> Result<ComponentView, RenderError> {
+fn chart(
+    c: &Chart,
+    kind: chart::Kind,
+    id: String,
+    mart: &Mart,
+    t: &Messages,
+) -> Result<ComponentView, RenderError> {
     let rows = &mart.table.rows;
     let x_i = mart.index(&c.x.column)?;
-    let numbers = |i: usize| rows.iter().map(|r| r[i].as_f64()).collect::<Vec<_>>();
+    let numbers = |i: usize| rows.iter().map(|r| at(r, i).as_f64()).collect::<Vec<_>>();
     let y_spec = |column: &str, label: String| ColumnSpec {
         column: column.into(),
         label,
@@ -196,11 +186,19 @@ fn chart(c: &Chart, kind: chart::Kind, id: String, mart: &Mart, t: &Messages) ->
                 let (lo, hi) = (mart.index(&b.low)?, mart.index(&b.high)?);
                 columns.push((lo, y_spec(&b.low, format!("{}, {}", b.label, t.lower))));
                 columns.push((hi, y_spec(&b.high, format!("{}, {}", b.label, t.upper))));
-                Some(chart::BandInput { label: b.label.clone(), low: numbers(lo), high: numbers(hi) })
+                Some(chart::BandInput {
+                    label: b.label.clone(),
+                    low: numbers(lo),
+                    high: numbers(hi),
+                })
             }
             None => None,
         };
-        series.push(chart::SeriesInput { label: s.label.clone(), values: numbers(i), band });
+        series.push(chart::SeriesInput {
+            label: s.label.clone(),
+            values: numbers(i),
+            band,
+        });
     }
     let input = chart::Input {
         id,
@@ -210,8 +208,11 @@ fn chart(c: &Chart, kind: chart::Kind, id: String, mart: &Mart, t: &Messages) ->
         y_label: c.y_label.clone(),
         y_format: c.y_format,
         y_max: c.y_max,
-        x: rows.iter().map(|r| r[x_i].clone()).collect(),
-        x_labels: rows.iter().map(|r| show(&r[x_i], &c.x, t).text).collect(),
+        x: rows.iter().map(|r| at(r, x_i).clone()).collect(),
+        x_labels: rows
+            .iter()
+            .map(|r| show(at(r, x_i), &c.x, t).text)
+            .collect(),
         series,
     };
     Ok(ComponentView::Chart {
@@ -221,7 +222,12 @@ fn chart(c: &Chart, kind: chart::Kind, id: String, mart: &Mart, t: &Messages) ->
     })
 }
 
-fn table_component(ts: &TableSpec, id: String, mart: &Mart, t: &Messages) -> Result<ComponentView, RenderError> {
+fn table_component(
+    ts: &TableSpec,
+    id: String,
+    mart: &Mart,
+    t: &Messages,
+) -> Result<ComponentView, RenderError> {
     let columns = ts
         .columns
         .iter()
@@ -239,15 +245,22 @@ fn table_view(columns: &[(usize, ColumnSpec)], table: &Table, t: &Messages) -> T
     let rows: Vec<Vec<Shown>> = table
         .rows
         .iter()
-        .map(|r| columns.iter().map(|(i, spec)| show(&r[*i], spec, t)).collect())
+        .map(|r| {
+            columns
+                .iter()
+                .map(|(i, spec)| show(at(r, *i), spec, t))
+                .collect()
+        })
         .collect();
     TableView {
-        headers: columns.iter().map(|(_, c)| (c.label.clone(), c.format.is_numeric())).collect(),
+        headers: columns
+            .iter()
+            .map(|(_, c)| (c.label.clone(), c.format.is_numeric()))
+            .collect(),
         suppressed: rows.iter().flatten().any(|s| s.state == "suppressed"),
         rows,
     }
 }
 
 #[cfg(test)]
-#[path = "render_tests.rs"]
 mod tests;

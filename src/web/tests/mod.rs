@@ -1,0 +1,172 @@
+//! The router end to end, against the repository's dashboards and a fake mart source.
+
+mod fake;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use tower::ServiceExt;
+
+use self::fake::{fake_marts, BrokenStore};
+use super::*;
+
+fn dashboards_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/dashboards"))
+}
+
+fn app(source: Arc<dyn MartSource>) -> Router {
+    router(AppState::new(source, dashboards_dir(), 5).unwrap())
+}
+
+async fn get(app: Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+    let response = app
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8(bytes.to_vec()).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn the_overview_shows_the_marts_numbers_in_danish_format() {
+    let (status, headers, body) = get(app(Arc::new(fake_marts())), "/d/overblik").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    for expected in [
+        "<h1>Overblik</h1>",
+        "12.410",            // caseload, thousands separator
+        "marts 2024",        // latest month, written out
+        "40,2 %",            // latest mature cohort, observed
+        "34,3 % til 46,3 %", // its interval
+        "41,7 %",            // predicted for the same cohort
+        "0,137",             // Brier score with three decimals
+        "jan. 2023",         // cohort month in the table
+        "endnu ikke kendt",  // the immature cohort's observed rate
+        "role=\"img\"",
+        "Vis tal",
+        "Færre end 5 personer – vises ikke",
+        "træffer aldrig afgørelser",
+    ] {
+        assert!(body.contains(expected), "missing {expected:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_suppressed_row_shows_a_dash_and_never_the_underlying_number() {
+    let (_, _, body) = get(app(Arc::new(fake_marts())), "/d/overblik").await;
+    assert!(body.contains(r#"<span aria-hidden="true">–</span>"#));
+    for hidden in ["77,8", "0.7777", "30,1", "95,4", "0,200", "61,0 %"] {
+        assert!(!body.contains(hidden), "suppressed value {hidden:?} leaked");
+    }
+}
+
+#[tokio::test]
+async fn html_in_a_text_cell_is_escaped() {
+    let (_, _, body) = get(app(Arc::new(fake_marts())), "/d/overblik").await;
+    assert!(body.contains("&lt;b&gt;v2&lt;&#x2f;b&gt;") || body.contains("&lt;b&gt;v2&lt;/b&gt;"));
+    assert!(!body.contains("<b>v2</b>"));
+}
+
+#[tokio::test]
+async fn only_the_marts_named_in_the_dashboard_file_are_read() {
+    let marts = Arc::new(fake_marts());
+    get(app(marts.clone()), "/d/overblik").await;
+    let mut asked = marts.asked.lock().unwrap().clone();
+    asked.sort();
+    assert_eq!(asked, ["mart_cohorts", "mart_inflow", "mart_kpi"]);
+}
+
+#[tokio::test]
+async fn an_unknown_slug_gives_a_danish_404() {
+    let (status, _, body) = get(app(Arc::new(fake_marts())), "/d/findes-ikke").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("Siden findes ikke") && body.contains("<html lang=\"da\">"));
+    let (status, _, body) = get(app(Arc::new(fake_marts())), "/ingen/side").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("Siden findes ikke"));
+}
+
+#[tokio::test]
+async fn a_failing_source_gives_an_opaque_500() {
+    let (status, _, body) = get(app(Arc::new(BrokenStore)), "/d/overblik").await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(body.contains("Der opstod en fejl"));
+    for secret in ["Catalog", "mart_inflow", "secret", "duckdb"] {
+        assert!(!body.contains(secret), "leaked {secret:?}");
+    }
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    for uri in [
+        "/d/overblik",
+        "/d/findes-ikke",
+        "/static/cockpit.css",
+        "/healthz",
+    ] {
+        let (_, headers, _) = get(app(Arc::new(fake_marts())), uri).await;
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{uri}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{uri}");
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("script-src 'none'"),
+            "{uri}"
+        );
+        assert!(!csp.contains("unsafe-inline"));
+    }
+}
+
+#[tokio::test]
+async fn the_page_has_no_script_and_no_inline_style() {
+    let (_, _, body) = get(app(Arc::new(fake_marts())), "/d/overblik").await;
+    assert!(!body.contains("<script") && !body.contains("style=") && !body.contains("<style"));
+}
+
+#[tokio::test]
+async fn the_start_page_redirects_to_the_first_dashboard() {
+    let (status, headers, _) = get(app(Arc::new(fake_marts())), "/").await;
+    assert!(status.is_redirection());
+    assert_eq!(headers[header::LOCATION], "/d/overblik");
+}
+
+#[tokio::test]
+async fn health_and_stylesheet_are_served() {
+    let (status, _, body) = get(app(Arc::new(fake_marts())), "/healthz").await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
+    let (status, headers, body) = get(app(Arc::new(fake_marts())), "/static/cockpit.css").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
+    assert!(body.contains("svg.chart"));
+}
+
+#[test]
+fn a_disclosure_threshold_below_three_is_refused_at_start() {
+    let result = AppState::new(Arc::new(fake_marts()), dashboards_dir(), 2);
+    assert!(matches!(result, Err(WebError::Threshold(_))));
+}
+
+#[tokio::test]
+async fn the_server_stops_when_shutdown_completes() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let state = AppState::new(Arc::new(fake_marts()), dashboards_dir(), 5).unwrap();
+    serve(listener, state, async {}).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_overview_renders_the_same_for_the_same_marts() {
+    let (_, _, body) = get(app(Arc::new(fake_marts())), "/d/overblik").await;
+    insta::assert_snapshot!("overview", body);
+}
