@@ -29,6 +29,36 @@ pub fn brier(probabilities: &[f64], labels: &[u32]) -> Option<f64> {
     Some(sum / probabilities.len() as f64)
 }
 
+/// Area under the ROC curve from average ranks (Mann-Whitney U), which equals
+/// scikit-learn's `roc_auc_score` including tied scores. `None` when only one
+/// class is present (scikit-learn raises there).
+pub fn auc(scores: &[f64], labels: &[u32]) -> Option<f64> {
+    if scores.len() != labels.len() {
+        return None;
+    }
+    let n_pos = labels.iter().filter(|&&y| y == 1).count();
+    let n_neg = labels.len() - n_pos;
+    if n_pos == 0 || n_neg == 0 {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    let mut rank_sum_pos = 0.0;
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && scores[order[j + 1]] == scores[order[i]] {
+            j += 1;
+        }
+        // Tied scores share the average of their 1-based ranks.
+        let avg_rank = (i + j) as f64 / 2.0 + 1.0;
+        rank_sum_pos += avg_rank * order[i..=j].iter().filter(|&&k| labels[k] == 1).count() as f64;
+        i = j + 1;
+    }
+    let (p, n) = (n_pos as f64, n_neg as f64);
+    Some((rank_sum_pos - p * (p + 1.0) / 2.0) / (p * n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,6 +86,21 @@ mod tests {
             let b = brier(&p, &y).unwrap();
             assert!((b - case["brier"].as_f64().unwrap()).abs() < 1e-12, "{b}");
         }
+    }
+
+    #[test]
+    fn auc_matches_scikit_learn_with_ties() {
+        for case in reference()["auc"].as_array().unwrap() {
+            let p: Vec<f64> = case["p"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+            let y: Vec<u32> = case["y"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect();
+            let a = auc(&p, &y).unwrap();
+            assert!((a - case["auc"].as_f64().unwrap()).abs() < 1e-12, "{a}");
+        }
+    }
+
+    #[test]
+    fn auc_is_undefined_with_one_class() {
+        assert_eq!(auc(&[0.2, 0.4], &[1, 1]), None);
     }
 
     #[test]

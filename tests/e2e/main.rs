@@ -2,6 +2,7 @@
 //! the real server on port 0, and the overview page's numbers against the store.
 
 mod helpers;
+mod leakage;
 
 use helpers::{backfilled_app, small_synth, spawn_server};
 use jobcockpit::dashboard::format;
