@@ -38,7 +38,11 @@ macro_rules! sql_file {
 }
 
 /// Migrations in order. An applied migration is never edited.
-pub const MIGRATIONS: &[SqlFile] = &[sql_file!("schema/001_init.sql"), sql_file!("schema/002_run_params.sql")];
+pub const MIGRATIONS: &[SqlFile] = &[
+    sql_file!("schema/001_init.sql"),
+    sql_file!("schema/002_run_params.sql"),
+    sql_file!("schema/003_model_validation.sql"),
+];
 
 /// Staging views (latest delivery wins, only batches up to the run month).
 pub const STAGING: &[SqlFile] = &[

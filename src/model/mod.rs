@@ -2,6 +2,7 @@
 //! with hyper-parameters chosen on the most recent mature cohorts (a time split),
 //! leaf probabilities from observed rates, and scoring with a rule explanation.
 
+pub mod baseline;
 pub mod policy;
 pub mod registry;
 pub mod tree;
@@ -141,6 +142,8 @@ pub struct TrainOutcome {
     pub train_from: NaiveDate,
     pub train_to: NaiveDate,
     pub val_from: NaiveDate,
+    /// The tree and its baselines on the validation cohorts.
+    pub validations: Vec<baseline::Validation>,
 }
 
 /// The training window of a run: mature cohorts only (outcome month <= run month).
@@ -169,20 +172,30 @@ pub fn train(
         return Ok(None);
     }
     let fit_base = mean(&fit_y);
-    let mut best: Option<(f64, u16, usize)> = None;
+    let mut best: Option<(f64, u16, usize, Vec<f64>)> = None;
     for &depth in &cfg.training.max_depth {
         for &leaf in &cfg.training.min_samples_leaf {
             let candidate = fit_tree(&fit_x, &fit_y, depth, leaf, cfg, policy)?;
             let p: Vec<f64> = val_x.iter().map(|r| candidate.leaf_for(r).probability).collect();
             let score = brier(&p, &val_y).unwrap_or(f64::INFINITY);
             // Strictly better only: ties keep the earlier, simpler candidate.
-            if best.is_none_or(|(b, _, _)| score < b) {
-                best = Some((score, depth, leaf));
+            if best.as_ref().is_none_or(|b| score < b.0) {
+                best = Some((score, depth, leaf, p));
             }
         }
     }
-    let (val_brier, depth, leaf) = best.expect("the grid is never empty");
-    let baseline = brier(&vec![fit_base; val_y.len()], &val_y);
+    let (val_brier, depth, leaf, tree_p) = best.expect("the grid is never empty");
+    let base_p = vec![fit_base; val_y.len()];
+    let baseline = brier(&base_p, &val_y);
+    let mut validations = vec![
+        baseline::validate("tree", &tree_p, &val_y),
+        baseline::validate("base_rate", &base_p, &val_y),
+    ];
+    match baseline::logistic_probabilities(&fit_x, &fit_y, &val_x) {
+        Ok(p) => validations.push(baseline::validate("logistic_regression", &p, &val_y)),
+        // A baseline that fails to converge must not stop the monthly run; it is logged.
+        Err(e) => tracing::warn!(error = %e, "logistisk regression kunne ikke fittes"),
+    }
     // The chosen parameters are refitted on the whole window, validation months included.
     let tree = fit_tree(&m.x, &m.y, depth, leaf, cfg, policy)?;
     let version = version_id(run_month, &tree, &policy.hash);
@@ -196,6 +209,7 @@ pub fn train(
         train_from,
         train_to,
         val_from,
+        validations,
     }))
 }
 

@@ -24,6 +24,7 @@ pub fn save(
         "feature_policy_sha256": policy.hash,
     });
     conn.execute("delete from model_leaves where version = ?", [&outcome.version])?;
+    conn.execute("delete from model_validation where version = ?", [&outcome.version])?;
     conn.execute("delete from model_versions where version = ?", [&outcome.version])?;
     conn.execute(
         "insert into model_versions values (?, ?, ?::date, ?::date, ?::date, ?, ?, ?, ?, ?, ?::date, ?::date, ?, ?, ?, now())",
@@ -40,11 +41,26 @@ pub fn save(
             serde_json::to_string(&t.nodes).unwrap_or_default(),
             outcome.val_from.to_string(),
             outcome.train_to.to_string(),
-            Option::<i64>::None,
+            outcome.validations.first().map(|v| v.n as i64),
             outcome.val_brier,
             outcome.val_brier_baseline,
         ],
     )?;
+    let mut val = conn.appender("model_validation")?;
+    for v in &outcome.validations {
+        val.append_row(params![
+            outcome.version,
+            v.method,
+            v.n as i64,
+            v.brier,
+            v.auc,
+            v.log_loss,
+            v.accuracy,
+            v.accuracy_ci.0,
+            v.accuracy_ci.1
+        ])?;
+    }
+    val.flush()?;
     let mut app = conn.appender("model_leaves")?;
     for l in &t.leaves {
         app.append_row(params![
