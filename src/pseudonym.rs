@@ -176,7 +176,7 @@ impl Pseudonymiser {
 }
 
 #[cfg(unix)]
-fn check_owner_only(path: &Path) -> Result<(), PseudonymError> {
+pub(crate) fn check_owner_only(path: &Path) -> Result<(), PseudonymError> {
     use std::os::unix::fs::PermissionsExt;
     let meta = std::fs::metadata(path).map_err(|source| PseudonymError::KeyFile {
         path: path.display().to_string(),
@@ -190,7 +190,7 @@ fn check_owner_only(path: &Path) -> Result<(), PseudonymError> {
 }
 
 #[cfg(not(unix))]
-fn check_owner_only(_path: &Path) -> Result<(), PseudonymError> {
+pub(crate) fn check_owner_only(_path: &Path) -> Result<(), PseudonymError> {
     Ok(())
 }
 

@@ -1,0 +1,356 @@
+//! Tests of the encrypted store. Each "no plaintext" test has a control that
+//! writes the same rows without encryption and finds them, so a passing test
+//! cannot come from a detector that finds nothing.
+
+use std::path::{Path, PathBuf};
+
+use duckdb::{Config, Connection};
+use zeroize::Zeroizing;
+
+use super::*;
+
+/// Distinctive text no encrypted byte stream contains by chance.
+const MARKER: &str = "Kirsten-Plaintextsen";
+
+fn random_key() -> EncryptionKey {
+    use std::io::Read;
+    let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+    std::fs::File::open("/dev/urandom").unwrap().read_exact(&mut bytes[..]).unwrap();
+    EncryptionKey { bytes }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Every file under `dir` whose bytes contain the marker.
+fn files_with_marker(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for path in files_under(dir) {
+        if contains(&std::fs::read(&path).unwrap_or_default(), MARKER.as_bytes()) {
+            found.push(path);
+        }
+    }
+    found
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn wal(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".wal");
+    PathBuf::from(name)
+}
+
+fn count(conn: &Connection, table: &str) -> i64 {
+    conn.query_row(&format!("select count(*) from {table}"), [], |r| r.get(0)).unwrap()
+}
+
+/// Rows with the marker in short strings, plus one long value stored out of line.
+const MARKER_ROWS: &str = "create table people as
+    select i as id, 'Kirsten-Plaintextsen-' || i || '-Nørrebro' as name from range(20000) r(i);
+    insert into people values (-1, repeat('Kirsten-Plaintextsen ', 2000))";
+
+#[test]
+fn a_database_written_encrypted_can_be_reopened_with_the_key_read_and_appended() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.duckdb");
+    let key = random_key();
+    {
+        let conn = open_encrypted(&path, &key).unwrap();
+        conn.execute_batch("create table t as select i, 'række ' || i as s from range(100000) r(i)").unwrap();
+    }
+    {
+        let conn = open_encrypted(&path, &key).unwrap();
+        assert_eq!(count(&conn, "t"), 100_000);
+        let s: String = conn.query_row("select s from t where i = 4242", [], |r| r.get(0)).unwrap();
+        assert_eq!(s, "række 4242");
+        conn.execute_batch("insert into t select i, 'ny ' || i from range(100000, 100010) r(i)").unwrap();
+    }
+    let conn = open_encrypted(&path, &key).unwrap();
+    assert_eq!(count(&conn, "t"), 100_010);
+    let encrypted: bool =
+        conn.query_row("select encrypted from duckdb_databases() where database_name = 'store'", [], |r| r.get(0)).unwrap();
+    assert!(encrypted);
+}
+
+#[test]
+fn the_database_file_holds_no_plaintext() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.duckdb");
+    let key = random_key();
+    {
+        let conn = open_encrypted(&path, &key).unwrap();
+        conn.execute_batch(MARKER_ROWS).unwrap();
+        conn.execute_batch("checkpoint").unwrap();
+    }
+    assert!(std::fs::metadata(&path).unwrap().len() > 100_000);
+    assert_eq!(files_with_marker(dir.path()), Vec::<PathBuf>::new());
+
+    // Control: the same rows in a plain file are found by the same detector.
+    let plain_dir = tempfile::tempdir().unwrap();
+    let plain = plain_dir.path().join("plain.duckdb");
+    {
+        let conn = Connection::open(&plain).unwrap();
+        conn.execute_batch(MARKER_ROWS).unwrap();
+        conn.execute_batch("checkpoint").unwrap();
+    }
+    assert_eq!(files_with_marker(plain_dir.path()), vec![plain]);
+}
+
+#[test]
+fn the_wal_is_encrypted_too_and_replays_with_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.duckdb");
+    let key = random_key();
+    let conn = open_encrypted(&path, &key).unwrap();
+    conn.execute_batch("create table t (id integer)").unwrap();
+    conn.execute_batch("checkpoint").unwrap();
+    // Small enough to stay in the WAL until the next checkpoint.
+    conn.execute_batch(MARKER_ROWS).unwrap();
+    let wal_bytes = std::fs::read(wal(&path)).unwrap();
+    assert!(wal_bytes.len() > 50_000, "the rows should be in the WAL, it has {} bytes", wal_bytes.len());
+    assert!(!contains(&wal_bytes, MARKER.as_bytes()));
+
+    // A copy taken now is what a crash leaves behind: it opens with the key and
+    // the WAL replays.
+    let copy_dir = tempfile::tempdir().unwrap();
+    let copy = copy_dir.path().join("store.duckdb");
+    std::fs::copy(&path, &copy).unwrap();
+    std::fs::copy(wal(&path), wal(&copy)).unwrap();
+    drop(conn);
+    let replayed = open_encrypted(&copy, &key).unwrap();
+    assert_eq!(count(&replayed, "people"), 20_001);
+
+    // Control: an unencrypted WAL shows the rows.
+    let plain_dir = tempfile::tempdir().unwrap();
+    let plain = plain_dir.path().join("plain.duckdb");
+    let plain_conn = Connection::open(&plain).unwrap();
+    plain_conn.execute_batch("create table t (id integer); checkpoint").unwrap();
+    plain_conn.execute_batch(MARKER_ROWS).unwrap();
+    assert!(contains(&std::fs::read(wal(&plain)).unwrap(), MARKER.as_bytes()));
+}
+
+/// A temp table larger than the memory limit is spilled to the temp directory,
+/// where it stays while the table exists.
+const SPILL: &str = "set memory_limit = '64MB';
+    create temp table spilled as
+        select i, 'Kirsten-Plaintextsen-' || i || '-' || md5(i::varchar) as s from range(2000000) r(i)
+        order by md5(s)";
+
+fn spill_files(conn: &Connection) -> i64 {
+    conn.query_row("select count(*) from duckdb_temporary_files()", [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn spilled_temporary_files_hold_no_plaintext() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.duckdb");
+    let conn = open_encrypted(&path, &random_key()).unwrap();
+    conn.execute_batch(SPILL).unwrap();
+    assert!(spill_files(&conn) > 0, "nothing was spilled");
+    assert!(temp_dir(&path).is_dir());
+    assert_eq!(files_with_marker(dir.path()), Vec::<PathBuf>::new());
+    assert_eq!(count(&conn, "spilled"), 2_000_000);
+
+    // Control: without temp file encryption the spilled rows are readable.
+    let plain_dir = tempfile::tempdir().unwrap();
+    let plain = Connection::open(plain_dir.path().join("plain.duckdb")).unwrap();
+    plain.execute_batch(SPILL).unwrap();
+    assert!(spill_files(&plain) > 0);
+    assert!(!files_with_marker(plain_dir.path()).is_empty());
+}
+
+#[test]
+fn a_wrong_key_fails_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.duckdb");
+    drop(open_encrypted(&path, &random_key()).unwrap());
+    let err = open_encrypted(&path, &random_key()).unwrap_err();
+    assert!(matches!(err, EncryptionError::WrongKey { .. }), "{err:?}");
+    assert!(err.to_string().contains("forkert nøgle"), "{err}");
+}
+
+#[test]
+fn a_missing_key_fails_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = key_file(dir.path());
+    let err = EncryptionKey::load_from(None, &file).unwrap_err();
+    assert!(matches!(err, EncryptionError::MissingKey { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(msg.contains(STORE_KEY_ENV) && msg.contains("store.key") && msg.contains("jobcockpit init"), "{msg}");
+}
+
+#[test]
+fn the_encrypted_file_cannot_be_opened_without_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.duckdb");
+    drop(open_encrypted(&path, &random_key()).unwrap());
+    let err = Connection::open(&path).err().expect("opened without a key");
+    assert!(err.to_string().contains("without a key"), "{err}");
+}
+
+#[test]
+fn one_flipped_byte_in_the_file_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.duckdb");
+    let key = random_key();
+    {
+        let conn = open_encrypted(&path, &key).unwrap();
+        conn.execute_batch("create table t as select i, md5(i::varchar) as s from range(300000) r(i)").unwrap();
+    }
+    let original = std::fs::read(&path).unwrap();
+    // Three 4 KiB headers, then 256 KiB blocks: flip one byte inside each block in turn.
+    const HEADERS: usize = 3 * 4096;
+    const BLOCK: usize = 256 * 1024;
+    let blocks = (original.len() - HEADERS) / BLOCK;
+    assert!(blocks >= 2, "{blocks} blocks");
+    for block in 0..blocks {
+        let mut tampered = original.clone();
+        tampered[HEADERS + block * BLOCK + 1000] ^= 0x01;
+        let copy = dir.path().join(format!("tampered-{block}.duckdb"));
+        std::fs::write(&copy, &tampered).unwrap();
+        let outcome = open_encrypted(&copy, &key)
+            .map_err(|e| e.to_string())
+            .and_then(|c| c.query_row("select count(distinct s) from t", [], |r| r.get::<_, i64>(0)).map_err(|e| e.to_string()));
+        let err = outcome.expect_err("a flipped byte went unnoticed");
+        assert!(err.contains("AES tag"), "block {block}: {err}");
+    }
+}
+
+#[test]
+fn a_plaintext_database_is_refused_rather_than_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.duckdb");
+    Connection::open(&path).unwrap().execute_batch("create table t (i integer)").unwrap();
+    let err = open_encrypted(&path, &random_key()).unwrap_err();
+    assert!(matches!(err, EncryptionError::NotEncrypted { .. }), "{err:?}");
+}
+
+#[test]
+fn the_shim_is_checked_and_an_unsafe_random_source_is_refused() {
+    register_shim().unwrap();
+    let ok = Connection::open_in_memory().unwrap();
+    check_shim_active(&ok).unwrap();
+    let forced = Connection::open_in_memory_with_flags(Config::default().with("force_mbedtls_unsafe", "true").unwrap())
+        .unwrap();
+    assert!(matches!(check_shim_active(&forced), Err(EncryptionError::ShimInactive(_))));
+}
+
+#[test]
+fn after_opening_the_encryption_settings_cannot_be_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = open_encrypted(&dir.path().join("store.duckdb"), &random_key()).unwrap();
+    for sql in [
+        "set force_mbedtls_unsafe = true",
+        "set temp_file_encryption = false",
+        "set temp_directory = '/tmp'",
+        "set jobcockpit_random_source = 'x'",
+    ] {
+        assert!(conn.execute_batch(sql).is_err(), "{sql} was allowed");
+    }
+    conn.execute_batch("set memory_limit = '1GB'; set threads = 2").unwrap();
+}
+
+#[test]
+fn a_cloned_connection_reads_and_writes_the_encrypted_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = open_encrypted(&dir.path().join("store.duckdb"), &random_key()).unwrap();
+    conn.execute_batch("create table t as select 1 as i").unwrap();
+    let reader = clone_connection(&conn).unwrap();
+    assert_eq!(count(&reader, "t"), 1);
+    let db: String = reader.query_row("select current_database()", [], |r| r.get(0)).unwrap();
+    assert_eq!(db, DATABASE_ALIAS);
+}
+
+#[test]
+fn debug_output_never_shows_the_key() {
+    let key = EncryptionKey::from_hex(&"ab".repeat(32)).unwrap();
+    let shown = format!("{key:?}");
+    assert!(!shown.contains("ab") && !shown.contains("AB") && !shown.contains("q6urq6"), "{shown}");
+}
+
+#[test]
+fn a_key_that_is_not_64_hex_characters_is_refused() {
+    for bad in ["", "abcd", &"ab".repeat(31), &"ab".repeat(33), &"zz".repeat(32)] {
+        assert!(matches!(EncryptionKey::from_hex(bad), Err(EncryptionError::BadKey)), "{bad}");
+    }
+    assert!(EncryptionKey::from_hex(&format!(" {}\n", "0f".repeat(32))).is_ok());
+}
+
+#[test]
+fn a_key_file_readable_by_others_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.key");
+    assert!(crate::pseudonym::create_key_file(&path).unwrap());
+    assert!(EncryptionKey::load_from(None, &path).is_ok());
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    assert!(matches!(
+        EncryptionKey::load_from(None, &path),
+        Err(EncryptionError::KeyFile(PseudonymError::KeyFilePermissions { .. }))
+    ));
+}
+
+#[test]
+fn the_environment_key_wins_over_the_key_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = key_file(dir.path());
+    let key = EncryptionKey::load_from(Some(&"01".repeat(32)), &missing).unwrap();
+    assert_eq!(key.bytes[..], [1u8; 32]);
+}
+
+/// Not a timed test: `cargo test --release encryption -- --ignored --nocapture`.
+#[test]
+#[ignore = "benchmark"]
+fn overhead_of_writing_a_million_rows_encrypted() {
+    const ROWS: &str = "create table status as
+        select md5((i % 50000)::varchar) as pseudonym,
+               date '2019-01-01' + interval (i % 72) month as month,
+               ['ledig', 'job', 'uddannelse', 'sygdom'][1 + (hash(i) % 4)::integer] as status,
+               (i % 97)::integer as weeks
+        from range(1000000) r(i)";
+    let dir = tempfile::tempdir().unwrap();
+    let key = random_key();
+    let open = |path: &Path, encrypted: bool| {
+        if encrypted {
+            open_encrypted(path, &key).unwrap()
+        } else {
+            Connection::open(path).unwrap()
+        }
+    };
+    for encrypted in [false, true, false, true] {
+        let path = dir.path().join(if encrypted { "enc.duckdb" } else { "plain.duckdb" });
+        let _ = std::fs::remove_file(&path);
+        let started = std::time::Instant::now();
+        {
+            let conn = open(&path, encrypted);
+            conn.execute_batch(ROWS).unwrap();
+        }
+        let write = started.elapsed();
+        let started = std::time::Instant::now();
+        let conn = open(&path, encrypted);
+        let _: i64 = conn
+            .query_row("select count(*) from status where pseudonym <> '' and status <> '' and month > date '2000-01-01' and weeks >= 0", [], |r| r.get(0))
+            .unwrap();
+        let scan = started.elapsed();
+        println!(
+            "{:9}: create 1,000,000 rows + close {:.2} s, reopen + full scan {:.3} s, file {} bytes",
+            if encrypted { "encrypted" } else { "plain" },
+            write.as_secs_f64(),
+            scan.as_secs_f64(),
+            std::fs::metadata(&path).unwrap().len()
+        );
+    }
+}
