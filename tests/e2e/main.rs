@@ -47,6 +47,25 @@ async fn the_overview_shows_the_numbers_the_pipeline_stored() {
             assert!(!page.contains(id.as_str()), "a pseudonym leaked into the page");
         }
     }
+    // The Wilson interval computed in SQL agrees with the Rust function checked
+    // against statsmodels.
+    let wilson = {
+        let conn = t.app.store.lock();
+        query_table(
+            &conn,
+            "select n_labelled, round(observed_rate * n_labelled)::bigint, observed_ci_low, observed_ci_high
+             from metric_cohorts where mature and n_labelled > 0",
+            [],
+        )
+        .unwrap()
+    };
+    assert!(!wilson.rows.is_empty());
+    for row in &wilson.rows {
+        let (n, k) = (row[0].as_i64().unwrap() as u64, row[1].as_i64().unwrap() as u64);
+        let (lo, hi) = jobcockpit::metrics::wilson_interval(k, n);
+        assert!((row[2].as_f64().unwrap() - lo).abs() < 1e-9, "low for {k}/{n}");
+        assert!((row[3].as_f64().unwrap() - hi).abs() < 1e-9, "high for {k}/{n}");
+    }
     let (health, _) = server.get("/healthz").await;
     assert_eq!(health, 200);
     server.stop().await;
