@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use chrono::NaiveDate;
 
 use crate::config::{ConfigError, PipelineConfig, Settings};
+use crate::encryption::{self, EncryptionError, EncryptionKey};
 use crate::model::policy::FeaturePolicy;
 use crate::model::ModelError;
 use crate::pipeline::{self, Context, PipelineError, RunReport};
@@ -28,23 +29,46 @@ pub enum AppError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
+    Encryption(#[from] EncryptionError),
+    #[error(transparent)]
     Pipeline(#[from] PipelineError),
     #[error("kunne ikke oprette {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("ingen pseudonymnøgle: sæt JOBCOCKPIT_PSEUDONYM_KEY eller kør 'jobcockpit init' (forventet fil: {0})")]
     NoKey(String),
     #[error("webserveren: {0}")]
     Web(String),
 }
 
-/// Creates the data dir and, if none exists, a pseudonymisation key (0600).
-/// Returns whether a new key was written.
+/// Creates the data dir and, if none exist, a pseudonymisation key and a store
+/// key (both 0600; the store key only when `JOBCOCKPIT_STORE_KEY` is not set).
+/// Returns whether a new pseudonymisation key was written.
 pub fn init(settings: &Settings) -> Result<bool, AppError> {
     let key = settings.key_path();
-    for dir in [settings.data_dir.clone(), settings.inbox_dir(), key.parent().map(Path::to_path_buf).unwrap_or_default()] {
-        std::fs::create_dir_all(&dir).map_err(|source| AppError::Io { path: dir.display().to_string(), source })?;
+    let store_key = encryption::key_file(&settings.data_dir);
+    for dir in [
+        settings.data_dir.clone(),
+        settings.inbox_dir(),
+        key.parent().map(Path::to_path_buf).unwrap_or_default(),
+    ] {
+        std::fs::create_dir_all(&dir).map_err(|source| AppError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
     }
-    create_key_file(&key).map_err(|source| AppError::Io { path: key.display().to_string(), source })
+    if std::env::var_os(encryption::STORE_KEY_ENV).is_none() {
+        create_key_file(&store_key).map_err(|source| AppError::Io {
+            path: store_key.display().to_string(),
+            source,
+        })?;
+    }
+    create_key_file(&key).map_err(|source| AppError::Io {
+        path: key.display().to_string(),
+        source,
+    })
 }
 
 /// The loaded application.
@@ -71,10 +95,19 @@ impl App {
                 Pseudonymiser::from_key_file(&path)?
             }
         };
-        std::fs::create_dir_all(&settings.data_dir)
-            .map_err(|source| AppError::Io { path: settings.data_dir.display().to_string(), source })?;
-        let store = Store::open(&settings.store_path())?;
-        Ok(App { settings, pipeline, policy, pseudonymiser, store })
+        std::fs::create_dir_all(&settings.data_dir).map_err(|source| AppError::Io {
+            path: settings.data_dir.display().to_string(),
+            source,
+        })?;
+        let store_key = EncryptionKey::load(&encryption::key_file(&settings.data_dir))?;
+        let store = Store::open(&settings.store_path(), &store_key)?;
+        Ok(App {
+            settings,
+            pipeline,
+            policy,
+            pseudonymiser,
+            store,
+        })
     }
 
     fn context(&self) -> Context<'_> {
@@ -98,9 +131,15 @@ impl App {
 
     /// The web state reading marts through a connection of its own.
     pub fn web_state(&self) -> Result<AppState, AppError> {
-        let source = StoreMarts { conn: Mutex::new(self.store.reader()?) };
-        AppState::new(Arc::new(source), &self.settings.dashboards_dir, self.settings.disclosure_k)
-            .map_err(|e| AppError::Web(e.to_string()))
+        let source = StoreMarts {
+            conn: Mutex::new(self.store.reader()?),
+        };
+        AppState::new(
+            Arc::new(source),
+            &self.settings.dashboards_dir,
+            self.settings.disclosure_k,
+        )
+        .map_err(|e| AppError::Web(e.to_string()))
     }
 }
 
@@ -133,7 +172,9 @@ pub async fn serve(
     let mut scheduler = crate::schedule::start(&app.pipeline.schedule, runner)
         .await
         .map_err(|e| AppError::Web(e.to_string()))?;
-    let served = web::serve(listener, state, shutdown).await.map_err(|e| AppError::Web(e.to_string()));
+    let served = web::serve(listener, state, shutdown)
+        .await
+        .map_err(|e| AppError::Web(e.to_string()));
     let _ = scheduler.shutdown().await;
     served
 }

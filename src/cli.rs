@@ -14,7 +14,11 @@ use crate::ingest;
 use crate::synth::{self, SynthConfig};
 
 #[derive(Debug, Parser)]
-#[command(name = "jobcockpit", version, about = "Forudsigelse og opfølgning af langtidsledighed for jobcentre")]
+#[command(
+    name = "jobcockpit",
+    version,
+    about = "Forudsigelse og opfølgning af langtidsledighed for jobcentre"
+)]
 pub struct Cli {
     /// Konfigurationsfil (TOML); ellers standardværdier og JOBCOCKPIT_*-miljøvariabler.
     #[arg(long, global = true)]
@@ -92,7 +96,8 @@ impl SynthArgs {
 
 /// Parses `YYYY-MM` into the first day of that month.
 pub fn parse_month(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d").map_err(|_| format!("'{s}' er ikke en måned på formen ÅÅÅÅ-MM"))
+    NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d")
+        .map_err(|_| format!("'{s}' er ikke en måned på formen ÅÅÅÅ-MM"))
 }
 
 /// Runs a parsed command.
@@ -102,13 +107,23 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         Command::Init => {
             let created = app::init(&settings)?;
             let key = settings.key_path();
-            println!("{} {}", if created { "Ny nøgle skrevet:" } else { "Nøglen findes allerede:" }, key.display());
+            println!(
+                "{} {}",
+                if created {
+                    "Ny nøgle skrevet:"
+                } else {
+                    "Nøglen findes allerede:"
+                },
+                key.display()
+            );
+            print_store_key(&settings);
             Ok(())
         }
         Command::Synth { out, synth } => synth_to(&out, &synth.config()),
         Command::Ingest { dir } => blocking(move || ingest_cmd(settings, &dir)).await,
         Command::Run { month } => {
-            let month = month.unwrap_or_else(|| crate::schedule::target_month(chrono::Utc::now(), -1));
+            let month =
+                month.unwrap_or_else(|| crate::schedule::target_month(chrono::Utc::now(), -1));
             blocking(move || {
                 let app = App::open(settings)?;
                 let r = app.run_month(month, "cli")?;
@@ -122,17 +137,28 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             let app = Arc::new(blocking(move || App::open(settings)).await?);
             serve(app).await
         }
-        Command::Demo { data_dir, synth, no_serve } => demo(settings, data_dir, synth.config(), no_serve).await,
+        Command::Demo {
+            data_dir,
+            synth,
+            no_serve,
+        } => demo(settings, data_dir, synth.config(), no_serve).await,
     }
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, AppError> + Send + 'static) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Web(format!("baggrundsopgave gik ned: {e}")))?
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::Web(format!("baggrundsopgave gik ned: {e}")))?
 }
 
 fn synth_to(out: &Path, cfg: &SynthConfig) -> Result<(), AppError> {
     let started = Instant::now();
-    let s = synth::generate(cfg, out).map_err(|e| AppError::Io { path: out.display().to_string(), source: std::io::Error::other(e.to_string()) })?;
+    let s = synth::generate(cfg, out).map_err(|e| AppError::Io {
+        path: out.display().to_string(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
     println!(
         "Syntetiske udtræk skrevet til {}: {} måneder, {} borgere, {} forløb, {} samtaler, {} indsatser, {} statusrækker ({:.1} s)",
         out.display(),
@@ -151,14 +177,28 @@ fn ingest_cmd(settings: Settings, dir: &Path) -> Result<(), AppError> {
     let app = App::open(settings)?;
     let folders = match ingest::folder_month(dir) {
         Ok(_) => vec![dir.to_path_buf()],
-        Err(_) => ingest::delivery_folders(dir).map_err(crate::pipeline::PipelineError::from)?.into_iter().map(|(_, p)| p).collect(),
+        Err(_) => ingest::delivery_folders(dir)
+            .map_err(crate::pipeline::PipelineError::from)?
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect(),
     };
     for folder in folders {
-        let r = ingest::load_batch(&app.store, &folder, &app.pseudonymiser).map_err(crate::pipeline::PipelineError::from)?;
+        let r = ingest::load_batch(&app.store, &folder, &app.pseudonymiser)
+            .map_err(crate::pipeline::PipelineError::from)?;
         if r.already_loaded {
-            println!("{}: batch {} er allerede indlæst; intet indlæst igen", folder.display(), r.batch_id);
+            println!(
+                "{}: batch {} er allerede indlæst; intet indlæst igen",
+                folder.display(),
+                r.batch_id
+            );
         } else {
-            println!("{}: batch {} indlæst, {} rækker", folder.display(), r.batch_id, r.total_rows());
+            println!(
+                "{}: batch {} indlæst, {} rækker",
+                folder.display(),
+                r.batch_id,
+                r.total_rows()
+            );
         }
     }
     Ok(())
@@ -167,7 +207,10 @@ fn ingest_cmd(settings: Settings, dir: &Path) -> Result<(), AppError> {
 fn print_run(r: &crate::pipeline::RunReport) {
     println!("Kørsel {} for {}:", r.run_id, r.month.format("%Y-%m"));
     for s in &r.steps {
-        println!("  {:<9} {:>8} rækker {:>7} ms  {}", s.step, s.rows, s.duration_ms, s.detail);
+        println!(
+            "  {:<9} {:>8} rækker {:>7} ms  {}",
+            s.step, s.rows, s.duration_ms, s.detail
+        );
     }
 }
 
@@ -188,8 +231,13 @@ async fn serve(app: Arc<App>) -> Result<(), AppError> {
     let bind = app.settings.bind.clone();
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
-        .map_err(|source| AppError::Io { path: bind.clone(), source })?;
-    let addr = listener.local_addr().map_err(|source| AppError::Io { path: bind, source })?;
+        .map_err(|source| AppError::Io {
+            path: bind.clone(),
+            source,
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| AppError::Io { path: bind, source })?;
     println!("Cockpittet kører på http://{addr}/  (stop med Ctrl+C)");
     app::serve(app, listener, async {
         let _ = tokio::signal::ctrl_c().await;
@@ -197,14 +245,41 @@ async fn serve(app: Arc<App>) -> Result<(), AppError> {
     .await
 }
 
-async fn demo(mut settings: Settings, data_dir: PathBuf, cfg: SynthConfig, no_serve: bool) -> Result<(), AppError> {
+/// Says where the key that encrypts the database comes from.
+fn print_store_key(settings: &Settings) {
+    if std::env::var_os(crate::encryption::STORE_KEY_ENV).is_some() {
+        println!(
+            "Databasenøglen (kryptering af databasen) tages fra {}",
+            crate::encryption::STORE_KEY_ENV
+        );
+    } else {
+        println!(
+            "Databasenøgle (kryptering af databasen): {}",
+            crate::encryption::key_file(&settings.data_dir).display()
+        );
+    }
+}
+
+async fn demo(
+    mut settings: Settings,
+    data_dir: PathBuf,
+    cfg: SynthConfig,
+    no_serve: bool,
+) -> Result<(), AppError> {
     let started = Instant::now();
     if data_dir.exists() {
-        std::fs::remove_dir_all(&data_dir).map_err(|source| AppError::Io { path: data_dir.display().to_string(), source })?;
+        std::fs::remove_dir_all(&data_dir).map_err(|source| AppError::Io {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
     }
     settings.data_dir = data_dir;
     app::init(&settings)?;
-    println!("Demo: pseudonymiseringsnøgle oprettet i {}", settings.key_path().display());
+    println!(
+        "Demo: pseudonymiseringsnøgle oprettet i {}",
+        settings.key_path().display()
+    );
+    print_store_key(&settings);
     synth_to(&settings.inbox_dir(), &cfg)?;
     let app = blocking(move || {
         let app = App::open(settings)?;
@@ -212,7 +287,10 @@ async fn demo(mut settings: Settings, data_dir: PathBuf, cfg: SynthConfig, no_se
         Ok(app)
     })
     .await?;
-    println!("Demo klar efter {:.1} s (syntetiske data + alle måneder gennem pipelinen)", started.elapsed().as_secs_f64());
+    println!(
+        "Demo klar efter {:.1} s (syntetiske data + alle måneder gennem pipelinen)",
+        started.elapsed().as_secs_f64()
+    );
     if no_serve {
         return Ok(());
     }

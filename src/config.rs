@@ -10,7 +10,10 @@ use serde::Deserialize;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("kunne ikke læse {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("fejl i {path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("ugyldig værdi i {name}: {message}")]
@@ -148,14 +151,20 @@ impl PipelineConfig {
     /// Reads and checks the pipeline file.
     pub fn load(path: &Path) -> Result<PipelineConfig, ConfigError> {
         let cfg: PipelineConfig = parse_toml(path)?;
-        cfg.validate().map_err(|message| ConfigError::Parse { path: path.to_path_buf(), message })?;
+        cfg.validate().map_err(|message| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message,
+        })?;
         Ok(cfg)
     }
 
     fn validate(&self) -> Result<(), String> {
         for s in &self.steps {
             if !KNOWN_STEPS.contains(&s.as_str()) {
-                return Err(format!("ukendt trin '{s}' (kendte: {})", KNOWN_STEPS.join(", ")));
+                return Err(format!(
+                    "ukendt trin '{s}' (kendte: {})",
+                    KNOWN_STEPS.join(", ")
+                ));
             }
         }
         if self.schedule.timezone.parse::<chrono_tz::Tz>().is_err() {
@@ -167,7 +176,9 @@ impl PipelineConfig {
         if self.training.max_depth.is_empty() || self.training.min_samples_leaf.is_empty() {
             return Err("max_depth og min_samples_leaf skal have mindst én værdi".into());
         }
-        if !(0.0 < self.scoring.low_below && self.scoring.low_below < self.scoring.high_from && self.scoring.high_from < 1.0)
+        if !(0.0 < self.scoring.low_below
+            && self.scoring.low_below < self.scoring.high_from
+            && self.scoring.high_from < 1.0)
         {
             return Err("risikogrænserne skal opfylde 0 < low_below < high_from < 1".into());
         }
@@ -176,8 +187,14 @@ impl PipelineConfig {
 }
 
 fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-    toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -194,7 +211,10 @@ mod tests {
 
     #[test]
     fn a_disclosure_threshold_below_three_is_refused() {
-        let s = Settings { disclosure_k: 2, ..Settings::default() };
+        let s = Settings {
+            disclosure_k: 2,
+            ..Settings::default()
+        };
         assert!(s.validate().is_err());
     }
 
@@ -202,7 +222,9 @@ mod tests {
     fn an_unknown_step_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.toml");
-        let text = std::fs::read_to_string("pipelines/monthly.toml").unwrap().replace("\"marts\"", "\"magic\"");
+        let text = std::fs::read_to_string("pipelines/monthly.toml")
+            .unwrap()
+            .replace("\"marts\"", "\"magic\"");
         std::fs::write(&path, text).unwrap();
         let err = PipelineConfig::load(&path).unwrap_err().to_string();
         assert!(err.contains("magic"), "{err}");

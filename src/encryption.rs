@@ -74,17 +74,20 @@ impl EncryptionKey {
     /// A key from 64 hex characters.
     pub fn from_hex(hex_key: &str) -> Result<Self, EncryptionError> {
         let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
-        hex::decode_to_slice(hex_key.trim(), &mut bytes[..]).map_err(|_| EncryptionError::BadKey)?;
+        hex::decode_to_slice(hex_key.trim(), &mut bytes[..])
+            .map_err(|_| EncryptionError::BadKey)?;
         Ok(EncryptionKey { bytes })
     }
 
     /// Reads a hex key from a file that only its owner may read (0600).
     pub fn from_key_file(path: &Path) -> Result<Self, EncryptionError> {
         check_owner_only(path)?;
-        let text = Zeroizing::new(
-            std::fs::read_to_string(path)
-                .map_err(|source| PseudonymError::KeyFile { path: path.display().to_string(), source })?,
-        );
+        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|source| {
+            PseudonymError::KeyFile {
+                path: path.display().to_string(),
+                source,
+            }
+        })?);
         Self::from_hex(&text)
     }
 
@@ -97,7 +100,9 @@ impl EncryptionKey {
     fn load_from(env: Option<&str>, key_file: &Path) -> Result<Self, EncryptionError> {
         match env {
             Some(hex_key) => Self::from_hex(hex_key),
-            None if !key_file.exists() => Err(EncryptionError::MissingKey { path: key_file.display().to_string() }),
+            None if !key_file.exists() => Err(EncryptionError::MissingKey {
+                path: key_file.display().to_string(),
+            }),
             None => Self::from_key_file(key_file),
         }
     }
@@ -126,12 +131,19 @@ pub fn temp_dir(path: &Path) -> PathBuf {
 #[tracing::instrument(skip_all, fields(path = %path.display()), err)]
 pub fn open_encrypted(path: &Path, key: &EncryptionKey) -> Result<Connection, EncryptionError> {
     let shown = path.display().to_string();
-    let path_str = path.to_str().ok_or_else(|| EncryptionError::Path(shown.clone()))?;
+    let path_str = path
+        .to_str()
+        .ok_or_else(|| EncryptionError::Path(shown.clone()))?;
     let tmp = temp_dir(path);
-    let tmp_str = tmp.to_str().ok_or_else(|| EncryptionError::Path(tmp.display().to_string()))?;
+    let tmp_str = tmp
+        .to_str()
+        .ok_or_else(|| EncryptionError::Path(tmp.display().to_string()))?;
     register_shim()?;
 
-    let open_error = |e: duckdb::Error| EncryptionError::Open { path: shown.clone(), message: e.to_string() };
+    let open_error = |e: duckdb::Error| EncryptionError::Open {
+        path: shown.clone(),
+        message: e.to_string(),
+    };
     // The main database is in memory; the file is attached below. Spills go next
     // to the file (not into the working directory) and are encrypted.
     let config = Config::default()
@@ -150,8 +162,10 @@ pub fn open_encrypted(path: &Path, key: &EncryptionKey) -> Result<Connection, En
     conn.execute_batch("use store").map_err(open_error)?;
     check_encrypted(&conn, &shown)?;
     // Nobody may now switch to the unsafe random source or unencrypted spills.
-    conn.execute_batch("set allowed_configs = ['memory_limit', 'threads']; set lock_configuration = true")
-        .map_err(open_error)?;
+    conn.execute_batch(
+        "set allowed_configs = ['memory_limit', 'threads']; set lock_configuration = true",
+    )
+    .map_err(open_error)?;
     Ok(conn)
 }
 
@@ -167,7 +181,9 @@ fn register_shim() -> Result<(), EncryptionError> {
     static REGISTERED: OnceLock<i32> = OnceLock::new();
     match *REGISTERED.get_or_init(ffi::register_os_random) {
         0 => Ok(()),
-        rc => Err(EncryptionError::ShimInactive(format!("registreringen fejlede med kode {rc}"))),
+        rc => Err(EncryptionError::ShimInactive(format!(
+            "registreringen fejlede med kode {rc}"
+        ))),
     }
 }
 
@@ -177,13 +193,19 @@ fn register_shim() -> Result<(), EncryptionError> {
 fn check_shim_active(conn: &Connection) -> Result<(), EncryptionError> {
     let inactive = |why: String| EncryptionError::ShimInactive(why);
     let source: String = conn
-        .query_row("select current_setting(?)", [RANDOM_SOURCE_SETTING], |r| r.get(0))
+        .query_row(
+            "select current_setting('jobcockpit_random_source')",
+            [],
+            |r| r.get(0),
+        )
         .map_err(|_| inactive(format!("{RANDOM_SOURCE_SETTING} mangler")))?;
     if source != "os" {
         return Err(inactive(format!("{RANDOM_SOURCE_SETTING} = {source}")));
     }
     let forced: bool = conn
-        .query_row("select current_setting('force_mbedtls_unsafe')", [], |r| r.get(0))
+        .query_row("select current_setting('force_mbedtls_unsafe')", [], |r| {
+            r.get(0)
+        })
         .map_err(|e| inactive(e.to_string()))?;
     if forced {
         return Err(inactive("force_mbedtls_unsafe er slået til".into()));
@@ -194,12 +216,21 @@ fn check_shim_active(conn: &Connection) -> Result<(), EncryptionError> {
 /// Belt and braces: the attached file must report itself as encrypted.
 fn check_encrypted(conn: &Connection, shown: &str) -> Result<(), EncryptionError> {
     let encrypted: bool = conn
-        .query_row("select encrypted from duckdb_databases() where database_name = ?", [DATABASE_ALIAS], |r| r.get(0))
-        .map_err(|e| EncryptionError::Open { path: shown.to_string(), message: e.to_string() })?;
+        .query_row(
+            "select encrypted from duckdb_databases() where database_name = ?",
+            [DATABASE_ALIAS],
+            |r| r.get(0),
+        )
+        .map_err(|e| EncryptionError::Open {
+            path: shown.to_string(),
+            message: e.to_string(),
+        })?;
     if encrypted {
         Ok(())
     } else {
-        Err(EncryptionError::NotEncrypted { path: shown.to_string() })
+        Err(EncryptionError::NotEncrypted {
+            path: shown.to_string(),
+        })
     }
 }
 

@@ -53,11 +53,19 @@ pub struct Extract {
 }
 
 const fn col(name: &'static str, ty: ColumnType) -> Column {
-    Column { name, ty, nullable: false }
+    Column {
+        name,
+        ty,
+        nullable: false,
+    }
 }
 
 const fn opt(name: &'static str, ty: ColumnType) -> Column {
-    Column { name, ty, nullable: true }
+    Column {
+        name,
+        ty,
+        nullable: true,
+    }
 }
 
 /// Origin categories (Statistics Denmark's herkomst). Audit only, never a model input.
@@ -223,7 +231,11 @@ mod tests {
         for e in ALL {
             assert!(doc.contains(e.file), "docs/extracts.md lacks {}", e.file);
             for c in e.columns {
-                assert!(doc.contains(&format!("`{}`", c.name)), "docs/extracts.md lacks `{}`", c.name);
+                assert!(
+                    doc.contains(&format!("`{}`", c.name)),
+                    "docs/extracts.md lacks `{}`",
+                    c.name
+                );
             }
         }
     }

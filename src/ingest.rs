@@ -42,15 +42,26 @@ pub enum IngestError {
     #[error("mappen {0} er ikke en månedslevering (navnet skal være ÅÅÅÅ-MM)")]
     BadFolder(PathBuf),
     #[error("filen {path} kunne ikke læses: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{file}: kolonnen '{column}' mangler i overskriften")]
     MissingColumn { file: String, column: String },
     #[error("{file}: ukendt kolonne '{column}' i overskriften")]
     UnknownColumn { file: String, column: String },
     #[error("{file}, linje {line}: {message}")]
-    Csv { file: String, line: u64, message: String },
+    Csv {
+        file: String,
+        line: u64,
+        message: String,
+    },
     #[error("leveringen {dir} blev afvist: {count} fejl, fx:\n{}", .errors.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
-    Rows { dir: PathBuf, count: usize, errors: Vec<RowError> },
+    Rows {
+        dir: PathBuf,
+        count: usize,
+        errors: Vec<RowError>,
+    },
     #[error("databasefejl under indlæsning af {dir}: {source}")]
     Db { dir: PathBuf, source: duckdb::Error },
 }
@@ -75,12 +86,16 @@ impl LoadReport {
 /// The month a delivery folder covers, from its name `YYYY-MM`.
 pub fn folder_month(dir: &Path) -> Result<NaiveDate, IngestError> {
     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    NaiveDate::parse_from_str(&format!("{name}-01"), "%Y-%m-%d").map_err(|_| IngestError::BadFolder(dir.to_path_buf()))
+    NaiveDate::parse_from_str(&format!("{name}-01"), "%Y-%m-%d")
+        .map_err(|_| IngestError::BadFolder(dir.to_path_buf()))
 }
 
 /// Delivery folders under `root`, oldest first.
 pub fn delivery_folders(root: &Path) -> Result<Vec<(NaiveDate, PathBuf)>, IngestError> {
-    let entries = std::fs::read_dir(root).map_err(|source| IngestError::Read { path: root.to_path_buf(), source })?;
+    let entries = std::fs::read_dir(root).map_err(|source| IngestError::Read {
+        path: root.to_path_buf(),
+        source,
+    })?;
     let mut out: Vec<(NaiveDate, PathBuf)> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_dir())
@@ -99,7 +114,11 @@ struct ParsedFile {
 
 /// Loads one delivery folder. Every file is read and checked before anything is
 /// written; the write is one transaction.
-pub fn load_batch(store: &Store, dir: &Path, pseudo: &Pseudonymiser) -> Result<LoadReport, IngestError> {
+pub fn load_batch(
+    store: &Store,
+    dir: &Path,
+    pseudo: &Pseudonymiser,
+) -> Result<LoadReport, IngestError> {
     let started = std::time::Instant::now();
     let month = folder_month(dir)?;
     let month_end = last_day(month);
@@ -109,23 +128,45 @@ pub fn load_batch(store: &Store, dir: &Path, pseudo: &Pseudonymiser) -> Result<L
         parsed.push(parse_file(dir, extract, month_end, pseudo, &mut errors)?);
     }
     let batch_id = batch_id(&parsed);
-    let rows: Vec<(&'static str, usize)> = parsed.iter().map(|p| (p.extract.id, p.rows.len())).collect();
+    let rows: Vec<(&'static str, usize)> = parsed
+        .iter()
+        .map(|p| (p.extract.id, p.rows.len()))
+        .collect();
     let conn = store.lock();
-    let db = |source| IngestError::Db { dir: dir.to_path_buf(), source };
-    let seen: i64 =
-        conn.query_row("select count(*) from load_batches where batch_id = ?", [&batch_id], |r| r.get(0)).map_err(db)?;
+    let db = |source| IngestError::Db {
+        dir: dir.to_path_buf(),
+        source,
+    };
+    let seen: i64 = conn
+        .query_row(
+            "select count(*) from load_batches where batch_id = ?",
+            [&batch_id],
+            |r| r.get(0),
+        )
+        .map_err(db)?;
     if seen > 0 {
-        return Ok(LoadReport { batch_id, month, already_loaded: true, rows });
+        return Ok(LoadReport {
+            batch_id,
+            month,
+            already_loaded: true,
+            rows,
+        });
     }
     if !errors.is_empty() {
         let count = errors.len();
         errors.truncate(MAX_REPORTED_ERRORS);
-        return Err(IngestError::Rows { dir: dir.to_path_buf(), count, errors });
+        return Err(IngestError::Rows {
+            dir: dir.to_path_buf(),
+            count,
+            errors,
+        });
     }
     conn.execute_batch("begin transaction").map_err(db)?;
     let result = append_all(&conn, &batch_id, &parsed).and_then(|total| {
-        let checksums: serde_json::Map<String, serde_json::Value> =
-            parsed.iter().map(|p| (p.extract.file.to_string(), p.checksum.clone().into())).collect();
+        let checksums: serde_json::Map<String, serde_json::Value> = parsed
+            .iter()
+            .map(|p| (p.extract.file.to_string(), p.checksum.clone().into()))
+            .collect();
         conn.execute(
             "insert into load_batches values (?, ?::date, ?, ?, ?, now(), ?)",
             duckdb::params![
@@ -145,16 +186,26 @@ pub fn load_batch(store: &Store, dir: &Path, pseudo: &Pseudonymiser) -> Result<L
             return Err(db(e));
         }
     }
-    Ok(LoadReport { batch_id, month, already_loaded: false, rows })
+    Ok(LoadReport {
+        batch_id,
+        month,
+        already_loaded: false,
+        rows,
+    })
 }
 
-fn append_all(conn: &duckdb::Connection, batch_id: &str, parsed: &[ParsedFile]) -> Result<usize, duckdb::Error> {
+fn append_all(
+    conn: &duckdb::Connection,
+    batch_id: &str,
+    parsed: &[ParsedFile],
+) -> Result<usize, duckdb::Error> {
     let mut total = 0;
     for p in parsed {
         let table = ["raw_", p.extract.id].concat();
         let mut app = conn.appender(&table)?;
         for row in &p.rows {
-            let values = std::iter::once(Value::Text(batch_id.to_string())).chain(row.iter().cloned());
+            let values =
+                std::iter::once(Value::Text(batch_id.to_string())).chain(row.iter().cloned());
             app.append_row(duckdb::appender_params_from_iter(values))?;
         }
         app.flush()?;
@@ -181,14 +232,23 @@ fn parse_file(
     errors: &mut Vec<RowError>,
 ) -> Result<ParsedFile, IngestError> {
     let path = dir.join(extract.file);
-    let bytes = std::fs::read(&path).map_err(|source| IngestError::Read { path: path.clone(), source })?;
+    let bytes = std::fs::read(&path).map_err(|source| IngestError::Read {
+        path: path.clone(),
+        source,
+    })?;
     let checksum = hex::encode(Sha256::digest(&bytes));
     let text = decode(&bytes);
     let file = path.display().to_string();
-    let mut reader = csv::ReaderBuilder::new().delimiter(extracts::DELIMITER).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(extracts::DELIMITER)
+        .from_reader(text.as_bytes());
     let header = reader
         .headers()
-        .map_err(|e| IngestError::Csv { file: file.clone(), line: 1, message: e.to_string() })?
+        .map_err(|e| IngestError::Csv {
+            file: file.clone(),
+            line: 1,
+            message: e.to_string(),
+        })?
         .clone();
     let positions = column_positions(extract, &header, &file)?;
     let mut rows = Vec::new();
@@ -203,13 +263,27 @@ fn parse_file(
         let mut ok = true;
         for (col, &pos) in extract.columns.iter().zip(&positions) {
             let raw = record.get(pos).unwrap_or("");
-            let ctx = CellContext { extract, column: col.name, month_end };
+            let ctx = CellContext {
+                extract,
+                column: col.name,
+                month_end,
+            };
             match parse_value(raw, col.ty, col.nullable, &ctx, pseudo, &mut out) {
                 Ok(()) => {}
                 Err(reason) => {
                     ok = false;
-                    let value = if col.ty == ColumnType::Cpr { mask(raw) } else { raw.to_string() };
-                    errors.push(RowError { file: file.clone(), line, column: col.name.to_string(), value, reason });
+                    let value = if col.ty == ColumnType::Cpr {
+                        mask(raw)
+                    } else {
+                        raw.to_string()
+                    };
+                    errors.push(RowError {
+                        file: file.clone(),
+                        line,
+                        column: col.name.to_string(),
+                        value,
+                        reason,
+                    });
                 }
             }
         }
@@ -217,7 +291,11 @@ fn parse_file(
             rows.push(out);
         }
     }
-    Ok(ParsedFile { extract, checksum, rows })
+    Ok(ParsedFile {
+        extract,
+        checksum,
+        rows,
+    })
 }
 
 /// Danish systems write UTF-8 with or without a BOM, or Windows-1252.
@@ -225,14 +303,24 @@ fn decode(bytes: &[u8]) -> String {
     let without_bom = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(without_bom) {
         Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(without_bom).0.into_owned(),
+        Err(_) => encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(without_bom)
+            .0
+            .into_owned(),
     }
 }
 
-fn column_positions(extract: &Extract, header: &csv::StringRecord, file: &str) -> Result<Vec<usize>, IngestError> {
+fn column_positions(
+    extract: &Extract,
+    header: &csv::StringRecord,
+    file: &str,
+) -> Result<Vec<usize>, IngestError> {
     for h in header.iter() {
         if !extract.columns.iter().any(|c| c.name == h.trim()) {
-            return Err(IngestError::UnknownColumn { file: file.to_string(), column: h.to_string() });
+            return Err(IngestError::UnknownColumn {
+                file: file.to_string(),
+                column: h.to_string(),
+            });
         }
     }
     extract
@@ -242,7 +330,10 @@ fn column_positions(extract: &Extract, header: &csv::StringRecord, file: &str) -
             header
                 .iter()
                 .position(|h| h.trim() == c.name)
-                .ok_or_else(|| IngestError::MissingColumn { file: file.to_string(), column: c.name.to_string() })
+                .ok_or_else(|| IngestError::MissingColumn {
+                    file: file.to_string(),
+                    column: c.name.to_string(),
+                })
         })
         .collect()
 }
@@ -282,9 +373,15 @@ fn parse_value(
             }
         }
         ColumnType::Text => out.push(Value::Text(v.to_string())),
-        ColumnType::Integer => out.push(Value::Int(v.parse().map_err(|_| "ikke et helt tal".to_string())?)),
+        ColumnType::Integer => out.push(Value::Int(
+            v.parse().map_err(|_| "ikke et helt tal".to_string())?,
+        )),
         ColumnType::Decimal => {
-            let x: f64 = v.replace('.', "").replace(',', ".").parse().map_err(|_| "ikke et decimaltal".to_string())?;
+            let x: f64 = v
+                .replace('.', "")
+                .replace(',', ".")
+                .parse()
+                .map_err(|_| "ikke et decimaltal".to_string())?;
             out.push(Value::Double(x));
         }
         ColumnType::Date | ColumnType::Month => {
@@ -296,7 +393,10 @@ fn parse_value(
             // A programme's planned end lies in the future; every other date must not.
             let planned = ctx.extract.id == extracts::PROGRAMMES.id && ctx.column == "slutdato";
             if d > ctx.month_end && !planned {
-                return Err(format!("datoen ligger efter leveringsmånedens slutning ({})", ctx.month_end.format("%d-%m-%Y")));
+                return Err(format!(
+                    "datoen ligger efter leveringsmånedens slutning ({})",
+                    ctx.month_end.format("%d-%m-%Y")
+                ));
             }
             out.push(date_value(d));
         }
@@ -330,7 +430,9 @@ fn parse_value(
 /// The last day of the month of `d`.
 pub fn last_day(d: NaiveDate) -> NaiveDate {
     let first = d.with_day(1).expect("day 1 exists");
-    let next = first.checked_add_months(chrono::Months::new(1)).expect("date in range");
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .expect("date in range");
     next.pred_opt().expect("date in range")
 }
 
@@ -343,7 +445,11 @@ mod tests {
     }
 
     fn ctx() -> CellContext<'static> {
-        CellContext { extract: &extracts::SPELLS, column: "startdato", month_end: NaiveDate::from_ymd_opt(2024, 3, 31).unwrap() }
+        CellContext {
+            extract: &extracts::SPELLS,
+            column: "startdato",
+            month_end: NaiveDate::from_ymd_opt(2024, 3, 31).unwrap(),
+        }
     }
 
     #[test]
@@ -356,29 +462,65 @@ mod tests {
     #[test]
     fn a_date_after_the_delivery_month_is_refused() {
         let mut out = Vec::new();
-        let err = parse_value("01-04-2024", ColumnType::Date, false, &ctx(), &pseudo(), &mut out).unwrap_err();
+        let err = parse_value(
+            "01-04-2024",
+            ColumnType::Date,
+            false,
+            &ctx(),
+            &pseudo(),
+            &mut out,
+        )
+        .unwrap_err();
         assert!(err.contains("31-03-2024"), "{err}");
     }
 
     #[test]
     fn decimal_commas_are_read() {
         let mut out = Vec::new();
-        parse_value("1.234,5", ColumnType::Decimal, false, &ctx(), &pseudo(), &mut out).unwrap();
+        parse_value(
+            "1.234,5",
+            ColumnType::Decimal,
+            false,
+            &ctx(),
+            &pseudo(),
+            &mut out,
+        )
+        .unwrap();
         assert_eq!(out, vec![Value::Double(1234.5)]);
     }
 
     #[test]
     fn an_unknown_code_names_the_allowed_ones() {
         let mut out = Vec::new();
-        let err = parse_value("x", ColumnType::Code(extracts::STATUSES), false, &ctx(), &pseudo(), &mut out).unwrap_err();
+        let err = parse_value(
+            "x",
+            ColumnType::Code(extracts::STATUSES),
+            false,
+            &ctx(),
+            &pseudo(),
+            &mut out,
+        )
+        .unwrap_err();
         assert!(err.contains("beskaeftiget"), "{err}");
     }
 
     #[test]
     fn a_cpr_becomes_a_pseudonym_and_never_stays_in_the_output() {
         let mut out = Vec::new();
-        let c = CellContext { extract: &extracts::CITIZENS, column: "cpr", month_end: ctx().month_end };
-        parse_value("010190-1233", ColumnType::Cpr, false, &c, &pseudo(), &mut out).unwrap();
+        let c = CellContext {
+            extract: &extracts::CITIZENS,
+            column: "cpr",
+            month_end: ctx().month_end,
+        };
+        parse_value(
+            "010190-1233",
+            ColumnType::Cpr,
+            false,
+            &c,
+            &pseudo(),
+            &mut out,
+        )
+        .unwrap();
         assert_eq!(out.len(), 3, "pseudonym, birth date, sex");
         assert!(!format!("{out:?}").contains("0101901233"));
         assert!(!format!("{out:?}").contains("010190-1233"));
@@ -386,6 +528,9 @@ mod tests {
 
     #[test]
     fn the_last_day_of_february_in_a_leap_year() {
-        assert_eq!(last_day(NaiveDate::from_ymd_opt(2024, 2, 10).unwrap()).to_string(), "2024-02-29");
+        assert_eq!(
+            last_day(NaiveDate::from_ymd_opt(2024, 2, 10).unwrap()).to_string(),
+            "2024-02-29"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! jobcockpit: at a jobseeker's 2nd interview, how likely is the person to still be
 //! unemployed 12 months later, and how well does that prediction hold? A monthly
 //! pipeline over an embedded DuckDB store, and an aggregate-only cockpit.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 /// Wiring of configuration, key, store, pipeline, web and schedule.
 pub mod app;
@@ -13,6 +13,8 @@ pub mod config;
 pub mod dashboard;
 /// Disclosure control: no figure from fewer than k persons leaves the process.
 pub mod disclosure;
+/// Encryption at rest of the store: key, shim check, encrypted open.
+pub mod encryption;
 /// The extract contract shared by generator and loader.
 pub mod extracts;
 /// Loading monthly deliveries into the raw tables.

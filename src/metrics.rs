@@ -25,7 +25,11 @@ pub fn brier(probabilities: &[f64], labels: &[u32]) -> Option<f64> {
     if probabilities.is_empty() || probabilities.len() != labels.len() {
         return None;
     }
-    let sum: f64 = probabilities.iter().zip(labels).map(|(p, &y)| (p - f64::from(y)).powi(2)).sum();
+    let sum: f64 = probabilities
+        .iter()
+        .zip(labels)
+        .map(|(p, &y)| (p - f64::from(y)).powi(2))
+        .sum();
     Some(sum / probabilities.len() as f64)
 }
 
@@ -73,16 +77,32 @@ mod tests {
         for case in reference()["wilson"].as_array().unwrap() {
             let (k, n) = (case["k"].as_u64().unwrap(), case["n"].as_u64().unwrap());
             let (lo, hi) = wilson_interval(k, n);
-            assert!((lo - case["low"].as_f64().unwrap()).abs() < 1e-9, "{k}/{n}: {lo}");
-            assert!((hi - case["high"].as_f64().unwrap()).abs() < 1e-9, "{k}/{n}: {hi}");
+            assert!(
+                (lo - case["low"].as_f64().unwrap()).abs() < 1e-9,
+                "{k}/{n}: {lo}"
+            );
+            assert!(
+                (hi - case["high"].as_f64().unwrap()).abs() < 1e-9,
+                "{k}/{n}: {hi}"
+            );
         }
     }
 
     #[test]
     fn brier_matches_scikit_learn() {
         for case in reference()["brier"].as_array().unwrap() {
-            let p: Vec<f64> = case["p"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-            let y: Vec<u32> = case["y"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect();
+            let p: Vec<f64> = case["p"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
+            let y: Vec<u32> = case["y"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap() as u32)
+                .collect();
             let b = brier(&p, &y).unwrap();
             assert!((b - case["brier"].as_f64().unwrap()).abs() < 1e-12, "{b}");
         }
@@ -91,8 +111,18 @@ mod tests {
     #[test]
     fn auc_matches_scikit_learn_with_ties() {
         for case in reference()["auc"].as_array().unwrap() {
-            let p: Vec<f64> = case["p"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-            let y: Vec<u32> = case["y"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect();
+            let p: Vec<f64> = case["p"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
+            let y: Vec<u32> = case["y"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap() as u32)
+                .collect();
             let a = auc(&p, &y).unwrap();
             assert!((a - case["auc"].as_f64().unwrap()).abs() < 1e-12, "{a}");
         }

@@ -21,7 +21,10 @@ pub enum PipelineError {
     #[error("ingen levering for {month} i {dir}")]
     NoDelivery { month: NaiveDate, dir: PathBuf },
     #[error("trinnet '{step}' fejlede: {source}")]
-    Step { step: String, source: Box<dyn std::error::Error + Send + Sync> },
+    Step {
+        step: String,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error(transparent)]
     Ingest(#[from] IngestError),
     #[error(transparent)]
@@ -58,8 +61,17 @@ pub struct RunReport {
 
 /// Runs the pipeline for one month.
 #[tracing::instrument(skip_all, fields(month = %month), err)]
-pub fn run_month(store: &Store, ctx: &Context<'_>, month: NaiveDate, trigger: &str) -> Result<RunReport, PipelineError> {
-    let run_id = format!("{}-{}", month.format("%Y-%m"), chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f"));
+pub fn run_month(
+    store: &Store,
+    ctx: &Context<'_>,
+    month: NaiveDate,
+    trigger: &str,
+) -> Result<RunReport, PipelineError> {
+    let run_id = format!(
+        "{}-{}",
+        month.format("%Y-%m"),
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f")
+    );
     {
         let conn = store.lock();
         conn.execute(
@@ -67,7 +79,12 @@ pub fn run_month(store: &Store, ctx: &Context<'_>, month: NaiveDate, trigger: &s
             params![run_id, month.to_string(), trigger],
         )?;
     }
-    let mut report = RunReport { run_id: run_id.clone(), month, steps: Vec::new(), model_version: None };
+    let mut report = RunReport {
+        run_id: run_id.clone(),
+        month,
+        steps: Vec::new(),
+        model_version: None,
+    };
     let result = run_steps(store, ctx, &mut report);
     let conn = store.lock();
     record_steps(&conn, &report)?;
@@ -89,22 +106,44 @@ pub fn run_month(store: &Store, ctx: &Context<'_>, month: NaiveDate, trigger: &s
     }
 }
 
-fn run_steps(store: &Store, ctx: &Context<'_>, report: &mut RunReport) -> Result<(), PipelineError> {
+fn run_steps(
+    store: &Store,
+    ctx: &Context<'_>,
+    report: &mut RunReport,
+) -> Result<(), PipelineError> {
     let steps = &ctx.pipeline.steps;
     if steps.iter().any(|s| s == "ingest") {
         let started = Instant::now();
-        let dir = ctx.settings.inbox_dir().join(report.month.format("%Y-%m").to_string());
+        let dir = ctx
+            .settings
+            .inbox_dir()
+            .join(report.month.format("%Y-%m").to_string());
         if !dir.is_dir() {
-            return Err(PipelineError::NoDelivery { month: report.month, dir });
+            return Err(PipelineError::NoDelivery {
+                month: report.month,
+                dir,
+            });
         }
         let load = ingest::load_batch(store, &dir, ctx.pseudonymiser)?;
         let detail = if load.already_loaded {
-            format!("batch {} var allerede indlæst; intet indlæst igen", load.batch_id)
+            format!(
+                "batch {} var allerede indlæst; intet indlæst igen",
+                load.batch_id
+            )
         } else {
             format!("batch {}", load.batch_id)
         };
-        let rows = if load.already_loaded { 0 } else { load.total_rows() as i64 };
-        report.steps.push(StepRecord { step: "ingest".into(), duration_ms: started.elapsed().as_millis(), rows, detail });
+        let rows = if load.already_loaded {
+            0
+        } else {
+            load.total_rows() as i64
+        };
+        report.steps.push(StepRecord {
+            step: "ingest".into(),
+            duration_ms: started.elapsed().as_millis(),
+            rows,
+            detail,
+        });
     }
     let conn = store.lock();
     conn.execute_batch("begin transaction")?;
@@ -118,7 +157,11 @@ fn run_steps(store: &Store, ctx: &Context<'_>, report: &mut RunReport) -> Result
     result
 }
 
-fn transform_steps(conn: &Connection, ctx: &Context<'_>, report: &mut RunReport) -> Result<(), PipelineError> {
+fn transform_steps(
+    conn: &Connection,
+    ctx: &Context<'_>,
+    report: &mut RunReport,
+) -> Result<(), PipelineError> {
     conn.execute("delete from run_params", [])?;
     conn.execute(
         "insert into run_params values (?::date, ?)",
@@ -126,16 +169,29 @@ fn transform_steps(conn: &Connection, ctx: &Context<'_>, report: &mut RunReport)
     )?;
     for step in ctx.pipeline.steps.iter().filter(|s| *s != "ingest") {
         let started = Instant::now();
-        let (rows, detail) = run_step(conn, ctx, report, step)
-            .map_err(|source| PipelineError::Step { step: step.clone(), source })?;
-        report.steps.push(StepRecord { step: step.clone(), duration_ms: started.elapsed().as_millis(), rows, detail });
+        let (rows, detail) =
+            run_step(conn, ctx, report, step).map_err(|source| PipelineError::Step {
+                step: step.clone(),
+                source,
+            })?;
+        report.steps.push(StepRecord {
+            step: step.clone(),
+            duration_ms: started.elapsed().as_millis(),
+            rows,
+            detail,
+        });
     }
     Ok(())
 }
 
 type StepResult = Result<(i64, String), Box<dyn std::error::Error + Send + Sync>>;
 
-fn run_step(conn: &Connection, ctx: &Context<'_>, report: &mut RunReport, step: &str) -> StepResult {
+fn run_step(
+    conn: &Connection,
+    ctx: &Context<'_>,
+    report: &mut RunReport,
+    step: &str,
+) -> StepResult {
     match step {
         "features" => {
             for f in store::STAGING.iter().chain(store::FEATURES) {
@@ -148,7 +204,10 @@ fn run_step(conn: &Connection, ctx: &Context<'_>, report: &mut RunReport, step: 
         "evaluate" => {
             conn.execute("delete from metric_cohorts", [])?;
             conn.execute(store::METRIC_COHORTS.sql, [&report.run_id])
-                .map_err(|source| StoreError::Sql { name: store::METRIC_COHORTS.name.into(), source })?;
+                .map_err(|source| StoreError::Sql {
+                    name: store::METRIC_COHORTS.name.into(),
+                    source,
+                })?;
             Ok((count_rows(conn, "metric_cohorts")?, String::new()))
         }
         "marts" => {
@@ -183,9 +242,13 @@ fn score_step(conn: &Connection, ctx: &Context<'_>, report: &mut RunReport) -> S
     let Some((version, tree)) = registry::latest(conn, report.month)? else {
         return Ok((0, "ingen model endnu; kohorten scores ikke".into()));
     };
-    let scores = model::score(conn, report.month, &tree, ctx.pipeline, ctx.policy).map_err(box_model)?;
+    let scores =
+        model::score(conn, report.month, &tree, ctx.pipeline, ctx.policy).map_err(box_model)?;
     // A re-run of a month replaces that cohort's scores: one score per spell.
-    conn.execute("delete from model_scores where cohort_month = ?::date", [report.month.to_string()])?;
+    conn.execute(
+        "delete from model_scores where cohort_month = ?::date",
+        [report.month.to_string()],
+    )?;
     let mut app = conn.appender("model_scores")?;
     for s in &scores {
         app.append_row(params![
@@ -212,7 +275,14 @@ fn record_steps(conn: &Connection, report: &RunReport) -> Result<(), duckdb::Err
     for (i, s) in report.steps.iter().enumerate() {
         conn.execute(
             "insert into pipeline_steps values (?, ?, ?, now(), ?, ?, 'succeeded', ?)",
-            params![report.run_id, s.step, i as i32, s.duration_ms as i64, s.rows, s.detail],
+            params![
+                report.run_id,
+                s.step,
+                i as i32,
+                s.duration_ms as i64,
+                s.rows,
+                s.detail
+            ],
         )?;
     }
     Ok(())

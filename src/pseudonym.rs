@@ -17,7 +17,10 @@ pub enum PseudonymError {
     #[error("CPR-nummeret {masked} har ingen gyldig fødselsdato")]
     BirthDate { masked: String },
     #[error("nøglefilen {path} kunne ikke læses: {source}")]
-    KeyFile { path: String, source: std::io::Error },
+    KeyFile {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("nøglefilen {path} må kun kunne læses af ejeren (rettigheder 0600), men har {mode:o}")]
     KeyFilePermissions { path: String, mode: u32 },
     #[error("pseudonymnøglen skal være mindst 32 bytes skrevet som hex")]
@@ -73,7 +76,8 @@ impl Cpr {
     pub fn parse(raw: &str) -> Result<Cpr, PseudonymError> {
         let trimmed = raw.trim();
         let compact: String = trimmed.chars().filter(|c| *c != '-').collect();
-        let dash_ok = !trimmed.contains('-') || (trimmed.len() == 11 && trimmed.as_bytes()[6] == b'-');
+        let dash_ok =
+            !trimmed.contains('-') || (trimmed.len() == 11 && trimmed.as_bytes()[6] == b'-');
         if compact.len() != 10 || !dash_ok || !compact.bytes().all(|b| b.is_ascii_digit()) {
             return Err(PseudonymError::Format { masked: mask(raw) });
         }
@@ -103,7 +107,10 @@ impl Cpr {
     }
 
     pub fn masked(&self) -> String {
-        let head: String = self.digits[..6].iter().map(|d| char::from(b'0' + d)).collect();
+        let head: String = self.digits[..6]
+            .iter()
+            .map(|d| char::from(b'0' + d))
+            .collect();
         format!("{head}-****")
     }
 }
@@ -169,7 +176,8 @@ impl Pseudonymiser {
 
     /// The pseudonym of a CPR number: HMAC-SHA256 over its ten digits, hex, truncated to 128 bits.
     pub fn pseudonym(&self, cpr: &Cpr) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts any key length");
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts any key length");
         mac.update(&cpr.digits.map(|d| b'0' + d));
         hex::encode(&mac.finalize().into_bytes()[..16])
     }
@@ -184,7 +192,10 @@ pub(crate) fn check_owner_only(path: &Path) -> Result<(), PseudonymError> {
     })?;
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
-        return Err(PseudonymError::KeyFilePermissions { path: path.display().to_string(), mode });
+        return Err(PseudonymError::KeyFilePermissions {
+            path: path.display().to_string(),
+            mode,
+        });
     }
     Ok(())
 }
@@ -226,12 +237,30 @@ mod tests {
 
     #[test]
     fn the_seventh_digit_and_year_give_the_century() {
-        assert_eq!(Cpr::parse("010190-1233").unwrap().birth_date().to_string(), "1990-01-01");
-        assert_eq!(Cpr::parse("010105-4234").unwrap().birth_date().to_string(), "2005-01-01");
-        assert_eq!(Cpr::parse("010150-4234").unwrap().birth_date().to_string(), "1950-01-01");
-        assert_eq!(Cpr::parse("010160-9234").unwrap().birth_date().to_string(), "1960-01-01");
-        assert_eq!(Cpr::parse("010110-5234").unwrap().birth_date().to_string(), "2010-01-01");
-        assert_eq!(Cpr::parse("010190-6234").unwrap().birth_date().to_string(), "1890-01-01");
+        assert_eq!(
+            Cpr::parse("010190-1233").unwrap().birth_date().to_string(),
+            "1990-01-01"
+        );
+        assert_eq!(
+            Cpr::parse("010105-4234").unwrap().birth_date().to_string(),
+            "2005-01-01"
+        );
+        assert_eq!(
+            Cpr::parse("010150-4234").unwrap().birth_date().to_string(),
+            "1950-01-01"
+        );
+        assert_eq!(
+            Cpr::parse("010160-9234").unwrap().birth_date().to_string(),
+            "1960-01-01"
+        );
+        assert_eq!(
+            Cpr::parse("010110-5234").unwrap().birth_date().to_string(),
+            "2010-01-01"
+        );
+        assert_eq!(
+            Cpr::parse("010190-6234").unwrap().birth_date().to_string(),
+            "1890-01-01"
+        );
     }
 
     #[test]
@@ -249,7 +278,13 @@ mod tests {
 
     #[test]
     fn malformed_cprs_are_rejected() {
-        for bad in ["", "0101901234x", "01019-01234", "abcdef-1234", "010190-123"] {
+        for bad in [
+            "",
+            "0101901234x",
+            "01019-01234",
+            "abcdef-1234",
+            "010190-123",
+        ] {
             assert!(Cpr::parse(bad).is_err(), "{bad}");
         }
     }
@@ -265,7 +300,10 @@ mod tests {
         let a = Pseudonymiser::new(vec![1; 32]).unwrap();
         let b = Pseudonymiser::new(vec![2; 32]).unwrap();
         let cpr = Cpr::parse("010190-1233").unwrap();
-        assert_eq!(a.pseudonym(&cpr), a.pseudonym(&Cpr::parse("0101901233").unwrap()));
+        assert_eq!(
+            a.pseudonym(&cpr),
+            a.pseudonym(&Cpr::parse("0101901233").unwrap())
+        );
         assert_ne!(a.pseudonym(&cpr), b.pseudonym(&cpr));
         assert_eq!(a.pseudonym(&cpr).len(), 32);
         assert!(!a.pseudonym(&cpr).contains("0101901233"));

@@ -31,7 +31,10 @@ pub async fn start<F>(cfg: &ScheduleConfig, run: F) -> Result<JobScheduler, Sche
 where
     F: Fn(NaiveDate) + Clone + Send + Sync + 'static,
 {
-    let tz: chrono_tz::Tz = cfg.timezone.parse().map_err(|_| ScheduleError::TimeZone(cfg.timezone.clone()))?;
+    let tz: chrono_tz::Tz = cfg
+        .timezone
+        .parse()
+        .map_err(|_| ScheduleError::TimeZone(cfg.timezone.clone()))?;
     let offset = cfg.month_offset;
     let scheduler = JobScheduler::new().await?;
     let job = Job::new_async_tz(cfg.cron.as_str(), tz, move |_id, _lock| {
@@ -57,13 +60,20 @@ mod tests {
     fn the_scheduled_run_on_the_5th_processes_the_previous_month() {
         let tz = chrono_tz::Europe::Copenhagen;
         let now = tz.with_ymd_and_hms(2026, 1, 5, 6, 0, 0).unwrap();
-        assert_eq!(target_month(now, -1), NaiveDate::from_ymd_opt(2025, 12, 1).unwrap());
+        assert_eq!(
+            target_month(now, -1),
+            NaiveDate::from_ymd_opt(2025, 12, 1).unwrap()
+        );
     }
 
     #[test]
     fn the_shipped_cron_expression_is_accepted_with_its_time_zone() {
-        let cfg = crate::config::PipelineConfig::load(std::path::Path::new("pipelines/monthly.toml")).unwrap();
+        let cfg =
+            crate::config::PipelineConfig::load(std::path::Path::new("pipelines/monthly.toml"))
+                .unwrap();
         let tz: chrono_tz::Tz = cfg.schedule.timezone.parse().unwrap();
-        assert!(Job::new_async_tz(cfg.schedule.cron.as_str(), tz, |_, _| Box::pin(async {})).is_ok());
+        assert!(
+            Job::new_async_tz(cfg.schedule.cron.as_str(), tz, |_, _| Box::pin(async {})).is_ok()
+        );
     }
 }

@@ -1,21 +1,25 @@
 //! The embedded DuckDB store: opening, migrations, and running the SQL files of
 //! the pipeline. SQL lives in `sql/`; it is embedded in the binary so a deployed
-//! binary needs no source tree.
+//! binary needs no source tree. The database file is encrypted (see `encryption`).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use duckdb::Connection;
 
+use crate::encryption::{self, EncryptionError, EncryptionKey};
 use crate::table::{Cell, Table};
 
 /// Store errors, with the SQL file or migration that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("kunne ikke åbne databasen {path}: {source}")]
-    Open { path: PathBuf, source: duckdb::Error },
+    #[error(transparent)]
+    Open(#[from] EncryptionError),
     #[error("migreringen {name} fejlede: {source}")]
-    Migration { name: &'static str, source: duckdb::Error },
+    Migration {
+        name: &'static str,
+        source: duckdb::Error,
+    },
     #[error("SQL-filen {name} fejlede: {source}")]
     Sql { name: String, source: duckdb::Error },
     #[error("databasefejl: {0}")]
@@ -33,7 +37,10 @@ pub struct SqlFile {
 
 macro_rules! sql_file {
     ($path:literal) => {
-        SqlFile { name: $path, sql: include_str!(concat!("../sql/", $path)) }
+        SqlFile {
+            name: $path,
+            sql: include_str!(concat!("../sql/", $path)),
+        }
     };
 }
 
@@ -59,6 +66,7 @@ pub const FEATURES: &[SqlFile] = &[
     sql_file!("features/feat_cohort.sql"),
     sql_file!("features/feat_features.sql"),
     sql_file!("features/feat_labels.sql"),
+    sql_file!("features/feat_model_matrix.sql"),
 ];
 
 /// Per-cohort metrics; takes the run id as its one parameter.
@@ -73,7 +81,9 @@ pub const MARTS: &[SqlFile] = &[
 
 /// The mart table names, taken from the mart files' names.
 pub fn mart_names() -> impl Iterator<Item = &'static str> {
-    MARTS.iter().map(|f| f.name.trim_start_matches("marts/").trim_end_matches(".sql"))
+    MARTS
+        .iter()
+        .map(|f| f.name.trim_start_matches("marts/").trim_end_matches(".sql"))
 }
 
 /// A handle on the store. Cloning shares the same database; DuckDB calls are
@@ -91,10 +101,13 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens (or creates) the database file and applies pending migrations.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
-        let store = Store { conn: Arc::new(Mutex::new(conn)), path: path.to_path_buf() };
+    /// Opens (or creates) the encrypted database file and applies pending migrations.
+    pub fn open(path: &Path, key: &EncryptionKey) -> Result<Store, StoreError> {
+        let conn = encryption::open_encrypted(path, key)?;
+        let store = Store {
+            conn: Arc::new(Mutex::new(conn)),
+            path: path.to_path_buf(),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -114,7 +127,7 @@ impl Store {
     /// A separate connection to the same database, for readers that must not
     /// wait for a pipeline run holding the main connection.
     pub fn reader(&self) -> Result<Connection, StoreError> {
-        Ok(self.lock().try_clone()?)
+        Ok(encryption::clone_connection(&self.lock())?)
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
@@ -123,20 +136,31 @@ impl Store {
             "create table if not exists schema_migrations (name varchar primary key, applied_at timestamp not null)",
         )?;
         for m in MIGRATIONS {
-            let applied: i64 =
-                conn.query_row("select count(*) from schema_migrations where name = ?", [m.name], |r| r.get(0))?;
+            let applied: i64 = conn.query_row(
+                "select count(*) from schema_migrations where name = ?",
+                [m.name],
+                |r| r.get(0),
+            )?;
             if applied > 0 {
                 continue;
             }
-            conn.execute_batch("begin transaction").map_err(|source| StoreError::Migration { name: m.name, source })?;
-            let result = conn
-                .execute_batch(m.sql)
-                .and_then(|_| conn.execute("insert into schema_migrations values (?, now())", [m.name]).map(|_| ()));
+            conn.execute_batch("begin transaction")
+                .map_err(|source| StoreError::Migration {
+                    name: m.name,
+                    source,
+                })?;
+            let result = conn.execute_batch(m.sql).and_then(|_| {
+                conn.execute("insert into schema_migrations values (?, now())", [m.name])
+                    .map(|_| ())
+            });
             match result {
                 Ok(()) => conn.execute_batch("commit")?,
                 Err(source) => {
                     let _ = conn.execute_batch("rollback");
-                    return Err(StoreError::Migration { name: m.name, source });
+                    return Err(StoreError::Migration {
+                        name: m.name,
+                        source,
+                    });
                 }
             }
         }
@@ -146,7 +170,11 @@ impl Store {
 
 /// Runs a SQL file without parameters.
 pub fn run_file(conn: &Connection, file: &SqlFile) -> Result<(), StoreError> {
-    conn.execute_batch(file.sql).map_err(|source| StoreError::Sql { name: file.name.to_string(), source })
+    conn.execute_batch(file.sql)
+        .map_err(|source| StoreError::Sql {
+            name: file.name.to_string(),
+            source,
+        })
 }
 
 /// Number of rows in a table whose name comes from this crate, never from input.
@@ -158,13 +186,19 @@ pub fn count_rows(conn: &Connection, table: &'static str) -> Result<i64, StoreEr
 /// Reads a whole mart as a [`Table`]. Only names of known marts are accepted, so
 /// the table name joined into the statement can never come from a request.
 pub fn read_mart(conn: &Connection, mart: &str) -> Result<Table, StoreError> {
-    let name = mart_names().find(|m| *m == mart).ok_or_else(|| StoreError::UnknownMart(mart.to_string()))?;
+    let name = mart_names()
+        .find(|m| *m == mart)
+        .ok_or_else(|| StoreError::UnknownMart(mart.to_string()))?;
     let sql = ["select * from ", name].concat();
     query_table(conn, &sql, [])
 }
 
 /// Runs a query and converts the result into a [`Table`].
-pub fn query_table<P: duckdb::Params>(conn: &Connection, sql: &str, params: P) -> Result<Table, StoreError> {
+pub fn query_table<P: duckdb::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+) -> Result<Table, StoreError> {
     let mut stmt = conn.prepare(sql)?;
     let mut rows = stmt.query(params)?;
     let columns: Vec<String> = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();
@@ -204,7 +238,8 @@ fn to_cell(v: duckdb::types::Value) -> Cell {
 
 /// A DuckDB DATE (days since 1970-01-01) as a chrono date.
 pub fn date_from_days(days: i32) -> chrono::NaiveDate {
-    chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch") + chrono::Duration::days(days.into())
+    chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch")
+        + chrono::Duration::days(days.into())
 }
 
 /// A chrono date as a DuckDB DATE value.

@@ -25,7 +25,11 @@ pub struct Validation {
 
 /// Figures of a set of probabilities against the validation labels.
 pub fn validate(method: &'static str, p: &[f64], y: &[u32]) -> Validation {
-    let correct = p.iter().zip(y).filter(|(p, &y)| u32::from(**p >= 0.5) == y).count();
+    let correct = p
+        .iter()
+        .zip(y)
+        .filter(|(p, &y)| u32::from(**p >= 0.5) == y)
+        .count();
     Validation {
         method,
         n: y.len(),
@@ -70,7 +74,9 @@ impl Standardiser {
     fn fit(x: &[Vec<f64>]) -> Standardiser {
         let m = x.first().map_or(0, Vec::len);
         let n = x.len().max(1) as f64;
-        let mean: Vec<f64> = (0..m).map(|j| x.iter().map(|r| r[j]).sum::<f64>() / n).collect();
+        let mean: Vec<f64> = (0..m)
+            .map(|j| x.iter().map(|r| r[j]).sum::<f64>() / n)
+            .collect();
         let sd = (0..m)
             .map(|j| {
                 let v = x.iter().map(|r| (r[j] - mean[j]).powi(2)).sum::<f64>() / n;
@@ -86,7 +92,14 @@ impl Standardiser {
     }
 
     fn apply(&self, x: &[Vec<f64>]) -> Vec<Vec<f64>> {
-        x.iter().map(|r| r.iter().enumerate().map(|(j, v)| (v - self.mean[j]) / self.sd[j]).collect()).collect()
+        x.iter()
+            .map(|r| {
+                r.iter()
+                    .enumerate()
+                    .map(|(j, v)| (v - self.mean[j]) / self.sd[j])
+                    .collect()
+            })
+            .collect()
     }
 }
 
@@ -98,7 +111,8 @@ pub fn logistic_probabilities(
     eval_x: &[Vec<f64>],
 ) -> Result<Vec<f64>, ModelError> {
     let scaler = Standardiser::fit(train_x);
-    let xt = DenseMatrix::from_2d_vec(&scaler.apply(train_x)).map_err(|e| ModelError::Fit(e.to_string()))?;
+    let xt = DenseMatrix::from_2d_vec(&scaler.apply(train_x))
+        .map_err(|e| ModelError::Fit(e.to_string()))?;
     let y: Vec<i32> = train_y.iter().map(|&v| v as i32).collect();
     let fitted = LogisticRegression::fit(&xt, &y, LogisticRegressionParameters::default())
         .map_err(|e| ModelError::Fit(e.to_string()))?;
@@ -109,7 +123,11 @@ pub fn logistic_probabilities(
         .apply(eval_x)
         .iter()
         .map(|r| {
-            let z: f64 = intercept + r.iter().enumerate().map(|(j, v)| v * coef.get((0, j))).sum::<f64>();
+            let z: f64 = intercept
+                + r.iter()
+                    .enumerate()
+                    .map(|(j, v)| v * coef.get((0, j)))
+                    .sum::<f64>();
             1.0 / (1.0 + (-z).exp())
         })
         .collect())

@@ -11,7 +11,9 @@ use chrono::NaiveDate;
 use duckdb::Connection;
 use serde::Serialize;
 use smartcore::linalg::basic::matrix::DenseMatrix;
-use smartcore::tree::decision_tree_classifier::{DecisionTreeClassifier, DecisionTreeClassifierParameters};
+use smartcore::tree::decision_tree_classifier::{
+    DecisionTreeClassifier, DecisionTreeClassifierParameters,
+};
 
 use crate::config::PipelineConfig;
 use crate::metrics::brier;
@@ -51,11 +53,24 @@ pub struct Matrix {
 
 impl Matrix {
     fn from_table(t: &Table, policy: &FeaturePolicy, labelled: bool) -> Result<Matrix, ModelError> {
-        let idx = |name: &str| t.column_index(name).ok_or_else(|| ModelError::MissingColumn(name.to_string()));
-        let feature_idx: Vec<usize> = policy.input_names().iter().map(|n| idx(n)).collect::<Result<_, _>>()?;
+        let idx = |name: &str| {
+            t.column_index(name)
+                .ok_or_else(|| ModelError::MissingColumn(name.to_string()))
+        };
+        let feature_idx: Vec<usize> = policy
+            .input_names()
+            .iter()
+            .map(|n| idx(n))
+            .collect::<Result<_, _>>()?;
         let (spell, person, month) = (idx("spell_id")?, idx("person_id")?, idx("cohort_month")?);
         let label = if labelled { Some(idx("label")?) } else { None };
-        let mut m = Matrix { spell_ids: vec![], person_ids: vec![], cohort_months: vec![], x: vec![], y: vec![] };
+        let mut m = Matrix {
+            spell_ids: vec![],
+            person_ids: vec![],
+            cohort_months: vec![],
+            x: vec![],
+            y: vec![],
+        };
         for row in &t.rows {
             m.spell_ids.push(text(&row[spell]));
             m.person_ids.push(text(&row[person]));
@@ -63,7 +78,12 @@ impl Matrix {
                 crate::table::Cell::Date(d) => *d,
                 other => return Err(ModelError::Fit(format!("ugyldig kohortemåned {other:?}"))),
             });
-            m.x.push(feature_idx.iter().map(|&i| row[i].as_f64().unwrap_or(0.0)).collect());
+            m.x.push(
+                feature_idx
+                    .iter()
+                    .map(|&i| row[i].as_f64().unwrap_or(0.0))
+                    .collect(),
+            );
             if let Some(l) = label {
                 m.y.push(row[l].as_i64().unwrap_or(0) as u32);
             }
@@ -104,7 +124,10 @@ impl TrainedTree {
     /// The leaf a row falls in.
     pub fn leaf_for(&self, row: &[f64]) -> &Leaf {
         let id = tree::route(&self.nodes, row);
-        self.leaves.iter().find(|l| l.leaf_id == id).expect("every routed node is a leaf")
+        self.leaves
+            .iter()
+            .find(|l| l.leaf_id == id)
+            .expect("every routed node is a leaf")
     }
 }
 
@@ -117,17 +140,27 @@ pub fn fit_tree(
     cfg: &PipelineConfig,
     policy: &FeaturePolicy,
 ) -> Result<TrainedTree, ModelError> {
-    let matrix = DenseMatrix::from_2d_vec(&x.to_vec()).map_err(|e| ModelError::Fit(e.to_string()))?;
+    let matrix =
+        DenseMatrix::from_2d_vec(&x.to_vec()).map_err(|e| ModelError::Fit(e.to_string()))?;
     let params = DecisionTreeClassifierParameters::default()
         .with_max_depth(max_depth)
         .with_min_samples_leaf(min_samples_leaf);
-    let params = DecisionTreeClassifierParameters { seed: Some(cfg.training.seed), ..params };
+    let params = DecisionTreeClassifierParameters {
+        seed: Some(cfg.training.seed),
+        ..params
+    };
     let labels: Vec<u32> = y.to_vec();
     let fitted: DecisionTreeClassifier<f64, u32, DenseMatrix<f64>, Vec<u32>> =
-        DecisionTreeClassifier::fit(&matrix, &labels, params).map_err(|e| ModelError::Fit(e.to_string()))?;
+        DecisionTreeClassifier::fit(&matrix, &labels, params)
+            .map_err(|e| ModelError::Fit(e.to_string()))?;
     let nodes = tree::nodes_of(&fitted)?;
     let leaves = tree::leaves(&nodes, x, y, cfg.training.leaf_smoothing, policy);
-    Ok(TrainedTree { nodes, leaves, max_depth, min_samples_leaf })
+    Ok(TrainedTree {
+        nodes,
+        leaves,
+        max_depth,
+        min_samples_leaf,
+    })
 }
 
 /// What a training run produced.
@@ -147,7 +180,10 @@ pub struct TrainOutcome {
 }
 
 /// The training window of a run: mature cohorts only (outcome month <= run month).
-pub fn training_window(run_month: NaiveDate, cfg: &PipelineConfig) -> (NaiveDate, NaiveDate, NaiveDate) {
+pub fn training_window(
+    run_month: NaiveDate,
+    cfg: &PipelineConfig,
+) -> (NaiveDate, NaiveDate, NaiveDate) {
     let months = |n: u32| chrono::Months::new(n);
     let train_to = run_month - months(cfg.cohort.horizon_months);
     let train_from = train_to - months(cfg.training.window_months.saturating_sub(1));
@@ -164,7 +200,11 @@ pub fn train(
     policy: &FeaturePolicy,
 ) -> Result<Option<TrainOutcome>, ModelError> {
     let (train_from, train_to, val_from) = training_window(run_month, cfg);
-    let t = query_table(conn, TRAINING_SET, [train_from.to_string(), train_to.to_string()])?;
+    let t = query_table(
+        conn,
+        TRAINING_SET,
+        [train_from.to_string(), train_to.to_string()],
+    )?;
     let m = Matrix::from_table(&t, policy, true)?;
     let (fit_x, fit_y) = m.subset(|d| d < val_from);
     let (val_x, val_y) = m.subset(|d| d >= val_from);
@@ -176,7 +216,10 @@ pub fn train(
     for &depth in &cfg.training.max_depth {
         for &leaf in &cfg.training.min_samples_leaf {
             let candidate = fit_tree(&fit_x, &fit_y, depth, leaf, cfg, policy)?;
-            let p: Vec<f64> = val_x.iter().map(|r| candidate.leaf_for(r).probability).collect();
+            let p: Vec<f64> = val_x
+                .iter()
+                .map(|r| candidate.leaf_for(r).probability)
+                .collect();
             let score = brier(&p, &val_y).unwrap_or(f64::INFINITY);
             // Strictly better only: ties keep the earlier, simpler candidate.
             if best.as_ref().is_none_or(|b| score < b.0) {
@@ -226,7 +269,11 @@ fn version_id(run_month: NaiveDate, tree: &TrainedTree, policy_hash: &str) -> St
     use sha2::{Digest, Sha256};
     let json = serde_json::to_string(tree).unwrap_or_default();
     let digest = Sha256::digest([json.as_bytes(), policy_hash.as_bytes()].concat());
-    format!("{}-{}", run_month.format("%Y-%m"), &hex::encode(digest)[..8])
+    format!(
+        "{}-{}",
+        run_month.format("%Y-%m"),
+        &hex::encode(digest)[..8]
+    )
 }
 
 /// One scored spell.

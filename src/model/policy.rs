@@ -52,7 +52,10 @@ impl FeaturePolicy {
         let mut policy: FeaturePolicy = toml::from_str(text).map_err(|e| e.to_string())?;
         for f in &policy.inputs {
             if policy.never_inputs.contains(&f.name) {
-                return Err(format!("'{}' må aldrig bruges som input til modellen", f.name));
+                return Err(format!(
+                    "'{}' må aldrig bruges som input til modellen",
+                    f.name
+                ));
             }
         }
         for required in ["sex", "origin"] {

@@ -23,9 +23,18 @@ pub fn save(
         "min_samples_leaf": t.min_samples_leaf,
         "feature_policy_sha256": policy.hash,
     });
-    conn.execute("delete from model_leaves where version = ?", [&outcome.version])?;
-    conn.execute("delete from model_validation where version = ?", [&outcome.version])?;
-    conn.execute("delete from model_versions where version = ?", [&outcome.version])?;
+    conn.execute(
+        "delete from model_leaves where version = ?",
+        [&outcome.version],
+    )?;
+    conn.execute(
+        "delete from model_validation where version = ?",
+        [&outcome.version],
+    )?;
+    conn.execute(
+        "delete from model_versions where version = ?",
+        [&outcome.version],
+    )?;
     conn.execute(
         "insert into model_versions values (?, ?, ?::date, ?::date, ?::date, ?, ?, ?, ?, ?, ?::date, ?::date, ?, ?, ?, now())",
         params![
@@ -79,7 +88,10 @@ pub fn save(
 }
 
 /// The newest version trained in a run for `run_month` or earlier.
-pub fn latest(conn: &Connection, run_month: NaiveDate) -> Result<Option<(String, TrainedTree)>, ModelError> {
+pub fn latest(
+    conn: &Connection,
+    run_month: NaiveDate,
+) -> Result<Option<(String, TrainedTree)>, ModelError> {
     let row: Option<(String, String, String)> = conn
         .query_row(
             "select version, tree, params from model_versions where run_month <= ?::date
@@ -88,9 +100,13 @@ pub fn latest(conn: &Connection, run_month: NaiveDate) -> Result<Option<(String,
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let Some((version, tree_json, params_json)) = row else { return Ok(None) };
-    let nodes: Vec<TreeNode> = serde_json::from_str(&tree_json).map_err(|e| ModelError::Tree(e.to_string()))?;
-    let params: serde_json::Value = serde_json::from_str(&params_json).map_err(|e| ModelError::Tree(e.to_string()))?;
+    let Some((version, tree_json, params_json)) = row else {
+        return Ok(None);
+    };
+    let nodes: Vec<TreeNode> =
+        serde_json::from_str(&tree_json).map_err(|e| ModelError::Tree(e.to_string()))?;
+    let params: serde_json::Value =
+        serde_json::from_str(&params_json).map_err(|e| ModelError::Tree(e.to_string()))?;
     let mut stmt = conn.prepare(
         "select leaf_id, rule, n, n_pos, probability, ci_low, ci_high from model_leaves where version = ? order by leaf_id",
     )?;

@@ -41,7 +41,10 @@ pub struct Leaf {
 /// Extracts the node list from a fitted smartcore tree.
 pub fn nodes_of<T: Serialize>(fitted: &T) -> Result<Vec<TreeNode>, ModelError> {
     let mut v = serde_json::to_value(fitted).map_err(|e| ModelError::Tree(e.to_string()))?;
-    let nodes = v.get_mut("nodes").map(serde_json::Value::take).ok_or_else(|| ModelError::Tree("ingen noder".into()))?;
+    let nodes = v
+        .get_mut("nodes")
+        .map(serde_json::Value::take)
+        .ok_or_else(|| ModelError::Tree("ingen noder".into()))?;
     serde_json::from_value(nodes).map_err(|e| ModelError::Tree(e.to_string()))
 }
 
@@ -52,7 +55,11 @@ pub fn route(nodes: &[TreeNode], row: &[f64]) -> usize {
         let node = &nodes[id];
         match (node.true_child, node.false_child) {
             (Some(t), Some(f)) => {
-                id = if row[node.split_feature] <= node.split_value.unwrap_or(f64::NAN) { t } else { f };
+                id = if row[node.split_feature] <= node.split_value.unwrap_or(f64::NAN) {
+                    t
+                } else {
+                    f
+                };
             }
             _ => return id,
         }
@@ -81,7 +88,15 @@ pub fn leaves(
             let (n, n_pos) = counts[id];
             let probability = (n_pos as f64 + smoothing * base) / (n as f64 + smoothing);
             let (ci_low, ci_high) = wilson_interval(n_pos, n);
-            Leaf { leaf_id: id, rule: rule_path(nodes, id, policy), n, n_pos, probability, ci_low, ci_high }
+            Leaf {
+                leaf_id: id,
+                rule: rule_path(nodes, id, policy),
+                n,
+                n_pos,
+                probability,
+                ci_low,
+                ci_high,
+            }
         })
         .collect()
 }
@@ -115,9 +130,18 @@ fn condition(node: &TreeNode, went_true: bool, policy: &FeaturePolicy) -> String
     let value = node.split_value.unwrap_or(f64::NAN);
     match feature.kind {
         // Flags are 0/1, so "<= 0.5" means "no".
-        FeatureKind::Flag => format!("{}: {}", feature.label, if went_true { "nej" } else { "ja" }),
+        FeatureKind::Flag => format!(
+            "{}: {}",
+            feature.label,
+            if went_true { "nej" } else { "ja" }
+        ),
         FeatureKind::Number => {
-            format!("{} {} {}", feature.label, if went_true { "≤" } else { ">" }, danish_number(value))
+            format!(
+                "{} {} {}",
+                feature.label,
+                if went_true { "≤" } else { ">" },
+                danish_number(value)
+            )
         }
     }
 }
@@ -155,7 +179,13 @@ mod tests {
 
     /// age <= 29.5 ? (licence <= 0.5 ? leaf3 : leaf4) : leaf2
     fn small_tree() -> Vec<TreeNode> {
-        vec![node(Some((0, 29.5, 1, 2))), node(Some((1, 0.5, 3, 4))), node(None), node(None), node(None)]
+        vec![
+            node(Some((0, 29.5, 1, 2))),
+            node(Some((1, 0.5, 3, 4))),
+            node(None),
+            node(None),
+            node(None),
+        ]
     }
 
     #[test]
@@ -168,13 +198,21 @@ mod tests {
 
     #[test]
     fn a_rule_path_reads_as_danish_conditions() {
-        assert_eq!(rule_path(&small_tree(), 3, &policy()), "Alder ≤ 29,5 og Kørekort: nej");
+        assert_eq!(
+            rule_path(&small_tree(), 3, &policy()),
+            "Alder ≤ 29,5 og Kørekort: nej"
+        );
         assert_eq!(rule_path(&small_tree(), 2, &policy()), "Alder > 29,5");
     }
 
     #[test]
     fn leaf_probabilities_are_smoothed_observed_rates() {
-        let x = vec![vec![20.0, 0.0], vec![21.0, 0.0], vec![40.0, 0.0], vec![41.0, 1.0]];
+        let x = vec![
+            vec![20.0, 0.0],
+            vec![21.0, 0.0],
+            vec![40.0, 0.0],
+            vec![41.0, 1.0],
+        ];
         let y = vec![1, 1, 0, 1];
         let ls = leaves(&small_tree(), &x, &y, 2.0, &policy());
         let l3 = ls.iter().find(|l| l.leaf_id == 3).unwrap();
@@ -183,6 +221,9 @@ mod tests {
         assert!((l3.probability - 0.875).abs() < 1e-12);
         let l4 = ls.iter().find(|l| l.leaf_id == 4).unwrap();
         assert_eq!(l4.n, 0);
-        assert!((l4.probability - 0.75).abs() < 1e-12, "an empty leaf falls back to the base rate");
+        assert!(
+            (l4.probability - 0.75).abs() < 1e-12,
+            "an empty leaf falls back to the base rate"
+        );
     }
 }

@@ -4,24 +4,42 @@
 mod helpers;
 mod leakage;
 
-use helpers::{backfilled_app, small_synth, spawn_server};
+use helpers::{shared_app, spawn_server};
 use jobcockpit::dashboard::format;
 use jobcockpit::store::query_table;
 use jobcockpit::table::Cell;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_overview_shows_the_numbers_the_pipeline_stored() {
-    let t = tokio::task::spawn_blocking(|| backfilled_app(&small_synth())).await.unwrap();
+    let t = tokio::task::spawn_blocking(shared_app).await.unwrap();
     let (kpi, cohorts, runs, people) = {
         let conn = t.app.store.lock();
         let kpi = query_table(&conn, "select * from mart_kpi", []).unwrap();
-        let cohorts = query_table(&conn, "select * from mart_cohorts where mature and n_scored > 0", []).unwrap();
-        let runs = query_table(&conn, "select status, count(*) from pipeline_runs group by all", []).unwrap();
+        let cohorts = query_table(
+            &conn,
+            "select * from mart_cohorts where mature and n_scored > 0",
+            [],
+        )
+        .unwrap();
+        let runs = query_table(
+            &conn,
+            "select status, count(*) from pipeline_runs group by all",
+            [],
+        )
+        .unwrap();
         let people = query_table(&conn, "select person_id from raw_citizens limit 20", []).unwrap();
         (kpi, cohorts, runs, people)
     };
-    assert_eq!(runs.rows, vec![vec![Cell::Text("succeeded".into()), Cell::Int(36)]], "every month ran");
-    assert!(cohorts.rows.len() >= 3, "several mature, scored cohorts: {}", cohorts.rows.len());
+    assert_eq!(
+        runs.rows,
+        vec![vec![Cell::Text("succeeded".into()), Cell::Int(60)]],
+        "every month ran"
+    );
+    assert!(
+        cohorts.rows.len() >= 3,
+        "several mature, scored cohorts: {}",
+        cohorts.rows.len()
+    );
 
     let server = spawn_server(t.app.clone()).await;
     let (status, page) = server.get("/d/overblik").await;
@@ -29,11 +47,18 @@ async fn the_overview_shows_the_numbers_the_pipeline_stored() {
 
     let kpi_value = |name: &str| kpi.rows[0][kpi.column_index(name).unwrap()].clone();
     let inflow = kpi_value("inflow_latest").as_f64().unwrap();
-    assert!(page.contains(&format::number(inflow, 0)), "inflow {inflow} is on the page");
+    assert!(
+        page.contains(&format::number(inflow, 0)),
+        "inflow {inflow} is on the page"
+    );
     let observed = kpi_value("latest_mature_observed").as_f64().unwrap();
     let predicted = kpi_value("latest_mature_predicted").as_f64().unwrap();
     for share in [observed, predicted] {
-        assert!(page.contains(&format::percent(share, 1)), "{} is on the page", format::percent(share, 1));
+        assert!(
+            page.contains(&format::percent(share, 1)),
+            "{} is on the page",
+            format::percent(share, 1)
+        );
     }
     // Every mature cohort's observed rate appears in the cohort table.
     let rate = cohorts.column_index("observed_rate").unwrap();
@@ -44,7 +69,10 @@ async fn the_overview_shows_the_numbers_the_pipeline_stored() {
     // Aggregates only: no pseudonym reaches the page.
     for row in &people.rows {
         if let Cell::Text(id) = &row[0] {
-            assert!(!page.contains(id.as_str()), "a pseudonym leaked into the page");
+            assert!(
+                !page.contains(id.as_str()),
+                "a pseudonym leaked into the page"
+            );
         }
     }
     // The Wilson interval computed in SQL agrees with the Rust function checked
@@ -61,10 +89,19 @@ async fn the_overview_shows_the_numbers_the_pipeline_stored() {
     };
     assert!(!wilson.rows.is_empty());
     for row in &wilson.rows {
-        let (n, k) = (row[0].as_i64().unwrap() as u64, row[1].as_i64().unwrap() as u64);
+        let (n, k) = (
+            row[0].as_i64().unwrap() as u64,
+            row[1].as_i64().unwrap() as u64,
+        );
         let (lo, hi) = jobcockpit::metrics::wilson_interval(k, n);
-        assert!((row[2].as_f64().unwrap() - lo).abs() < 1e-9, "low for {k}/{n}");
-        assert!((row[3].as_f64().unwrap() - hi).abs() < 1e-9, "high for {k}/{n}");
+        assert!(
+            (row[2].as_f64().unwrap() - lo).abs() < 1e-9,
+            "low for {k}/{n}"
+        );
+        assert!(
+            (row[3].as_f64().unwrap() - hi).abs() < 1e-9,
+            "high for {k}/{n}"
+        );
     }
     let (health, _) = server.get("/healthz").await;
     assert_eq!(health, 200);
@@ -73,7 +110,7 @@ async fn the_overview_shows_the_numbers_the_pipeline_stored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scores_made_at_the_time_beat_guessing_the_base_rate_once_outcomes_arrive() {
-    let t = tokio::task::spawn_blocking(|| backfilled_app(&small_synth())).await.unwrap();
+    let t = tokio::task::spawn_blocking(shared_app).await.unwrap();
     let conn = t.app.store.lock();
     // Out of time: each cohort's scores were made in its own month by the model of
     // that month; the baseline predicts that model's training base rate for everyone.
@@ -88,7 +125,13 @@ async fn scores_made_at_the_time_beat_guessing_the_base_rate_once_outcomes_arriv
     )
     .unwrap();
     let n = r.rows[0][0].as_i64().unwrap();
-    let (model, baseline) = (r.rows[0][1].as_f64().unwrap(), r.rows[0][2].as_f64().unwrap());
+    let (model, baseline) = (
+        r.rows[0][1].as_f64().unwrap(),
+        r.rows[0][2].as_f64().unwrap(),
+    );
     assert!(n >= 500, "enough matured scored spells: {n}");
-    assert!(model < baseline, "Brier {model} must beat the base-rate baseline {baseline}");
+    assert!(
+        model < baseline,
+        "Brier {model} must beat the base-rate baseline {baseline}"
+    );
 }
