@@ -88,43 +88,39 @@ mod tests {
         }
     }
 
+    /// The (probabilities, labels, expected value) cases of one metric.
+    fn cases(metric: &str) -> Vec<(Vec<f64>, Vec<u32>, f64)> {
+        let floats = |v: &serde_json::Value| -> Vec<f64> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect()
+        };
+        reference()[metric]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let y = floats(&c["y"]).into_iter().map(|v| v as u32).collect();
+                (floats(&c["p"]), y, c[metric].as_f64().unwrap())
+            })
+            .collect()
+    }
+
     #[test]
     fn brier_matches_scikit_learn() {
-        for case in reference()["brier"].as_array().unwrap() {
-            let p: Vec<f64> = case["p"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_f64().unwrap())
-                .collect();
-            let y: Vec<u32> = case["y"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_u64().unwrap() as u32)
-                .collect();
+        for (p, y, expected) in cases("brier") {
             let b = brier(&p, &y).unwrap();
-            assert!((b - case["brier"].as_f64().unwrap()).abs() < 1e-12, "{b}");
+            assert!((b - expected).abs() < 1e-12, "{b} vs {expected}");
         }
     }
 
     #[test]
     fn auc_matches_scikit_learn_with_ties() {
-        for case in reference()["auc"].as_array().unwrap() {
-            let p: Vec<f64> = case["p"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_f64().unwrap())
-                .collect();
-            let y: Vec<u32> = case["y"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_u64().unwrap() as u32)
-                .collect();
+        for (p, y, expected) in cases("auc") {
             let a = auc(&p, &y).unwrap();
-            assert!((a - case["auc"].as_f64().unwrap()).abs() < 1e-12, "{a}");
+            assert!((a - expected).abs() < 1e-12, "{a} vs {expected}");
         }
     }
 

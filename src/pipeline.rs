@@ -48,6 +48,8 @@ pub struct StepRecord {
     pub duration_ms: u128,
     pub rows: i64,
     pub detail: String,
+    /// The step failed; `detail` holds the error.
+    pub failed: bool,
 }
 
 /// What a run did.
@@ -124,7 +126,19 @@ fn run_steps(
                 dir,
             });
         }
-        let load = ingest::load_batch(store, &dir, ctx.pseudonymiser)?;
+        let load = match ingest::load_batch(store, &dir, ctx.pseudonymiser) {
+            Ok(load) => load,
+            Err(e) => {
+                report.steps.push(StepRecord {
+                    step: "ingest".into(),
+                    duration_ms: started.elapsed().as_millis(),
+                    rows: 0,
+                    detail: e.to_string(),
+                    failed: true,
+                });
+                return Err(e.into());
+            }
+        };
         let detail = if load.already_loaded {
             format!(
                 "batch {} var allerede indlæst; intet indlæst igen",
@@ -143,6 +157,7 @@ fn run_steps(
             duration_ms: started.elapsed().as_millis(),
             rows,
             detail,
+            failed: false,
         });
     }
     let conn = store.lock();
@@ -169,17 +184,23 @@ fn transform_steps(
     )?;
     for step in ctx.pipeline.steps.iter().filter(|s| *s != "ingest") {
         let started = Instant::now();
-        let (rows, detail) =
-            run_step(conn, ctx, report, step).map_err(|source| PipelineError::Step {
-                step: step.clone(),
-                source,
-            })?;
+        let outcome = run_step(conn, ctx, report, step);
+        let duration_ms = started.elapsed().as_millis();
+        let (rows, detail, failed) = match &outcome {
+            Ok((rows, detail)) => (*rows, detail.clone(), false),
+            Err(e) => (0, e.to_string(), true),
+        };
         report.steps.push(StepRecord {
             step: step.clone(),
-            duration_ms: started.elapsed().as_millis(),
+            duration_ms,
             rows,
             detail,
+            failed,
         });
+        outcome.map_err(|source| PipelineError::Step {
+            step: step.clone(),
+            source,
+        })?;
     }
     Ok(())
 }
@@ -274,13 +295,14 @@ fn box_model(e: ModelError) -> Box<dyn std::error::Error + Send + Sync> {
 fn record_steps(conn: &Connection, report: &RunReport) -> Result<(), duckdb::Error> {
     for (i, s) in report.steps.iter().enumerate() {
         conn.execute(
-            "insert into pipeline_steps values (?, ?, ?, now(), ?, ?, 'succeeded', ?)",
+            "insert into pipeline_steps values (?, ?, ?, now(), ?, ?, ?, ?)",
             params![
                 report.run_id,
                 s.step,
                 i as i32,
                 s.duration_ms as i64,
                 s.rows,
+                if s.failed { "failed" } else { "succeeded" },
                 s.detail
             ],
         )?;
