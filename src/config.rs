@@ -135,6 +135,7 @@ pub struct TrainingConfig {
     pub min_samples_leaf: Vec<usize>,
     pub leaf_smoothing: f64,
     pub seed: u64,
+    pub promotion_tolerance: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -161,9 +161,11 @@ pub fn open_encrypted(path: &Path, key: &EncryptionKey) -> Result<Connection, En
     .map_err(|e| attach_error(&shown, e, &secret))?;
     conn.execute_batch("use store").map_err(open_error)?;
     check_encrypted(&conn, &shown)?;
-    // Nobody may now switch to the unsafe random source or unencrypted spills.
+    // Nobody may now switch to the unsafe random source or unencrypted spills;
+    // only performance settings stay open.
     conn.execute_batch(
-        "set allowed_configs = ['memory_limit', 'threads']; set lock_configuration = true",
+        "set allowed_configs = ['memory_limit', 'threads', 'preserve_insertion_order'];
+         set lock_configuration = true",
     )
     .map_err(open_error)?;
     Ok(conn)

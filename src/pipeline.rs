@@ -11,7 +11,7 @@ use duckdb::{params, Connection};
 
 use crate::config::{PipelineConfig, Settings};
 use crate::ingest::{self, IngestError};
-use crate::model::{self, policy::FeaturePolicy, registry, ModelError};
+use crate::model::{self, champion, policy::FeaturePolicy, registry, ModelError};
 use crate::pseudonym::Pseudonymiser;
 use crate::store::{self, count_rows, run_file, Store, StoreError};
 
@@ -242,25 +242,40 @@ fn run_step(
 }
 
 fn train_step(conn: &Connection, ctx: &Context<'_>, report: &mut RunReport) -> StepResult {
-    match model::train(conn, report.month, ctx.pipeline, ctx.policy)? {
-        Some(outcome) => {
-            registry::save(conn, &report.run_id, report.month, &outcome, ctx.policy)?;
-            let detail = format!(
-                "version {}: dybde {}, min. {} pr. blad, Brier på validering {:.4} (basislinje {:.4})",
-                outcome.version,
-                outcome.tree.max_depth,
-                outcome.tree.min_samples_leaf,
-                outcome.val_brier.unwrap_or(f64::NAN),
-                outcome.val_brier_baseline.unwrap_or(f64::NAN)
-            );
-            Ok((outcome.n_train as i64, detail))
-        }
-        None => Ok((0, "for få modne kohorter til at træne en model".into())),
-    }
+    let Some(outcome) = model::train(conn, report.month, ctx.pipeline, ctx.policy)? else {
+        return Ok((0, "for få modne kohorter til at træne en model".into()));
+    };
+    registry::save(conn, &report.run_id, report.month, &outcome, ctx.policy)?;
+    // The champion as it stood before this month (a re-run must not meet itself).
+    let previous = registry::champion(conn, report.month - chrono::Months::new(1))?;
+    let tolerance = ctx.pipeline.training.promotion_tolerance;
+    let decision = champion::decide(
+        &outcome,
+        previous.as_ref().map(|(v, t)| (v.as_str(), t)),
+        tolerance,
+    );
+    registry::record_decision(
+        conn,
+        &report.run_id,
+        report.month,
+        &outcome.version,
+        &decision,
+        tolerance,
+    )?;
+    let detail = format!(
+        "version {}: dybde {}, min. {} pr. blad, Brier på validering {:.4} (basislinje {:.4}). {}",
+        outcome.version,
+        outcome.tree.max_depth,
+        outcome.tree.min_samples_leaf,
+        outcome.val_brier.unwrap_or(f64::NAN),
+        outcome.val_brier_baseline.unwrap_or(f64::NAN),
+        decision.reason
+    );
+    Ok((outcome.n_train as i64, detail))
 }
 
 fn score_step(conn: &Connection, ctx: &Context<'_>, report: &mut RunReport) -> StepResult {
-    let Some((version, tree)) = registry::latest(conn, report.month)? else {
+    let Some((version, tree)) = registry::champion(conn, report.month)? else {
         return Ok((0, "ingen model endnu; kohorten scores ikke".into()));
     };
     let scores =

@@ -3,6 +3,7 @@
 //! leaf probabilities from observed rates, and scoring with a rule explanation.
 
 pub mod baseline;
+pub mod champion;
 pub mod policy;
 pub mod registry;
 pub mod tree;
@@ -177,6 +178,9 @@ pub struct TrainOutcome {
     pub val_from: NaiveDate,
     /// The tree and its baselines on the validation cohorts.
     pub validations: Vec<baseline::Validation>,
+    /// The validation rows, kept so the champion can be judged on the same cohorts.
+    pub val_x: Vec<Vec<f64>>,
+    pub val_y: Vec<u32>,
 }
 
 /// The training window of a run: mature cohorts only (outcome month <= run month).
@@ -253,6 +257,8 @@ pub fn train(
         train_to,
         val_from,
         validations,
+        val_x,
+        val_y,
     }))
 }
 

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use duckdb::{params, Connection, OptionalExt};
 
+use super::champion::Decision;
 use super::policy::FeaturePolicy;
 use super::tree::{Leaf, TreeNode};
 use super::{ModelError, TrainOutcome, TrainedTree};
@@ -87,22 +88,68 @@ pub fn save(
     Ok(())
 }
 
-/// The newest version trained in a run for `run_month` or earlier.
-pub fn latest(
+/// The model in use after the decisions of `run_month` and earlier.
+pub fn champion(
     conn: &Connection,
     run_month: NaiveDate,
 ) -> Result<Option<(String, TrainedTree)>, ModelError> {
-    let row: Option<(String, String, String)> = conn
+    let version: Option<String> = conn
         .query_row(
-            "select version, tree, params from model_versions where run_month <= ?::date
-             order by run_month desc, created_at desc limit 1",
+            "select champion_after from model_decisions where run_month <= ?::date
+             order by run_month desc, decided_at desc limit 1",
             [run_month.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| r.get(0),
         )
         .optional()?;
-    let Some((version, tree_json, params_json)) = row else {
-        return Ok(None);
+    match version {
+        Some(v) => Ok(Some((v.clone(), load(conn, &v)?))),
+        None => Ok(None),
+    }
+}
+
+/// Records a champion/challenger decision of a run.
+pub fn record_decision(
+    conn: &Connection,
+    run_id: &str,
+    run_month: NaiveDate,
+    challenger: &str,
+    d: &Decision,
+    tolerance: f64,
+) -> Result<(), ModelError> {
+    conn.execute(
+        "delete from model_decisions where run_month = ?::date",
+        [run_month.to_string()],
+    )?;
+    let after = if d.promote {
+        challenger.to_string()
+    } else {
+        d.champion_version.clone().unwrap_or_default()
     };
+    conn.execute(
+        "insert into model_decisions values (?, ?::date, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+        params![
+            run_id,
+            run_month.to_string(),
+            challenger,
+            d.champion_version,
+            d.promote,
+            after,
+            d.challenger_brier,
+            d.champion_brier,
+            tolerance,
+            d.reason
+        ],
+    )?;
+    Ok(())
+}
+
+/// Loads one version's tree and leaves.
+pub fn load(conn: &Connection, version: &str) -> Result<TrainedTree, ModelError> {
+    let (tree_json, params_json): (String, String) = conn.query_row(
+        "select tree, params from model_versions where version = ?",
+        [version],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let nodes: Vec<TreeNode> =
         serde_json::from_str(&tree_json).map_err(|e| ModelError::Tree(e.to_string()))?;
     let params: serde_json::Value =
@@ -111,7 +158,7 @@ pub fn latest(
         "select leaf_id, rule, n, n_pos, probability, ci_low, ci_high from model_leaves where version = ? order by leaf_id",
     )?;
     let leaves = stmt
-        .query_map([&version], |r| {
+        .query_map([version], |r| {
             Ok(Leaf {
                 leaf_id: r.get::<_, i32>(0)? as usize,
                 rule: r.get(1)?,
@@ -129,5 +176,5 @@ pub fn latest(
         max_depth: params["max_depth"].as_u64().unwrap_or(0) as u16,
         min_samples_leaf: params["min_samples_leaf"].as_u64().unwrap_or(0) as usize,
     };
-    Ok(Some((version, tree)))
+    Ok(tree)
 }

@@ -4,6 +4,7 @@
 mod failures;
 mod helpers;
 mod leakage;
+mod model;
 
 use helpers::{shared_app, spawn_server};
 use jobcockpit::dashboard::format;
