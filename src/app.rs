@@ -124,6 +124,23 @@ impl App {
         pipeline::run_month(&self.store, &self.context(), month, trigger)
     }
 
+    /// Refuses a run for a month before the latest successful run: it would
+    /// rebuild the marts as of that older month and roll the cockpit back.
+    pub fn check_not_behind(&self, month: NaiveDate) -> Result<(), PipelineError> {
+        let conn = self.store.lock();
+        let latest: Option<String> = conn.query_row(
+            "select strftime(max(run_month), '%Y-%m') from pipeline_runs where status = 'succeeded'",
+            [],
+            |r| r.get(0),
+        )?;
+        match latest {
+            Some(latest) if latest > month.format("%Y-%m").to_string() => {
+                Err(PipelineError::Behind { month, latest })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Every delivered month in order.
     pub fn backfill(&self) -> Result<Vec<RunReport>, PipelineError> {
         pipeline::backfill(&self.store, &self.context())

@@ -44,6 +44,10 @@ pub enum Command {
     Run {
         #[arg(long, value_parser = parse_month)]
         month: Option<NaiveDate>,
+        /// Kør også en måned, der ligger før den seneste gennemførte kørsel (cockpittet
+        /// viser derefter den måned, indtil næste kørsel; brug hellere backfill).
+        #[arg(long)]
+        force: bool,
     },
     /// Kører pipelinen for hver leveret måned i rækkefølge.
     Backfill,
@@ -121,11 +125,14 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         }
         Command::Synth { out, synth } => synth_to(&out, &synth.config()),
         Command::Ingest { dir } => blocking(move || ingest_cmd(settings, &dir)).await,
-        Command::Run { month } => {
-            let month =
-                month.unwrap_or_else(|| crate::schedule::target_month(chrono::Utc::now(), -1));
+        Command::Run { month, force } => {
+            let now = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Copenhagen);
+            let month = month.unwrap_or_else(|| crate::schedule::target_month(now, -1));
             blocking(move || {
                 let app = App::open(settings)?;
+                if !force {
+                    app.check_not_behind(month)?;
+                }
                 let r = app.run_month(month, "cli")?;
                 print_run(&r);
                 Ok(())
@@ -260,6 +267,9 @@ fn print_store_key(settings: &Settings) {
     }
 }
 
+/// Marks a folder as made by the demo, so a later demo may empty it.
+const DEMO_MARKER: &str = ".jobcockpit-demo";
+
 async fn demo(
     mut settings: Settings,
     data_dir: PathBuf,
@@ -267,12 +277,31 @@ async fn demo(
     no_serve: bool,
 ) -> Result<(), AppError> {
     let started = Instant::now();
+    let io = |source| AppError::Io {
+        path: data_dir.display().to_string(),
+        source,
+    };
     if data_dir.exists() {
-        std::fs::remove_dir_all(&data_dir).map_err(|source| AppError::Io {
-            path: data_dir.display().to_string(),
-            source,
-        })?;
+        // Only a folder the demo made itself (or an empty one) is emptied: pointed at
+        // a real data dir, this would destroy its keys and every pseudonym with them.
+        let is_demo = data_dir.join(DEMO_MARKER).exists();
+        let is_empty = std::fs::read_dir(&data_dir).map_err(io)?.next().is_none();
+        if !is_demo && !is_empty {
+            return Err(AppError::Io {
+                path: data_dir.display().to_string(),
+                source: std::io::Error::other(
+                    "mappen er ikke en demomappe; demoen sletter kun sine egne mapper",
+                ),
+            });
+        }
+        std::fs::remove_dir_all(&data_dir).map_err(io)?;
     }
+    std::fs::create_dir_all(&data_dir).map_err(io)?;
+    std::fs::write(
+        data_dir.join(DEMO_MARKER),
+        "Syntetiske demodata fra 'jobcockpit demo'.\n",
+    )
+    .map_err(io)?;
     settings.data_dir = data_dir;
     app::init(&settings)?;
     println!(

@@ -107,8 +107,9 @@ impl EncryptionKey {
         }
     }
 
-    /// What DuckDB is given: base64, which DuckDB decodes back to these 32 bytes
-    /// before its key derivation (any other text would be used as a passphrase).
+    /// What DuckDB is given: base64. DuckDB decodes a key that is valid base64
+    /// back to its bytes (here: these 32) before its key derivation, and uses
+    /// any other text as it is.
     fn duckdb_secret(&self) -> Zeroizing<String> {
         Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(&self.bytes[..]))
     }

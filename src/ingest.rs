@@ -377,8 +377,14 @@ fn parse_value(
             v.parse().map_err(|_| "ikke et helt tal".to_string())?,
         )),
         ColumnType::Decimal => {
+            // The contract has a decimal comma and no thousands separator, so a
+            // point is refused rather than guessed at ("2.5" must not become 25).
+            if v.contains('.') {
+                return Err(
+                    "decimaltal skrives med komma og uden tusindtalsseparator (fx 3,5)".into(),
+                );
+            }
             let x: f64 = v
-                .replace('.', "")
                 .replace(',', ".")
                 .parse()
                 .map_err(|_| "ikke et decimaltal".to_string())?;
@@ -475,10 +481,10 @@ mod tests {
     }
 
     #[test]
-    fn decimal_commas_are_read() {
+    fn decimal_commas_are_read_and_points_refused() {
         let mut out = Vec::new();
         parse_value(
-            "1.234,5",
+            "3,5",
             ColumnType::Decimal,
             false,
             &ctx(),
@@ -486,7 +492,17 @@ mod tests {
             &mut out,
         )
         .unwrap();
-        assert_eq!(out, vec![Value::Double(1234.5)]);
+        assert_eq!(out, vec![Value::Double(3.5)]);
+        let err = parse_value(
+            "2.5",
+            ColumnType::Decimal,
+            false,
+            &ctx(),
+            &pseudo(),
+            &mut out,
+        )
+        .unwrap_err();
+        assert!(err.contains("komma"), "{err}");
     }
 
     #[test]

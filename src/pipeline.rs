@@ -10,8 +10,9 @@ use chrono::NaiveDate;
 use duckdb::{params, Connection};
 
 use crate::config::{PipelineConfig, Settings};
+use crate::dashboard::format::number;
 use crate::ingest::{self, IngestError};
-use crate::model::{self, champion, policy::FeaturePolicy, registry, ModelError};
+use crate::model::{self, card, champion, policy::FeaturePolicy, registry, ModelError};
 use crate::pseudonym::Pseudonymiser;
 use crate::store::{self, count_rows, run_file, Store, StoreError};
 
@@ -25,6 +26,8 @@ pub enum PipelineError {
         step: String,
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    #[error("kørslen for {month} afvist: der findes en gennemført kørsel for {latest}, og en ældre kørsel ville vise cockpittet som i {month}. Brug 'jobcockpit backfill' eller --force")]
+    Behind { month: NaiveDate, latest: String },
     #[error(transparent)]
     Ingest(#[from] IngestError),
     #[error(transparent)]
@@ -262,13 +265,27 @@ fn train_step(conn: &Connection, ctx: &Context<'_>, report: &mut RunReport) -> S
         &decision,
         tolerance,
     )?;
+    let card_input = card::CardInput {
+        run_id: &report.run_id,
+        run_month: report.month,
+        horizon: ctx.pipeline.cohort.horizon_months,
+        decision: &decision,
+        policy: ctx.policy,
+        k: ctx.settings.disclosure_k,
+        models_dir: &ctx.settings.data_dir.join("models"),
+    };
+    card::write(conn, &outcome, &card_input)?;
     let detail = format!(
-        "version {}: dybde {}, min. {} pr. blad, Brier på validering {:.4} (basislinje {:.4}). {}",
+        "version {}: dybde {}, min. {} pr. blad, Brier på validering {} (basisrate {}). {}",
         outcome.version,
         outcome.tree.max_depth,
         outcome.tree.min_samples_leaf,
-        outcome.val_brier.unwrap_or(f64::NAN),
-        outcome.val_brier_baseline.unwrap_or(f64::NAN),
+        outcome
+            .val_brier
+            .map_or_else(|| "–".into(), |b| number(b, 4)),
+        outcome
+            .val_brier_baseline
+            .map_or_else(|| "–".into(), |b| number(b, 4)),
         decision.reason
     );
     Ok((outcome.n_train as i64, detail))
@@ -278,6 +295,20 @@ fn score_step(conn: &Connection, ctx: &Context<'_>, report: &mut RunReport) -> S
     let Some((version, tree)) = registry::champion(conn, report.month)? else {
         return Ok((0, "ingen model endnu; kohorten scores ikke".into()));
     };
+    // The tree's split indices refer to the feature list it was trained with.
+    let trained_with: String = conn.query_row(
+        "select features from model_versions where version = ?",
+        [&version],
+        |r| r.get(0),
+    )?;
+    let now = serde_json::to_string(&ctx.policy.input_names())?;
+    if trained_with != now {
+        return Err(format!(
+            "modellen {version} er trænet med andre kendetegn end model/features.toml nævner nu; \
+             den kan ikke score, før en ny model er trænet og taget i brug"
+        )
+        .into());
+    }
     let scores =
         model::score(conn, report.month, &tree, ctx.pipeline, ctx.policy).map_err(box_model)?;
     // A re-run of a month replaces that cohort's scores: one score per spell.

@@ -50,6 +50,7 @@ pub const MIGRATIONS: &[SqlFile] = &[
     sql_file!("schema/002_run_params.sql"),
     sql_file!("schema/003_model_validation.sql"),
     sql_file!("schema/004_model_decisions.sql"),
+    sql_file!("schema/005_model_cards.sql"),
 ];
 
 /// Staging views (latest delivery wins, only batches up to the run month).

@@ -5,10 +5,13 @@ with params as (
     select run_month, last_day(run_month) as run_month_end from run_params
 ),
 
+-- One 2nd interview per spell: a case system that delivers two rows numbered 2
+-- must not put the spell in the cohort twice; the earliest counts.
 second_interviews as (
     select spell_id, person_id, interview_date
     from stg_interviews
     where seq = 2
+    qualify row_number() over (partition by spell_id order by interview_date, interview_id) = 1
 ),
 
 spells as (

@@ -6,6 +6,7 @@
 //! an earlier month whose window ended before them.
 
 use super::{TrainOutcome, TrainedTree};
+use crate::dashboard::format::number;
 use crate::metrics::brier;
 
 /// The decision of one month, with its reason in Danish.
@@ -41,14 +42,19 @@ pub fn decide(
         .collect();
     let champion_brier = brier(&p, &challenger.val_y).unwrap_or(f64::INFINITY);
     let promote = challenger_brier <= champion_brier + tolerance;
+    let (new, old, tol) = (
+        number(challenger_brier, 4),
+        number(champion_brier, 4),
+        number(tolerance, 3),
+    );
     let reason = if promote {
         format!(
-            "Ny model taget i brug: Brier {challenger_brier:.4} mod {champion_brier:.4} for model {version} \
-             på de samme valideringskohorter (tolerance {tolerance})."
+            "Ny model taget i brug: Brier {new} mod {old} for model {version} \
+             på de samme valideringskohorter (tolerance {tol})."
         )
     } else {
         format!(
-            "Ny model afvist: Brier {challenger_brier:.4} er mere end {tolerance} dårligere end {champion_brier:.4} \
+            "Ny model afvist: Brier {new} er mere end {tol} dårligere end {old} \
              for model {version} på de samme valideringskohorter; {version} bruges fortsat."
         )
     };
@@ -132,6 +138,8 @@ mod tests {
             validations: vec![],
             val_x: vec![vec![0.0], vec![1.0], vec![0.0], vec![1.0]],
             val_y: vec![0, 1, 0, 1],
+            val_spell_ids: vec![],
+            val_probabilities: vec![],
         }
     }
 

@@ -3,6 +3,7 @@
 //! leaf probabilities from observed rates, and scoring with a rule explanation.
 
 pub mod baseline;
+pub mod card;
 pub mod champion;
 pub mod policy;
 pub mod registry;
@@ -181,6 +182,10 @@ pub struct TrainOutcome {
     /// The validation rows, kept so the champion can be judged on the same cohorts.
     pub val_x: Vec<Vec<f64>>,
     pub val_y: Vec<u32>,
+    /// The spells of the validation rows and the chosen tree's probabilities for
+    /// them (fitted without the validation months), for group error rates.
+    pub val_spell_ids: Vec<String>,
+    pub val_probabilities: Vec<f64>,
 }
 
 /// The training window of a run: mature cohorts only (outcome month <= run month).
@@ -212,6 +217,10 @@ pub fn train(
     let m = Matrix::from_table(&t, policy, true)?;
     let (fit_x, fit_y) = m.subset(|d| d < val_from);
     let (val_x, val_y) = m.subset(|d| d >= val_from);
+    let val_spell_ids: Vec<String> = (0..m.x.len())
+        .filter(|&i| m.cohort_months[i] >= val_from)
+        .map(|i| m.spell_ids[i].clone())
+        .collect();
     if fit_x.len() < cfg.training.min_train_rows || val_x.is_empty() || !has_both_classes(&fit_y) {
         return Ok(None);
     }
@@ -259,6 +268,8 @@ pub fn train(
         validations,
         val_x,
         val_y,
+        val_spell_ids,
+        val_probabilities: tree_p,
     }))
 }
 

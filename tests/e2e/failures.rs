@@ -77,3 +77,69 @@ fn a_bad_delivery_fails_the_run_and_leaves_the_marts_untouched() {
         "the cockpit still shows the last good run"
     );
 }
+
+#[test]
+fn a_step_failing_after_ingest_rolls_back_every_result_of_the_run() {
+    use jobcockpit::model::policy::FeaturePolicy;
+    use jobcockpit::pipeline::{self, Context};
+
+    let t = backfilled_app(&SynthConfig {
+        years: 3,
+        ..small_synth()
+    });
+    let snapshot = |conn: &duckdb::Connection| {
+        [
+            "mart_cohorts",
+            "mart_kpi",
+            "metric_cohorts",
+            "model_scores",
+            "model_versions",
+            "feat_cohort",
+        ]
+        .map(|table| query_table(conn, &format!("from {table} order by all"), []).unwrap())
+    };
+    let before = snapshot(&t.app.store.lock());
+    // A policy naming a column the matrix lacks makes the train step fail after
+    // features have been rebuilt inside the run's transaction.
+    let text = std::fs::read_to_string(&t.app.settings.policy_file).unwrap()
+        + "\n[[input]]\nname = \"no_such_column\"\nlabel = \"Findes ikke\"\nkind = \"number\"\n";
+    let bad_policy = FeaturePolicy::parse(&text).unwrap();
+    let ctx = Context {
+        settings: &t.app.settings,
+        pipeline: &t.app.pipeline,
+        policy: &bad_policy,
+        pseudonymiser: &t.app.pseudonymiser,
+    };
+    let month = chrono::NaiveDate::from_ymd_opt(2021, 12, 1).unwrap();
+    let err = pipeline::run_month(&t.app.store, &ctx, month, "test")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("train") && err.contains("no_such_column"),
+        "{err}"
+    );
+
+    let conn = t.app.store.lock();
+    assert_eq!(before, snapshot(&conn), "nothing of the failed run remains");
+    let steps = query_table(
+        &conn,
+        "select s.step, s.status from pipeline_steps s join pipeline_runs r using (run_id)
+         where r.trigger = 'test' order by s.position",
+        [],
+    )
+    .unwrap();
+    let shown: Vec<String> = steps
+        .rows
+        .iter()
+        .map(|r| format!("{:?}/{:?}", r[0], r[1]))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "Text(\"ingest\")/Text(\"succeeded\")",
+            "Text(\"features\")/Text(\"succeeded\")",
+            "Text(\"train\")/Text(\"failed\")"
+        ],
+        "the run records where it failed"
+    );
+}

@@ -11,6 +11,17 @@ use jobcockpit::dashboard::format;
 use jobcockpit::store::query_table;
 use jobcockpit::table::Cell;
 
+/// The text of the KPI value that follows the heading `title`.
+fn kpi_text(page: &str, title: &str) -> String {
+    let after = &page[page
+        .find(&format!("<h2>{title}</h2>"))
+        .expect("KPI heading")..];
+    let start =
+        after.find("<p class=\"kpi-value\">").expect("KPI value") + "<p class=\"kpi-value\">".len();
+    let end = start + after[start..].find("</p>").expect("end of KPI value");
+    after[start..end].to_string()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_overview_shows_the_numbers_the_pipeline_stored() {
     let t = tokio::task::spawn_blocking(shared_app).await.unwrap();
@@ -49,19 +60,18 @@ async fn the_overview_shows_the_numbers_the_pipeline_stored() {
 
     let kpi_value = |name: &str| kpi.rows[0][kpi.column_index(name).unwrap()].clone();
     let inflow = kpi_value("inflow_latest").as_f64().unwrap();
-    assert!(
-        page.contains(&format::number(inflow, 0)),
-        "inflow {inflow} is on the page"
-    );
     let observed = kpi_value("latest_mature_observed").as_f64().unwrap();
     let predicted = kpi_value("latest_mature_predicted").as_f64().unwrap();
-    for share in [observed, predicted] {
-        assert!(
-            page.contains(&format::percent(share, 1)),
-            "{} is on the page",
-            format::percent(share, 1)
-        );
-    }
+    // Each headline figure stands in its own KPI box, right after its heading.
+    assert!(kpi_text(&page, "Tilgang seneste måned").starts_with(&format::number(inflow, 0)));
+    assert_eq!(
+        kpi_text(&page, "Faktisk andel stadig ledig efter 12 måneder"),
+        format::percent(observed, 1)
+    );
+    assert_eq!(
+        kpi_text(&page, "Forudsagt andel for samme kohorte"),
+        format::percent(predicted, 1)
+    );
     // Every mature cohort's observed rate appears in the cohort table.
     let rate = cohorts.column_index("observed_rate").unwrap();
     for row in &cohorts.rows {
