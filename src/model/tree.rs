@@ -101,6 +101,28 @@ pub fn leaves(
         .collect()
 }
 
+impl Leaf {
+    /// The explanation a caseworker can read to the citizen: the rule, how many
+    /// similar people the model learned from, and what happened to them.
+    pub fn explanation(&self, horizon_months: u32) -> String {
+        let pct = |x: f64| crate::dashboard::format::percent(x, 0);
+        let raw = if self.n > 0 {
+            self.n_pos as f64 / self.n as f64
+        } else {
+            0.0
+        };
+        format!(
+            "{} → {} af {} lignende personer var stadig ledige {} måneder senere (95 %-interval {} til {}).",
+            self.rule,
+            pct(raw),
+            crate::dashboard::format::number(self.n as f64, 0),
+            horizon_months,
+            pct(self.ci_low),
+            pct(self.ci_high)
+        )
+    }
+}
+
 /// The conditions on the way from the root to `leaf`, in Danish.
 pub fn rule_path(nodes: &[TreeNode], leaf: usize, policy: &FeaturePolicy) -> String {
     let mut parent = vec![None; nodes.len()];
@@ -203,6 +225,24 @@ mod tests {
             "Alder ≤ 29,5 og Kørekort: nej"
         );
         assert_eq!(rule_path(&small_tree(), 2, &policy()), "Alder > 29,5");
+    }
+
+    #[test]
+    fn an_explanation_gives_rule_count_rate_and_interval() {
+        let leaf = Leaf {
+            leaf_id: 3,
+            rule: "Alder ≤ 29,5 og Kørekort: nej".into(),
+            n: 341,
+            n_pos: 246,
+            probability: 0.72,
+            ci_low: 0.67,
+            ci_high: 0.77,
+        };
+        assert_eq!(
+            leaf.explanation(12),
+            "Alder ≤ 29,5 og Kørekort: nej → 72 % af 341 lignende personer var stadig ledige 12 måneder senere \
+             (95 %-interval 67 % til 77 %)."
+        );
     }
 
     #[test]

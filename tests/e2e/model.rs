@@ -77,3 +77,87 @@ fn the_tree_beats_both_baselines_on_validation_on_average() {
         "AUC of the tree on validation: {tree:?}"
     );
 }
+
+#[test]
+fn the_same_data_and_seed_give_the_same_model_byte_for_byte() {
+    let t = shared_app();
+    let conn = t.app.store.lock();
+    let (month, version, tree): (String, String, String) = conn
+        .query_row(
+            "select strftime(run_month, '%Y-%m-%d'), version, tree from model_versions order by run_month desc limit 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    let month = chrono::NaiveDate::parse_from_str(&month, "%Y-%m-%d").unwrap();
+    let again = jobcockpit::model::train(&conn, month, &t.app.pipeline, &t.app.policy)
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.version, version);
+    assert_eq!(serde_json::to_string(&again.tree.nodes).unwrap(), tree);
+}
+
+#[test]
+fn the_tree_splits_first_on_the_strongest_drivers_of_the_generator() {
+    let t = shared_app();
+    let conn = t.app.store.lock();
+    let latest: String = conn
+        .query_row(
+            "select version from model_versions order by run_month desc limit 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let tree = jobcockpit::model::registry::load(&conn, &latest).unwrap();
+    let names = t.app.policy.input_names();
+    // docs/extracts.md: target group, age, education and prior employment drive the
+    // hazard; the root and its children must split on those, not on noise.
+    let drivers = [
+        "tg_dagpenge",
+        "tg_kontanthjaelp_jobparat",
+        "tg_kontanthjaelp_aktivitetsparat",
+        "tg_uddannelseshjaelp",
+        "tg_integrationsydelse",
+        "age",
+        "education_level",
+        "experience_years",
+        "months_employed_36",
+        "months_benefit_36",
+    ];
+    let root = &tree.nodes[0];
+    assert!(
+        drivers.contains(&names[root.split_feature]),
+        "root splits on {}",
+        names[root.split_feature]
+    );
+    for child in [root.true_child, root.false_child].into_iter().flatten() {
+        let n = &tree.nodes[child];
+        if n.true_child.is_some() {
+            assert!(
+                drivers.contains(&names[n.split_feature]),
+                "level 2 splits on {}",
+                names[n.split_feature]
+            );
+        }
+    }
+}
+
+#[test]
+fn every_score_has_a_danish_explanation_from_its_leaf() {
+    let t = shared_app();
+    let conn = t.app.store.lock();
+    let (scores, explained, empty): (i64, i64, i64) = conn
+        .query_row(
+            "select (select count(*) from model_scores), count(*), count(*) filter (where rule = '' or leaf_n = 0)
+             from model_score_explanations",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert!(scores > 0);
+    assert_eq!(scores, explained, "every score joins its leaf");
+    assert_eq!(
+        empty, 0,
+        "every leaf used for scoring has a rule and training people"
+    );
+}
