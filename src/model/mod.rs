@@ -225,19 +225,32 @@ pub fn train(
         return Ok(None);
     }
     let fit_base = mean(&fit_y);
+    let grid: Vec<(u16, usize)> = cfg
+        .training
+        .max_depth
+        .iter()
+        .flat_map(|&d| cfg.training.min_samples_leaf.iter().map(move |&l| (d, l)))
+        .collect();
+    let evaluate = |&(depth, leaf): &(u16, usize)| -> Result<(f64, u16, usize, Vec<f64>), ModelError> {
+        let candidate = fit_tree(&fit_x, &fit_y, depth, leaf, cfg, policy)?;
+        let p: Vec<f64> = val_x.iter().map(|r| candidate.leaf_for(r).probability).collect();
+        Ok((brier(&p, &val_y).unwrap_or(f64::INFINITY), depth, leaf, p))
+    };
+    // The grid points are independent: fit them on all cores, then pick in grid
+    // order so the choice does not depend on which thread finished first.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(grid.len()).max(1);
+    let chunk = grid.len().div_ceil(threads);
+    let results: Vec<Result<_, ModelError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            grid.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(evaluate).collect::<Vec<_>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    });
     let mut best: Option<(f64, u16, usize, Vec<f64>)> = None;
-    for &depth in &cfg.training.max_depth {
-        for &leaf in &cfg.training.min_samples_leaf {
-            let candidate = fit_tree(&fit_x, &fit_y, depth, leaf, cfg, policy)?;
-            let p: Vec<f64> = val_x
-                .iter()
-                .map(|r| candidate.leaf_for(r).probability)
-                .collect();
-            let score = brier(&p, &val_y).unwrap_or(f64::INFINITY);
-            // Strictly better only: ties keep the earlier, simpler candidate.
-            if best.as_ref().is_none_or(|b| score < b.0) {
-                best = Some((score, depth, leaf, p));
-            }
+    for r in results {
+        let r = r?;
+        // Strictly better only: ties keep the earlier, simpler candidate.
+        if best.as_ref().is_none_or(|b| r.0 < b.0) {
+            best = Some(r);
         }
     }
     let (val_brier, depth, leaf, tree_p) = best.expect("the grid is never empty");
