@@ -63,6 +63,49 @@ pub fn auc(scores: &[f64], labels: &[u32]) -> Option<f64> {
     Some((rank_sum_pos - p * (p + 1.0) / 2.0) / (p * n))
 }
 
+/// Percentile bootstrap 95 % interval of `metric` over rows resampled with
+/// replacement, `resamples` times, from a fixed seed (so the same data give the
+/// same interval). Resamples where the metric is undefined (e.g. AUC with one
+/// class) are skipped; `None` if fewer than half are defined.
+pub fn bootstrap_ci(
+    p: &[f64],
+    y: &[u32],
+    metric: fn(&[f64], &[u32]) -> Option<f64>,
+    resamples: usize,
+    seed: u64,
+) -> Option<(f64, f64)> {
+    use rand::{Rng, SeedableRng};
+    if p.is_empty() || p.len() != y.len() {
+        return None;
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let n = p.len();
+    let (mut bp, mut by) = (vec![0.0; n], vec![0; n]);
+    let mut values = Vec::with_capacity(resamples);
+    for _ in 0..resamples {
+        for i in 0..n {
+            let j = rng.random_range(0..n);
+            bp[i] = p[j];
+            by[i] = y[j];
+        }
+        if let Some(v) = metric(&bp, &by) {
+            values.push(v);
+        }
+    }
+    if values.len() * 2 < resamples {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    Some((quantile(&values, 0.025), quantile(&values, 0.975)))
+}
+
+/// Linear-interpolation quantile of sorted values (numpy's default method).
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +165,23 @@ mod tests {
             let a = auc(&p, &y).unwrap();
             assert!((a - expected).abs() < 1e-12, "{a} vs {expected}");
         }
+    }
+
+    #[test]
+    fn the_bootstrap_is_seeded_and_brackets_the_estimate() {
+        let p: Vec<f64> = (0..200).map(|i| f64::from(i % 10) / 10.0).collect();
+        let y: Vec<u32> = (0..200)
+            .map(|i| u32::from(i % 10 >= 4 && i % 7 != 0))
+            .collect();
+        let a = bootstrap_ci(&p, &y, auc, 500, 1).unwrap();
+        assert_eq!(
+            a,
+            bootstrap_ci(&p, &y, auc, 500, 1).unwrap(),
+            "same seed, same interval"
+        );
+        let point = auc(&p, &y).unwrap();
+        assert!(a.0 < point && point < a.1, "{a:?} around {point}");
+        assert!(a.1 - a.0 < 0.2, "{a:?}");
     }
 
     #[test]

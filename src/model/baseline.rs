@@ -7,7 +7,7 @@ use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegressionParameters};
 
 use super::ModelError;
-use crate::metrics::{auc, brier, wilson_interval};
+use crate::metrics::{auc, bootstrap_ci, brier, wilson_interval};
 
 /// Validation figures of one method.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,7 +21,14 @@ pub struct Validation {
     /// Accuracy at probability 0.5 (for `base_rate`: always guessing the majority class).
     pub accuracy: f64,
     pub accuracy_ci: (f64, f64),
+    /// Seeded percentile-bootstrap 95 % intervals.
+    pub brier_ci: Option<(f64, f64)>,
+    pub auc_ci: Option<(f64, f64)>,
 }
+
+/// Resamples for the bootstrap intervals of validation figures.
+const BOOTSTRAP_RESAMPLES: usize = 1000;
+const BOOTSTRAP_SEED: u64 = 20_260_101;
 
 /// Figures of a set of probabilities against the validation labels.
 pub fn validate(method: &'static str, p: &[f64], y: &[u32]) -> Validation {
@@ -38,6 +45,8 @@ pub fn validate(method: &'static str, p: &[f64], y: &[u32]) -> Validation {
         log_loss: log_loss(p, y),
         accuracy: correct as f64 / y.len().max(1) as f64,
         accuracy_ci: wilson_interval(correct as u64, y.len() as u64),
+        brier_ci: bootstrap_ci(p, y, brier, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED),
+        auc_ci: bootstrap_ci(p, y, auc, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED),
     }
 }
 

@@ -131,6 +131,18 @@ fn opt(v: Option<f64>, decimals: usize) -> String {
     v.map_or_else(|| "–".into(), |x| number(x, decimals))
 }
 
+fn with_ci(v: Option<f64>, ci: Option<(f64, f64)>, decimals: usize) -> String {
+    match ci {
+        Some((lo, hi)) => format!(
+            "{} ({} – {})",
+            opt(v, decimals),
+            number(lo, decimals),
+            number(hi, decimals)
+        ),
+        None => opt(v, decimals),
+    }
+}
+
 fn method_label(m: &str) -> &'static str {
     match m {
         "tree" => "Beslutningstræ (denne model)",
@@ -151,8 +163,8 @@ fn render(
         .iter()
         .map(|v| ValidationRow {
             method: method_label(v.method),
-            brier: opt(v.brier, 4),
-            auc: opt(v.auc, 3),
+            brier: with_ci(v.brier, v.brier_ci, 4),
+            auc: with_ci(v.auc, v.auc_ci, 3),
             accuracy: percent(v.accuracy, 1),
             accuracy_ci: format!(
                 "{} – {}",

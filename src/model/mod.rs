@@ -231,19 +231,31 @@ pub fn train(
         .iter()
         .flat_map(|&d| cfg.training.min_samples_leaf.iter().map(move |&l| (d, l)))
         .collect();
-    let evaluate = |&(depth, leaf): &(u16, usize)| -> Result<(f64, u16, usize, Vec<f64>), ModelError> {
-        let candidate = fit_tree(&fit_x, &fit_y, depth, leaf, cfg, policy)?;
-        let p: Vec<f64> = val_x.iter().map(|r| candidate.leaf_for(r).probability).collect();
-        Ok((brier(&p, &val_y).unwrap_or(f64::INFINITY), depth, leaf, p))
-    };
+    let evaluate =
+        |&(depth, leaf): &(u16, usize)| -> Result<(f64, u16, usize, Vec<f64>), ModelError> {
+            let candidate = fit_tree(&fit_x, &fit_y, depth, leaf, cfg, policy)?;
+            let p: Vec<f64> = val_x
+                .iter()
+                .map(|r| candidate.leaf_for(r).probability)
+                .collect();
+            Ok((brier(&p, &val_y).unwrap_or(f64::INFINITY), depth, leaf, p))
+        };
     // The grid points are independent: fit them on all cores, then pick in grid
     // order so the choice does not depend on which thread finished first.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(grid.len()).max(1);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(grid.len())
+        .max(1);
     let chunk = grid.len().div_ceil(threads);
     let results: Vec<Result<_, ModelError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            grid.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(evaluate).collect::<Vec<_>>())).collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        let handles: Vec<_> = grid
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(evaluate).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
     });
     let mut best: Option<(f64, u16, usize, Vec<f64>)> = None;
     for r in results {

@@ -67,7 +67,11 @@ pub fn save(
             v.log_loss,
             v.accuracy,
             v.accuracy_ci.0,
-            v.accuracy_ci.1
+            v.accuracy_ci.1,
+            v.brier_ci.map(|c| c.0),
+            v.brier_ci.map(|c| c.1),
+            v.auc_ci.map(|c| c.0),
+            v.auc_ci.map(|c| c.1)
         ])?;
     }
     val.flush()?;
