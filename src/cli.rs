@@ -191,8 +191,13 @@ fn ingest_cmd(settings: Settings, dir: &Path) -> Result<(), AppError> {
             .collect(),
     };
     for folder in folders {
-        let r = ingest::load_batch(&app.store, &folder, &app.pseudonymiser)
-            .map_err(crate::pipeline::PipelineError::from)?;
+        let r = ingest::load_batch(
+            &app.store,
+            &folder,
+            &app.pseudonymiser,
+            app.pipeline.ingest.max_bad_share,
+        )
+        .map_err(crate::pipeline::PipelineError::from)?;
         if r.already_loaded {
             println!(
                 "{}: batch {} er allerede indlæst; intet indlæst igen",
@@ -201,11 +206,15 @@ fn ingest_cmd(settings: Settings, dir: &Path) -> Result<(), AppError> {
             );
         } else {
             println!(
-                "{}: batch {} indlæst, {} rækker",
+                "{}: batch {} indlæst, {} rækker, {} i karantæne",
                 folder.display(),
                 r.batch_id,
-                r.total_rows()
+                r.total_rows(),
+                r.quarantined.len()
             );
+            for e in &r.quarantined {
+                println!("  karantæne: {e}");
+            }
         }
     }
     Ok(())

@@ -105,10 +105,17 @@ impl Settings {
 #[serde(deny_unknown_fields)]
 pub struct PipelineConfig {
     pub steps: Vec<String>,
+    pub ingest: IngestConfig,
     pub schedule: ScheduleConfig,
     pub cohort: CohortConfig,
     pub training: TrainingConfig,
     pub scoring: ScoringConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestConfig {
+    pub max_bad_share: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -129,7 +129,12 @@ fn run_steps(
                 dir,
             });
         }
-        let load = match ingest::load_batch(store, &dir, ctx.pseudonymiser) {
+        let load = match ingest::load_batch(
+            store,
+            &dir,
+            ctx.pseudonymiser,
+            ctx.pipeline.ingest.max_bad_share,
+        ) {
             Ok(load) => load,
             Err(e) => {
                 report.steps.push(StepRecord {
@@ -147,8 +152,14 @@ fn run_steps(
                 "batch {} var allerede indlæst; intet indlæst igen",
                 load.batch_id
             )
-        } else {
+        } else if load.quarantined.is_empty() {
             format!("batch {}", load.batch_id)
+        } else {
+            format!(
+                "batch {}; {} rækker sat i karantæne (se raw_quarantine)",
+                load.batch_id,
+                load.quarantined.len()
+            )
         };
         let rows = if load.already_loaded {
             0

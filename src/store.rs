@@ -53,6 +53,7 @@ pub const MIGRATIONS: &[SqlFile] = &[
     sql_file!("schema/005_model_cards.sql"),
     sql_file!("schema/006_score_explanations.sql"),
     sql_file!("schema/007_validation_intervals.sql"),
+    sql_file!("schema/008_quarantine.sql"),
 ];
 
 /// Staging views (latest delivery wins, only batches up to the run month).

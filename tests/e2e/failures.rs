@@ -23,7 +23,8 @@ fn a_bad_delivery_fails_the_run_and_leaves_the_marts_untouched() {
         .unwrap()
     };
 
-    // Next month's delivery: last month's files, with one status code misspelt.
+    // Next month's delivery: last month's files, with every "ydelse" status misspelt,
+    // far more than the 1 % of bad rows a delivery may have.
     let next = inbox.join("2022-01");
     std::fs::create_dir_all(&next).unwrap();
     for e in std::fs::read_dir(inbox.join("2021-12")).unwrap() {
@@ -32,7 +33,7 @@ fn a_bad_delivery_fails_the_run_and_leaves_the_marts_untouched() {
     }
     let status = std::fs::read_to_string(next.join("status.csv")).unwrap();
     let bad = status
-        .replacen(";ydelse\r\n", ";ledig\r\n", 1)
+        .replace(";ydelse\r\n", ";ledig\r\n")
         .replace("-12-2021;", "-01-2022;");
     std::fs::write(next.join("status.csv"), bad).unwrap();
 
@@ -43,6 +44,7 @@ fn a_bad_delivery_fails_the_run_and_leaves_the_marts_untouched() {
     assert!(err.contains("'status'"), "{err}");
     assert!(err.contains("'ledig'"), "{err}");
     assert!(err.contains("ukendt kode"), "{err}");
+    assert!(err.contains("over grænsen"), "{err}");
 
     let conn = t.app.store.lock();
     let run = query_table(
@@ -142,4 +144,65 @@ fn a_step_failing_after_ingest_rolls_back_every_result_of_the_run() {
         ],
         "the run records where it failed"
     );
+}
+
+#[test]
+fn a_few_bad_rows_are_quarantined_with_their_reason_and_the_rest_loads() {
+    let t = backfilled_app(&SynthConfig {
+        years: 2,
+        ..small_synth()
+    });
+    let inbox = t.app.settings.inbox_dir();
+    let next = inbox.join("2021-01");
+    std::fs::create_dir_all(&next).unwrap();
+    for e in std::fs::read_dir(inbox.join("2020-12")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), next.join(e.file_name())).unwrap();
+    }
+    // One misspelt status, one duplicated status row, one status for an unknown CPR.
+    let status = std::fs::read_to_string(next.join("status.csv"))
+        .unwrap()
+        .replace("-12-2020;", "-01-2021;");
+    let mut lines: Vec<String> = status.split("\r\n").map(str::to_string).collect();
+    lines[1] = lines[1]
+        .replace(";ydelse", ";ledig")
+        .replace(";beskaeftiget", ";ledig");
+    let duplicate = lines[2].clone();
+    lines.insert(3, duplicate);
+    lines.insert(4, "010190-1233;01-01-2021;ydelse".into());
+    std::fs::write(next.join("status.csv"), lines.join("\r\n")).unwrap();
+
+    let month = chrono::NaiveDate::from_ymd_opt(2021, 1, 1).unwrap();
+    let report = t.app.run_month(month, "test").unwrap();
+    assert!(
+        report.steps[0].detail.contains("3 rækker sat i karantæne"),
+        "{}",
+        report.steps[0].detail
+    );
+
+    let conn = t.app.store.lock();
+    let q = query_table(
+        &conn,
+        "select line, column_name, value, reason from raw_quarantine order by line",
+        [],
+    )
+    .unwrap();
+    let text = format!("{:?}", q.rows);
+    assert_eq!(q.rows.len(), 3, "{text}");
+    assert!(text.contains("'ledig'") || text.contains("ledig"), "{text}");
+    assert!(text.contains("ukendt kode"), "{text}");
+    assert!(text.contains("samme nøgle som linje"), "{text}");
+    assert!(text.contains("borgeren findes ikke"), "{text}");
+    assert!(
+        !text.contains("0101901233") && !text.contains("010190-1233"),
+        "no CPR in the quarantine: {text}"
+    );
+    let quarantined: i64 = conn
+        .query_row(
+            "select rows_quarantined from load_batches where batch_month = '2021-01-01'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(quarantined, 3);
 }

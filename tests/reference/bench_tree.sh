@@ -15,6 +15,9 @@ REPEAT=${REPEAT:-2}
 SIZES=("$@")
 [ ${#SIZES[@]} -eq 0 ] && SIZES=(100000 1000000)
 
+if [ -z "${CARGO_TARGET_DIR:-}" ] && [ ! -d target/release ]; then
+  echo "note: no CARGO_TARGET_DIR and no target/release: the first build compiles DuckDB (long)" >&2
+fi
 cargo build --release --example bench_tree >&2
 BIN="${CARGO_TARGET_DIR:-target}/release/examples/bench_tree"
 JSONS=()
