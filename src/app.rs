@@ -101,6 +101,16 @@ impl App {
         })?;
         let store_key = EncryptionKey::load(&encryption::key_file(&settings.data_dir))?;
         let store = Store::open(&settings.store_path(), &store_key)?;
+        // One process owns the store, so a run still marked as running was cut off
+        // (a crash or a kill): say so instead of leaving it running forever.
+        store
+            .lock()
+            .execute(
+                "update pipeline_runs set status = 'failed', finished_at = now(),
+                 error = 'afbrudt: processen stoppede under kørslen' where status = 'running'",
+                [],
+            )
+            .map_err(StoreError::from)?;
         Ok(App {
             settings,
             pipeline,

@@ -33,7 +33,7 @@ pub const DEFAULT_K: u32 = 5;
 
 /// A threshold that would publish cells smaller than [`MIN_K`] persons.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("disclosure threshold k={0} is below the minimum of {MIN_K}")]
+#[error("diskretionsgrænsen k={0} er under minimum {MIN_K}")]
 pub struct ThresholdTooLow(pub u32);
 
 /// Accepts a configured threshold, refusing one below [`MIN_K`].
