@@ -145,7 +145,9 @@ pub fn fit_tree(
     let matrix =
         DenseMatrix::from_2d_vec(&x.to_vec()).map_err(|e| ModelError::Fit(e.to_string()))?;
     let params = DecisionTreeClassifierParameters::default()
-        .with_max_depth(max_depth)
+        // smartcore counts the root as level 1, so its max_depth d allows d - 1
+        // splits on a path. The config means splits on a path, as scikit-learn does.
+        .with_max_depth(max_depth.saturating_add(1))
         .with_min_samples_leaf(min_samples_leaf);
     let params = DecisionTreeClassifierParameters {
         seed: Some(cfg.training.seed),
@@ -240,23 +242,49 @@ pub fn train(
                 .collect();
             Ok((brier(&p, &val_y).unwrap_or(f64::INFINITY), depth, leaf, p))
         };
-    // The grid points are independent: fit them on all cores, then pick in grid
-    // order so the choice does not depend on which thread finished first.
+    // The grid points are independent: fit them on all cores from a shared queue,
+    // deepest (slowest) first so no thread is left with all the expensive trees,
+    // then pick in grid order so the choice does not depend on thread timing.
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(grid.len())
         .max(1);
-    let chunk = grid.len().div_ceil(threads);
-    let results: Vec<Result<_, ModelError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = grid
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(evaluate).collect::<Vec<_>>()))
+    let mut queue: Vec<usize> = (0..grid.len()).collect();
+    queue.sort_by_key(|&i| (std::cmp::Reverse(grid[i].0), grid[i].1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Result<_, ModelError>>>> = (0..grid.len())
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
+    let panicked = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&i) = queue.get(k) else { break };
+                    let r = evaluate(&grid[i]);
+                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+                })
+            })
             .collect();
-        handles
+        workers
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+            .map(|w| w.join())
+            .filter(Result::is_err)
+            .count()
     });
+    if panicked > 0 {
+        return Err(ModelError::Fit(format!(
+            "{panicked} tråd(e) i hyperparametersøgningen gik ned"
+        )));
+    }
+    let results: Vec<Result<_, ModelError>> = slots
+        .into_iter()
+        .map(|s| {
+            s.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(|| Err(ModelError::Fit("et gitterpunkt blev ikke beregnet".into())))
+        })
+        .collect();
     let mut best: Option<(f64, u16, usize, Vec<f64>)> = None;
     for r in results {
         let r = r?;

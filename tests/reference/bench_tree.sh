@@ -7,7 +7,7 @@
 # Builds with `cargo run --release` into $CARGO_TARGET_DIR if set (use the same
 # target directory and profile as your other builds, or DuckDB is compiled again).
 # Needs python3 with numpy and scikit-learn. Writes /tmp/jobcockpit_bench_<rows>.csv
-# and the JSON of both sides to /tmp/jobcockpit_bench_<rows>.{smartcore,sklearn}.json,
+# and each side's output and JSON to /tmp/jobcockpit_bench_<rows>.{smartcore,sklearn}.{log,json},
 # then prints Markdown tables.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,9 +24,13 @@ JSONS=()
 for rows in "${SIZES[@]}"; do
   csv=/tmp/jobcockpit_bench_${rows}.csv
   echo "== ${rows} training rows" >&2
-  "$BIN" --rows "$rows" --csv "$csv" --repeat "$REPEAT" | tee /dev/stderr | tail -n 1 > "/tmp/jobcockpit_bench_${rows}.smartcore.json"
+  # Progress to stderr as it comes; each side's output also to a log, whose last line is its JSON.
+  base=/tmp/jobcockpit_bench_${rows}
+  "$BIN" --rows "$rows" --csv "$csv" --repeat "$REPEAT" | tee "$base.smartcore.log" >&2
+  tail -n 1 "$base.smartcore.log" > "$base.smartcore.json"
   python3 tests/reference/bench_tree_sklearn.py --rows "$rows" --csv "$csv" --repeat "$REPEAT" \
-    | tee /dev/stderr | tail -n 1 > "/tmp/jobcockpit_bench_${rows}.sklearn.json"
+    | tee "$base.sklearn.log" >&2
+  tail -n 1 "$base.sklearn.log" > "$base.sklearn.json"
   JSONS+=("/tmp/jobcockpit_bench_${rows}.smartcore.json" "/tmp/jobcockpit_bench_${rows}.sklearn.json")
 done
 
@@ -37,7 +41,8 @@ paths = sys.argv[1:]
 pairs = [(json.load(open(a)), json.load(open(b))) for a, b in zip(paths[::2], paths[1::2])]
 
 print("Grid = the 12-point search of pipelines/monthly.toml (fit on 80 % of the training rows, "
-      "Brier on the other 20 %), without the final refit. Ratio = smartcore / scikit-learn "
+      "Brier on the other 20 %), without the final refit; grid AUC: the chosen parameters refitted on all "
+      "training rows. Ratio = smartcore / scikit-learn "
       "(below 1: smartcore faster); the grid ratio compares both-cores runs. AUC on the test rows "
       "(a quarter as many as training rows): smartcore = leaf rates we score with (smoothed), "
       "scikit-learn = predict_proba[:, 1].\n")
