@@ -39,7 +39,12 @@ pub enum Command {
         synth: SynthArgs,
     },
     /// Indlæser én månedslevering (mappe ÅÅÅÅ-MM) eller alle leveringer i en mappe.
-    Ingest { dir: PathBuf },
+    Ingest {
+        dir: PathBuf,
+        /// Kontrollér og vis rapporten uden at indlæse noget.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Kører månedspipelinen for én måned (standard: som planen, forrige måned).
     Run {
         #[arg(long, value_parser = parse_month)]
@@ -124,7 +129,9 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             Ok(())
         }
         Command::Synth { out, synth } => synth_to(&out, &synth.config()),
-        Command::Ingest { dir } => blocking(move || ingest_cmd(settings, &dir)).await,
+        Command::Ingest { dir, dry_run } => {
+            blocking(move || ingest_cmd(settings, &dir, dry_run)).await
+        }
         Command::Run { month, force } => {
             let now = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Copenhagen);
             let month = month.unwrap_or_else(|| crate::schedule::target_month(now, -1));
@@ -180,7 +187,7 @@ fn synth_to(out: &Path, cfg: &SynthConfig) -> Result<(), AppError> {
     Ok(())
 }
 
-fn ingest_cmd(settings: Settings, dir: &Path) -> Result<(), AppError> {
+fn ingest_cmd(settings: Settings, dir: &Path, dry_run: bool) -> Result<(), AppError> {
     let app = App::open(settings)?;
     let folders = match ingest::folder_month(dir) {
         Ok(_) => vec![dir.to_path_buf()],
@@ -191,7 +198,12 @@ fn ingest_cmd(settings: Settings, dir: &Path) -> Result<(), AppError> {
             .collect(),
     };
     for folder in folders {
-        let r = ingest::load_batch(
+        let load = if dry_run {
+            ingest::dry_run
+        } else {
+            ingest::load_batch
+        };
+        let r = load(
             &app.store,
             &folder,
             &app.pseudonymiser,
@@ -206,9 +218,14 @@ fn ingest_cmd(settings: Settings, dir: &Path) -> Result<(), AppError> {
             );
         } else {
             println!(
-                "{}: batch {} indlæst, {} rækker, {} i karantæne",
+                "{}: batch {} {}, {} rækker, {} i karantæne",
                 folder.display(),
                 r.batch_id,
+                if dry_run {
+                    "kontrolleret (intet indlæst)"
+                } else {
+                    "indlæst"
+                },
                 r.total_rows(),
                 r.quarantined.len()
             );

@@ -228,6 +228,27 @@ pub fn load_batch(
     pseudo: &Pseudonymiser,
     max_bad_share: f64,
 ) -> Result<LoadReport, IngestError> {
+    read_and_load(store, dir, pseudo, max_bad_share, false)
+}
+
+/// Reads and checks a delivery exactly as [`load_batch`] does, and reports what
+/// would be loaded and quarantined, without writing anything.
+pub fn dry_run(
+    store: &Store,
+    dir: &Path,
+    pseudo: &Pseudonymiser,
+    max_bad_share: f64,
+) -> Result<LoadReport, IngestError> {
+    read_and_load(store, dir, pseudo, max_bad_share, true)
+}
+
+fn read_and_load(
+    store: &Store,
+    dir: &Path,
+    pseudo: &Pseudonymiser,
+    max_bad_share: f64,
+    dry_run: bool,
+) -> Result<LoadReport, IngestError> {
     let started = std::time::Instant::now();
     let month = folder_month(dir)?;
     let month_end = last_day(month);
@@ -281,6 +302,15 @@ pub fn load_batch(
         .iter()
         .map(|p| (p.extract.id, p.rows.len()))
         .collect();
+    if dry_run {
+        return Ok(LoadReport {
+            batch_id,
+            month,
+            already_loaded: false,
+            rows,
+            quarantined: errors,
+        });
+    }
     conn.execute_batch("begin transaction").map_err(db)?;
     let result = append_all(&conn, &batch_id, &parsed).and_then(|total| {
         let mut q = conn.appender("raw_quarantine")?;

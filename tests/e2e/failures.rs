@@ -172,6 +172,21 @@ fn a_few_bad_rows_are_quarantined_with_their_reason_and_the_rest_loads() {
     lines.insert(4, "010190-1233;01-01-2021;ydelse".into());
     std::fs::write(next.join("status.csv"), lines.join("\r\n")).unwrap();
 
+    // A dry run reports the same quarantine and writes nothing.
+    let dry = jobcockpit::ingest::dry_run(&t.app.store, &next, &t.app.pseudonymiser, 0.01).unwrap();
+    assert_eq!(dry.quarantined.len(), 3, "{:?}", dry.quarantined);
+    let loaded: i64 = t
+        .app
+        .store
+        .lock()
+        .query_row(
+            "select count(*) from load_batches where batch_month = '2021-01-01'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(loaded, 0, "a dry run loads nothing");
+
     let month = chrono::NaiveDate::from_ymd_opt(2021, 1, 1).unwrap();
     let report = t.app.run_month(month, "test").unwrap();
     assert!(
