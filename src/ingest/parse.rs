@@ -58,10 +58,12 @@ pub(super) fn parse_file(
     for record in reader.records() {
         let record = record.map_err(|e| IngestError::Csv {
             file: file.clone(),
-            line: e.position().map(|p| p.line()).unwrap_or(0),
+            line: e.position().map(|p| p.line() + 1).unwrap_or(0),
             message: e.to_string(),
         })?;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        // The csv crate's record position counts the header row's line as the
+        // first record's; a person reading the file counts the header as line 1.
+        let line = record.position().map(|p| p.line() + 1).unwrap_or(0);
         let mut out = Vec::with_capacity(extract.columns.len() + 2);
         let mut ok = true;
         for (col, &pos) in extract.columns.iter().zip(&positions) {

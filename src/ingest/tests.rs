@@ -110,3 +110,42 @@ fn the_last_day_of_february_in_a_leap_year() {
         "2024-02-29"
     );
 }
+
+#[test]
+fn a_bad_value_is_reported_on_its_line_in_the_file_counting_the_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "\u{feff}cpr;maaned;status\r\n010190-1233;01-03-2024;ydelse\r\n010190-1233;01-03-2024;ukendt\r\n";
+    std::fs::write(dir.path().join("status.csv"), text).unwrap();
+    let mut errors = Vec::new();
+    let month_end = NaiveDate::from_ymd_opt(2024, 3, 31).unwrap();
+    let parsed = super::parse::parse_file(
+        dir.path(),
+        &extracts::STATUS,
+        month_end,
+        &pseudo(),
+        &mut errors,
+    )
+    .unwrap();
+    assert_eq!(parsed.lines, vec![2]);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].line, 3, "{}", errors[0]);
+}
+
+#[test]
+fn a_truncated_last_line_is_reported_on_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "cpr;maaned;status\r\n010190-1233;01-03-2024;ydelse\r\n010190-1233;01-03-20";
+    std::fs::write(dir.path().join("status.csv"), text).unwrap();
+    let month_end = NaiveDate::from_ymd_opt(2024, 3, 31).unwrap();
+    let err = super::parse::parse_file(
+        dir.path(),
+        &extracts::STATUS,
+        month_end,
+        &pseudo(),
+        &mut Vec::new(),
+    )
+    .err()
+    .expect("a truncated row is an error");
+    let text = err.to_string();
+    assert!(text.contains("linje 3"), "{text}");
+}
