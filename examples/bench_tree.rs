@@ -19,9 +19,8 @@
 //! * (b) the hyper-parameter search as `model::train` runs it: every
 //!   (max_depth, min_samples_leaf) of `pipelines/monthly.toml`, fitted on the first
 //!   80 % of the training rows, scored by Brier on the last 20 % (the time split),
-//!   the best refitted on all training rows. Timed sequentially and in parallel
-//!   with the same scheduling as `train` (contiguous chunks of the grid, one
-//!   scoped thread per core), plus, as a diagnostic, a balanced schedule.
+//!   the best refitted on all training rows. Timed sequentially and with
+//!   `model::grid::search`, the parallel search `train` itself calls.
 //! * AUC on the test rows uses the leaf probabilities we score with (smoothed
 //!   observed rates of the training rows per leaf; smartcore's `predict_proba`
 //!   is one-hot). The raw, unsmoothed leaf rates are reported too; they are
@@ -32,8 +31,6 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Instant;
 
 use jobcockpit::config::PipelineConfig;
@@ -255,65 +252,22 @@ fn splits_deep(t: &TrainedTree) -> usize {
 
 type Candidate = (f64, u16, usize);
 
-/// The search over the grid, with one of three schedules; returns the
-/// candidates' validation Brier scores in grid order.
-fn search(
+/// The search over the grid one point after another, for comparison with the
+/// parallel search `train` uses (`jobcockpit::model::grid::search`).
+fn search_sequential(
     grid: &[(u16, usize)],
     fit: (&[Vec<f64>], &[u32]),
     val: (&[Vec<f64>], &[u32]),
     cfg: &PipelineConfig,
     policy: &FeaturePolicy,
-    schedule: &str,
 ) -> Vec<Candidate> {
-    let evaluate = |&(depth, leaf): &(u16, usize)| -> Candidate {
-        let candidate = fit_tree(fit.0, fit.1, depth, leaf, cfg, policy).expect("fit");
-        let p = probabilities(&candidate, val.0);
-        (brier(&p, val.1).unwrap_or(f64::INFINITY), depth, leaf)
-    };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(grid.len())
-        .max(1);
-    match schedule {
-        "sequential" => grid.iter().map(evaluate).collect(),
-        // Exactly as src/model/mod.rs `train` splits the grid: contiguous chunks.
-        "chunks" => {
-            let chunk = grid.len().div_ceil(threads);
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = grid
-                    .chunks(chunk)
-                    .map(|part| scope.spawn(move || part.iter().map(evaluate).collect::<Vec<_>>()))
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().expect("worker"))
-                    .collect()
-            })
-        }
-        // Diagnostic: a shared queue, deepest (most expensive) candidates first.
-        "balanced" => {
-            let mut order: Vec<usize> = (0..grid.len()).collect();
-            order.sort_by_key(|&i| (std::cmp::Reverse(grid[i].0), grid[i].1));
-            let next = AtomicUsize::new(0);
-            let out = Mutex::new(vec![None; grid.len()]);
-            std::thread::scope(|scope| {
-                for _ in 0..threads {
-                    scope.spawn(|| loop {
-                        let k = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&i) = order.get(k) else { break };
-                        let r = evaluate(&grid[i]);
-                        out.lock().expect("lock")[i] = Some(r);
-                    });
-                }
-            });
-            out.into_inner()
-                .expect("lock")
-                .into_iter()
-                .map(|r| r.expect("evaluated"))
-                .collect()
-        }
-        other => panic!("unknown schedule {other}"),
-    }
+    grid.iter()
+        .map(|&(depth, leaf)| {
+            let candidate = fit_tree(fit.0, fit.1, depth, leaf, cfg, policy).expect("fit");
+            let p = probabilities(&candidate, val.0);
+            (brier(&p, val.1).unwrap_or(f64::INFINITY), depth, leaf)
+        })
+        .collect()
 }
 
 /// Picks as `train` does: the lowest Brier, ties keep the earlier grid point.
@@ -415,13 +369,18 @@ fn main() {
     let val = (&train_x[n_fit..], &train_y[n_fit..]);
     let mut search_s = std::collections::BTreeMap::new();
     let mut chosen = None;
-    for schedule in ["sequential", "chunks", "balanced"] {
-        let (s, results) = best_of(a.repeat, || {
-            search(&grid, fit, val, &cfg, &policy, schedule)
+    for schedule in ["sequential", "parallel"] {
+        let (s, c) = best_of(a.repeat, || match schedule {
+            "sequential" => choose(&search_sequential(&grid, fit, val, &cfg, &policy)),
+            _ => {
+                // Exactly the search `model::train` runs.
+                let g = jobcockpit::model::grid::search(fit.0, fit.1, val.0, val.1, &cfg, &policy)
+                    .expect("search");
+                (g.val_brier, g.max_depth, g.min_samples_leaf)
+            }
         });
-        let c = choose(&results);
         if let Some(prev) = chosen {
-            assert_eq!(prev, c, "every schedule chooses the same candidate");
+            assert_eq!(prev, c, "both schedules choose the same candidate");
         }
         chosen = Some(c);
         search_s.insert(schedule, s);
@@ -465,8 +424,7 @@ fn main() {
             "fit_rows": n_fit,
             "validation_rows": n_train - n_fit,
             "search_sequential_s": search_s["sequential"],
-            "search_parallel_s": search_s["chunks"],
-            "search_parallel_balanced_s": search_s["balanced"],
+            "search_parallel_s": search_s["parallel"],
             "refit_s": refit_s,
             "chosen": {"max_depth": depth, "min_samples_leaf": leaf, "validation_brier": val_brier,
                        "nodes": model.nodes.len(), "splits_deep": splits_deep(&model)},

@@ -267,4 +267,6 @@ mod ffi {
 }
 
 #[cfg(test)]
+mod key_tests;
+#[cfg(test)]
 mod tests;

@@ -5,6 +5,7 @@
 pub mod baseline;
 pub mod card;
 pub mod champion;
+pub mod grid;
 pub mod policy;
 pub mod registry;
 pub mod tree;
@@ -21,6 +22,7 @@ use crate::config::PipelineConfig;
 use crate::metrics::brier;
 use crate::store::{query_table, StoreError};
 use crate::table::Table;
+use grid::GridChoice;
 use policy::FeaturePolicy;
 use tree::{Leaf, TreeNode};
 
@@ -227,73 +229,12 @@ pub fn train(
         return Ok(None);
     }
     let fit_base = mean(&fit_y);
-    let grid: Vec<(u16, usize)> = cfg
-        .training
-        .max_depth
-        .iter()
-        .flat_map(|&d| cfg.training.min_samples_leaf.iter().map(move |&l| (d, l)))
-        .collect();
-    let evaluate =
-        |&(depth, leaf): &(u16, usize)| -> Result<(f64, u16, usize, Vec<f64>), ModelError> {
-            let candidate = fit_tree(&fit_x, &fit_y, depth, leaf, cfg, policy)?;
-            let p: Vec<f64> = val_x
-                .iter()
-                .map(|r| candidate.leaf_for(r).probability)
-                .collect();
-            Ok((brier(&p, &val_y).unwrap_or(f64::INFINITY), depth, leaf, p))
-        };
-    // The grid points are independent: fit them on all cores from a shared queue,
-    // deepest (slowest) first so no thread is left with all the expensive trees,
-    // then pick in grid order so the choice does not depend on thread timing.
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(grid.len())
-        .max(1);
-    let mut queue: Vec<usize> = (0..grid.len()).collect();
-    queue.sort_by_key(|&i| (std::cmp::Reverse(grid[i].0), grid[i].1));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: Vec<std::sync::Mutex<Option<Result<_, ModelError>>>> = (0..grid.len())
-        .map(|_| std::sync::Mutex::new(None))
-        .collect();
-    let panicked = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| loop {
-                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(&i) = queue.get(k) else { break };
-                    let r = evaluate(&grid[i]);
-                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join())
-            .filter(Result::is_err)
-            .count()
-    });
-    if panicked > 0 {
-        return Err(ModelError::Fit(format!(
-            "{panicked} tråd(e) i hyperparametersøgningen gik ned"
-        )));
-    }
-    let results: Vec<Result<_, ModelError>> = slots
-        .into_iter()
-        .map(|s| {
-            s.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .unwrap_or_else(|| Err(ModelError::Fit("et gitterpunkt blev ikke beregnet".into())))
-        })
-        .collect();
-    let mut best: Option<(f64, u16, usize, Vec<f64>)> = None;
-    for r in results {
-        let r = r?;
-        // Strictly better only: ties keep the earlier, simpler candidate.
-        if best.as_ref().is_none_or(|b| r.0 < b.0) {
-            best = Some(r);
-        }
-    }
-    let (val_brier, depth, leaf, tree_p) = best.expect("the grid is never empty");
+    let GridChoice {
+        val_brier,
+        max_depth: depth,
+        min_samples_leaf: leaf,
+        val_probabilities: tree_p,
+    } = grid::search(&fit_x, &fit_y, &val_x, &val_y, cfg, policy)?;
     let base_p = vec![fit_base; val_y.len()];
     let baseline = brier(&base_p, &val_y);
     let mut validations = vec![

@@ -66,15 +66,15 @@ for sc, sk in pairs:
 
 print("\nsmartcore details (same runs):\n")
 print("| training rows | fit phases: matrix / smartcore fit / leaf rates s | tree nodes, splits deep "
-      "| grid sequential s | grid as `train` schedules it (2 chunks) s | grid, balanced queue s "
+      "| grid sequential s | grid as `train` runs it (model::grid::search) s "
       "| chosen (depth, leaf) smartcore / sklearn matched | refit s smartcore / sklearn matched |")
-print("|---:|---|---|---:|---:|---:|---|---|")
+print("|---:|---|---|---:|---:|---|---|")
 for sc, sk in pairs:
     p, g, m = sc["single"]["phases_s"], sc["grid"], sk["matched"]["grid"]
     print(f"| {sc['rows_train']:,} | {p['matrix']:.2f} / {p['smartcore_fit']:.2f} / {p['nodes_and_leaf_rates']:.2f} "
           f"| {sc['single']['nodes']}, {sc['single']['splits_deep']} (sklearn max_depth 8: "
           f"{sk['nominal']['single']['nodes']}, {sk['nominal']['single']['splits_deep']}) "
-          f"| {g['search_sequential_s']:.2f} | {g['search_parallel_s']:.2f} | {g['search_parallel_balanced_s']:.2f} "
+          f"| {g['search_sequential_s']:.2f} | {g['search_parallel_s']:.2f} "
           f"| ({g['chosen']['max_depth']}, {g['chosen']['min_samples_leaf']}) / "
           f"({m['chosen']['max_depth']}, {m['chosen']['min_samples_leaf']}) "
           f"| {g['refit_s']:.2f} / {m['refit_s']:.2f} |")
