@@ -358,12 +358,7 @@ fn main() {
     );
 
     // (b) the search, as `train` runs it.
-    let grid: Vec<(u16, usize)> = cfg
-        .training
-        .max_depth
-        .iter()
-        .flat_map(|&d| cfg.training.min_samples_leaf.iter().map(move |&l| (d, l)))
-        .collect();
+    let grid = jobcockpit::model::grid::points(&cfg);
     let n_fit = n_train * 4 / 5;
     let fit = (&train_x[..n_fit], &train_y[..n_fit]);
     let val = (&train_x[n_fit..], &train_y[n_fit..]);

@@ -17,6 +17,15 @@ pub struct GridChoice {
     pub val_probabilities: Vec<f64>,
 }
 
+/// The (max_depth, min_samples_leaf) points of the configured grid, in grid order.
+pub fn points(cfg: &PipelineConfig) -> Vec<(u16, usize)> {
+    let t = &cfg.training;
+    t.max_depth
+        .iter()
+        .flat_map(|&d| t.min_samples_leaf.iter().map(move |&l| (d, l)))
+        .collect()
+}
+
 /// Searches the grid of `cfg` on all cores. Deterministic: the choice is made in
 /// grid order, whatever order the threads finish in.
 pub fn search(
@@ -27,12 +36,7 @@ pub fn search(
     cfg: &PipelineConfig,
     policy: &FeaturePolicy,
 ) -> Result<GridChoice, ModelError> {
-    let grid: Vec<(u16, usize)> = cfg
-        .training
-        .max_depth
-        .iter()
-        .flat_map(|&d| cfg.training.min_samples_leaf.iter().map(move |&l| (d, l)))
-        .collect();
+    let grid = points(cfg);
     let evaluate =
         |&(depth, leaf): &(u16, usize)| -> Result<(f64, u16, usize, Vec<f64>), ModelError> {
             let candidate = fit_tree(fit_x, fit_y, depth, leaf, cfg, policy)?;
