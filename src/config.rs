@@ -110,6 +110,7 @@ pub struct PipelineConfig {
     pub cohort: CohortConfig,
     pub training: TrainingConfig,
     pub scoring: ScoringConfig,
+    pub monitoring: MonitoringConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -152,8 +153,34 @@ pub struct ScoringConfig {
     pub high_from: f64,
 }
 
+/// What the `monitor` step computes and when it raises an alert.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitoringConfig {
+    /// The latest mature cohorts pooled for fairness, calibration and survival.
+    pub window_cohorts: u32,
+    /// Bins of the reliability diagrams and the expected calibration error.
+    pub calibration_bins: usize,
+    /// Resamples of the seeded bootstrap intervals for AUC and Brier.
+    pub bootstrap_resamples: usize,
+    pub bootstrap_seed: u64,
+    /// Population stability index thresholds (warning, alert).
+    pub psi_warning: f64,
+    pub psi_alert: f64,
+    /// A group's rate ratio to the reference group outside this band is a disparity.
+    pub fairness_ratio_low: f64,
+    pub fairness_ratio_high: f64,
+    /// Significance level after Benjamini-Hochberg correction across all groups.
+    pub fairness_alpha: f64,
+    /// Calibration alert when the latest mature cohort's observed rate differs
+    /// from the mean predicted by more than this and outside its 95 % interval.
+    pub calibration_tolerance: f64,
+}
+
 /// The steps a pipeline may name, in the only order that makes sense.
-pub const KNOWN_STEPS: &[&str] = &["ingest", "features", "train", "score", "evaluate", "marts"];
+pub const KNOWN_STEPS: &[&str] = &[
+    "ingest", "features", "train", "score", "evaluate", "monitor", "marts",
+];
 
 impl PipelineConfig {
     /// Reads and checks the pipeline file.
@@ -189,6 +216,23 @@ impl PipelineConfig {
             && self.scoring.high_from < 1.0)
         {
             return Err("risikogrænserne skal opfylde 0 < low_below < high_from < 1".into());
+        }
+        let m = &self.monitoring;
+        if m.window_cohorts == 0 || m.calibration_bins < 2 || m.bootstrap_resamples < 100 {
+            return Err(
+                "monitoring: window_cohorts >= 1, calibration_bins >= 2 og bootstrap_resamples >= 100"
+                    .into(),
+            );
+        }
+        if !(0.0 < m.psi_warning && m.psi_warning < m.psi_alert) {
+            return Err("monitoring: 0 < psi_warning < psi_alert".into());
+        }
+        if !(0.0 < m.fairness_ratio_low && m.fairness_ratio_low < 1.0 && 1.0 < m.fairness_ratio_high)
+        {
+            return Err("monitoring: 0 < fairness_ratio_low < 1 < fairness_ratio_high".into());
+        }
+        if !(0.0 < m.fairness_alpha && m.fairness_alpha < 1.0) {
+            return Err("monitoring: 0 < fairness_alpha < 1".into());
         }
         Ok(())
     }

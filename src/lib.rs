@@ -23,6 +23,9 @@ pub mod ingest;
 pub mod metrics;
 /// Training, explaining, registering and scoring the decision tree.
 pub mod model;
+/// Monitoring every cohort: outcomes, performance, calibration, CBPE, drift,
+/// fairness and alerts, stored in the metric tables.
+pub mod monitor;
 /// The monthly pipeline runner.
 pub mod pipeline;
 /// CPR parsing and keyed pseudonyms.

@@ -12,6 +12,7 @@ use duckdb::{params, Connection};
 use crate::config::{PipelineConfig, Settings};
 use crate::dashboard::format::number;
 use crate::ingest::{self, IngestError};
+use crate::monitor;
 use crate::model::{self, card, champion, policy::FeaturePolicy, registry, ModelError};
 use crate::pseudonym::Pseudonymiser;
 use crate::store::{self, count_rows, run_file, Store, StoreError};
@@ -244,6 +245,23 @@ fn run_step(
                     source,
                 })?;
             Ok((count_rows(conn, "metric_cohorts")?, String::new()))
+        }
+        "monitor" => {
+            let input = monitor::MonitorInput {
+                run_id: &report.run_id,
+                run_month: report.month,
+                pipeline: ctx.pipeline,
+                policy: ctx.policy,
+                k: ctx.settings.disclosure_k,
+            };
+            let s = monitor::run(conn, &input)?;
+            Ok((
+                s.scored_rows as i64,
+                format!(
+                    "{} kohorter, heraf {} modne; {} åbne advarsler",
+                    s.cohorts, s.mature_cohorts, s.open_alerts
+                ),
+            ))
         }
         "marts" => {
             for f in store::MARTS {

@@ -54,6 +54,8 @@ pub const MIGRATIONS: &[SqlFile] = &[
     sql_file!("schema/006_score_explanations.sql"),
     sql_file!("schema/007_validation_intervals.sql"),
     sql_file!("schema/008_quarantine.sql"),
+    sql_file!("schema/009_batch_supersessions.sql"),
+    sql_file!("schema/011_monitoring.sql"),
 ];
 
 /// Staging views (latest delivery wins, only batches up to the run month).
@@ -82,6 +84,15 @@ pub const MARTS: &[SqlFile] = &[
     sql_file!("marts/mart_inflow.sql"),
     sql_file!("marts/mart_cohorts.sql"),
     sql_file!("marts/mart_kpi.sql"),
+    sql_file!("marts/mart_performance.sql"),
+    sql_file!("marts/mart_estimates.sql"),
+    sql_file!("marts/mart_calibration.sql"),
+    sql_file!("marts/mart_reliability.sql"),
+    sql_file!("marts/mart_survival.sql"),
+    sql_file!("marts/mart_drift.sql"),
+    sql_file!("marts/mart_fairness.sql"),
+    sql_file!("marts/mart_alerts.sql"),
+    sql_file!("marts/mart_quality.sql"),
 ];
 
 /// The mart table names, taken from the mart files' names.
@@ -186,6 +197,13 @@ pub fn run_file(conn: &Connection, file: &SqlFile) -> Result<(), StoreError> {
 pub fn count_rows(conn: &Connection, table: &'static str) -> Result<i64, StoreError> {
     let sql = ["select count(*) from ", table].concat();
     Ok(conn.query_row(&sql, [], |r| r.get(0))?)
+}
+
+/// Empties a table whose name comes from this crate, never from input.
+pub fn clear_table(conn: &Connection, table: &'static str) -> Result<(), StoreError> {
+    let sql = ["delete from ", table].concat();
+    conn.execute(&sql, [])?;
+    Ok(())
 }
 
 /// Reads a whole mart as a [`Table`]. Only names of known marts are accepted, so

@@ -5,6 +5,7 @@ mod failures;
 mod helpers;
 mod leakage;
 mod model;
+mod monitoring;
 
 use helpers::{shared_app, spawn_server};
 use jobcockpit::dashboard::format;

@@ -1,0 +1,91 @@
+//! Outcome tracking: each risk band's share and, once mature, its observed rate;
+//! and Kaplan-Meier curves of the share still unemployed month by month after
+//! the 2nd interview, by risk band, censored where the status data end.
+
+use duckdb::{params, Connection};
+
+use super::{MonitorError, MonitorInput, Scope};
+use crate::metrics::survival::kaplan_meier;
+use crate::metrics::wilson_interval;
+use crate::store::date_value;
+
+/// The risk bands in display order, and the curve over all bands.
+pub const BANDS: [&str; 3] = ["lav", "mellem", "hoej"];
+const ALL: &str = "alle";
+
+pub fn write(conn: &Connection, input: &MonitorInput<'_>, scope: &Scope<'_>) -> Result<(), MonitorError> {
+    let total = scope.rows.len();
+    if total == 0 {
+        return Ok(());
+    }
+    let mut app = conn.appender("metric_risk_bands")?;
+    for band in BANDS {
+        let rs: Vec<_> = scope.rows.iter().filter(|r| r.risk_band == band).collect();
+        if rs.is_empty() {
+            continue;
+        }
+        let n = rs.len() as u64;
+        let mean_predicted = rs.iter().map(|r| r.probability).sum::<f64>() / n as f64;
+        let labels: Vec<u32> = rs.iter().filter_map(|r| r.label).collect();
+        let n_labelled = labels.len() as u64;
+        let positives = labels.iter().map(|&y| u64::from(y)).sum::<u64>();
+        let (rate, lo, hi) = if n_labelled > 0 {
+            let (lo, hi) = wilson_interval(positives, n_labelled);
+            (Some(positives as f64 / n_labelled as f64), Some(lo), Some(hi))
+        } else {
+            (None, None, None)
+        };
+        app.append_row(params![
+            scope.name,
+            date_value(scope.cohort_month),
+            scope.model_version,
+            band,
+            n as i64,
+            n as f64 / total as f64,
+            mean_predicted,
+            n_labelled as i64,
+            rate,
+            lo,
+            hi,
+            input.run_id
+        ])?;
+    }
+    app.flush()?;
+
+    let horizon = input.pipeline.cohort.horizon_months;
+    let mut app = conn.appender("metric_survival")?;
+    for band in BANDS.iter().copied().chain([ALL]) {
+        let (durations, events): (Vec<u32>, Vec<bool>) = scope
+            .rows
+            .iter()
+            .filter(|r| band == ALL || r.risk_band == band)
+            .map(|r| match r.exit_month {
+                // Left unemployment in a month the data cover: an event.
+                Some(m) if m <= r.followup_months => (m, true),
+                // Still unemployed when the data end: censored there.
+                _ => (r.followup_months.min(horizon), false),
+            })
+            .unzip();
+        if durations.is_empty() {
+            continue;
+        }
+        for p in kaplan_meier(&durations, &events, horizon) {
+            app.append_row(params![
+                scope.name,
+                date_value(scope.cohort_month),
+                scope.model_version,
+                band,
+                p.month as i32,
+                p.at_risk as i64,
+                p.events as i64,
+                p.censored as i64,
+                p.survival,
+                p.ci_low,
+                p.ci_high,
+                input.run_id
+            ])?;
+        }
+    }
+    app.flush()?;
+    Ok(())
+}
