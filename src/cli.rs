@@ -1,5 +1,5 @@
-//! The command line: parsing with clap and one function per verb. Exit codes:
-//! 0 success, 1 a run or load failed (the message says why), 2 bad usage.
+//! The command line: parsing with clap and one function per verb, and the exit
+//! codes scripts rely on ([`exit_code`], listed in `--help` and the README).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,7 +17,8 @@ use crate::synth::{self, SynthConfig};
 #[command(
     name = "jobcockpit",
     version,
-    about = "Forudsigelse og opfølgning af langtidsledighed for jobcentre"
+    about = "Forudsigelse og opfølgning af langtidsledighed for jobcentre",
+    after_help = EXIT_CODES_HELP
 )]
 pub struct Cli {
     /// Konfigurationsfil (TOML); ellers standardværdier og JOBCOCKPIT_*-miljøvariabler.
@@ -39,6 +40,11 @@ pub enum Command {
         synth: SynthArgs,
     },
     /// Indlæser én månedslevering (mappe ÅÅÅÅ-MM) eller alle leveringer i en mappe.
+    ///
+    /// Hver fil leveres som <udtræk>.csv eller <udtræk>.parquet. En levering, der
+    /// allerede er indlæst (samme filer), indlæses ikke igen; en ny levering for en
+    /// måned, der allerede er indlæst, erstatter hele den måneds tidligere levering.
+    #[command(after_help = EXIT_CODES_HELP)]
     Ingest {
         dir: PathBuf,
         /// Kontrollér og vis rapporten uden at indlæse noget.
@@ -46,6 +52,7 @@ pub enum Command {
         dry_run: bool,
     },
     /// Kører månedspipelinen for én måned (standard: som planen, forrige måned).
+    #[command(after_help = EXIT_CODES_HELP)]
     Run {
         #[arg(long, value_parser = parse_month)]
         month: Option<NaiveDate>,
@@ -100,6 +107,48 @@ impl SynthArgs {
             shock_month: self.shock,
             biased_district: self.biased_district,
         }
+    }
+}
+
+/// The exit codes, as `--help` shows them.
+pub const EXIT_CODES_HELP: &str = "Afslutningskoder:
+  0  gennemført; også når leveringen allerede var indlæst (intet indlæses to gange)
+  1  kørslen eller et af dens trin fejlede
+  2  forkert brug: ukendt tilvalg, ugyldig måned, mappe eller konfiguration, eller en kørsel bagud uden --force
+  3  leveringen mangler eller blev afvist (fil-, kolonne- eller rækkefejl over grænsen); intet er indlæst
+  4  databasen eller en nøgle kan ikke bruges (manglende eller forkert nøgle, rettigheder, databasefejl)";
+
+/// Exit codes scripts can rely on.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILED: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const REJECTED: u8 = 3;
+    pub const STORE: u8 = 4;
+}
+
+/// The exit code for an error (see [`EXIT_CODES_HELP`]).
+pub fn exit_code(e: &AppError) -> u8 {
+    use crate::pipeline::PipelineError as P;
+    use crate::store::StoreError as S;
+    let store = |e: &S| match e {
+        S::UnknownMart(_) => exit::FAILED,
+        _ => exit::STORE,
+    };
+    match e {
+        AppError::Config(_) => exit::USAGE,
+        AppError::Key(_) | AppError::Encryption(_) | AppError::NoKey(_) => exit::STORE,
+        AppError::Store(s) => store(s),
+        AppError::Pipeline(p) => match p {
+            P::Ingest(i) if i.is_rejection() => exit::REJECTED,
+            P::Ingest(ingest::IngestError::Db { .. }) => exit::STORE,
+            P::Ingest(_) | P::Behind { .. } => exit::USAGE,
+            P::NoDelivery { .. } => exit::REJECTED,
+            P::Store(s) => store(s),
+            P::Db(_) => exit::STORE,
+            _ => exit::FAILED,
+        },
+        _ => exit::FAILED,
     }
 }
 
@@ -197,44 +246,83 @@ fn ingest_cmd(settings: Settings, dir: &Path, dry_run: bool) -> Result<(), AppEr
             .map(|(_, p)| p)
             .collect(),
     };
-    for folder in folders {
-        let load = if dry_run {
-            ingest::dry_run
-        } else {
-            ingest::load_batch
-        };
-        let r = load(
-            &app.store,
-            &folder,
-            &app.pseudonymiser,
-            app.pipeline.ingest.max_bad_share,
-        )
-        .map_err(crate::pipeline::PipelineError::from)?;
-        if r.already_loaded {
+    if folders.is_empty() {
+        return Err(
+            crate::pipeline::PipelineError::from(ingest::IngestError::NoDeliveries(
+                dir.to_path_buf(),
+            ))
+            .into(),
+        );
+    }
+    let bar = ingest::TerminalBar::if_terminal();
+    let progress: &dyn ingest::Progress = match &bar {
+        Some(b) => b,
+        None => &ingest::NoProgress,
+    };
+    let opts = ingest::LoadOptions {
+        max_bad_share: app.pipeline.ingest.max_bad_share,
+        dry_run,
+        progress,
+    };
+    for (i, folder) in folders.iter().enumerate() {
+        let r = ingest::load(&app.store, folder, &app.pseudonymiser, &opts)
+            .map_err(crate::pipeline::PipelineError::from)?;
+        print_load(folder, &r, dry_run);
+        // A dry run loads nothing, so a later month, whose rows refer to this
+        // month's citizens and spells, cannot be checked until this one is loaded.
+        let remaining = folders.len() - i - 1;
+        if dry_run && !r.already_loaded && remaining > 0 {
             println!(
-                "{}: batch {} er allerede indlæst; intet indlæst igen",
-                folder.display(),
-                r.batch_id
+                "{remaining} senere måned(er) kontrolleres først, når denne er indlæst (de henviser til dens borgere og forløb)"
             );
-        } else {
-            println!(
-                "{}: batch {} {}, {} rækker, {} i karantæne",
-                folder.display(),
-                r.batch_id,
-                if dry_run {
-                    "kontrolleret (intet indlæst)"
-                } else {
-                    "indlæst"
-                },
-                r.total_rows(),
-                r.quarantined.len()
-            );
-            for e in &r.quarantined {
-                println!("  karantæne: {e}");
-            }
+            break;
         }
     }
     Ok(())
+}
+
+fn print_load(folder: &Path, r: &ingest::LoadReport, dry_run: bool) {
+    if r.already_loaded {
+        let later = r
+            .superseded_by
+            .as_ref()
+            .map(|b| format!(" (siden erstattet af batch {b})"))
+            .unwrap_or_default();
+        println!(
+            "{}: batch {} er allerede indlæst{later}; intet indlæst igen",
+            folder.display(),
+            r.batch_id
+        );
+        return;
+    }
+    println!(
+        "{}: batch {} {}, {} rækker, {} i karantæne",
+        folder.display(),
+        r.batch_id,
+        if dry_run {
+            "kontrolleret (intet indlæst)"
+        } else {
+            "indlæst"
+        },
+        r.total_rows(),
+        r.quarantined.len()
+    );
+    if let Some(old) = &r.supersedes {
+        println!(
+            "  {} batch {} for {} ({} rækker); de gemmes til revision, men bruges ikke længere",
+            if dry_run {
+                "ville erstatte"
+            } else {
+                "erstatter"
+            },
+            old.batch_id,
+            r.month.format("%Y-%m"),
+            old.rows
+        );
+    }
+    for e in &r.quarantined {
+        println!("  karantæne: {e}");
+    }
 }
 
 fn print_run(r: &crate::pipeline::RunReport) {

@@ -206,6 +206,11 @@ impl Extract {
         ALL.iter().find(|e| e.file == file)
     }
 
+    /// The name of the extract's file when delivered as Parquet (`status.parquet`).
+    pub fn parquet_file(&self) -> String {
+        [self.file.trim_end_matches(".csv"), ".parquet"].concat()
+    }
+
     /// Header names in file order.
     pub fn header(&self) -> Vec<&'static str> {
         self.columns.iter().map(|c| c.name).collect()

@@ -14,7 +14,7 @@ async fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("Fejl: {e}");
-            std::process::ExitCode::FAILURE
+            std::process::ExitCode::from(jobcockpit::cli::exit_code(&e))
         }
     }
 }

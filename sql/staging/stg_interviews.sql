@@ -1,4 +1,4 @@
--- Typed interviews as known at the run month: the latest delivery of each key wins.
+-- Typed interviews as known at the run month: among the batches in force (one per month up to the run month), the latest delivery of each key wins.
 create or replace view stg_interviews as
 with params as (
     select run_month from run_params
@@ -7,7 +7,10 @@ with params as (
 batches as (
     select batch_id, batch_month, loaded_at
     from load_batches
-    where batch_month <= (select run_month from params)
+    where
+        batch_month <= (select run_month from params)
+        -- one batch per month: a corrected re-delivery supersedes the month's earlier batch whole
+        and superseded_by is null
 ),
 
 ranked as (

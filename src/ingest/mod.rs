@@ -1,12 +1,21 @@
 //! Loading one monthly delivery into the raw tables: read each file of the
-//! extract contract, check every value against its column type, pseudonymise the
-//! CPR, and append the whole batch in one transaction, or nothing.
+//! extract contract (CSV or Parquet), check every value against its column type,
+//! pseudonymise the CPR, and append the whole batch in one transaction, or nothing.
+//! A corrected re-delivery of a month supersedes the month's earlier batch
+//! (`ledger.rs`).
 
+#[cfg(test)]
+mod corpus_tests;
+mod decode;
+mod ledger;
+mod parquet;
 mod parse;
+pub mod progress;
+mod read;
+#[cfg(test)]
+mod redelivery_tests;
 #[cfg(test)]
 mod tests;
-
-use parse::parse_file;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -18,11 +27,14 @@ use sha2::{Digest, Sha256};
 use crate::extracts::{self, Extract};
 use crate::pseudonym::Pseudonymiser;
 use crate::store::Store;
+pub use progress::{NoProgress, Progress, TerminalBar};
 
 /// Most row errors reported for one batch; the count of the rest is given.
 const MAX_REPORTED_ERRORS: usize = 25;
 
-/// One bad value: where it is and why it is refused. CPRs are masked.
+/// One bad value, or a bad file: where it is and why it is refused. CPRs are
+/// masked. `line` counts the header as line 1 (a Parquet file's rows from 1);
+/// 0 means the file as a whole, and an empty `column` the row or file as a whole.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowError {
     pub file: String,
@@ -34,11 +46,22 @@ pub struct RowError {
 
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}, linje {}, kolonne '{}', værdi '{}': {}",
-            self.file, self.line, self.column, self.value, self.reason
-        )
+        f.write_str(&self.file)?;
+        if self.line > 0 {
+            let unit = if self.file.ends_with(".parquet") {
+                "række"
+            } else {
+                "linje"
+            };
+            write!(f, ", {unit} {}", self.line)?;
+        }
+        if !self.column.is_empty() {
+            write!(f, ", kolonne '{}'", self.column)?;
+        }
+        if !self.value.is_empty() {
+            write!(f, ", værdi '{}'", self.value)?;
+        }
+        write!(f, ": {}", self.reason)
     }
 }
 
@@ -47,21 +70,18 @@ impl fmt::Display for RowError {
 pub enum IngestError {
     #[error("mappen {0} er ikke en månedslevering (navnet skal være ÅÅÅÅ-MM)")]
     BadFolder(PathBuf),
+    #[error("{0} er ikke en mappe med månedsleveringer (ÅÅÅÅ-MM) og ikke selv en levering")]
+    NoDeliveries(PathBuf),
     #[error("filen {path} kunne ikke læses: {source}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{file}: kolonnen '{column}' mangler i overskriften")]
-    MissingColumn { file: String, column: String },
-    #[error("{file}: ukendt kolonne '{column}' i overskriften")]
-    UnknownColumn { file: String, column: String },
-    #[error("{file}, linje {line}: {message}")]
-    Csv {
-        file: String,
-        line: u64,
-        message: String,
-    },
+    /// The file as a whole is refused (encoding, header, cut off, empty).
+    #[error("leveringen blev afvist: {0}")]
+    File(RowError),
+    #[error("leveringen {0} indeholder ingen rækker")]
+    EmptyDelivery(PathBuf),
     #[error("leveringen {dir} blev afvist: {bad_rows} af {total_rows} rækker er fejlbehæftede (over grænsen), {count} fejl, fx:\n{}", .errors.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
     Rows {
         dir: PathBuf,
@@ -74,6 +94,37 @@ pub enum IngestError {
     Db { dir: PathBuf, source: duckdb::Error },
 }
 
+impl IngestError {
+    /// Whether the delivery itself was refused (as opposed to bad usage or a
+    /// store failure): the distinction scripts act on through the exit code.
+    pub fn is_rejection(&self) -> bool {
+        matches!(
+            self,
+            IngestError::Read { .. }
+                | IngestError::File(_)
+                | IngestError::EmptyDelivery(_)
+                | IngestError::Rows { .. }
+        )
+    }
+
+    /// The refused values or file, as structured errors.
+    pub fn row_errors(&self) -> Vec<RowError> {
+        match self {
+            IngestError::File(e) => vec![e.clone()],
+            IngestError::Rows { errors, .. } => errors.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A batch that a corrected re-delivery replaced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Superseded {
+    pub batch_id: String,
+    /// Its rows, which staging no longer sees (they stay in the raw tables for audit).
+    pub rows: i64,
+}
+
 /// What a load did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadReport {
@@ -81,6 +132,10 @@ pub struct LoadReport {
     pub month: NaiveDate,
     /// True when the same files were loaded before; nothing was loaded again.
     pub already_loaded: bool,
+    /// For a batch loaded before: the batch that has since replaced it, if any.
+    pub superseded_by: Option<String>,
+    /// The month's earlier batch that this one replaced, if any.
+    pub supersedes: Option<Superseded>,
     /// Rows loaded per extract id, in contract order.
     pub rows: Vec<(&'static str, usize)>,
     /// Rows set aside in `raw_quarantine`, with the reason (CPR masked).
@@ -93,6 +148,15 @@ impl LoadReport {
     }
 }
 
+/// How to load.
+pub struct LoadOptions<'a> {
+    /// Share of bad rows above which the whole batch is refused.
+    pub max_bad_share: f64,
+    /// Check and report without writing anything.
+    pub dry_run: bool,
+    pub progress: &'a dyn Progress,
+}
+
 /// The month a delivery folder covers, from its name `YYYY-MM`.
 pub fn folder_month(dir: &Path) -> Result<NaiveDate, IngestError> {
     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
@@ -102,10 +166,8 @@ pub fn folder_month(dir: &Path) -> Result<NaiveDate, IngestError> {
 
 /// Delivery folders under `root`, oldest first.
 pub fn delivery_folders(root: &Path) -> Result<Vec<(NaiveDate, PathBuf)>, IngestError> {
-    let entries = std::fs::read_dir(root).map_err(|source| IngestError::Read {
-        path: root.to_path_buf(),
-        source,
-    })?;
+    let entries =
+        std::fs::read_dir(root).map_err(|_| IngestError::NoDeliveries(root.to_path_buf()))?;
     let mut out: Vec<(NaiveDate, PathBuf)> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_dir())
@@ -119,40 +181,55 @@ pub fn delivery_folders(root: &Path) -> Result<Vec<(NaiveDate, PathBuf)>, Ingest
 struct ParsedFile {
     extract: &'static Extract,
     checksum: String,
+    /// The path, as errors name it.
     file: String,
+    /// The file's name in the delivery (`status.csv` or `status.parquet`).
+    file_name: String,
     rows: Vec<Vec<Value>>,
     /// The file line of each row in `rows`.
     lines: Vec<u64>,
+    /// The CPR's first six digits (the birth date) of each row in `rows`, so a
+    /// row refused later can still be named with its masked CPR.
+    cpr_heads: Vec<[u8; 6]>,
     /// Rows refused while reading.
     bad_lines: usize,
 }
 
 impl ParsedFile {
-    /// Removes the rows for which `keep` is false, quarantining each with `reason`.
+    /// Removes the rows for which `keep` gives a reason, quarantining each. The
+    /// value named is the one `keep` gives, or else the row's masked CPR.
     fn retain(
         &mut self,
         errors: &mut Vec<RowError>,
         column: &str,
-        mut keep: impl FnMut(&[Value]) -> Option<String>,
+        mut keep: impl FnMut(&[Value]) -> Option<(Option<String>, String)>,
     ) {
-        let mut rows = Vec::with_capacity(self.rows.len());
-        let mut lines = Vec::with_capacity(self.lines.len());
-        for (row, line) in std::mem::take(&mut self.rows)
+        let n = self.rows.len();
+        let (mut rows, mut lines, mut heads) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let taken = std::mem::take(&mut self.rows)
             .into_iter()
             .zip(std::mem::take(&mut self.lines))
-        {
+            .zip(std::mem::take(&mut self.cpr_heads));
+        for ((row, line), head) in taken {
             match keep(&row) {
                 None => {
                     rows.push(row);
                     lines.push(line);
+                    heads.push(head);
                 }
-                Some(reason) => {
+                Some((value, reason)) => {
+                    let value =
+                        value.unwrap_or_else(|| format!("{}-****", String::from_utf8_lossy(&head)));
                     self.bad_lines += 1;
                     errors.push(RowError {
                         file: self.file.clone(),
                         line,
                         column: column.into(),
-                        value: String::new(),
+                        value,
                         reason,
                     });
                 }
@@ -160,64 +237,8 @@ impl ParsedFile {
         }
         self.rows = rows;
         self.lines = lines;
+        self.cpr_heads = heads;
     }
-}
-
-/// Which value of a raw row holds the person and the spell it refers to, per extract.
-fn reference_positions(extract_id: &str) -> (Option<usize>, Option<usize>) {
-    match extract_id {
-        "spells" => (Some(1), None),
-        "interviews" | "programmes" => (Some(2), Some(1)),
-        "cvs" | "status" => (Some(0), None),
-        _ => (None, None),
-    }
-}
-
-fn text_of(v: &Value) -> &str {
-    match v {
-        Value::Text(s) => s,
-        _ => "",
-    }
-}
-
-/// Quarantines rows that refer to a citizen or spell neither in this batch nor
-/// in any earlier one (interview -> spell -> citizen).
-fn check_references(
-    conn: &duckdb::Connection,
-    parsed: &mut [ParsedFile],
-    errors: &mut Vec<RowError>,
-) -> Result<(), duckdb::Error> {
-    let known = |sql: &str| -> Result<std::collections::HashSet<String>, duckdb::Error> {
-        conn.prepare(sql)?
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect()
-    };
-    let mut persons = known("select distinct person_id from raw_citizens")?;
-    let mut spells = known("select distinct spell_id from raw_spells")?;
-    for p in parsed.iter() {
-        match p.extract.id {
-            "citizens" => persons.extend(p.rows.iter().map(|r| text_of(&r[0]).to_string())),
-            "spells" => spells.extend(p.rows.iter().map(|r| text_of(&r[0]).to_string())),
-            _ => {}
-        }
-    }
-    for p in parsed.iter_mut() {
-        let (person, spell) = reference_positions(p.extract.id);
-        if let Some(i) = person {
-            p.retain(errors, "cpr", |r| {
-                (!persons.contains(text_of(&r[i]))).then(|| {
-                    "borgeren findes ikke i borgere.csv i denne eller en tidligere levering".into()
-                })
-            });
-        }
-        if let Some(i) = spell {
-            p.retain(errors, "forloeb_id", |r| {
-                (!spells.contains(text_of(&r[i])))
-                    .then(|| format!("forløbet '{}' findes ikke i ydelsesforloeb.csv i denne eller en tidligere levering", text_of(&r[i])))
-            });
-        }
-    }
-    Ok(())
 }
 
 /// Loads one delivery folder. Every file is read and checked before anything is
@@ -228,7 +249,16 @@ pub fn load_batch(
     pseudo: &Pseudonymiser,
     max_bad_share: f64,
 ) -> Result<LoadReport, IngestError> {
-    read_and_load(store, dir, pseudo, max_bad_share, false)
+    load(
+        store,
+        dir,
+        pseudo,
+        &LoadOptions {
+            max_bad_share,
+            dry_run: false,
+            progress: &NoProgress,
+        },
+    )
 }
 
 /// Reads and checks a delivery exactly as [`load_batch`] does, and reports what
@@ -239,15 +269,24 @@ pub fn dry_run(
     pseudo: &Pseudonymiser,
     max_bad_share: f64,
 ) -> Result<LoadReport, IngestError> {
-    read_and_load(store, dir, pseudo, max_bad_share, true)
+    load(
+        store,
+        dir,
+        pseudo,
+        &LoadOptions {
+            max_bad_share,
+            dry_run: true,
+            progress: &NoProgress,
+        },
+    )
 }
 
-fn read_and_load(
+/// Reads, checks and (unless a dry run) loads one delivery folder.
+pub fn load(
     store: &Store,
     dir: &Path,
     pseudo: &Pseudonymiser,
-    max_bad_share: f64,
-    dry_run: bool,
+    opts: &LoadOptions<'_>,
 ) -> Result<LoadReport, IngestError> {
     let started = std::time::Instant::now();
     let month = folder_month(dir)?;
@@ -255,39 +294,45 @@ fn read_and_load(
     let mut parsed = Vec::new();
     let mut errors = Vec::new();
     for extract in extracts::ALL {
-        parsed.push(parse_file(dir, extract, month_end, pseudo, &mut errors)?);
+        parsed.push(read::parse_file(
+            dir,
+            extract,
+            month_end,
+            pseudo,
+            &mut errors,
+            opts.progress,
+        )?);
     }
     let batch_id = batch_id(&parsed);
-    let rows: Vec<(&'static str, usize)> = parsed
-        .iter()
-        .map(|p| (p.extract.id, p.rows.len()))
-        .collect();
     let conn = store.lock();
     let db = |source| IngestError::Db {
         dir: dir.to_path_buf(),
         source,
     };
-    let seen: i64 = conn
-        .query_row(
-            "select count(*) from load_batches where batch_id = ?",
-            [&batch_id],
-            |r| r.get(0),
-        )
-        .map_err(db)?;
-    if seen > 0 {
-        return Ok(LoadReport {
-            batch_id,
-            month,
-            already_loaded: true,
-            rows,
-            quarantined: Vec::new(),
-        });
+    let mut report = LoadReport {
+        batch_id: batch_id.clone(),
+        month,
+        already_loaded: false,
+        superseded_by: None,
+        supersedes: None,
+        rows: Vec::new(),
+        quarantined: Vec::new(),
+    };
+    if let Some(superseded_by) = ledger::loaded_before(&conn, &batch_id).map_err(db)? {
+        report.already_loaded = true;
+        report.superseded_by = superseded_by;
+        report.rows = row_counts(&parsed);
+        return Ok(report);
     }
-    check_references(&conn, &mut parsed, &mut errors).map_err(db)?;
+    let known = ledger::check_references(&conn, month, &mut parsed, &mut errors).map_err(db)?;
+    check_status_delivered(&parsed, known)?;
     let bad: usize = parsed.iter().map(|p| p.bad_lines).sum();
     let good: usize = parsed.iter().map(|p| p.rows.len()).sum();
-    let share = bad as f64 / (bad + good).max(1) as f64;
-    if share > max_bad_share || good == 0 {
+    if bad + good == 0 {
+        return Err(IngestError::EmptyDelivery(dir.to_path_buf()));
+    }
+    let share = bad as f64 / (bad + good) as f64;
+    if share > opts.max_bad_share || good == 0 {
         let count = errors.len();
         errors.truncate(MAX_REPORTED_ERRORS);
         return Err(IngestError::Rows {
@@ -298,87 +343,61 @@ fn read_and_load(
             errors,
         });
     }
-    let rows: Vec<(&'static str, usize)> = parsed
-        .iter()
-        .map(|p| (p.extract.id, p.rows.len()))
-        .collect();
-    if dry_run {
-        return Ok(LoadReport {
-            batch_id,
+    report.rows = row_counts(&parsed);
+    if opts.dry_run {
+        report.supersedes = ledger::current_batch(&conn, month).map_err(db)?;
+        report.quarantined = errors;
+        return Ok(report);
+    }
+    report.supersedes = ledger::write_batch(
+        &conn,
+        &ledger::Batch {
+            batch_id: &batch_id,
             month,
-            already_loaded: false,
-            rows,
-            quarantined: errors,
-        });
-    }
-    conn.execute_batch("begin transaction").map_err(db)?;
-    let result = append_all(&conn, &batch_id, &parsed).and_then(|total| {
-        let mut q = conn.appender("raw_quarantine")?;
-        for e in &errors {
-            q.append_row(duckdb::params![batch_id, e.file, e.line as i64, e.column, e.value, e.reason])?;
-        }
-        q.flush()?;
-        Ok(total)
-    }).and_then(|total| {
-        let checksums: serde_json::Map<String, serde_json::Value> = parsed
-            .iter()
-            .map(|p| (p.extract.file.to_string(), p.checksum.clone().into()))
-            .collect();
-        conn.execute(
-            "insert into load_batches (batch_id, batch_month, source_dir, file_checksums, rows_loaded, loaded_at,
-                 duration_ms, rows_quarantined) values (?, ?::date, ?, ?, ?, now(), ?, ?)",
-            duckdb::params![
-                batch_id,
-                month.to_string(),
-                dir.display().to_string(),
-                serde_json::Value::Object(checksums).to_string(),
-                total as i64,
-                started.elapsed().as_millis() as i64,
-                bad as i64
-            ],
-        )
-    });
-    match result {
-        Ok(_) => conn.execute_batch("commit").map_err(db)?,
-        Err(e) => {
-            let _ = conn.execute_batch("rollback");
-            return Err(db(e));
-        }
-    }
-    Ok(LoadReport {
-        batch_id,
-        month,
-        already_loaded: false,
-        rows,
-        quarantined: errors,
-    })
+            dir,
+            parsed: &parsed,
+            quarantined: &errors,
+            bad_rows: bad,
+            started,
+        },
+    )
+    .map_err(db)?;
+    report.quarantined = errors;
+    Ok(report)
 }
 
-fn append_all(
-    conn: &duckdb::Connection,
-    batch_id: &str,
-    parsed: &[ParsedFile],
-) -> Result<usize, duckdb::Error> {
-    let mut total = 0;
-    for p in parsed {
-        let table = ["raw_", p.extract.id].concat();
-        let mut app = conn.appender(&table)?;
-        for row in &p.rows {
-            let values =
-                std::iter::once(Value::Text(batch_id.to_string())).chain(row.iter().cloned());
-            app.append_row(duckdb::appender_params_from_iter(values))?;
+fn row_counts(parsed: &[ParsedFile]) -> Vec<(&'static str, usize)> {
+    parsed
+        .iter()
+        .map(|p| (p.extract.id, p.rows.len()))
+        .collect()
+}
+
+/// `status.csv` carries a row for every known citizen every month, so a status
+/// file with only its header while citizens are known is a failed export.
+fn check_status_delivered(parsed: &[ParsedFile], known_citizens: usize) -> Result<(), IngestError> {
+    let status = parsed.iter().find(|p| p.extract.id == extracts::STATUS.id);
+    if let Some(p) = status {
+        if p.rows.is_empty() && p.bad_lines == 0 && known_citizens > 0 {
+            return Err(IngestError::File(RowError {
+                file: p.file.clone(),
+                line: 1,
+                column: String::new(),
+                value: String::new(),
+                reason: format!(
+                    "filen har kun overskriften, men {known_citizens} borgere er kendt, og status leveres for hver kendt borger hver måned"
+                ),
+            }));
         }
-        app.flush()?;
-        total += p.rows.len();
     }
-    Ok(total)
+    Ok(())
 }
 
 /// A batch is identified by the checksums of its files.
 fn batch_id(parsed: &[ParsedFile]) -> String {
     let mut h = Sha256::new();
     for p in parsed {
-        h.update(p.extract.file.as_bytes());
+        h.update(p.file_name.as_bytes());
         h.update(p.checksum.as_bytes());
     }
     hex::encode(&h.finalize()[..12])

@@ -1,181 +1,342 @@
-//! Reading one extract file: decoding, the header against the contract, and
-//! every value against its column type.
+//! Checking one extract file against the contract: the header, every value
+//! against its column type, start before end, and keys delivered twice. The
+//! readers (CSV in `read.rs`, Parquet in `parquet.rs`) hand over each row as text
+//! fields, so both formats get exactly the same checks and the same errors.
 
-use std::path::Path;
+use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use duckdb::types::Value;
-use sha2::{Digest, Sha256};
 
 use super::{IngestError, ParsedFile, RowError};
 use crate::extracts::{self, ColumnType, Extract};
 use crate::pseudonym::{mask, Cpr, Pseudonymiser};
 use crate::store::date_value;
 
-pub(super) fn parse_file(
-    dir: &Path,
+/// A row's fields as text, whatever the file format.
+pub(super) trait Fields {
+    fn field(&self, i: usize) -> Option<&str>;
+    fn count(&self) -> usize;
+}
+
+impl Fields for csv::StringRecord {
+    fn field(&self, i: usize) -> Option<&str> {
+        self.get(i)
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+impl Fields for Vec<String> {
+    fn field(&self, i: usize) -> Option<&str> {
+        self.get(i).map(String::as_str)
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+/// Checks the rows of one file and keeps the good ones as database values.
+pub(super) struct FileChecker<'a> {
     extract: &'static Extract,
+    file: String,
+    /// The field number of each contract column, in contract order.
+    positions: Vec<usize>,
+    key_positions: Vec<usize>,
+    /// Contract column numbers of a start and an end date that must be in order.
+    interval: Option<(usize, usize)>,
+    /// The field number of the CPR.
+    cpr_position: Option<usize>,
+    n_fields: usize,
     month_end: NaiveDate,
-    pseudo: &Pseudonymiser,
-    errors: &mut Vec<RowError>,
-) -> Result<ParsedFile, IngestError> {
-    let path = dir.join(extract.file);
-    let bytes = std::fs::read(&path).map_err(|source| IngestError::Read {
-        path: path.clone(),
-        source,
-    })?;
-    let checksum = hex::encode(Sha256::digest(&bytes));
-    let text = decode(&bytes);
-    let file = path.display().to_string();
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(extracts::DELIMITER)
-        .from_reader(text.as_bytes());
-    let header = reader
-        .headers()
-        .map_err(|e| IngestError::Csv {
-            file: file.clone(),
-            line: 1,
-            message: e.to_string(),
-        })?
-        .clone();
-    let positions = column_positions(extract, &header, &file)?;
-    let key_positions: Vec<usize> = extract
-        .key
-        .iter()
-        .filter_map(|k| {
-            extract
-                .columns
-                .iter()
-                .position(|c| c.name == *k)
-                .map(|i| positions[i])
+    pseudo: &'a Pseudonymiser,
+    first_line_of_key: HashMap<String, u64>,
+    rows: Vec<Vec<Value>>,
+    lines: Vec<u64>,
+    cpr_heads: Vec<[u8; 6]>,
+    bad_lines: usize,
+}
+
+impl<'a> FileChecker<'a> {
+    /// Checks the header (field names in file order) against the contract.
+    pub(super) fn new(
+        extract: &'static Extract,
+        file: String,
+        header: &[String],
+        month_end: NaiveDate,
+        pseudo: &'a Pseudonymiser,
+    ) -> Result<Self, IngestError> {
+        let positions = column_positions(extract, header, &file)?;
+        let position_of = |name: &str| extract.columns.iter().position(|c| c.name == name);
+        let key_positions = extract
+            .key
+            .iter()
+            .filter_map(|k| position_of(k).map(|i| positions[i]))
+            .collect();
+        let interval = position_of("startdato").zip(position_of("slutdato"));
+        let cpr_position = extract
+            .columns
+            .iter()
+            .position(|c| c.ty == ColumnType::Cpr)
+            .map(|i| positions[i]);
+        Ok(FileChecker {
+            extract,
+            file,
+            positions,
+            key_positions,
+            interval,
+            cpr_position,
+            n_fields: header.len(),
+            month_end,
+            pseudo,
+            first_line_of_key: HashMap::new(),
+            rows: Vec::new(),
+            lines: Vec::new(),
+            cpr_heads: Vec::new(),
+            bad_lines: 0,
         })
-        .collect();
-    let mut first_line_of_key: std::collections::HashMap<Vec<String>, u64> =
-        std::collections::HashMap::new();
-    let mut rows = Vec::new();
-    let mut lines = Vec::new();
-    let mut bad_lines = 0usize;
-    for record in reader.records() {
-        let record = record.map_err(|e| IngestError::Csv {
-            file: file.clone(),
-            line: e.position().map(|p| p.line() + 1).unwrap_or(0),
-            message: e.to_string(),
-        })?;
-        // The csv crate's record position counts the header row's line as the
-        // first record's; a person reading the file counts the header as line 1.
-        let line = record.position().map(|p| p.line() + 1).unwrap_or(0);
-        let mut out = Vec::with_capacity(extract.columns.len() + 2);
+    }
+
+    fn error(&self, line: u64, column: &str, value: String, reason: String) -> RowError {
+        RowError {
+            file: self.file.clone(),
+            line,
+            column: column.to_string(),
+            value: scrub_cpr(&value),
+            reason,
+        }
+    }
+
+    /// Checks one row; a good row is kept, a bad one is counted and its errors
+    /// (one per bad value) are added to `errors`.
+    pub(super) fn check<F: Fields>(&mut self, line: u64, fields: &F, errors: &mut Vec<RowError>) {
+        if fields.count() != self.n_fields {
+            // An unquoted `;` in a value, or a line cut short: the fields no longer
+            // line up with the header, so no value of the row can be trusted.
+            let last = fields.count().saturating_sub(1);
+            let value = fields.field(last).unwrap_or("");
+            errors.push(self.error(
+                line,
+                "",
+                self.masked_if_cpr(value),
+                format!(
+                    "linjen har {} felter, men overskriften har {}",
+                    fields.count(),
+                    self.n_fields
+                ),
+            ));
+            self.bad_lines += 1;
+            return;
+        }
+        let mut out = Vec::with_capacity(self.extract.columns.len() + 2);
         let mut ok = true;
-        for (col, &pos) in extract.columns.iter().zip(&positions) {
-            let raw = record.get(pos).unwrap_or("");
+        for (col, &pos) in self.extract.columns.iter().zip(&self.positions) {
+            let raw = fields.field(pos).unwrap_or("");
             let ctx = CellContext {
-                extract,
+                extract: self.extract,
                 column: col.name,
-                month_end,
+                month_end: self.month_end,
             };
-            match parse_value(raw, col.ty, col.nullable, &ctx, pseudo, &mut out) {
-                Ok(()) => {}
-                Err(reason) => {
-                    ok = false;
-                    let value = if col.ty == ColumnType::Cpr {
-                        mask(raw)
-                    } else {
-                        raw.to_string()
-                    };
-                    errors.push(RowError {
-                        file: file.clone(),
-                        line,
-                        column: col.name.to_string(),
-                        value,
-                        reason,
-                    });
+            if let Err(reason) = parse_value(raw, col.ty, col.nullable, &ctx, self.pseudo, &mut out)
+            {
+                ok = false;
+                let value = if col.ty == ColumnType::Cpr {
+                    mask(raw)
+                } else {
+                    raw.to_string()
+                };
+                errors.push(self.error(line, col.name, value, reason));
+            }
+        }
+        if ok {
+            if let Some((s, e)) = self.interval {
+                let start = fields.field(self.positions[s]).and_then(parse_date);
+                let end = fields.field(self.positions[e]).and_then(parse_date);
+                if let (Some(start), Some(end)) = (start, end) {
+                    if end < start {
+                        ok = false;
+                        errors.push(
+                            self.error(
+                                line,
+                                self.extract.columns[e].name,
+                                fields
+                                    .field(self.positions[e])
+                                    .unwrap_or("")
+                                    .trim()
+                                    .to_string(),
+                                format!(
+                                    "slutdatoen ligger før startdatoen ({})",
+                                    start.format(extracts::DATE_FORMAT)
+                                ),
+                            ),
+                        );
+                    }
                 }
             }
         }
         if ok {
-            // A key delivered twice in one file: the first row counts, the repeat is quarantined.
-            let key: Vec<String> = key_positions
-                .iter()
-                .map(|&p| record.get(p).unwrap_or("").trim().to_string())
-                .collect();
-            if let Some(first) = first_line_of_key.get(&key) {
-                ok = false;
-                errors.push(RowError {
-                    file: file.clone(),
-                    line,
-                    column: extract.key.join("+"),
-                    value: key
-                        .iter()
-                        .map(|v| {
-                            if Cpr::parse(v).is_ok() {
-                                mask(v)
-                            } else {
-                                v.clone()
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                        .join("+"),
-                    reason: format!("samme nøgle som linje {first}"),
-                });
-            } else {
-                first_line_of_key.insert(key, line);
-            }
+            ok = self.check_key(line, fields, errors);
         }
         if ok {
-            rows.push(out);
-            lines.push(line);
+            let mut head = *b"??????";
+            if let Some(cpr) = self.cpr_position.and_then(|p| fields.field(p)) {
+                for (h, b) in head.iter_mut().zip(cpr.trim().bytes()) {
+                    *h = b;
+                }
+            }
+            self.rows.push(out);
+            self.lines.push(line);
+            self.cpr_heads.push(head);
         } else {
-            bad_lines += 1;
+            self.bad_lines += 1;
         }
     }
-    Ok(ParsedFile {
-        extract,
-        checksum,
-        file,
-        rows,
-        lines,
-        bad_lines,
-    })
-}
 
-/// Danish systems write UTF-8 with or without a BOM, or Windows-1252.
-pub(super) fn decode(bytes: &[u8]) -> String {
-    let without_bom = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(without_bom) {
-        Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1252
-            .decode_without_bom_handling(without_bom)
-            .0
-            .into_owned(),
+    /// A key delivered twice in one file: the first row counts, the repeat is refused.
+    fn check_key<F: Fields>(&mut self, line: u64, fields: &F, errors: &mut Vec<RowError>) -> bool {
+        let mut key = String::new();
+        for (i, &p) in self.key_positions.iter().enumerate() {
+            if i > 0 {
+                key.push('\u{1f}');
+            }
+            key.push_str(fields.field(p).unwrap_or("").trim());
+        }
+        if let Some(&first) = self.first_line_of_key.get(&key) {
+            let value = self
+                .key_positions
+                .iter()
+                .map(|&p| self.masked_if_cpr(fields.field(p).unwrap_or("").trim()))
+                .collect::<Vec<_>>()
+                .join("+");
+            errors.push(self.error(
+                line,
+                &self.extract.key.join("+"),
+                value,
+                format!("samme nøgle som linje {first}"),
+            ));
+            return false;
+        }
+        self.first_line_of_key.insert(key, line);
+        true
+    }
+
+    fn masked_if_cpr(&self, v: &str) -> String {
+        scrub_cpr(v)
+    }
+
+    /// The file checked, with its checksum.
+    pub(super) fn finish(self, checksum: String, file_name: String) -> ParsedFile {
+        ParsedFile {
+            extract: self.extract,
+            checksum,
+            file: self.file,
+            file_name,
+            rows: self.rows,
+            lines: self.lines,
+            cpr_heads: self.cpr_heads,
+            bad_lines: self.bad_lines,
+        }
     }
 }
 
+/// Masks every CPR-shaped run in a value (six digits, an optional dash, four
+/// digits, not inside a longer number) as `DDMMÅÅ-****`, valid number or not, so
+/// no message can carry one, whatever column it was delivered in.
+pub(super) fn scrub_cpr(v: &str) -> String {
+    let b = v.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| r.end <= b.len() && b[r].iter().all(u8::is_ascii_digit);
+    let mut out = String::with_capacity(v.len());
+    let mut i = 0;
+    let mut last = 0;
+    while i < b.len() {
+        let starts = (i == 0 || !b[i - 1].is_ascii_digit()) && digits(i..i + 6);
+        let tail = if starts && i + 6 < b.len() && b[i + 6] == b'-' {
+            i + 7
+        } else {
+            i + 6
+        };
+        let ends = |e: usize| e == b.len() || !b[e].is_ascii_digit();
+        if starts && digits(tail..tail + 4) && ends(tail + 4) {
+            out.push_str(&v[last..i + 6]);
+            out.push_str("-****");
+            i = tail + 4;
+            last = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&v[last..]);
+    out
+}
+
+/// Matches the header to the contract. A renamed column shows up as one unknown
+/// and one missing name; the message then names both.
 fn column_positions(
     extract: &Extract,
-    header: &csv::StringRecord,
+    header: &[String],
     file: &str,
 ) -> Result<Vec<usize>, IngestError> {
-    for h in header.iter() {
-        if !extract.columns.iter().any(|c| c.name == h.trim()) {
-            return Err(IngestError::UnknownColumn {
-                file: file.to_string(),
-                column: h.to_string(),
-            });
-        }
-    }
-    extract
+    let known = |h: &str| extract.columns.iter().any(|c| c.name == h.trim());
+    let unknown: Vec<(usize, &String)> = header
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| !known(h))
+        .collect();
+    let missing: Vec<&str> = extract
         .columns
         .iter()
-        .map(|c| {
-            header
-                .iter()
-                .position(|h| h.trim() == c.name)
-                .ok_or_else(|| IngestError::MissingColumn {
-                    file: file.to_string(),
-                    column: c.name.to_string(),
-                })
+        .map(|c| c.name)
+        .filter(|name| !header.iter().any(|h| h.trim() == *name))
+        .collect();
+    let header_error = |column: &str, value: &str, reason: String| {
+        IngestError::File(RowError {
+            file: file.to_string(),
+            line: 1,
+            column: column.to_string(),
+            value: value.to_string(),
+            reason,
         })
-        .collect()
+    };
+    if let ([(_, found)], [expected]) = (unknown.as_slice(), missing.as_slice()) {
+        return Err(header_error(
+            expected,
+            found,
+            format!("kolonnen '{expected}' mangler, og overskriften har i stedet '{found}' (omdøbt kolonne?)"),
+        ));
+    }
+    if let Some((_, found)) = unknown.first() {
+        return Err(header_error(
+            found,
+            found,
+            format!(
+                "ukendt kolonne i overskriften (kontrakten har: {})",
+                extract.header().join(", ")
+            ),
+        ));
+    }
+    if let Some(expected) = missing.first() {
+        return Err(header_error(
+            expected,
+            "",
+            "kolonnen mangler i overskriften".into(),
+        ));
+    }
+    for (i, h) in header.iter().enumerate() {
+        if header[..i].iter().any(|g| g.trim() == h.trim()) {
+            return Err(header_error(
+                h,
+                h,
+                "kolonnen står to gange i overskriften".into(),
+            ));
+        }
+    }
+    Ok(extract
+        .columns
+        .iter()
+        .map(|c| header.iter().position(|h| h.trim() == c.name).unwrap_or(0))
+        .collect())
 }
 
 pub(super) struct CellContext<'a> {
@@ -183,6 +344,32 @@ pub(super) struct CellContext<'a> {
     pub(super) column: &'a str,
     pub(super) month_end: NaiveDate,
 }
+
+/// A date as the contract writes it (`dd-mm-åååå`) or in ISO form (`åååå-mm-dd`).
+pub(super) fn parse_date(raw: &str) -> Option<NaiveDate> {
+    let v = raw.trim().as_bytes();
+    if v.len() != 10 {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        v[r].iter().try_fold(0u32, |n, b| {
+            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+        })
+    };
+    let (y, m, d) = if v[2] == b'-' && v[5] == b'-' {
+        (num(6..10)?, num(3..5)?, num(0..2)?)
+    } else if v[4] == b'-' && v[7] == b'-' {
+        (num(0..4)?, num(5..7)?, num(8..10)?)
+    } else {
+        return None;
+    };
+    NaiveDate::from_ymd_opt(y as i32, m, d)
+}
+
+/// Text values a spreadsheet would run as a formula when the cell is opened
+/// (OWASP's list). No text column of the contract (ids, districts, teams) can
+/// start with one, so such a value is refused rather than stored.
+const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\t', '\r'];
 
 /// Parses one value and pushes its database value(s). Returns the reason in
 /// Danish when the value is refused.
@@ -212,7 +399,12 @@ pub(super) fn parse_value(
                 out.push(Value::Text(cpr.sex().code().into()));
             }
         }
-        ColumnType::Text => out.push(Value::Text(v.to_string())),
+        ColumnType::Text => {
+            if v.starts_with(FORMULA_STARTS) {
+                return Err("værdien begynder med et formeltegn (=, +, -, @) og kunne udføres som formel i et regneark".into());
+            }
+            out.push(Value::Text(v.to_string()))
+        }
         ColumnType::Integer => out.push(Value::Int(
             v.parse().map_err(|_| "ikke et helt tal".to_string())?,
         )),
@@ -231,8 +423,9 @@ pub(super) fn parse_value(
             out.push(Value::Double(x));
         }
         ColumnType::Date | ColumnType::Month => {
-            let d = NaiveDate::parse_from_str(v, extracts::DATE_FORMAT)
-                .map_err(|_| "ikke en dato på formen dd-mm-åååå".to_string())?;
+            let d = parse_date(v).ok_or_else(|| {
+                "ikke en gyldig dato på formen dd-mm-åååå (eller åååå-mm-dd)".to_string()
+            })?;
             if ty == ColumnType::Month && d.day() != 1 {
                 return Err("en måned skrives som den 1. i måneden".into());
             }
@@ -241,7 +434,7 @@ pub(super) fn parse_value(
             if d > ctx.month_end && !planned {
                 return Err(format!(
                     "datoen ligger efter leveringsmånedens slutning ({})",
-                    ctx.month_end.format("%d-%m-%Y")
+                    ctx.month_end.format(extracts::DATE_FORMAT)
                 ));
             }
             out.push(date_value(d));

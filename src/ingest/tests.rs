@@ -1,14 +1,81 @@
-//! Unit tests of reading and checking values.
+//! Unit tests of reading and checking values, and helpers shared by the ingest
+//! tests that need a store.
 
-use super::parse::{decode, parse_value, CellContext};
+use std::path::{Path, PathBuf};
+
+use super::parse::{parse_date, parse_value, scrub_cpr, CellContext};
 use super::*;
+use crate::encryption::EncryptionKey;
 use crate::extracts::{self, ColumnType};
 use crate::pseudonym::Pseudonymiser;
+use crate::store::{query_table, run_file, STAGING};
+use crate::table::Table;
 use chrono::NaiveDate;
 use duckdb::types::Value;
 
-fn pseudo() -> Pseudonymiser {
+pub(super) fn pseudo() -> Pseudonymiser {
     Pseudonymiser::new(vec![7; 32]).unwrap()
+}
+
+/// A fresh encrypted store in a temporary folder.
+pub(super) fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let key = EncryptionKey::from_hex(&"ab".repeat(32)).unwrap();
+    let store = Store::open(&dir.path().join("store.duckdb"), &key).unwrap();
+    (dir, store)
+}
+
+/// The repository's `tests/fixtures` folder.
+pub(super) fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Writes a delivery folder `root/<month>` as the contract asks (UTF-8 with BOM,
+/// CRLF); files not named get only their header.
+pub(super) fn write_delivery(root: &Path, month: &str, files: &[(&str, &[&str])]) -> PathBuf {
+    let dir = root.join(month);
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in extracts::ALL {
+        let rows = files
+            .iter()
+            .find(|(f, _)| *f == e.file)
+            .map_or(&[][..], |(_, r)| *r);
+        let mut text = String::from("\u{feff}");
+        for line in std::iter::once(e.header().join(";")).chain(rows.iter().map(|r| r.to_string()))
+        {
+            text.push_str(&line);
+            text.push_str("\r\n");
+        }
+        std::fs::write(dir.join(e.file), text).unwrap();
+    }
+    dir
+}
+
+/// Copies a delivery folder's files into `to` (created).
+pub(super) fn copy_delivery(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+/// A staging view as a run for `month` (`YYYY-MM-DD`) sees it, sorted.
+pub(super) fn staging(store: &Store, month: &str, view: &str) -> Table {
+    let conn = store.lock();
+    conn.execute("delete from run_params", []).unwrap();
+    conn.execute("insert into run_params values (?::date, 12)", [month])
+        .unwrap();
+    for f in STAGING {
+        run_file(&conn, f).unwrap();
+    }
+    let sql = [
+        "select * exclude (delivered_month) from ",
+        view,
+        " order by all",
+    ]
+    .concat();
+    query_table(&conn, &sql, []).unwrap()
 }
 
 fn ctx() -> CellContext<'static> {
@@ -19,66 +86,74 @@ fn ctx() -> CellContext<'static> {
     }
 }
 
-#[test]
-fn windows_1252_and_utf8_with_bom_decode_to_the_same_text() {
-    let utf8 = "\u{feff}distrikt\r\nNørrevang\r\n".as_bytes().to_vec();
-    let (cp1252, _, _) = encoding_rs::WINDOWS_1252.encode("distrikt\r\nNørrevang\r\n");
-    assert_eq!(decode(&utf8), decode(&cp1252));
+fn parse_one(raw: &str, ty: ColumnType) -> Result<Vec<Value>, String> {
+    let mut out = Vec::new();
+    parse_value(raw, ty, false, &ctx(), &pseudo(), &mut out).map(|_| out)
+}
+
+fn parse_status(text: &str) -> (Result<ParsedFile, IngestError>, Vec<RowError>) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("status.csv"), text).unwrap();
+    let mut errors = Vec::new();
+    let month_end = NaiveDate::from_ymd_opt(2024, 3, 31).unwrap();
+    let parsed = read::parse_file(
+        dir.path(),
+        &extracts::STATUS,
+        month_end,
+        &pseudo(),
+        &mut errors,
+        &NoProgress,
+    );
+    (parsed, errors)
 }
 
 #[test]
 fn a_date_after_the_delivery_month_is_refused() {
-    let mut out = Vec::new();
-    let err = parse_value(
-        "01-04-2024",
-        ColumnType::Date,
-        false,
-        &ctx(),
-        &pseudo(),
-        &mut out,
-    )
-    .unwrap_err();
+    let err = parse_one("01-04-2024", ColumnType::Date).unwrap_err();
     assert!(err.contains("31-03-2024"), "{err}");
 }
 
 #[test]
+fn dates_are_read_in_danish_and_iso_form_and_impossible_ones_refused() {
+    let d = NaiveDate::from_ymd_opt(2024, 2, 29);
+    assert_eq!(parse_date("29-02-2024"), d);
+    assert_eq!(parse_date("2024-02-29"), d);
+    assert_eq!(parse_date(" 29-02-2024 "), d);
+    for bad in [
+        "30-02-2024",
+        "29-2-2024",
+        "2024/02/29",
+        "29-02-24",
+        "ab-cd-efgh",
+        "",
+    ] {
+        assert_eq!(parse_date(bad), None, "{bad}");
+    }
+}
+
+#[test]
 fn decimal_commas_are_read_and_points_refused() {
-    let mut out = Vec::new();
-    parse_value(
-        "3,5",
-        ColumnType::Decimal,
-        false,
-        &ctx(),
-        &pseudo(),
-        &mut out,
-    )
-    .unwrap();
-    assert_eq!(out, vec![Value::Double(3.5)]);
-    let err = parse_value(
-        "2.5",
-        ColumnType::Decimal,
-        false,
-        &ctx(),
-        &pseudo(),
-        &mut out,
-    )
-    .unwrap_err();
+    assert_eq!(
+        parse_one("3,5", ColumnType::Decimal).unwrap(),
+        vec![Value::Double(3.5)]
+    );
+    let err = parse_one("2.5", ColumnType::Decimal).unwrap_err();
     assert!(err.contains("komma"), "{err}");
 }
 
 #[test]
 fn an_unknown_code_names_the_allowed_ones() {
-    let mut out = Vec::new();
-    let err = parse_value(
-        "x",
-        ColumnType::Code(extracts::STATUSES),
-        false,
-        &ctx(),
-        &pseudo(),
-        &mut out,
-    )
-    .unwrap_err();
+    let err = parse_one("x", ColumnType::Code(extracts::STATUSES)).unwrap_err();
     assert!(err.contains("beskaeftiget"), "{err}");
+}
+
+#[test]
+fn text_that_a_spreadsheet_would_run_as_a_formula_is_refused() {
+    for bad in ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", " =1"] {
+        let err = parse_one(bad, ColumnType::Text).unwrap_err();
+        assert!(err.contains("formel"), "{bad}: {err}");
+    }
+    assert!(parse_one("Team Øst", ColumnType::Text).is_ok());
 }
 
 #[test]
@@ -104,6 +179,20 @@ fn a_cpr_becomes_a_pseudonym_and_never_stays_in_the_output() {
 }
 
 #[test]
+fn cpr_shaped_runs_are_masked_wherever_they_stand() {
+    assert_eq!(scrub_cpr("010190-1233"), "010190-****");
+    assert_eq!(scrub_cpr("x0101901233;y"), "x010190-****;y");
+    assert_eq!(
+        scrub_cpr("a 010190-1233+010190-1234"),
+        "a 010190-****+010190-****"
+    );
+    // Not a CPR: a longer number, a date, an id.
+    assert_eq!(scrub_cpr("01019012334"), "01019012334");
+    assert_eq!(scrub_cpr("01-03-2024"), "01-03-2024");
+    assert_eq!(scrub_cpr("F0000001"), "F0000001");
+}
+
+#[test]
 fn the_last_day_of_february_in_a_leap_year() {
     assert_eq!(
         last_day(NaiveDate::from_ymd_opt(2024, 2, 10).unwrap()).to_string(),
@@ -113,39 +202,96 @@ fn the_last_day_of_february_in_a_leap_year() {
 
 #[test]
 fn a_bad_value_is_reported_on_its_line_in_the_file_counting_the_header() {
-    let dir = tempfile::tempdir().unwrap();
-    let text = "\u{feff}cpr;maaned;status\r\n010190-1233;01-03-2024;ydelse\r\n010190-1233;01-03-2024;ukendt\r\n";
-    std::fs::write(dir.path().join("status.csv"), text).unwrap();
-    let mut errors = Vec::new();
-    let month_end = NaiveDate::from_ymd_opt(2024, 3, 31).unwrap();
-    let parsed = super::parse::parse_file(
-        dir.path(),
-        &extracts::STATUS,
-        month_end,
-        &pseudo(),
-        &mut errors,
-    )
-    .unwrap();
-    assert_eq!(parsed.lines, vec![2]);
+    let (parsed, errors) = parse_status(
+        "\u{feff}cpr;maaned;status\r\n010190-1233;01-03-2024;ydelse\r\n010190-1233;01-02-2024;ukendt\r\n",
+    );
+    assert_eq!(parsed.unwrap().lines, vec![2]);
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].line, 3, "{}", errors[0]);
 }
 
 #[test]
-fn a_truncated_last_line_is_reported_on_its_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let text = "cpr;maaned;status\r\n010190-1233;01-03-2024;ydelse\r\n010190-1233;01-03-20";
-    std::fs::write(dir.path().join("status.csv"), text).unwrap();
-    let month_end = NaiveDate::from_ymd_opt(2024, 3, 31).unwrap();
-    let err = super::parse::parse_file(
-        dir.path(),
-        &extracts::STATUS,
-        month_end,
-        &pseudo(),
-        &mut Vec::new(),
-    )
-    .err()
-    .expect("a truncated row is an error");
-    let text = err.to_string();
+fn a_truncated_last_line_refuses_the_file_and_names_its_line() {
+    let (parsed, _) =
+        parse_status("cpr;maaned;status\r\n010190-1233;01-03-2024;ydelse\r\n010190-1233;01-03-20");
+    let text = parsed
+        .err()
+        .expect("a truncated file is an error")
+        .to_string();
     assert!(text.contains("linje 3"), "{text}");
+    assert!(text.contains("afkortet"), "{text}");
+}
+
+#[test]
+fn a_quoted_line_break_keeps_the_line_numbers_of_later_rows_right() {
+    let (_, errors) = parse_status(
+        "cpr;maaned;status\r\n\"010190-1233\";01-03-2024;\"yd\r\nelse\"\r\n010190-1233;01-02-2024;x\r\n",
+    );
+    let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+    assert_eq!(lines, vec![2, 4], "{errors:?}");
+}
+
+#[test]
+fn a_row_error_names_file_line_column_value_and_reason() {
+    let e = RowError {
+        file: "x/status.csv".into(),
+        line: 3,
+        column: "status".into(),
+        value: "ledig".into(),
+        reason: "ukendt kode".into(),
+    };
+    assert_eq!(
+        e.to_string(),
+        "x/status.csv, linje 3, kolonne 'status', værdi 'ledig': ukendt kode"
+    );
+    let p = RowError {
+        file: "x/status.parquet".into(),
+        ..e
+    };
+    assert!(p.to_string().contains("række 3"), "{p}");
+}
+
+/// The same delivery in Windows-1252 (no BOM) and in UTF-8 with a BOM.
+#[test]
+fn a_windows_1252_delivery_and_the_same_in_utf8_with_bom_load_identically() {
+    let good = fixtures().join("good/2024-03");
+    let tmp = tempfile::tempdir().unwrap();
+    let utf8 = tmp.path().join("utf8/2024-03");
+    let cp1252 = tmp.path().join("cp1252/2024-03");
+    copy_delivery(&good, &utf8);
+    std::fs::create_dir_all(&cp1252).unwrap();
+    let mut saw_non_ascii = false;
+    for e in extracts::ALL {
+        let bytes = std::fs::read(good.join(e.file)).unwrap();
+        let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap()).unwrap();
+        let (encoded, _, lossy) = encoding_rs::WINDOWS_1252.encode(text);
+        assert!(!lossy);
+        saw_non_ascii |= encoded.iter().any(|b| *b >= 0x80);
+        std::fs::write(cp1252.join(e.file), &encoded).unwrap();
+    }
+    assert!(saw_non_ascii, "the fixture has æ, ø or å to get wrong");
+    let mut tables = Vec::new();
+    for dir in [&utf8, &cp1252] {
+        let (_t, store) = temp_store();
+        let r = load_batch(&store, dir, &pseudo(), 0.0).unwrap();
+        assert!(r.quarantined.is_empty(), "{:?}", r.quarantined);
+        let views = [
+            "stg_citizens",
+            "stg_spells",
+            "stg_interviews",
+            "stg_cvs",
+            "stg_programmes",
+            "stg_status",
+        ];
+        tables.push(views.map(|v| staging(&store, "2024-03-01", v)));
+    }
+    for (a, b) in tables[0].iter().zip(&tables[1]) {
+        assert!(!a.rows.is_empty());
+        assert_eq!(a, b);
+    }
+    let districts = format!("{:?}", tables[1][0].rows);
+    assert!(
+        districts.contains("Østerhøj") && districts.contains("Nørrevang"),
+        "{districts}"
+    );
 }

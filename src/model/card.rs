@@ -79,7 +79,7 @@ pub fn write(
     app.flush()?;
     let groups = query_table(conn, GROUP_ERRORS, [&outcome.version])?;
     let batches: Vec<String> = conn
-        .prepare("select batch_id from load_batches where batch_month <= ?::date order by batch_month, batch_id")?
+        .prepare("select batch_id from load_batches where batch_month <= ?::date and superseded_by is null order by batch_month, batch_id")?
         .query_map([input.run_month.to_string()], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     std::fs::create_dir_all(input.models_dir).map_err(|e| io(input.models_dir, e))?;

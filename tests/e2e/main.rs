@@ -3,6 +3,7 @@
 
 mod failures;
 mod helpers;
+mod ingest_cli;
 mod leakage;
 mod model;
 mod monitoring;

@@ -1,0 +1,278 @@
+//! A corrected re-delivery of a month replaces exactly that month.
+
+use super::tests::{pseudo, staging, temp_store, write_delivery};
+use super::*;
+use crate::store::query_table;
+use crate::table::{Cell, Table};
+
+const A: &str = "010190-1233";
+const B: &str = "020285-2346";
+const C: &str = "150375-3451";
+
+fn status(cpr: &str, month: &str, status: &str) -> String {
+    format!("{cpr};01-{month};{status}")
+}
+
+/// The rows of a staging table whose column `col` is `value`.
+fn rows_where(t: &Table, col: &str, value: &str) -> Vec<Vec<Cell>> {
+    let i = t.column_index(col).unwrap();
+    t.rows
+        .iter()
+        .filter(|r| format!("{:?}", r[i]).contains(value))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_corrected_month_replaces_exactly_that_month_and_the_supersession_is_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (old_root, new_root) = (tmp.path().join("first"), tmp.path().join("corrected"));
+    let (_s, store) = temp_store();
+    let p = pseudo();
+    let load = |dir: &std::path::Path| load_batch(&store, dir, &p, 0.0).unwrap();
+
+    let feb = write_delivery(
+        &old_root,
+        "2024-02",
+        &[
+            (
+                "borgere.csv",
+                &[
+                    &format!("{A};7100;Midtby;dansk"),
+                    &format!("{B};7130;Nørrevang;dansk"),
+                ],
+            ),
+            (
+                "ydelsesforloeb.csv",
+                &[
+                    &format!("F1;{A};dagpenge;05-02-2024;"),
+                    &format!("F2;{B};dagpenge;06-02-2024;"),
+                ],
+            ),
+            (
+                "status.csv",
+                &[
+                    &status(A, "02-2024", "ydelse"),
+                    &status(B, "02-2024", "ydelse"),
+                ],
+            ),
+        ],
+    );
+    let march_rows = [
+        status(A, "03-2024", "ydelse"),
+        status(B, "03-2024", "beskaeftiget"),
+        status(C, "03-2024", "ydelse"),
+    ];
+    let march = write_delivery(
+        &old_root,
+        "2024-03",
+        &[
+            ("borgere.csv", &[&format!("{C};7160;Østerhøj;dansk")]),
+            (
+                "ydelsesforloeb.csv",
+                &[&format!("F3;{C};dagpenge;04-03-2024;")],
+            ),
+            (
+                "samtaler.csv",
+                &[&format!("S1;F1;{A};05-03-2024;1;Team Midt")],
+            ),
+            (
+                "status.csv",
+                &[&march_rows[0], &march_rows[1], &march_rows[2]],
+            ),
+        ],
+    );
+    let april = write_delivery(
+        &old_root,
+        "2024-04",
+        &[(
+            "status.csv",
+            &[
+                &status(A, "04-2024", "ydelse"),
+                &status(B, "04-2024", "beskaeftiget"),
+                &status(C, "04-2024", "ydelse"),
+            ],
+        )],
+    );
+    for dir in [&feb, &march, &april] {
+        let r = load(dir);
+        assert!(r.supersedes.is_none());
+    }
+    let before = staging(&store, "2024-04-01", "stg_status");
+    let interviews_before = staging(&store, "2024-04-01", "stg_interviews");
+    assert_eq!(before.rows.len(), 8);
+    assert_eq!(interviews_before.rows.len(), 1);
+
+    // The correction: A's March status changes, B's March row and the interview are dropped.
+    let corrected = write_delivery(
+        &new_root,
+        "2024-03",
+        &[
+            ("borgere.csv", &[&format!("{C};7160;Østerhøj;dansk")]),
+            (
+                "ydelsesforloeb.csv",
+                &[&format!("F3;{C};dagpenge;04-03-2024;")],
+            ),
+            (
+                "status.csv",
+                &[&status(A, "03-2024", "syg"), &march_rows[2]],
+            ),
+        ],
+    );
+    let dry = dry_run(&store, &corrected, &p, 0.0).unwrap();
+    let old_batch = load_batch(&store, &march, &p, 0.0).unwrap().batch_id;
+    assert_eq!(
+        dry.supersedes.as_ref().map(|s| s.batch_id.as_str()),
+        Some(old_batch.as_str())
+    );
+    let r = load(&corrected);
+    let replaced = r
+        .supersedes
+        .expect("the corrected month replaces the first delivery");
+    assert_eq!(replaced.batch_id, old_batch);
+    assert_eq!(
+        replaced.rows, 6,
+        "citizen, spell, interview and three status rows"
+    );
+
+    let after = staging(&store, "2024-04-01", "stg_status");
+    let id = |cpr: &str| p.pseudonym(&crate::pseudonym::Cpr::parse(cpr).unwrap());
+    let march_after = rows_where(&after, "month", "2024-03");
+    let march_text = format!("{march_after:?}");
+    assert_eq!(
+        march_after.len(),
+        2,
+        "B's dropped March row is gone: {march_text}"
+    );
+    assert!(!march_text.contains(&id(B)), "{march_text}");
+    assert!(rows_where(&after, "person_id", &id(A))
+        .iter()
+        .any(|r| format!("{r:?}").contains("syg")));
+    for other in ["2024-02", "2024-04"] {
+        assert_eq!(
+            rows_where(&before, "month", other),
+            rows_where(&after, "month", other),
+            "{other} is untouched"
+        );
+    }
+    assert!(
+        staging(&store, "2024-04-01", "stg_interviews")
+            .rows
+            .is_empty(),
+        "the interview dropped in the correction is gone"
+    );
+    // Point in time: a run for February still sees no March data at all.
+    assert!(rows_where(
+        &staging(&store, "2024-02-01", "stg_status"),
+        "month",
+        "2024-03"
+    )
+    .is_empty());
+    assert_eq!(
+        rows_where(
+            &staging(&store, "2024-03-01", "stg_status"),
+            "month",
+            "2024-03"
+        ),
+        march_after
+    );
+
+    // The ledger records which batch replaced which; the old rows are kept for audit.
+    let conn = store.lock();
+    let ledger = query_table(
+        &conn,
+        "select old_batch_id, new_batch_id, batch_month::varchar, rows_replaced, rows_new from batch_supersessions",
+        [],
+    )
+    .unwrap();
+    assert_eq!(
+        ledger.rows,
+        vec![vec![
+            Cell::Text(old_batch.clone()),
+            Cell::Text(r.batch_id.clone()),
+            Cell::Text("2024-03-01".into()),
+            Cell::Int(6),
+            Cell::Int(4),
+        ]]
+    );
+    let superseded_by: Option<String> = conn
+        .query_row(
+            "select superseded_by from load_batches where batch_id = ?",
+            [&old_batch],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(superseded_by, Some(r.batch_id.clone()));
+    let kept: i64 = conn
+        .query_row(
+            "select count(*) from raw_status where batch_id = ?",
+            [&old_batch],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(kept, 3);
+    drop(conn);
+
+    // The same correction again, or the first delivery again: nothing is loaded.
+    let again = load(&corrected);
+    assert!(again.already_loaded && again.supersedes.is_none());
+    let first_again = load(&march);
+    assert!(first_again.already_loaded);
+    assert_eq!(first_again.superseded_by, Some(r.batch_id.clone()));
+    let count: i64 = store
+        .lock()
+        .query_row("select count(*) from load_batches", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(count, 4);
+    assert_eq!(staging(&store, "2024-04-01", "stg_status"), after);
+}
+
+#[test]
+fn a_correction_cannot_lean_on_citizens_delivered_only_in_later_months() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_s, store) = temp_store();
+    let p = pseudo();
+    let march = write_delivery(
+        &tmp.path().join("a"),
+        "2024-03",
+        &[
+            ("borgere.csv", &[&format!("{A};7100;Midtby;dansk")]),
+            ("status.csv", &[&status(A, "03-2024", "ydelse")]),
+        ],
+    );
+    let april = write_delivery(
+        &tmp.path().join("a"),
+        "2024-04",
+        &[
+            ("borgere.csv", &[&format!("{B};7100;Midtby;dansk")]),
+            (
+                "status.csv",
+                &[
+                    &status(A, "04-2024", "ydelse"),
+                    &status(B, "04-2024", "ydelse"),
+                ],
+            ),
+        ],
+    );
+    load_batch(&store, &march, &p, 0.0).unwrap();
+    load_batch(&store, &april, &p, 0.0).unwrap();
+    // A March correction with a status for B, who was first delivered in April.
+    let corrected = write_delivery(
+        &tmp.path().join("b"),
+        "2024-03",
+        &[
+            ("borgere.csv", &[&format!("{A};7100;Midtby;dansk")]),
+            (
+                "status.csv",
+                &[
+                    &status(A, "03-2024", "ydelse"),
+                    &status(B, "03-2024", "ydelse"),
+                ],
+            ),
+        ],
+    );
+    let r = dry_run(&store, &corrected, &p, 1.0).unwrap();
+    assert_eq!(r.quarantined.len(), 1, "{:?}", r.quarantined);
+    assert!(r.quarantined[0].reason.contains("borgeren findes ikke"));
+    assert_eq!(r.quarantined[0].value, "020285-****");
+}
