@@ -74,16 +74,20 @@ impl Cpr {
     /// Parses `DDMMYY-SSSS` (the dash is optional). The modulus-11 check is not
     /// applied: numbers issued since 2007 need not pass it.
     pub fn parse(raw: &str) -> Result<Cpr, PseudonymError> {
-        let trimmed = raw.trim();
-        let compact: String = trimmed.chars().filter(|c| *c != '-').collect();
-        let dash_ok =
-            !trimmed.contains('-') || (trimmed.len() == 11 && trimmed.as_bytes()[6] == b'-');
-        if compact.len() != 10 || !dash_ok || !compact.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(PseudonymError::Format { masked: mask(raw) });
-        }
+        let b = raw.trim().as_bytes();
+        // `DDMMYYSSSS` or `DDMMYY-SSSS`; read without allocating, since a national
+        // load parses tens of millions of them.
+        let digits_at: &[usize] = match b.len() {
+            10 => &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+            11 if b[6] == b'-' => &[0, 1, 2, 3, 4, 5, 7, 8, 9, 10],
+            _ => return Err(PseudonymError::Format { masked: mask(raw) }),
+        };
         let mut digits = [0u8; 10];
-        for (d, b) in digits.iter_mut().zip(compact.bytes()) {
-            *d = b - b'0';
+        for (d, &i) in digits.iter_mut().zip(digits_at) {
+            if !b[i].is_ascii_digit() {
+                return Err(PseudonymError::Format { masked: mask(raw) });
+            }
+            *d = b[i] - b'0';
         }
         let day = u32::from(digits[0] * 10 + digits[1]);
         let month = u32::from(digits[2] * 10 + digits[3]);
@@ -140,7 +144,9 @@ fn century(seventh: u8, yy: i32) -> i32 {
 /// only in memory and never printed.
 #[derive(Clone)]
 pub struct Pseudonymiser {
-    key: Vec<u8>,
+    /// HMAC state with the key already absorbed: cloning it saves hashing the
+    /// key pads again for each of the millions of CPRs of a national load.
+    keyed: Hmac<Sha256>,
 }
 
 impl fmt::Debug for Pseudonymiser {
@@ -155,7 +161,8 @@ impl Pseudonymiser {
         if key.len() < 32 {
             return Err(PseudonymError::KeyTooShort);
         }
-        Ok(Pseudonymiser { key })
+        let keyed = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC accepts any key length");
+        Ok(Pseudonymiser { keyed })
     }
 
     /// Reads a hex key from a file that only its owner may read.
@@ -176,8 +183,7 @@ impl Pseudonymiser {
 
     /// The pseudonym of a CPR number: HMAC-SHA256 over its ten digits, hex, truncated to 128 bits.
     pub fn pseudonym(&self, cpr: &Cpr) -> String {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts any key length");
+        let mut mac = self.keyed.clone();
         mac.update(&cpr.digits.map(|d| b'0' + d));
         hex::encode(&mac.finalize().into_bytes()[..16])
     }

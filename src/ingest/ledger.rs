@@ -6,14 +6,24 @@
 //! recorded in `batch_supersessions`; its raw rows stay for audit (what earlier
 //! runs and models saw) and staging ignores them.
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::time::Instant;
 
 use chrono::NaiveDate;
+use std::sync::Arc;
+
+use duckdb::arrow::array::{
+    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, StringArray,
+    StringBuilder,
+};
+use duckdb::arrow::datatypes::{DataType, Field, Schema};
+use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::types::Value;
 use duckdb::Connection;
 
+use crate::extracts::{self, ColumnType, Extract};
+
+use super::fxhash::FxHashSet;
 use super::{ParsedFile, RowError, Superseded};
 
 /// `None` if the batch was never loaded; otherwise the batch that has replaced it since, if any.
@@ -75,31 +85,51 @@ pub(super) fn check_references(
     parsed: &mut [ParsedFile],
     errors: &mut Vec<RowError>,
 ) -> Result<usize, duckdb::Error> {
-    let known = |sql: &str| -> Result<HashSet<String>, duckdb::Error> {
-        conn.prepare(sql)?
-            .query_map([month.to_string()], |r| r.get::<_, String>(0))?
-            .collect()
+    // Fetched as Arrow batches and looked up as borrowed text: at national scale
+    // these are millions of ids per month, and a String each was the hot spot.
+    let fetch = |sql: &str| -> Result<Vec<RecordBatch>, duckdb::Error> {
+        Ok(conn
+            .prepare(sql)?
+            .query_arrow([month.to_string()])?
+            .collect())
     };
-    let mut persons = known(
-        "select distinct r.person_id from raw_citizens r join load_batches b using (batch_id)
+    let person_batches = fetch(
+        "select r.person_id from raw_citizens r join load_batches b using (batch_id)
          where b.superseded_by is null and b.batch_month < ?::date",
     )?;
-    let mut spells = known(
-        "select distinct r.spell_id from raw_spells r join load_batches b using (batch_id)
+    let spell_batches = fetch(
+        "select r.spell_id from raw_spells r join load_batches b using (batch_id)
          where b.superseded_by is null and b.batch_month < ?::date",
     )?;
+    let mut persons: FxHashSet<&str> = FxHashSet::default();
+    let mut spells: FxHashSet<&str> = FxHashSet::default();
+    for (set, batches) in [
+        (&mut persons, &person_batches),
+        (&mut spells, &spell_batches),
+    ] {
+        for b in batches {
+            for v in texts(b.column(0))? {
+                set.insert(v);
+            }
+        }
+    }
+    // This batch's own citizens and spells (owned: the rows are filtered below).
+    let mut new_persons: FxHashSet<String> = FxHashSet::default();
+    let mut new_spells: FxHashSet<String> = FxHashSet::default();
     for p in parsed.iter() {
         match p.extract.id {
-            "citizens" => persons.extend(p.rows.iter().map(|r| text_of(&r[0]).to_string())),
-            "spells" => spells.extend(p.rows.iter().map(|r| text_of(&r[0]).to_string())),
+            "citizens" => new_persons.extend(p.rows.iter().map(|r| text_of(&r[0]).to_string())),
+            "spells" => new_spells.extend(p.rows.iter().map(|r| text_of(&r[0]).to_string())),
             _ => {}
         }
     }
+    let known_person = |id: &str| persons.contains(id) || new_persons.contains(id);
+    let known_spell = |id: &str| spells.contains(id) || new_spells.contains(id);
     for p in parsed.iter_mut() {
         let (person, spell) = reference_positions(p.extract.id);
         if let Some(i) = person {
             p.retain(errors, "cpr", |r| {
-                (!persons.contains(text_of(&r[i]))).then(|| {
+                (!known_person(text_of(&r[i]))).then(|| {
                     (
                         None,
                         "borgeren findes ikke i borgere.csv i denne eller en tidligere levering"
@@ -110,7 +140,7 @@ pub(super) fn check_references(
         }
         if let Some(i) = spell {
             p.retain(errors, "forloeb_id", |r| {
-                (!spells.contains(text_of(&r[i]))).then(|| {
+                (!known_spell(text_of(&r[i]))).then(|| {
                     (
                         Some(text_of(&r[i]).to_string()),
                         "forløbet findes ikke i ydelsesforloeb.csv i denne eller en tidligere levering".into(),
@@ -119,7 +149,28 @@ pub(super) fn check_references(
             });
         }
     }
-    Ok(persons.len())
+    Ok(persons.len()
+        + new_persons
+            .iter()
+            .filter(|p| !persons.contains(p.as_str()))
+            .count())
+}
+
+/// The values of a text column DuckDB handed over as Arrow, whichever string layout it chose.
+fn texts(a: &ArrayRef) -> Result<Vec<&str>, duckdb::Error> {
+    use duckdb::arrow::array::{Array, LargeStringArray, StringViewArray};
+    let any = a.as_any();
+    if let Some(s) = any.downcast_ref::<StringArray>() {
+        Ok(s.iter().flatten().collect())
+    } else if let Some(s) = any.downcast_ref::<StringViewArray>() {
+        Ok(s.iter().flatten().collect())
+    } else if let Some(s) = any.downcast_ref::<LargeStringArray>() {
+        Ok(s.iter().flatten().collect())
+    } else {
+        Err(duckdb::Error::ToSqlConversionFailure(
+            format!("uventet Arrow-type for id'er: {}", a.data_type()).into(),
+        ))
+    }
 }
 
 /// What [`write_batch`] writes.
@@ -210,6 +261,9 @@ fn write_in_transaction(
     Ok(replaced)
 }
 
+/// Appends each file's rows as one Arrow record batch: DuckDB takes it in
+/// 2,048-row chunks, where appending value by value cost several allocations
+/// and FFI calls per value (the national-scale benchmark's hot spot).
 fn append_all(
     conn: &Connection,
     batch_id: &str,
@@ -217,15 +271,114 @@ fn append_all(
 ) -> Result<usize, duckdb::Error> {
     let mut total = 0;
     for p in parsed {
-        let table = ["raw_", p.extract.id].concat();
-        let mut app = conn.appender(&table)?;
-        for row in &p.rows {
-            let values =
-                std::iter::once(Value::Text(batch_id.to_string())).chain(row.iter().cloned());
-            app.append_row(duckdb::appender_params_from_iter(values))?;
+        if p.rows.is_empty() {
+            continue;
         }
+        let table = ["raw_", p.extract.id].concat();
+        let mut columns: Vec<ArrayRef> =
+            vec![Arc::new(StringArray::from(vec![batch_id; p.rows.len()]))];
+        for (i, ty) in stored_types(p.extract).into_iter().enumerate() {
+            columns.push(column_array(&p.rows, i, &ty).map_err(|message| {
+                duckdb::Error::ToSqlConversionFailure(format!("{table}: {message}").into())
+            })?);
+        }
+        let fields: Vec<Field> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, a)| Field::new(format!("c{i}"), a.data_type().clone(), true))
+            .collect();
+        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+            .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
+        let mut app = conn.appender(&table)?;
+        app.append_record_batch(batch)?;
         app.flush()?;
         total += p.rows.len();
     }
     Ok(total)
+}
+
+/// The types of the values `parse_value` gives for each column of an extract,
+/// in raw-table order (a citizen's CPR gives pseudonym, birth date and sex).
+fn stored_types(extract: &Extract) -> Vec<DataType> {
+    let mut out = Vec::new();
+    for c in extract.columns {
+        match c.ty {
+            ColumnType::Cpr => {
+                out.push(DataType::Utf8);
+                if extract.id == extracts::CITIZENS.id {
+                    out.extend([DataType::Date32, DataType::Utf8]);
+                }
+            }
+            ColumnType::Integer => out.push(DataType::Int32),
+            ColumnType::Decimal => out.push(DataType::Float64),
+            ColumnType::Date | ColumnType::Month => out.push(DataType::Date32),
+            ColumnType::YesNo => out.push(DataType::Boolean),
+            ColumnType::Text | ColumnType::Code(_) | ColumnType::PostalCode | ColumnType::Disco => {
+                out.push(DataType::Utf8)
+            }
+        }
+    }
+    out
+}
+
+fn column_array(rows: &[Vec<Value>], i: usize, ty: &DataType) -> Result<ArrayRef, String> {
+    let bad = |v: &Value| format!("værdien {v:?} i kolonne {i} passer ikke til typen {ty}");
+    let n = rows.len();
+    Ok(match ty {
+        DataType::Utf8 => {
+            let mut b = StringBuilder::with_capacity(n, n * 16);
+            for r in rows {
+                match &r[i] {
+                    Value::Text(s) => b.append_value(s),
+                    Value::Null => b.append_null(),
+                    v => return Err(bad(v)),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        DataType::Date32 => {
+            let mut b = Date32Builder::with_capacity(n);
+            for r in rows {
+                match &r[i] {
+                    Value::Date32(d) => b.append_value(*d),
+                    Value::Null => b.append_null(),
+                    v => return Err(bad(v)),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        DataType::Int32 => {
+            let mut b = Int32Builder::with_capacity(n);
+            for r in rows {
+                match &r[i] {
+                    Value::Int(x) => b.append_value(*x),
+                    Value::Null => b.append_null(),
+                    v => return Err(bad(v)),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        DataType::Float64 => {
+            let mut b = Float64Builder::with_capacity(n);
+            for r in rows {
+                match &r[i] {
+                    Value::Double(x) => b.append_value(*x),
+                    Value::Null => b.append_null(),
+                    v => return Err(bad(v)),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        _ => {
+            let mut b = BooleanBuilder::with_capacity(n);
+            for r in rows {
+                match &r[i] {
+                    Value::Boolean(x) => b.append_value(*x),
+                    Value::Null => b.append_null(),
+                    v => return Err(bad(v)),
+                }
+            }
+            Arc::new(b.finish())
+        }
+    })
 }

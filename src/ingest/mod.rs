@@ -7,6 +7,7 @@
 #[cfg(test)]
 mod corpus_tests;
 mod decode;
+mod fxhash;
 mod ledger;
 mod parquet;
 mod parse;

@@ -3,11 +3,10 @@
 //! readers (CSV in `read.rs`, Parquet in `parquet.rs`) hand over each row as text
 //! fields, so both formats get exactly the same checks and the same errors.
 
-use std::collections::HashMap;
-
 use chrono::{Datelike, NaiveDate};
 use duckdb::types::Value;
 
+use super::fxhash::FxHashMap;
 use super::{IngestError, ParsedFile, RowError};
 use crate::extracts::{self, ColumnType, Extract};
 use crate::pseudonym::{mask, Cpr, Pseudonymiser};
@@ -51,7 +50,11 @@ pub(super) struct FileChecker<'a> {
     n_fields: usize,
     month_end: NaiveDate,
     pseudo: &'a Pseudonymiser,
-    first_line_of_key: HashMap<String, u64>,
+    /// The line of each key seen so far: short keys (nearly all) inline, without
+    /// an allocation per row; longer ones as text.
+    first_line_of_key: FxHashMap<InlineKey, u64>,
+    first_line_of_long_key: FxHashMap<String, u64>,
+    key_buf: String,
     rows: Vec<Vec<Value>>,
     lines: Vec<u64>,
     cpr_heads: Vec<[u8; 6]>,
@@ -90,7 +93,9 @@ impl<'a> FileChecker<'a> {
             n_fields: header.len(),
             month_end,
             pseudo,
-            first_line_of_key: HashMap::new(),
+            first_line_of_key: FxHashMap::default(),
+            first_line_of_long_key: FxHashMap::default(),
+            key_buf: String::new(),
             rows: Vec::new(),
             lines: Vec::new(),
             cpr_heads: Vec::new(),
@@ -195,30 +200,46 @@ impl<'a> FileChecker<'a> {
 
     /// A key delivered twice in one file: the first row counts, the repeat is refused.
     fn check_key<F: Fields>(&mut self, line: u64, fields: &F, errors: &mut Vec<RowError>) -> bool {
-        let mut key = String::new();
+        self.key_buf.clear();
         for (i, &p) in self.key_positions.iter().enumerate() {
             if i > 0 {
-                key.push('\u{1f}');
+                self.key_buf.push('\u{1f}');
             }
-            key.push_str(fields.field(p).unwrap_or("").trim());
+            self.key_buf.push_str(fields.field(p).unwrap_or("").trim());
         }
-        if let Some(&first) = self.first_line_of_key.get(&key) {
-            let value = self
-                .key_positions
-                .iter()
-                .map(|&p| self.masked_if_cpr(fields.field(p).unwrap_or("").trim()))
-                .collect::<Vec<_>>()
-                .join("+");
-            errors.push(self.error(
-                line,
-                &self.extract.key.join("+"),
-                value,
-                format!("samme nøgle som linje {first}"),
-            ));
-            return false;
-        }
-        self.first_line_of_key.insert(key, line);
-        true
+        let seen = match InlineKey::new(&self.key_buf) {
+            Some(k) => match self.first_line_of_key.entry(k) {
+                std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(line);
+                    None
+                }
+            },
+            None => match self.first_line_of_long_key.get(&self.key_buf) {
+                Some(&first) => Some(first),
+                None => {
+                    self.first_line_of_long_key
+                        .insert(self.key_buf.clone(), line);
+                    None
+                }
+            },
+        };
+        let Some(first) = seen else {
+            return true;
+        };
+        let value = self
+            .key_positions
+            .iter()
+            .map(|&p| self.masked_if_cpr(fields.field(p).unwrap_or("").trim()))
+            .collect::<Vec<_>>()
+            .join("+");
+        errors.push(self.error(
+            line,
+            &self.extract.key.join("+"),
+            value,
+            format!("samme nøgle som linje {first}"),
+        ));
+        false
     }
 
     fn masked_if_cpr(&self, v: &str) -> String {
@@ -237,6 +258,22 @@ impl<'a> FileChecker<'a> {
             cpr_heads: self.cpr_heads,
             bad_lines: self.bad_lines,
         }
+    }
+}
+
+/// A key of up to 39 bytes stored inline, its length in the last byte.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct InlineKey([u8; 40]);
+
+impl InlineKey {
+    fn new(key: &str) -> Option<InlineKey> {
+        let b = key.as_bytes();
+        (b.len() < 40).then(|| {
+            let mut k = [0u8; 40];
+            k[..b.len()].copy_from_slice(b);
+            k[39] = b.len() as u8;
+            InlineKey(k)
+        })
     }
 }
 
