@@ -85,45 +85,48 @@ pub(super) fn check_references(
     parsed: &mut [ParsedFile],
     errors: &mut Vec<RowError>,
 ) -> Result<usize, duckdb::Error> {
-    // Fetched as Arrow batches and looked up as borrowed text: at national scale
-    // these are millions of ids per month, and a String each was the hot spot.
-    let fetch = |sql: &str| -> Result<Vec<RecordBatch>, duckdb::Error> {
-        Ok(conn
-            .prepare(sql)?
-            .query_arrow([month.to_string()])?
-            .collect())
-    };
-    let person_batches = fetch(
-        "select r.person_id from raw_citizens r join load_batches b using (batch_id)
-         where b.superseded_by is null and b.batch_month < ?::date",
-    )?;
-    let spell_batches = fetch(
-        "select r.spell_id from raw_spells r join load_batches b using (batch_id)
-         where b.superseded_by is null and b.batch_month < ?::date",
-    )?;
-    let mut persons: FxHashSet<&str> = FxHashSet::default();
-    let mut spells: FxHashSet<&str> = FxHashSet::default();
-    for (set, batches) in [
-        (&mut persons, &person_batches),
-        (&mut spells, &spell_batches),
-    ] {
-        for b in batches {
-            for v in texts(b.column(0))? {
-                set.insert(v);
-            }
-        }
+    // Citizens: every status row refers to one, so all known citizens are
+    // needed. Fetched as Arrow and held as 128-bit numbers (the pseudonym is 32
+    // hex digits): at national scale millions of ids per month, where a String
+    // each, or even text comparisons, were the hot spot.
+    let person_batches: Vec<RecordBatch> = conn
+        .prepare(
+            "select r.person_id from raw_citizens r join load_batches b using (batch_id)
+             where b.superseded_by is null and b.batch_month < ?::date",
+        )?
+        .query_arrow([month.to_string()])?
+        .collect();
+    let mut persons: FxHashSet<u128> = FxHashSet::default();
+    persons.reserve(person_batches.iter().map(RecordBatch::num_rows).sum());
+    for b in &person_batches {
+        persons.extend(texts(b.column(0))?.into_iter().filter_map(id128));
     }
-    // This batch's own citizens and spells (owned: the rows are filtered below).
-    let mut new_persons: FxHashSet<String> = FxHashSet::default();
+    let mut new_persons: FxHashSet<u128> = FxHashSet::default();
     let mut new_spells: FxHashSet<String> = FxHashSet::default();
     for p in parsed.iter() {
         match p.extract.id {
-            "citizens" => new_persons.extend(p.rows.iter().map(|r| text_of(&r[0]).to_string())),
+            "citizens" => new_persons.extend(p.rows.iter().filter_map(|r| id128(text_of(&r[0])))),
             "spells" => new_spells.extend(p.rows.iter().map(|r| text_of(&r[0]).to_string())),
             _ => {}
         }
     }
-    let known_person = |id: &str| persons.contains(id) || new_persons.contains(id);
+    // Spells: only the few that interviews and programmes refer to outside this
+    // batch are looked up, instead of reading every spell ever delivered.
+    let mut wanted: FxHashSet<String> = FxHashSet::default();
+    for p in parsed.iter() {
+        if let (_, Some(i)) = reference_positions(p.extract.id) {
+            wanted.extend(
+                p.rows
+                    .iter()
+                    .map(|r| text_of(&r[i]))
+                    .filter(|s| !new_spells.contains(*s))
+                    .map(str::to_string),
+            );
+        }
+    }
+    let spells = known_spells(conn, month, &wanted)?;
+    let known_person =
+        |id: &str| id128(id).is_some_and(|k| persons.contains(&k) || new_persons.contains(&k));
     let known_spell = |id: &str| spells.contains(id) || new_spells.contains(id);
     for p in parsed.iter_mut() {
         let (person, spell) = reference_positions(p.extract.id);
@@ -149,11 +152,55 @@ pub(super) fn check_references(
             });
         }
     }
-    Ok(persons.len()
-        + new_persons
-            .iter()
-            .filter(|p| !persons.contains(p.as_str()))
-            .count())
+    Ok(persons.len() + new_persons.iter().filter(|p| !persons.contains(p)).count())
+}
+
+/// A pseudonym (32 hex digits) as a number.
+fn id128(id: &str) -> Option<u128> {
+    (id.len() == 32)
+        .then(|| u128::from_str_radix(id, 16).ok())
+        .flatten()
+}
+
+/// Which of `wanted` are spells of a batch in force for an earlier month.
+fn known_spells(
+    conn: &Connection,
+    month: NaiveDate,
+    wanted: &FxHashSet<String>,
+) -> Result<FxHashSet<String>, duckdb::Error> {
+    if wanted.is_empty() {
+        return Ok(FxHashSet::default());
+    }
+    // A temporary table lives in memory, for this connection only.
+    conn.execute_batch(
+        "create temp table if not exists ingest_wanted_spells (spell_id varchar);
+         delete from ingest_wanted_spells;",
+    )?;
+    {
+        let mut app = conn.appender("ingest_wanted_spells")?;
+        let ids: Vec<&str> = wanted.iter().map(String::as_str).collect();
+        let batch = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![Field::new(
+                "spell_id",
+                DataType::Utf8,
+                false,
+            )])),
+            vec![Arc::new(StringArray::from(ids)) as ArrayRef],
+        )
+        .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
+        app.append_record_batch(batch)?;
+        app.flush()?;
+    }
+    let found = conn
+        .prepare(
+            "select distinct w.spell_id from ingest_wanted_spells w
+             join raw_spells r using (spell_id) join load_batches b using (batch_id)
+             where b.superseded_by is null and b.batch_month < ?::date",
+        )?
+        .query_map([month.to_string()], |r| r.get::<_, String>(0))?
+        .collect();
+    conn.execute_batch("delete from ingest_wanted_spells")?;
+    found
 }
 
 /// The values of a text column DuckDB handed over as Arrow, whichever string layout it chose.

@@ -205,6 +205,15 @@ impl ParsedFile {
         column: &str,
         mut keep: impl FnMut(&[Value]) -> Option<(Option<String>, String)>,
     ) {
+        // Nearly always every row stays: look first, so that the millions of rows
+        // of a national load are not moved for nothing.
+        let refused: Vec<Option<(Option<String>, String)>> =
+            self.rows.iter().map(|r| keep(r)).collect();
+        if refused.iter().all(Option::is_none) {
+            return;
+        }
+        let mut refused = refused.into_iter();
+        let mut keep = |_: &[Value]| refused.next().flatten();
         let n = self.rows.len();
         let (mut rows, mut lines, mut heads) = (
             Vec::with_capacity(n),
