@@ -264,6 +264,20 @@ fn ingest_cmd(settings: Settings, dir: &Path, dry_run: bool) -> Result<(), AppEr
         dry_run,
         progress,
     };
+    if !dry_run {
+        ingest::load_many(
+            &app.store,
+            &folders,
+            &app.pseudonymiser,
+            &opts,
+            |folder, r| {
+                print_load(folder, r, false);
+                true
+            },
+        )
+        .map_err(crate::pipeline::PipelineError::from)?;
+        return Ok(());
+    }
     for (i, folder) in folders.iter().enumerate() {
         let r = ingest::load(&app.store, folder, &app.pseudonymiser, &opts)
             .map_err(crate::pipeline::PipelineError::from)?;
@@ -271,7 +285,7 @@ fn ingest_cmd(settings: Settings, dir: &Path, dry_run: bool) -> Result<(), AppEr
         // A dry run loads nothing, so a later month, whose rows refer to this
         // month's citizens and spells, cannot be checked until this one is loaded.
         let remaining = folders.len() - i - 1;
-        if dry_run && !r.already_loaded && remaining > 0 {
+        if !r.already_loaded && remaining > 0 {
             println!(
                 "{remaining} senere måned(er) kontrolleres først, når denne er indlæst (de henviser til dens borgere og forløb)"
             );

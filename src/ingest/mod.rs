@@ -298,6 +298,64 @@ pub fn load(
     pseudo: &Pseudonymiser,
     opts: &LoadOptions<'_>,
 ) -> Result<LoadReport, IngestError> {
+    let read = read_delivery(dir, pseudo, opts.progress)?;
+    finish_load(store, read, opts)
+}
+
+/// Loads delivery folders in order, reading and checking the next month's files
+/// on a second thread while the current month is written: the files of one
+/// month do not depend on the store, only the reference check and the write do.
+/// Calls `report` after each month and stops at the first error or when it
+/// returns false. Not for dry runs (a dry run of a later month needs the earlier
+/// month loaded).
+pub fn load_many(
+    store: &Store,
+    dirs: &[PathBuf],
+    pseudo: &Pseudonymiser,
+    opts: &LoadOptions<'_>,
+    mut report: impl FnMut(&Path, &LoadReport) -> bool,
+) -> Result<(), IngestError> {
+    let load_opts = LoadOptions {
+        max_bad_share: opts.max_bad_share,
+        dry_run: false,
+        progress: opts.progress,
+    };
+    std::thread::scope(|scope| {
+        // One month waits at most, so memory holds about two months.
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            for dir in dirs {
+                let read = read_delivery(dir, pseudo, opts.progress);
+                let failed = read.is_err();
+                if tx.send((dir, read)).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        for (dir, read) in rx {
+            let r = finish_load(store, read?, &load_opts)?;
+            if !report(dir, &r) {
+                break;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// A delivery's files read and checked, before the store is consulted.
+struct ReadDelivery<'a> {
+    dir: &'a Path,
+    month: NaiveDate,
+    parsed: Vec<ParsedFile>,
+    errors: Vec<RowError>,
+    started: std::time::Instant,
+}
+
+fn read_delivery<'a>(
+    dir: &'a Path,
+    pseudo: &Pseudonymiser,
+    progress: &dyn Progress,
+) -> Result<ReadDelivery<'a>, IngestError> {
     let started = std::time::Instant::now();
     let month = folder_month(dir)?;
     let month_end = last_day(month);
@@ -310,9 +368,30 @@ pub fn load(
             month_end,
             pseudo,
             &mut errors,
-            opts.progress,
+            progress,
         )?);
     }
+    Ok(ReadDelivery {
+        dir,
+        month,
+        parsed,
+        errors,
+        started,
+    })
+}
+
+fn finish_load(
+    store: &Store,
+    read: ReadDelivery<'_>,
+    opts: &LoadOptions<'_>,
+) -> Result<LoadReport, IngestError> {
+    let ReadDelivery {
+        dir,
+        month,
+        mut parsed,
+        mut errors,
+        started,
+    } = read;
     let batch_id = batch_id(&parsed);
     let conn = store.lock();
     let db = |source| IngestError::Db {

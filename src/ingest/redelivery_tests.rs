@@ -276,3 +276,68 @@ fn a_correction_cannot_lean_on_citizens_delivered_only_in_later_months() {
     assert!(r.quarantined[0].reason.contains("borgeren findes ikke"));
     assert_eq!(r.quarantined[0].value, "020285-****");
 }
+
+#[test]
+fn loading_months_together_gives_what_loading_them_one_by_one_gives() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = pseudo();
+    let feb = write_delivery(
+        tmp.path(),
+        "2024-02",
+        &[
+            ("borgere.csv", &[&format!("{A};7100;Midtby;dansk")]),
+            ("status.csv", &[&status(A, "02-2024", "ydelse")]),
+        ],
+    );
+    let march = write_delivery(
+        tmp.path(),
+        "2024-03",
+        &[
+            ("borgere.csv", &[&format!("{B};7100;Midtby;dansk")]),
+            (
+                "status.csv",
+                &[
+                    &status(A, "03-2024", "syg"),
+                    &status(B, "03-2024", "ydelse"),
+                ],
+            ),
+        ],
+    );
+    let (_a, one_by_one) = temp_store();
+    for dir in [&feb, &march] {
+        load_batch(&one_by_one, dir, &p, 0.0).unwrap();
+    }
+    let (_b, together) = temp_store();
+    let opts = LoadOptions {
+        max_bad_share: 0.0,
+        dry_run: false,
+        progress: &NoProgress,
+    };
+    let mut months = Vec::new();
+    load_many(
+        &together,
+        &[feb.clone(), march.clone()],
+        &p,
+        &opts,
+        |_, r| {
+            months.push(r.month);
+            true
+        },
+    )
+    .unwrap();
+    assert_eq!(months.len(), 2);
+    assert_eq!(
+        staging(&one_by_one, "2024-03-01", "stg_status"),
+        staging(&together, "2024-03-01", "stg_status")
+    );
+    // A refused month stops the load there; the months before it stay loaded.
+    std::fs::write(march.join("status.csv"), "cpr;maaned\r\n").unwrap();
+    let (_c, stopped) = temp_store();
+    let err = load_many(&stopped, &[feb, march], &p, &opts, |_, _| true).unwrap_err();
+    assert!(err.is_rejection(), "{err}");
+    let n: i64 = stopped
+        .lock()
+        .query_row("select count(*) from load_batches", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+}
