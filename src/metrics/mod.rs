@@ -1,6 +1,13 @@
 //! Metric formulas shared by the model and the monitoring. Each follows the
 //! reference implementation named in its doc line (see docs/metrics.md).
 
+/// Reliability bins, ECE, calibration-in-the-large and slope, log loss.
+pub mod calibration;
+/// Confidence-based performance estimation (NannyML's CBPE) before outcomes arrive.
+pub mod cbpe;
+/// Confusion matrix and rates at the policy threshold, majority-class baseline.
+pub mod classification;
+
 /// z for a two-sided 95 % interval.
 pub const Z95: f64 = 1.959_963_984_540_054;
 
