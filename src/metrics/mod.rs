@@ -7,6 +7,12 @@ pub mod calibration;
 pub mod cbpe;
 /// Confusion matrix and rates at the policy threshold, majority-class baseline.
 pub mod classification;
+/// PSI and Jensen-Shannon distance against a stored reference profile (Evidently's binning).
+pub mod drift;
+/// Group rates, disparity ratios and BH-corrected tests (Fairlearn, Aequitas, statsmodels).
+pub mod fairness;
+/// Kaplan-Meier share still unemployed with exponential Greenwood intervals (lifelines).
+pub mod survival;
 
 /// z for a two-sided 95 % interval.
 pub const Z95: f64 = 1.959_963_984_540_054;

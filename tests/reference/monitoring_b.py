@@ -5,7 +5,9 @@ Needs: pip install evidently fairlearn statsmodels lifelines scipy numpy pandas
 (generated with the versions recorded under "generated_with").
 
 All data are synthetic, drawn here from a fixed seed. The Rust tests read the JSON with
-include_str! and compare to 1e-9.
+include_str! and compare to 1e-9. Evidently collects categories in a Python set, so
+the summation order (and the last digit of a categorical PSI/JS) varies with
+PYTHONHASHSEED; regenerating may change values by ~1e-16.
 """
 import json
 import math
