@@ -84,23 +84,9 @@ pub(super) fn check_references(
     month: NaiveDate,
     parsed: &mut [ParsedFile],
     errors: &mut Vec<RowError>,
+    cache: &mut CitizenCache,
 ) -> Result<usize, duckdb::Error> {
-    // Citizens: every status row refers to one, so all known citizens are
-    // needed. Fetched as Arrow and held as 128-bit numbers (the pseudonym is 32
-    // hex digits): at national scale millions of ids per month, where a String
-    // each, or even text comparisons, were the hot spot.
-    let person_batches: Vec<RecordBatch> = conn
-        .prepare(
-            "select r.person_id from raw_citizens r join load_batches b using (batch_id)
-             where b.superseded_by is null and b.batch_month < ?::date",
-        )?
-        .query_arrow([month.to_string()])?
-        .collect();
-    let mut persons: FxHashSet<u128> = FxHashSet::default();
-    persons.reserve(person_batches.iter().map(RecordBatch::num_rows).sum());
-    for b in &person_batches {
-        persons.extend(texts(b.column(0))?.into_iter().filter_map(id128));
-    }
+    let persons = cache.known_before(conn, month)?;
     let mut new_persons: FxHashSet<u128> = FxHashSet::default();
     let mut new_spells: FxHashSet<String> = FxHashSet::default();
     for p in parsed.iter() {
@@ -153,6 +139,72 @@ pub(super) fn check_references(
         }
     }
     Ok(persons.len() + new_persons.iter().filter(|p| !persons.contains(p)).count())
+}
+
+/// The citizens of the batches in force for the months before `before`. Every
+/// status row refers to one, so all known citizens are needed; held as 128-bit
+/// numbers (the pseudonym is 32 hex digits), since at national scale these are
+/// millions of ids per month. Loading months in order, [`CitizenCache::loaded`]
+/// adds each month's citizens instead of reading them all again from the store.
+#[derive(Default)]
+pub(super) struct CitizenCache {
+    before: Option<NaiveDate>,
+    ids: FxHashSet<u128>,
+}
+
+impl CitizenCache {
+    /// The citizens of batches in force for months before `month`.
+    fn known_before(
+        &mut self,
+        conn: &Connection,
+        month: NaiveDate,
+    ) -> Result<&FxHashSet<u128>, duckdb::Error> {
+        if !self.covers(conn, month)? {
+            let batches: Vec<RecordBatch> = conn
+                .prepare(
+                    "select r.person_id from raw_citizens r join load_batches b using (batch_id)
+                     where b.superseded_by is null and b.batch_month < ?::date",
+                )?
+                .query_arrow([month.to_string()])?
+                .collect();
+            self.ids = FxHashSet::default();
+            self.ids
+                .reserve(batches.iter().map(RecordBatch::num_rows).sum());
+            for b in &batches {
+                self.ids
+                    .extend(texts(b.column(0))?.into_iter().filter_map(id128));
+            }
+            self.before = Some(month);
+        }
+        Ok(&self.ids)
+    }
+
+    /// Whether the set already holds exactly the months before `month`: it was
+    /// made for an earlier month, and no batch in force lies in between.
+    fn covers(&self, conn: &Connection, month: NaiveDate) -> Result<bool, duckdb::Error> {
+        let Some(before) = self.before else {
+            return Ok(false);
+        };
+        if before > month {
+            return Ok(false);
+        }
+        let between: i64 = conn.query_row(
+            "select count(*) from load_batches where superseded_by is null
+             and batch_month >= ?::date and batch_month < ?::date",
+            [before.to_string(), month.to_string()],
+            |r| r.get(0),
+        )?;
+        Ok(between == 0)
+    }
+
+    /// `month`'s batch in force now holds `citizens` (pseudonyms): they count
+    /// for the months after it.
+    pub(super) fn loaded<'a>(&mut self, month: NaiveDate, citizens: impl Iterator<Item = &'a str>) {
+        if self.before == Some(month) {
+            self.ids.extend(citizens.filter_map(id128));
+            self.before = month.checked_add_months(chrono::Months::new(1));
+        }
+    }
 }
 
 /// A pseudonym (32 hex digits) as a number.

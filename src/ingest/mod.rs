@@ -299,7 +299,7 @@ pub fn load(
     opts: &LoadOptions<'_>,
 ) -> Result<LoadReport, IngestError> {
     let read = read_delivery(dir, pseudo, opts.progress)?;
-    finish_load(store, read, opts)
+    finish_load(store, read, opts, &mut ledger::CitizenCache::default())
 }
 
 /// Loads delivery folders in order, reading and checking the next month's files
@@ -321,8 +321,9 @@ pub fn load_many(
         progress: opts.progress,
     };
     std::thread::scope(|scope| {
-        // One month waits at most, so memory holds about two months.
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        // A rendezvous channel: the reader holds at most one checked month while
+        // the writer loads another, so memory holds two months, not three.
+        let (tx, rx) = std::sync::mpsc::sync_channel(0);
         scope.spawn(move || {
             for dir in dirs {
                 let read = read_delivery(dir, pseudo, opts.progress);
@@ -332,8 +333,9 @@ pub fn load_many(
                 }
             }
         });
+        let mut citizens = ledger::CitizenCache::default();
         for (dir, read) in rx {
-            let r = finish_load(store, read?, &load_opts)?;
+            let r = finish_load(store, read?, &load_opts, &mut citizens)?;
             if !report(dir, &r) {
                 break;
             }
@@ -384,6 +386,7 @@ fn finish_load(
     store: &Store,
     read: ReadDelivery<'_>,
     opts: &LoadOptions<'_>,
+    citizens: &mut ledger::CitizenCache,
 ) -> Result<LoadReport, IngestError> {
     let ReadDelivery {
         dir,
@@ -409,11 +412,15 @@ fn finish_load(
     };
     if let Some(superseded_by) = ledger::loaded_before(&conn, &batch_id).map_err(db)? {
         report.already_loaded = true;
+        if superseded_by.is_none() {
+            citizens.loaded(month, citizen_ids(&parsed));
+        }
         report.superseded_by = superseded_by;
         report.rows = row_counts(&parsed);
         return Ok(report);
     }
-    let known = ledger::check_references(&conn, month, &mut parsed, &mut errors).map_err(db)?;
+    let known =
+        ledger::check_references(&conn, month, &mut parsed, &mut errors, citizens).map_err(db)?;
     check_status_delivered(&parsed, known)?;
     let bad: usize = parsed.iter().map(|p| p.bad_lines).sum();
     let good: usize = parsed.iter().map(|p| p.rows.len()).sum();
@@ -451,8 +458,21 @@ fn finish_load(
         },
     )
     .map_err(db)?;
+    citizens.loaded(month, citizen_ids(&parsed));
     report.quarantined = errors;
     Ok(report)
+}
+
+/// The pseudonyms of a delivery's (good) citizen rows.
+fn citizen_ids(parsed: &[ParsedFile]) -> impl Iterator<Item = &str> {
+    parsed
+        .iter()
+        .filter(|p| p.extract.id == extracts::CITIZENS.id)
+        .flat_map(|p| p.rows.iter())
+        .filter_map(|r| match r.first() {
+            Some(Value::Text(id)) => Some(id.as_str()),
+            _ => None,
+        })
 }
 
 fn row_counts(parsed: &[ParsedFile]) -> Vec<(&'static str, usize)> {

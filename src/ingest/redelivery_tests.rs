@@ -341,3 +341,81 @@ fn loading_months_together_gives_what_loading_them_one_by_one_gives() {
         .unwrap();
     assert_eq!(n, 1);
 }
+
+#[test]
+fn months_loaded_together_see_the_citizens_of_a_correction_loaded_with_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = pseudo();
+    let (_s, store) = temp_store();
+    let opts = LoadOptions {
+        max_bad_share: 0.5,
+        dry_run: false,
+        progress: &NoProgress,
+    };
+    let citizen = |cpr: &str| format!("{cpr};7100;Midtby;dansk");
+    let feb = write_delivery(
+        &tmp.path().join("a"),
+        "2024-02",
+        &[
+            ("borgere.csv", &[&citizen(A)]),
+            ("status.csv", &[&status(A, "02-2024", "ydelse")]),
+        ],
+    );
+    let march = write_delivery(
+        &tmp.path().join("a"),
+        "2024-03",
+        &[
+            ("borgere.csv", &[&citizen(B)]),
+            (
+                "status.csv",
+                &[
+                    &status(A, "03-2024", "ydelse"),
+                    &status(B, "03-2024", "ydelse"),
+                ],
+            ),
+        ],
+    );
+    load_many(&store, &[feb.clone(), march], &p, &opts, |_, _| true).unwrap();
+    // March corrected (C instead of B), then April with statuses for A, B and C.
+    let corrected = write_delivery(
+        &tmp.path().join("b"),
+        "2024-03",
+        &[
+            ("borgere.csv", &[&citizen(C)]),
+            (
+                "status.csv",
+                &[
+                    &status(A, "03-2024", "ydelse"),
+                    &status(C, "03-2024", "ydelse"),
+                ],
+            ),
+        ],
+    );
+    let april = write_delivery(
+        &tmp.path().join("b"),
+        "2024-04",
+        &[(
+            "status.csv",
+            &[
+                &status(A, "04-2024", "ydelse"),
+                &status(B, "04-2024", "ydelse"),
+                &status(C, "04-2024", "ydelse"),
+            ],
+        )],
+    );
+    let mut reports = Vec::new();
+    load_many(&store, &[feb, corrected, april], &p, &opts, |_, r| {
+        reports.push(r.clone());
+        true
+    })
+    .unwrap();
+    assert!(reports[0].already_loaded);
+    assert!(reports[1].supersedes.is_some());
+    let q = &reports[2].quarantined;
+    assert_eq!(
+        q.len(),
+        1,
+        "only B, dropped in the correction, is unknown: {q:?}"
+    );
+    assert_eq!(q[0].value, "020285-****");
+}
