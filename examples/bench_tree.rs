@@ -1,7 +1,7 @@
-//! Benchmark: training jobcockpit's decision tree (smartcore 0.7, through
-//! `jobcockpit::model::fit_tree`) on a synthetic matrix, to compare with
-//! scikit-learn's `DecisionTreeClassifier` on exactly the same rows
-//! (`tests/reference/bench_tree_sklearn.py`; both are run by
+//! Benchmark: training jobcockpit's decision tree (our exact CART, `model::cart`,
+//! through `jobcockpit::model::fit_tree` and `model::grid::search`) on a synthetic
+//! matrix, to compare with scikit-learn's `DecisionTreeClassifier` on exactly the
+//! same rows (`tests/reference/bench_tree_sklearn.py`; both are run by
 //! `tests/reference/bench_tree.sh`).
 //!
 //! ```sh
@@ -14,17 +14,19 @@
 //!   counts, continuous values and pure noise) and a 0/1 label drawn from a known
 //!   logistic model. Written to `--csv` (default `/tmp/jobcockpit_bench_<rows>.csv`)
 //!   with Rust's shortest round-trip formatting, so Python parses the same doubles.
-//! * (a) one fit at max depth 8 / min samples per leaf 1 (smartcore and
-//!   scikit-learn defaults otherwise: gini, min samples split 2, all features).
+//! * (a) one fit at max depth 8 / min samples per leaf 1 (gini, min samples split
+//!   2, all features, as scikit-learn's defaults): `fit_tree` (all cores), and the
+//!   same fit on one core (`cart::Columns::new` + `cart::fit` with one thread), the
+//!   fair comparison with scikit-learn's single-core fit.
 //! * (b) the hyper-parameter search as `model::train` runs it: every
 //!   (max_depth, min_samples_leaf) of `pipelines/monthly.toml`, fitted on the first
 //!   80 % of the training rows, scored by Brier on the last 20 % (the time split),
-//!   the best refitted on all training rows. Timed sequentially and with
-//!   `model::grid::search`, the parallel search `train` itself calls.
+//!   the best refitted on all training rows. Timed as `model::grid::search` runs it
+//!   (columns coded once, one fit per min_samples_leaf cut to each depth, all
+//!   cores), and as 12 independent `fit_tree` calls one after another.
 //! * AUC on the test rows uses the leaf probabilities we score with (smoothed
-//!   observed rates of the training rows per leaf; smartcore's `predict_proba`
-//!   is one-hot). The raw, unsmoothed leaf rates are reported too; they are
-//!   what scikit-learn's `predict_proba` returns.
+//!   observed rates of the training rows per leaf). The raw, unsmoothed leaf rates
+//!   are reported too; they are what scikit-learn's `predict_proba` returns.
 //!
 //! Every timing is the best of `--repeat` runs (default 2). The last line printed
 //! is one JSON object.
@@ -35,15 +37,12 @@ use std::time::Instant;
 
 use jobcockpit::config::PipelineConfig;
 use jobcockpit::metrics::{auc, brier};
+use jobcockpit::model::cart::{self, CartParams};
 use jobcockpit::model::policy::FeaturePolicy;
 use jobcockpit::model::{fit_tree, tree, TrainedTree};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
-use smartcore::linalg::basic::matrix::DenseMatrix;
-use smartcore::tree::decision_tree_classifier::{
-    DecisionTreeClassifier, DecisionTreeClassifierParameters,
-};
 
 /// (name, kind) of the 15 synthetic features, in column order.
 const FEATURES: [(&str, &str); 15] = [
@@ -238,8 +237,6 @@ fn raw_rates(t: &TrainedTree, x: &[Vec<f64>]) -> Vec<f64> {
 }
 
 /// Splits on the longest path from the root to a leaf (scikit-learn's `get_depth()`).
-/// smartcore counts the root as level 1 and splits a node only while its level is
-/// below `max_depth`, so its trees are at most `max_depth - 1` splits deep.
 fn splits_deep(t: &TrainedTree) -> usize {
     fn walk(nodes: &[tree::TreeNode], id: usize) -> usize {
         match (nodes[id].true_child, nodes[id].false_child) {
@@ -252,8 +249,9 @@ fn splits_deep(t: &TrainedTree) -> usize {
 
 type Candidate = (f64, u16, usize);
 
-/// The search over the grid one point after another, for comparison with the
-/// parallel search `train` uses (`jobcockpit::model::grid::search`).
+/// The search over the grid as 12 independent fits one after another (each codes
+/// the columns and fits its own tree), for comparison with the search `train`
+/// uses (`jobcockpit::model::grid::search`).
 fn search_sequential(
     grid: &[(u16, usize)],
     fit: (&[Vec<f64>], &[u32]),
@@ -320,23 +318,31 @@ fn main() {
     });
     let single_auc = auc(&probabilities(&single, test_x), test_y).expect("two classes");
     let single_auc_raw = auc(&raw_rates(&single, test_x), test_y).expect("two classes");
-    // Its phases, timed once each (after the runs above, so the caches are warm).
+    // The same fit on one core: scikit-learn's tree has no n_jobs.
+    let (fit_1core_s, nodes_1core) = best_of(a.repeat, || {
+        let columns = cart::Columns::new(train_x, 1).expect("columns");
+        let params = CartParams {
+            max_depth: 8,
+            min_samples_leaf: 1,
+        };
+        cart::fit(&columns, train_y, params, 1).expect("fit")
+    });
+    assert_eq!(
+        nodes_1core, single.nodes,
+        "one core and all cores grow the same tree"
+    );
+    // Its phases on all cores, timed once each (after the runs above, so the caches are warm).
     let t = Instant::now();
-    let matrix = DenseMatrix::from_2d_vec(&train_x.to_vec()).expect("matrix");
-    let matrix_s = t.elapsed().as_secs_f64();
-    let params = DecisionTreeClassifierParameters {
-        seed: Some(cfg.training.seed),
-        ..DecisionTreeClassifierParameters::default()
-            .with_max_depth(8)
-            .with_min_samples_leaf(1)
+    let columns = cart::Columns::new(train_x, threads).expect("columns");
+    let columns_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let params = CartParams {
+        max_depth: 8,
+        min_samples_leaf: 1,
     };
-    let labels = train_y.to_vec();
+    let nodes = cart::fit(&columns, train_y, params, threads).expect("fit");
+    let cart_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let fitted: DecisionTreeClassifier<f64, u32, DenseMatrix<f64>, Vec<u32>> =
-        DecisionTreeClassifier::fit(&matrix, &labels, params).expect("fit");
-    let smartcore_s = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let nodes = tree::nodes_of(&fitted).expect("nodes");
     let leaves = tree::leaves(
         &nodes,
         train_x,
@@ -345,16 +351,16 @@ fn main() {
         &policy,
     );
     let leaves_s = t.elapsed().as_secs_f64();
-    drop((matrix, fitted));
+    drop(columns);
     println!(
-        "(a) fit_tree depth 8, min_samples_leaf 1: {fit_s:.3} s ({} nodes, {} leaves, {} splits deep); test AUC {single_auc:.4} \
-         (raw leaf rates {single_auc_raw:.4})",
+        "(a) fit_tree depth 8, min_samples_leaf 1: {fit_s:.3} s on {threads} cores, {fit_1core_s:.3} s on one \
+         ({} nodes, {} leaves, {} splits deep); test AUC {single_auc:.4} (raw leaf rates {single_auc_raw:.4})",
         single.nodes.len(),
         leaves.len(),
         splits_deep(&single)
     );
     println!(
-        "    phases: matrix {matrix_s:.3} s, smartcore fit {smartcore_s:.3} s, nodes + leaf rates {leaves_s:.3} s"
+        "    phases: columns {columns_s:.3} s, tree {cart_s:.3} s, leaf rates {leaves_s:.3} s"
     );
 
     // (b) the search, as `train` runs it.
@@ -364,9 +370,9 @@ fn main() {
     let val = (&train_x[n_fit..], &train_y[n_fit..]);
     let mut search_s = std::collections::BTreeMap::new();
     let mut chosen = None;
-    for schedule in ["sequential", "parallel"] {
+    for schedule in ["independent fits", "grid::search"] {
         let (s, c) = best_of(a.repeat, || match schedule {
-            "sequential" => choose(&search_sequential(&grid, fit, val, &cfg, &policy)),
+            "independent fits" => choose(&search_sequential(&grid, fit, val, &cfg, &policy)),
             _ => {
                 // Exactly the search `model::train` runs.
                 let g = jobcockpit::model::grid::search(fit.0, fit.1, val.0, val.1, &cfg, &policy)
@@ -396,8 +402,8 @@ fn main() {
     );
 
     let json = serde_json::json!({
-        "side": "smartcore",
-        "smartcore": "0.7",
+        "side": "jobcockpit",
+        "tree": "model::cart",
         "rows_train": n_train,
         "rows_test": n_test,
         "features": FEATURES.len(),
@@ -408,7 +414,8 @@ fn main() {
         "single": {
             "max_depth": 8, "min_samples_leaf": 1,
             "fit_s": fit_s,
-            "phases_s": {"matrix": matrix_s, "smartcore_fit": smartcore_s, "nodes_and_leaf_rates": leaves_s},
+            "fit_one_core_s": fit_1core_s,
+            "phases_s": {"columns": columns_s, "tree": cart_s, "leaf_rates": leaves_s},
             "nodes": single.nodes.len(),
             "splits_deep": splits_deep(&single),
             "test_auc": single_auc,
@@ -418,8 +425,8 @@ fn main() {
             "points": grid,
             "fit_rows": n_fit,
             "validation_rows": n_train - n_fit,
-            "search_sequential_s": search_s["sequential"],
-            "search_parallel_s": search_s["parallel"],
+            "search_sequential_s": search_s["independent fits"],
+            "search_parallel_s": search_s["grid::search"],
             "refit_s": refit_s,
             "chosen": {"max_depth": depth, "min_samples_leaf": leaf, "validation_brier": val_brier,
                        "nodes": model.nodes.len(), "splits_deep": splits_deep(&model)},

@@ -1,9 +1,10 @@
-//! The model: a decision tree (smartcore) trained each month on mature cohorts,
+//! The model: a decision tree (our exact CART, `cart`) trained each month on mature cohorts,
 //! with hyper-parameters chosen on the most recent mature cohorts (a time split),
 //! leaf probabilities from observed rates, and scoring with a rule explanation.
 
 pub mod baseline;
 pub mod card;
+pub mod cart;
 pub mod champion;
 pub mod grid;
 pub mod policy;
@@ -13,10 +14,6 @@ pub mod tree;
 use chrono::NaiveDate;
 use duckdb::Connection;
 use serde::Serialize;
-use smartcore::linalg::basic::matrix::DenseMatrix;
-use smartcore::tree::decision_tree_classifier::{
-    DecisionTreeClassifier, DecisionTreeClassifierParameters,
-};
 
 use crate::config::PipelineConfig;
 use crate::metrics::brier;
@@ -135,7 +132,8 @@ impl TrainedTree {
     }
 }
 
-/// Fits a tree with the given hyper-parameters and computes its leaves.
+/// Fits a tree (`cart`, on all cores) with the given hyper-parameters and computes
+/// its leaves. The same rows give the same nodes, byte for byte.
 pub fn fit_tree(
     x: &[Vec<f64>],
     y: &[u32],
@@ -144,22 +142,13 @@ pub fn fit_tree(
     cfg: &PipelineConfig,
     policy: &FeaturePolicy,
 ) -> Result<TrainedTree, ModelError> {
-    let matrix =
-        DenseMatrix::from_2d_vec(&x.to_vec()).map_err(|e| ModelError::Fit(e.to_string()))?;
-    let params = DecisionTreeClassifierParameters::default()
-        // smartcore counts the root as level 1, so its max_depth d allows d - 1
-        // splits on a path. The config means splits on a path, as scikit-learn does.
-        .with_max_depth(max_depth.saturating_add(1))
-        .with_min_samples_leaf(min_samples_leaf);
-    let params = DecisionTreeClassifierParameters {
-        seed: Some(cfg.training.seed),
-        ..params
+    let threads = cart::available_threads();
+    let columns = cart::Columns::new(x, threads)?;
+    let params = cart::CartParams {
+        max_depth,
+        min_samples_leaf,
     };
-    let labels: Vec<u32> = y.to_vec();
-    let fitted: DecisionTreeClassifier<f64, u32, DenseMatrix<f64>, Vec<u32>> =
-        DecisionTreeClassifier::fit(&matrix, &labels, params)
-            .map_err(|e| ModelError::Fit(e.to_string()))?;
-    let nodes = tree::nodes_of(&fitted)?;
+    let nodes = cart::fit(&columns, y, params, threads)?;
     let leaves = tree::leaves(&nodes, x, y, cfg.training.leaf_smoothing, policy);
     Ok(TrainedTree {
         nodes,

@@ -6,9 +6,9 @@ Needs: numpy, scikit-learn, joblib (pip install scikit-learn).
 
 Reads the CSV the Rust example wrote (first --rows rows train, the rest test), and
 on exactly those doubles:
-  (a) times one DecisionTreeClassifier fit (gini, min_samples_leaf 1, everything
-      else default, random_state fixed) and reports test AUC of predict_proba[:, 1]
-      (the leaf's class fraction among its training rows);
+  (a) times one DecisionTreeClassifier fit (gini, max_depth 8, min_samples_leaf 1,
+      everything else default, random_state fixed) and reports test AUC of
+      predict_proba[:, 1] (the leaf's class fraction among its training rows);
   (b) runs the same search as jobcockpit's `train`: every (max_depth,
       min_samples_leaf) of pipelines/monthly.toml fitted on the first 80 % of the
       training rows, Brier score on the last 20 %, the lowest wins (ties keep the
@@ -16,11 +16,8 @@ on exactly those doubles:
       with joblib on 2 workers (threads: the tree builder releases the GIL).
       A single tree has no n_jobs: DecisionTreeClassifier fits on one core.
 
-Depth: scikit-learn counts splits (max_depth=8 allows 8 splits from the root);
-smartcore 0.7 counts levels of nodes with the root as level 1, so its max_depth=8
-allows 7 splits. Both are run: "nominal" passes the same max_depth numbers as
-jobcockpit, "matched" passes max_depth - 1, which grows trees of the same depth as
-smartcore's. Every timing is the best of --repeat runs. The last line is JSON.
+max_depth means the same on both sides (splits on a path from the root). Every
+timing is the best of --repeat runs. The last line printed is one JSON object.
 """
 import argparse
 import json
@@ -88,6 +85,29 @@ def main():
     n_fit = n * 4 // 5
     fit, val = (x_train[:n_fit], y_train[:n_fit]), (x_train[n_fit:], y_train[n_fit:])
 
+    # (a) one fit.
+    fit_s, m = best_of(a.repeat, lambda: tree(8, 1).fit(x_train, y_train))
+    single = {
+        "max_depth": 8,
+        "min_samples_leaf": 1,
+        "fit_s": fit_s,
+        "nodes": int(m.tree_.node_count),
+        "splits_deep": int(m.get_depth()),
+        "test_auc": roc_auc_score(y_test, m.predict_proba(x_test)[:, 1]),
+    }
+    # (b) the search.
+    grid = [(d, l) for d in training["max_depth"] for l in training["min_samples_leaf"]]
+    seq_s, results = best_of(a.repeat, lambda: [evaluate(p, *fit, *val) for p in grid])
+    par_s, results_par = best_of(
+        a.repeat,
+        lambda: joblib.Parallel(n_jobs=a.workers, prefer="threads")(
+            joblib.delayed(evaluate)(p, *fit, *val) for p in grid
+        ),
+    )
+    chosen = choose(results)
+    assert chosen == choose(results_par), "parallel and sequential choose alike"
+    val_brier, (depth, leaf) = chosen
+    refit_s, model = best_of(a.repeat, lambda: tree(depth, leaf).fit(x_train, y_train))
     out = {
         "side": "sklearn",
         "sklearn": sklearn.__version__,
@@ -96,54 +116,29 @@ def main():
         "features": x.shape[1],
         "repeat": a.repeat,
         "workers": a.workers,
-    }
-    for variant, offset in [("nominal", 0), ("matched", 1)]:
-        # (a) one fit.
-        fit_s, m = best_of(a.repeat, lambda: tree(8 - offset, 1).fit(x_train, y_train))
-        single = {
-            "max_depth": 8 - offset,
-            "fit_s": fit_s,
-            "nodes": int(m.tree_.node_count),
-            "splits_deep": int(m.get_depth()),
-            "test_auc": roc_auc_score(y_test, m.predict_proba(x_test)[:, 1]),
-        }
-        # (b) the search.
-        grid = [(d - offset, l) for d in training["max_depth"] for l in training["min_samples_leaf"]]
-        seq_s, results = best_of(a.repeat, lambda: [evaluate(p, *fit, *val) for p in grid])
-        par_s, results_par = best_of(
-            a.repeat,
-            lambda: joblib.Parallel(n_jobs=a.workers, prefer="threads")(
-                joblib.delayed(evaluate)(p, *fit, *val) for p in grid
-            ),
-        )
-        chosen = choose(results)
-        assert chosen == choose(results_par), "parallel and sequential choose alike"
-        val_brier, (depth, leaf) = chosen
-        refit_s, model = best_of(a.repeat, lambda: tree(depth, leaf).fit(x_train, y_train))
-        out[variant] = {
-            "single": single,
-            "grid": {
-                "points": grid,
-                "search_sequential_s": seq_s,
-                "search_parallel_s": par_s,
-                "refit_s": refit_s,
-                "chosen": {
-                    "max_depth": depth,
-                    "min_samples_leaf": leaf,
-                    "validation_brier": val_brier,
-                    "nodes": int(model.tree_.node_count),
-                    "splits_deep": int(model.get_depth()),
-                },
-                "test_auc": roc_auc_score(y_test, model.predict_proba(x_test)[:, 1]),
+        "single": single,
+        "grid": {
+            "points": grid,
+            "search_sequential_s": seq_s,
+            "search_parallel_s": par_s,
+            "refit_s": refit_s,
+            "chosen": {
+                "max_depth": depth,
+                "min_samples_leaf": leaf,
+                "validation_brier": val_brier,
+                "nodes": int(model.tree_.node_count),
+                "splits_deep": int(model.get_depth()),
             },
-        }
-        print(
-            f"sklearn {variant}: fit max_depth {8 - offset} {fit_s:.3f} s ({single['nodes']} nodes, "
-            f"{single['splits_deep']} splits deep), test AUC {single['test_auc']:.4f}; search sequential "
-            f"{seq_s:.3f} s, {a.workers} workers {par_s:.3f} s, chosen ({depth}, {leaf}), refit {refit_s:.3f} s, "
-            f"test AUC {out[variant]['grid']['test_auc']:.4f}",
-            flush=True,
-        )
+            "test_auc": roc_auc_score(y_test, model.predict_proba(x_test)[:, 1]),
+        },
+    }
+    print(
+        f"sklearn: fit max_depth 8 {fit_s:.3f} s ({single['nodes']} nodes, {single['splits_deep']} splits deep), "
+        f"test AUC {single['test_auc']:.4f}; search sequential {seq_s:.3f} s, {a.workers} workers {par_s:.3f} s, "
+        f"chosen ({depth}, {leaf}), validation Brier {val_brier:.5f}, refit {refit_s:.3f} s, "
+        f"test AUC {out['grid']['test_auc']:.4f}",
+        flush=True,
+    )
     print(json.dumps(out))
 
 
