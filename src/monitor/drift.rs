@@ -151,12 +151,21 @@ pub fn write(
             n as i64,
             psi,
             js,
-            lvl.code(),
+            level_code(lvl),
             input.run_id
         ])?;
     }
     app.flush()?;
     Ok(alerts)
+}
+
+/// The level as stored and shown (Danish; the page prints it as it is).
+fn level_code(level: DriftLevel) -> &'static str {
+    match level {
+        DriftLevel::Ok => "ok",
+        DriftLevel::Warning => "advarsel",
+        DriftLevel::Alert => "alarm",
+    }
 }
 
 /// The Danish name of a feature or pseudo-feature.
