@@ -142,7 +142,6 @@ pub struct TrainingConfig {
     pub max_depth: Vec<u16>,
     pub min_samples_leaf: Vec<usize>,
     pub leaf_smoothing: f64,
-    pub seed: u64,
     pub promotion_tolerance: f64,
 }
 

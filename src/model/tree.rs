@@ -1,17 +1,18 @@
 //! The fitted decision tree as data: its nodes, routing a row to its leaf, each
 //! leaf's rule path in plain Danish, and leaf probabilities from observed rates.
 //!
-//! smartcore's `predict_proba` on a tree returns one-hot rows (1.0 for the leaf's
-//! majority class), which is useless for calibration, and its nodes are private.
-//! The fitted model serialises with serde to its node list, which is all we need.
+//! The tree is fitted by our own CART (`super::cart`), which returns this node list.
+//! The node layout is the one smartcore 0.7 serialises to (the first model versions
+//! were fitted with smartcore), so artefacts written by those versions still load.
+//! Leaf probabilities are the smoothed observed rates of the training rows in each
+//! leaf, not a one-hot majority vote, so they can be calibrated and explained.
 
 use serde::{Deserialize, Serialize};
 
 use super::policy::{FeatureKind, FeaturePolicy};
-use super::ModelError;
 use crate::metrics::wilson_interval;
 
-/// One node as smartcore serialises it. A row goes to `true_child` when its
+/// One node of a fitted tree. A row goes to `true_child` when its
 /// value is `<= split_value`; a node without children is a leaf.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TreeNode {
@@ -38,17 +39,8 @@ pub struct Leaf {
     pub ci_high: f64,
 }
 
-/// Extracts the node list from a fitted smartcore tree.
-pub fn nodes_of<T: Serialize>(fitted: &T) -> Result<Vec<TreeNode>, ModelError> {
-    let mut v = serde_json::to_value(fitted).map_err(|e| ModelError::Tree(e.to_string()))?;
-    let nodes = v
-        .get_mut("nodes")
-        .map(serde_json::Value::take)
-        .ok_or_else(|| ModelError::Tree("ingen noder".into()))?;
-    serde_json::from_value(nodes).map_err(|e| ModelError::Tree(e.to_string()))
-}
-
-/// The leaf (node index) a row ends in, exactly as smartcore routes it.
+/// The leaf (node index) a row ends in: `<=` goes to `true_child`, as scikit-learn
+/// and smartcore route it.
 pub fn route(nodes: &[TreeNode], row: &[f64]) -> usize {
     let mut id = 0;
     loop {
@@ -211,7 +203,7 @@ mod tests {
     }
 
     #[test]
-    fn rows_are_routed_as_smartcore_routes_them() {
+    fn a_value_equal_to_the_threshold_goes_to_the_true_child() {
         let t = small_tree();
         assert_eq!(route(&t, &[29.5, 0.0]), 3);
         assert_eq!(route(&t, &[25.0, 1.0]), 4);
