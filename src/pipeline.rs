@@ -148,20 +148,7 @@ fn run_steps(
                 return Err(e.into());
             }
         };
-        let detail = if load.already_loaded {
-            format!(
-                "batch {} var allerede indlæst; intet indlæst igen",
-                load.batch_id
-            )
-        } else if load.quarantined.is_empty() {
-            format!("batch {}", load.batch_id)
-        } else {
-            format!(
-                "batch {}; {} rækker sat i karantæne (se raw_quarantine)",
-                load.batch_id,
-                load.quarantined.len()
-            )
-        };
+        let detail = ingest_detail(&load);
         let rows = if load.already_loaded {
             0
         } else {
@@ -363,6 +350,36 @@ fn score_step(conn: &Connection, ctx: &Context<'_>, report: &mut RunReport) -> S
     Ok((scores.len() as i64, format!("model {version}")))
 }
 
+/// The run log's line for the ingest step: which batch, whether it was loaded before
+/// (and replaced since), which earlier batch of the month it replaces, and quarantine.
+fn ingest_detail(load: &crate::ingest::LoadReport) -> String {
+    let mut detail = match (&load.already_loaded, &load.superseded_by) {
+        (true, Some(newer)) => format!(
+            "batch {} var allerede indlæst og er siden erstattet af batch {newer}; intet indlæst igen",
+            load.batch_id
+        ),
+        (true, None) => format!(
+            "batch {} var allerede indlæst; intet indlæst igen",
+            load.batch_id
+        ),
+        (false, _) => format!("batch {}", load.batch_id),
+    };
+    if let Some(old) = &load.supersedes {
+        // A corrected re-delivery: the run log must say which month's rows changed.
+        detail.push_str(&format!(
+            "; erstatter batch {} for samme måned ({} rækker ude af brug)",
+            old.batch_id, old.rows
+        ));
+    }
+    if !load.already_loaded && !load.quarantined.is_empty() {
+        detail.push_str(&format!(
+            "; {} rækker sat i karantæne (se raw_quarantine)",
+            load.quarantined.len()
+        ));
+    }
+    detail
+}
+
 fn box_model(e: ModelError) -> Box<dyn std::error::Error + Send + Sync> {
     Box::new(e)
 }
@@ -393,4 +410,45 @@ pub fn backfill(store: &Store, ctx: &Context<'_>) -> Result<Vec<RunReport>, Pipe
         reports.push(run_month(store, ctx, month, "backfill")?);
     }
     Ok(reports)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ingest_detail;
+    use crate::ingest::{LoadReport, Superseded};
+    use chrono::NaiveDate;
+
+    fn load() -> LoadReport {
+        LoadReport {
+            batch_id: "b2".into(),
+            month: NaiveDate::from_ymd_opt(2024, 3, 1).unwrap(),
+            already_loaded: false,
+            superseded_by: None,
+            supersedes: None,
+            rows: vec![("status", 10)],
+            quarantined: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_re_delivery_is_named_in_the_run_log_with_the_batch_it_replaces() {
+        let mut l = load();
+        assert_eq!(ingest_detail(&l), "batch b2");
+        l.supersedes = Some(Superseded { batch_id: "b1".into(), rows: 7 });
+        assert_eq!(
+            ingest_detail(&l),
+            "batch b2; erstatter batch b1 for samme måned (7 rækker ude af brug)"
+        );
+    }
+
+    #[test]
+    fn a_repeated_batch_that_was_replaced_since_says_by_which() {
+        let mut l = load();
+        l.already_loaded = true;
+        l.superseded_by = Some("b3".into());
+        assert_eq!(
+            ingest_detail(&l),
+            "batch b2 var allerede indlæst og er siden erstattet af batch b3; intet indlæst igen"
+        );
+    }
 }
