@@ -19,7 +19,10 @@ pub(crate) const EMPLOYMENT: f64 = 1.2;
 pub(crate) const LICENCE: f64 = 0.3;
 /// Duration dependence: `DURATION * ln(1 + k)` in the k-th 30-day period.
 pub(crate) const DURATION: f64 = -0.35;
-pub(crate) const SHOCK: f64 = -0.7;
+pub(crate) const SHOCK: f64 = -1.0;
+/// In a downturn, additionally for the trades it hits (DISCO-08 major groups 7
+/// and 8): nobody is hiring in them.
+pub(crate) const TRADE_SHOCK: f64 = -0.3;
 pub(crate) const BIAS: f64 = -0.8;
 /// How long the boost after a completed programme lasts.
 pub(crate) const POST_DAYS: i64 = 182;
@@ -90,6 +93,8 @@ pub(crate) struct HazardInput {
     /// Sum of lock-in and post-programme effects in this period.
     pub programme: f64,
     pub shock: bool,
+    /// In a downturn and in a trade it hits.
+    pub trade_shock: bool,
     pub biased: bool,
 }
 
@@ -104,6 +109,7 @@ pub(crate) fn logit(x: &HazardInput) -> f64 {
         + DISTRICTS[x.district].hazard
         + x.programme
         + if x.shock { SHOCK } else { 0.0 }
+        + if x.trade_shock { TRADE_SHOCK } else { 0.0 }
         + if x.biased { BIAS } else { 0.0 }
 }
 

@@ -44,12 +44,14 @@ pub(crate) fn draw_prior_employment<R: Rng>(
 }
 
 /// Status for months `first - 36 .. first`, with about `emp` months employed.
+/// With `lost_job_now` (a mass lay-off) the employment runs up to first contact.
 pub(crate) fn pre_history<R: Rng>(
     rng: &mut R,
     cal: &Calendar,
     b: &Background,
     first: i32,
     emp: u32,
+    lost_job_now: bool,
 ) -> Vec<Status> {
     let from = first - HISTORY_MONTHS;
     let n = HISTORY_MONTHS as usize;
@@ -68,7 +70,7 @@ pub(crate) fn pre_history<R: Rng>(
     }
     if emp > 0 {
         // Someone with a long recent employment usually lost the job just before contact.
-        let at_end = emp >= 12 && rng.random_bool(0.7);
+        let at_end = emp >= 12 && (lost_job_now || rng.random_bool(0.7));
         let begin = if at_end {
             n - emp
         } else {

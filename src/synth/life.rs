@@ -14,7 +14,7 @@ use super::history::{draw_prior_employment, pre_history, Background};
 use super::model::{Person, Status, DISTRICTS, IMM_NONWEST};
 use super::person::{
     birth_for_age, draw_age, draw_disco, draw_district, draw_education, draw_experience,
-    draw_immigration, draw_licence, draw_origin, make_cpr,
+    draw_immigration, draw_licence, draw_origin, make_cpr, LaidOff,
 };
 use super::rules::{draw_insured, next_month, target_group, Eligibility, Next};
 use super::spell::{cv_rows, run_spell, Ctx};
@@ -26,8 +26,13 @@ pub(crate) const INFLOW_RATE: f64 = 0.0035;
 pub(crate) const SEASON: [f64; 12] = [
     1.25, 0.95, 0.95, 0.90, 0.90, 1.05, 1.20, 1.15, 0.95, 0.90, 0.85, 0.95,
 ];
-/// Inflow multiplier from the shock month on.
-pub(crate) const SHOCK_INFLOW: f64 = 1.2;
+/// Inflow multiplier from the shock month on: the extra inflow is workers laid
+/// off in bulk (see [`LAYOFF_SHARE`]).
+pub(crate) const SHOCK_INFLOW: f64 = 1.6;
+/// From the shock month on, the share of new citizens who come from a mass
+/// lay-off: `1 - 1/SHOCK_INFLOW`, so the ordinary inflow keeps its size and the
+/// lay-offs are the extra.
+pub(crate) const LAYOFF_SHARE: f64 = 1.0 - 1.0 / SHOCK_INFLOW;
 
 pub(crate) struct World {
     pub cal: Calendar,
@@ -82,7 +87,9 @@ fn inflow_target(cfg: &SynthConfig, ctx: &Ctx, m: i32) -> f64 {
 }
 
 /// A citizen at first contact, with the 36 months of register history before it,
-/// and the date their first spell starts (in month `m`).
+/// and the date their first spell starts (in month `m`). From the shock month on,
+/// [`LAYOFF_SHARE`] of them come from a mass lay-off ([`LaidOff`]). Without a
+/// shock no extra random number is drawn, so the output stays the same.
 fn new_person<R: Rng>(
     rng: &mut R,
     ctx: &Ctx,
@@ -91,14 +98,23 @@ fn new_person<R: Rng>(
 ) -> (Person, NaiveDate) {
     let start = ctx.cal.random_day(m, rng);
     let shock = ctx.shock_at(start);
+    let laid_off = shock && rng.random_bool(LAYOFF_SHARE);
     let district = draw_district(rng);
     let d = &DISTRICTS[district];
-    let mut age = draw_age(rng);
+    let mut age = if laid_off {
+        LaidOff::age(rng)
+    } else {
+        draw_age(rng)
+    };
     let origin = draw_origin(rng, d, &mut age);
-    let male = rng.random_bool(0.53);
+    let male = rng.random_bool(if laid_off { LaidOff::MALE } else { 0.53 });
     let birth = birth_for_age(start, age);
     let immigrated = draw_immigration(rng, origin).map(|ago| m - ago);
-    let edu = draw_education(rng, age, origin, d);
+    let edu = if laid_off {
+        LaidOff::education(rng)
+    } else {
+        draw_education(rng, age, origin, d)
+    };
     let licence = draw_licence(rng, age, edu, origin, d);
     let bg = Background {
         birth,
@@ -107,12 +123,24 @@ fn new_person<R: Rng>(
         nonwestern_immigrant: origin == IMM_NONWEST,
         immigrated,
     };
-    let wanted = draw_prior_employment(rng, &bg, age, shock);
-    let status = pre_history(rng, &ctx.cal, &bg, m, wanted);
+    let wanted = if laid_off {
+        LaidOff::employment(rng)
+    } else {
+        draw_prior_employment(rng, &bg, age, shock)
+    };
+    let status = pre_history(rng, &ctx.cal, &bg, m, wanted, laid_off);
     let emp = status.iter().filter(|s| **s == Status::Employed).count() as u32;
     let exp_years = draw_experience(rng, age, edu, immigrated.is_some(), emp);
-    let disco = draw_disco(rng, edu, exp_years);
-    let insured = draw_insured(rng, edu, emp, shock);
+    let disco = if laid_off {
+        Some(LaidOff::disco(rng))
+    } else {
+        draw_disco(rng, edu, exp_years)
+    };
+    let insured = if laid_off {
+        rng.random_bool(LaidOff::INSURED)
+    } else {
+        draw_insured(rng, edu, emp, shock)
+    };
     let postal = d.postal[rng.random_range(0..d.postal.len())];
     let cpr = make_cpr(rng, birth, male, taken);
     let person = Person {

@@ -178,6 +178,56 @@ pub(crate) fn draw_disco<R: Rng>(rng: &mut R, edu: usize, exp_years: f64) -> Opt
     Some(codes[rng.random_range(0..codes.len())])
 }
 
+/// A worker laid off in a downturn's mass lay-offs (manufacturing, construction,
+/// transport): core working age, more often a man, mostly skilled or unskilled
+/// manual work, 24-36 months of steady employment up to first contact, and
+/// nearly always insured (a-kasse), so mostly on dagpenge. Documented in
+/// docs/extracts.md ("Konjunkturchok").
+pub(crate) struct LaidOff;
+
+impl LaidOff {
+    pub const MALE: f64 = 0.70;
+    pub const INSURED: f64 = 0.90;
+
+    /// Age in years: 25-29 12 %, 30-44 40 %, 45-54 28 %, 55-62 20 %.
+    pub fn age<R: Rng>(rng: &mut R) -> f64 {
+        const BANDS: [(f64, f64, f64); 4] = [
+            (25.0, 30.0, 0.12),
+            (30.0, 45.0, 0.40),
+            (45.0, 55.0, 0.28),
+            (55.0, 62.0, 0.20),
+        ];
+        let w: Vec<f64> = BANDS.iter().map(|b| b.2).collect();
+        let (lo, hi, _) = BANDS[pick(rng, &w)];
+        rng.random_range(lo..hi)
+    }
+
+    /// Education weights (grundskole … phd): mostly vocational or none.
+    pub fn education<R: Rng>(rng: &mut R) -> usize {
+        pick(rng, &[0.25, 0.05, 0.50, 0.08, 0.07, 0.03, 0.02, 0.0])
+    }
+
+    /// Months employed of the last 36: 24-36.
+    pub fn employment<R: Rng>(rng: &mut R) -> u32 {
+        rng.random_range(24..=36)
+    }
+
+    /// Occupation: DISCO-08 major groups 7 (craft) and 8 (operators) 35 % each,
+    /// 9 (elementary) 15 %, 4 (clerical) 10 %, 3 (technicians) 5 %.
+    pub fn disco<R: Rng>(rng: &mut R) -> u16 {
+        const MAJORS: [usize; 5] = [3, 4, 7, 8, 9];
+        let major = MAJORS[pick(rng, &[0.05, 0.10, 0.35, 0.35, 0.15])];
+        let codes = DISCO_CODES[major];
+        codes[rng.random_range(0..codes.len())]
+    }
+}
+
+/// Major groups whose trades are hit by a downturn (DISCO-08 7 and 8): their
+/// exit hazard falls further ([`super::hazard::TRADE_SHOCK`]).
+pub(crate) fn hit_trade(disco: Option<u16>) -> bool {
+    disco.is_some_and(|c| matches!(c / 1000, 7 | 8))
+}
+
 /// The 7th CPR digit must encode the century together with YY (DOMAIN.md).
 pub(crate) fn century_digit<R: Rng>(rng: &mut R, year: i32) -> u32 {
     let yy = year % 100;

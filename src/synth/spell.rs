@@ -7,6 +7,7 @@ use rand::Rng;
 use super::calendar::{age_at, birthday, days, Calendar};
 use super::hazard::{lock_in, post_effect, probability, HazardInput, POST_DAYS};
 use super::model::{Cv, Group, Person, Programme, Spell, Status, DISTRICTS, YOUTH_TEAM};
+use super::person::hit_trade;
 use super::rules::{draw_destination, draw_duration, draw_kind, programme_rate};
 
 /// Calendar and scenario switches shared by all spells.
@@ -113,6 +114,7 @@ fn simulate_exit<R: Rng>(
             district: p.district,
             programme: programme_effect(programmes, mid, group, p.edu),
             shock: ctx.shock_at(mid),
+            trade_shock: ctx.shock_at(mid) && hit_trade(p.disco),
             biased: ctx.biased == Some(p.district),
         };
         if rng.random_bool(probability(&x)) {

@@ -218,6 +218,7 @@ fn the_contract_document_states_the_generators_coefficients() {
         hazard::LICENCE,
         hazard::DURATION,
         hazard::SHOCK,
+        hazard::TRADE_SHOCK,
         hazard::BIAS,
     ] {
         assert!(
