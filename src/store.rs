@@ -93,6 +93,11 @@ pub const MARTS: &[SqlFile] = &[
     sql_file!("marts/mart_fairness.sql"),
     sql_file!("marts/mart_alerts.sql"),
     sql_file!("marts/mart_quality.sql"),
+    // Read by the monthly report (src/report/).
+    sql_file!("marts/mart_programmes.sql"),
+    sql_file!("marts/mart_model_changes.sql"),
+    sql_file!("marts/mart_data_quality.sql"),
+    sql_file!("marts/mart_quarantine.sql"),
 ];
 
 /// The mart table names, taken from the mart files' names.

@@ -1,0 +1,84 @@
+-- Champion/challenger decisions up to the run month, each with the challenger's
+-- validation figures next to its two baselines (the base rate and a logistic
+-- regression) on the same validation cohorts, and the reason in Danish.
+create or replace table mart_model_changes as
+with params as (
+    select run_month from run_params
+),
+
+decisions as (
+    select * from model_decisions
+    where run_month <= (select run_month from params)
+),
+
+versions as (
+    select
+        version,
+        n_train,
+        train_from,
+        train_to,
+        val_from,
+        val_to,
+        n_val,
+        json_extract(params, '$.max_depth')::integer as max_depth,
+        json_extract(params, '$.min_samples_leaf')::integer as min_samples_leaf
+    from model_versions
+),
+
+validation as (
+    select
+        version,
+        max(accuracy) filter (where method = 'tree') as accuracy,
+        max(accuracy_ci_low) filter (where method = 'tree') as accuracy_ci_low,
+        max(accuracy_ci_high) filter (where method = 'tree') as accuracy_ci_high,
+        max(auc) filter (where method = 'tree') as auc,
+        max(auc_ci_low) filter (where method = 'tree') as auc_ci_low,
+        max(auc_ci_high) filter (where method = 'tree') as auc_ci_high,
+        max(brier_ci_low) filter (where method = 'tree') as brier_ci_low,
+        max(brier_ci_high) filter (where method = 'tree') as brier_ci_high,
+        max(accuracy) filter (where method = 'base_rate') as baseline_accuracy,
+        max(brier) filter (where method = 'base_rate') as baseline_brier,
+        max(brier) filter (where method = 'logistic_regression') as logistic_brier,
+        max(auc) filter (where method = 'logistic_regression') as logistic_auc
+    from model_validation
+    group by version
+),
+
+final as (
+    select
+        d.run_month,
+        d.challenger_version,
+        d.champion_before,
+        d.promoted,
+        d.champion_after,
+        d.tolerance,
+        v.train_from,
+        v.train_to,
+        v.val_from,
+        v.val_to,
+        v.max_depth,
+        v.min_samples_leaf,
+        v.n_train,
+        v.n_val,
+        d.challenger_brier,
+        d.champion_brier,
+        d.reason,
+        a.accuracy,
+        a.accuracy_ci_low,
+        a.accuracy_ci_high,
+        a.auc,
+        a.auc_ci_low,
+        a.auc_ci_high,
+        a.brier_ci_low,
+        a.brier_ci_high,
+        a.baseline_accuracy,
+        a.baseline_brier,
+        a.logistic_brier,
+        a.logistic_auc
+    from decisions as d
+    left join versions as v on v.version = d.challenger_version
+    left join validation as a on a.version = d.challenger_version
+)
+
+select * from final
+order by run_month;
