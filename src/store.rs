@@ -98,6 +98,8 @@ pub const MARTS: &[SqlFile] = &[
     sql_file!("marts/mart_model_changes.sql"),
     sql_file!("marts/mart_data_quality.sql"),
     sql_file!("marts/mart_quarantine.sql"),
+    // Cohort outcomes by group for the filters, with cell keys (src/disclosure/ckey.rs).
+    sql_file!("marts/mart_cohort_groups.sql"),
 ];
 
 /// The mart table names, taken from the mart files' names.

@@ -1,28 +1,45 @@
-//! Disclosure control: every figure a mart hands to a page or report passes here first.
+//! Disclosure control: every figure a mart hands to a page, an export or a report passes
+//! here first ([`apply`]). The method, its parameters and what a reader loses are in
+//! `docs/disclosure.md`; in short, four layers, in this order:
 //!
-//! # What this version does
-//! Primary small-cell suppression by threshold `k`. A [`Rule`] names, for one mart,
-//! the dimension columns (what a row describes: month, cohort, model version) and the
-//! count columns (how many persons a figure is computed from). Every other column is a
-//! *figure*. In a row where a count is below `k`, the count itself and every figure it
-//! protects become [`Cell::Suppressed`]; dimensions are never touched. It fails closed:
-//! a figure that no count protects, or whose count is missing, null or not a whole
-//! number, is suppressed in every row. A null figure stays null: there is no number
-//! to protect, and "not known yet" (an immature cohort, no mature cohort at all) is
-//! truer than "fewer than k persons".
+//! 1. **Cell-key perturbation** ([`ckey`]): a count `c` with a cell-key column `c_ckey`
+//!    beside it in the mart is published as `c` plus a small noise (at most ±3, unbiased)
+//!    looked up from its true value and its cell key. The same persons always get the
+//!    same noise; a different set of persons gets unrelated noise. So differencing two
+//!    overlapping filters, or the same cell in two months, leaves noise that does not
+//!    cancel. Sums of per-person values in 0..1 (`sum_predicted`) are perturbed alike.
+//! 2. **Derived figures** ([`Ratio`], [`Interval`]): rates, means and their Wilson
+//!    intervals are computed here from the *perturbed* counts, never taken from the mart,
+//!    so an exact rate cannot give the exact count back. In a mart with cell keys, a
+//!    figure that is neither perturbed nor derived from perturbed values is suppressed
+//!    everywhere (fail closed).
+//! 3. **Primary suppression**: in a row where a count is below `k` (true value), the
+//!    count and every figure it protects become [`Cell::Suppressed`]. A [`Rule`] names the
+//!    dimension columns (never touched), the row count (protects every figure) and partial
+//!    counts (protect themselves and listed figures). A figure that no count protects, or
+//!    whose count is missing, null or not a whole number, is suppressed in every row.
+//! 4. **Complementary suppression** ([`Breakdown`]): where rows break a total down
+//!    (districts of a month, say), no breakdown may have exactly one hidden cell, nor
+//!    hidden cells that add up to fewer than `k` persons: the next smallest sibling is
+//!    hidden too, and when none is left, the total. So "total minus the visible
+//!    siblings" never gives back a group under `k`.
 //!
-//! # What it does not protect against (issue 6)
-//! - Differencing: a suppressed cell can still be recovered from a visible total minus
-//!   the visible cells, from overlapping groupings, or from consecutive months. There is
-//!   no complementary (secondary) suppression yet.
-//! - There is no noise ("cell key" perturbation), so the same table published twice
-//!   gives the same small differences twice.
-//! - A null figure is published as null, so a reader can tell that a figure is unknown
-//!   (e.g. a cohort was not scored) even where its count is hidden.
+//! Cell keys are dropped from the output. A null figure stays null ("not known yet").
 //!
-//! Until then, a page must not show a total next to a breakdown whose cells can be
-//! suppressed.
+//! Filters (see `dashboard::filter`) only *select* rows of a table that has passed here
+//! whole, one breakdown at a time, so every combination a reader can ask for is a cell
+//! this module has already protected together with its siblings and total.
+//!
+//! What remains (documented in `docs/disclosure.md`): marts without cell keys (the model
+//! monitoring tables) get primary suppression only; they are not filterable and each row
+//! is a whole cohort or pooled window.
 
+pub mod ckey;
+mod secondary;
+
+use std::collections::HashSet;
+
+use crate::metrics::wilson_interval;
 use crate::table::{Cell, Table};
 
 /// The smallest threshold the product accepts (Statistics Denmark's rule for
@@ -30,6 +47,20 @@ use crate::table::{Cell, Table};
 pub const MIN_K: u32 = 3;
 /// The threshold used when the configuration does not name one.
 pub const DEFAULT_K: u32 = 5;
+/// A column named `<count>` + this suffix holds the cell key of `<count>`.
+pub const CKEY_SUFFIX: &str = "_ckey";
+
+/// What a page says about the noise, in Danish, for pages that show perturbed figures.
+pub const PERTURBATION_NOTE_DA: &str = "Antal og andele er tilført en lille, fast tilfældig \
+    afvigelse (højst 3 personer), så ingen kan regne sig frem til enkeltpersoner ved at \
+    sammenligne tal. Samme gruppe får altid samme afvigelse; summer af delgrupper kan \
+    derfor afvige lidt fra totalen.";
+/// The short version, for a table footnote.
+pub const PERTURBATION_SHORT_DA: &str =
+    "Tallene er let afrundet med en fast tilfældig afvigelse på højst 3 for at beskytte borgerne.";
+/// Why a whole row of a breakdown can be hidden although it has k persons or more.
+pub const SECONDARY_NOTE_DA: &str = "Enkelte grupper med {k} personer eller flere kan også \
+    være skjult, så de skjulte tal ikke kan regnes ud fra totalen.";
 
 /// A threshold that would publish cells smaller than [`MIN_K`] persons.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,6 +76,32 @@ pub fn check_k(k: u32) -> Result<u32, ThresholdTooLow> {
     }
 }
 
+/// A figure computed here as `numerator / denominator` from the published values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ratio {
+    pub figure: String,
+    pub numerator: String,
+    pub denominator: String,
+}
+
+/// A Wilson 95 % interval for a [`Ratio`], computed from its published counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interval {
+    /// The ratio's figure column.
+    pub ratio: String,
+    pub low: String,
+    pub high: String,
+}
+
+/// Rows that break a total down: rows with the same values in `within` and the same
+/// value in `column` are siblings; the row whose `column` is `total` is their total.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Breakdown {
+    pub column: String,
+    pub total: String,
+    pub within: Vec<String>,
+}
+
 /// Which columns of one mart are dimensions and which counts protect which figures.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rule {
@@ -55,6 +112,12 @@ pub struct Rule {
     /// Further counts, each protecting itself and the listed figures (for figures
     /// computed from a subgroup, e.g. `mean_predicted` from `n_scored`).
     pub partial: Vec<(String, Vec<String>)>,
+    /// Figures computed here from published (perturbed) values.
+    pub ratios: Vec<Ratio>,
+    /// Wilson intervals of ratios.
+    pub intervals: Vec<Interval>,
+    /// How rows break totals down, for complementary suppression.
+    pub breakdown: Option<Breakdown>,
 }
 
 impl Rule {
@@ -63,7 +126,7 @@ impl Rule {
         Rule {
             dimensions: dimensions.iter().map(|d| d.to_string()).collect(),
             count: Some(count.to_string()),
-            partial: Vec::new(),
+            ..Rule::default()
         }
     }
 
@@ -76,8 +139,41 @@ impl Rule {
         self
     }
 
-    /// Every column named by the rule, for checking a mart has them.
+    /// Adds a figure computed as `numerator / denominator`.
+    pub fn with_ratio(mut self, figure: &str, numerator: &str, denominator: &str) -> Self {
+        self.ratios.push(Ratio {
+            figure: figure.into(),
+            numerator: numerator.into(),
+            denominator: denominator.into(),
+        });
+        self
+    }
+
+    /// Adds a Wilson interval for the ratio `ratio`.
+    pub fn with_interval(mut self, ratio: &str, low: &str, high: &str) -> Self {
+        self.intervals.push(Interval {
+            ratio: ratio.into(),
+            low: low.into(),
+            high: high.into(),
+        });
+        self
+    }
+
+    /// Declares that rows with the same `within` values and `column` values are siblings
+    /// under the row whose `column` is `total`.
+    pub fn with_breakdown(mut self, column: &str, total: &str, within: &[&str]) -> Self {
+        self.breakdown = Some(Breakdown {
+            column: column.into(),
+            total: total.into(),
+            within: within.iter().map(|w| w.to_string()).collect(),
+        });
+        self
+    }
+
+    /// Every column named by the rule that the mart itself must have (ratios and
+    /// intervals are added by [`apply`]).
     pub fn columns(&self) -> impl Iterator<Item = &str> {
+        let derived: HashSet<&str> = self.derived().collect();
         self.dimensions
             .iter()
             .chain(self.count.iter())
@@ -86,17 +182,60 @@ impl Rule {
                     .iter()
                     .flat_map(|(c, f)| std::iter::once(c).chain(f)),
             )
+            .chain(
+                self.ratios
+                    .iter()
+                    .flat_map(|r| [&r.numerator, &r.denominator]),
+            )
             .map(String::as_str)
+            .filter(move |c| !derived.contains(c))
     }
 
-    /// The counts protecting `column`; empty for a dimension.
+    /// Columns computed by [`apply`].
+    fn derived(&self) -> impl Iterator<Item = &str> {
+        self.ratios
+            .iter()
+            .map(|r| r.figure.as_str())
+            .chain(
+                self.intervals
+                    .iter()
+                    .flat_map(|i| [i.low.as_str(), i.high.as_str()]),
+            )
+    }
+
+    /// The row count followed by the partial counts.
+    fn all_counts(&self) -> Vec<&str> {
+        self.count
+            .iter()
+            .map(String::as_str)
+            .chain(self.partial.iter().map(|(c, _)| c.as_str()))
+            .collect()
+    }
+
+    /// The ratio a derived column belongs to.
+    fn ratio_of(&self, column: &str) -> Option<&Ratio> {
+        let name = self
+            .intervals
+            .iter()
+            .find(|i| i.low == column || i.high == column)
+            .map_or(column, |i| i.ratio.as_str());
+        self.ratios.iter().find(|r| r.figure == name)
+    }
+
+    /// The counts protecting `column`; empty for a dimension. A derived figure is also
+    /// protected by its ratio's denominator when that is a count.
     fn counts_for<'a>(&'a self, column: &str) -> Vec<&'a str> {
         if self.dimensions.iter().any(|d| d == column) {
             return Vec::new();
         }
         let mut counts: Vec<&str> = self.count.iter().map(String::as_str).collect();
+        let ratio = self.ratio_of(column);
         for (count, figures) in &self.partial {
-            if count == column || figures.iter().any(|f| f == column) {
+            let listed = |c: &str| figures.iter().any(|f| f == c);
+            if count == column
+                || listed(column)
+                || ratio.is_some_and(|r| listed(&r.figure) || r.denominator == *count)
+            {
                 counts.push(count);
             }
         }
@@ -104,180 +243,229 @@ impl Rule {
     }
 }
 
-/// Replaces every figure computed from fewer than `k` persons by [`Cell::Suppressed`].
+/// Runs the whole disclosure control over one mart (see the module documentation):
+/// perturbation, derived figures, primary and complementary suppression; drops cell keys.
 ///
 /// `k` below [`MIN_K`] is raised to it: the caller should have refused it already.
-pub fn apply(mut table: Table, rule: &Rule, k: u32) -> Table {
+pub fn apply(table: Table, rule: &Rule, k: u32) -> Table {
     let k = i64::from(k.max(MIN_K));
-    // For each column: None = dimension, Some(indices of its counts).
-    let plan: Vec<Option<Vec<Option<usize>>>> = table
+    let truth = table.clone();
+    let mut out = table;
+    let perturbed = perturb(&mut out, k);
+    let has_keys = out.columns.iter().any(|c| c.ends_with(CKEY_SUFFIX));
+    let derived = derive(&mut out, rule, &perturbed, has_keys);
+
+    // hidden[i][row]: whether count i of the rule is hidden in that row.
+    let counts = rule.all_counts();
+    let mut hidden: Vec<Vec<bool>> = counts
+        .iter()
+        .map(|c| match truth.column_index(c) {
+            Some(i) => truth
+                .rows
+                .iter()
+                .map(|r| !matches!(r.get(i), Some(Cell::Int(n)) if *n >= k))
+                .collect(),
+            None => vec![true; truth.rows.len()],
+        })
+        .collect();
+    if rule.count.is_some() {
+        // A hidden row count hides the whole row, partial counts included.
+        let (row, rest) = hidden.split_at_mut(1);
+        for h in rest {
+            h.iter_mut().zip(&row[0]).for_each(|(p, r)| *p |= *r);
+        }
+    }
+    if let Some(b) = &rule.breakdown {
+        secondary::complete(&truth, b, k, &counts, &mut hidden, rule.count.is_some());
+    }
+
+    // For each column: None = keep (dimension), Some(None) = hide everywhere,
+    // Some(Some(indices into `counts`)) = hide where one of those is hidden.
+    let plan: Vec<Option<Option<Vec<usize>>>> = out
         .columns
         .iter()
         .map(|column| {
             if rule.dimensions.iter().any(|d| d == column) {
                 return None;
             }
-            let counts = rule.counts_for(column);
-            Some(counts.iter().map(|c| table.column_index(c)).collect())
+            let trusted = !has_keys || perturbed.contains(column) || derived.contains(column);
+            let protecting = rule.counts_for(column);
+            if !trusted || protecting.is_empty() {
+                return Some(None);
+            }
+            Some(Some(
+                protecting
+                    .iter()
+                    .filter_map(|p| counts.iter().position(|c| c == p))
+                    .collect(),
+            ))
         })
         .collect();
-    for row in &mut table.rows {
-        let small = |i: &Option<usize>| match i.and_then(|i| row.get(i)) {
-            Some(Cell::Int(n)) => *n < k,
-            // Missing, null, already suppressed or not a count: fail closed.
-            _ => true,
-        };
-        let hide: Vec<bool> = plan
-            .iter()
-            .map(|p| match p {
+    for (r, row) in out.rows.iter_mut().enumerate() {
+        for (cell, p) in row.iter_mut().zip(&plan) {
+            let hide = match p {
                 None => false,
-                Some(counts) => counts.is_empty() || counts.iter().any(small),
-            })
-            .collect();
-        for (cell, hide) in row.iter_mut().zip(hide) {
+                Some(None) => true,
+                Some(Some(idx)) => idx.iter().any(|&i| hidden[i][r]),
+            };
             if hide && *cell != Cell::Null {
                 *cell = Cell::Suppressed;
             }
         }
     }
+    drop_keys(out)
+}
+
+/// Replaces each value that has a cell-key column by its perturbed value; returns the
+/// names of the perturbed columns. A value whose key is missing is suppressed.
+fn perturb(table: &mut Table, k: i64) -> HashSet<String> {
+    let pairs: Vec<(usize, usize)> = table
+        .columns
+        .iter()
+        .enumerate()
+        .filter_map(|(key_i, name)| {
+            let value = name.strip_suffix(CKEY_SUFFIX)?;
+            Some((table.column_index(value)?, key_i))
+        })
+        .collect();
+    for row in &mut table.rows {
+        for &(v, key_i) in &pairs {
+            let key = match row.get(key_i) {
+                Some(Cell::Int(key)) => Some(key.rem_euclid(i64::from(ckey::KEYS)) as u32),
+                _ => None,
+            };
+            let cell = &mut row[v];
+            *cell = match (&*cell, key) {
+                (Cell::Null, _) => Cell::Null,
+                (Cell::Int(n), Some(key)) => Cell::Int(ckey::perturb_count(*n, key, k)),
+                (Cell::Float(s), Some(key)) => Cell::Float(ckey::perturb_sum(*s, key)),
+                _ => Cell::Suppressed,
+            };
+        }
+    }
+    pairs
+        .iter()
+        .map(|&(v, _)| table.columns[v].clone())
+        .collect()
+}
+
+/// Computes ratios and intervals from the (perturbed) values; returns the names of the
+/// derived columns that may be published (in a mart with cell keys: only those whose
+/// inputs were perturbed).
+fn derive(
+    table: &mut Table,
+    rule: &Rule,
+    perturbed: &HashSet<String>,
+    has_keys: bool,
+) -> HashSet<String> {
+    let mut ok = HashSet::new();
+    for ratio in &rule.ratios {
+        let (Some(num), Some(den)) = (
+            table.column_index(&ratio.numerator),
+            table.column_index(&ratio.denominator),
+        ) else {
+            // Fail closed: inputs missing, so the figure is suppressed (not in `ok`).
+            set_column(table, &ratio.figure, |_| Cell::Suppressed);
+            continue;
+        };
+        let intervals: Vec<&Interval> = rule
+            .intervals
+            .iter()
+            .filter(|i| i.ratio == ratio.figure)
+            .collect();
+        let parts = |row: &[Cell]| -> Result<Option<(f64, f64)>, ()> {
+            match (&row[num], &row[den]) {
+                (Cell::Suppressed, _) | (_, Cell::Suppressed) => Err(()),
+                (a, b) => match (a.as_f64(), b.as_f64()) {
+                    (Some(a), Some(b)) if b > 0.0 => Ok(Some((a.clamp(0.0, b), b))),
+                    _ => Ok(None),
+                },
+            }
+        };
+        set_column(table, &ratio.figure, |row| match parts(row) {
+            Err(()) => Cell::Suppressed,
+            Ok(None) => Cell::Null,
+            Ok(Some((a, b))) => Cell::Float(a / b),
+        });
+        for i in &intervals {
+            let bounds = |row: &[Cell]| match parts(row) {
+                Err(()) => Err(()),
+                Ok(None) => Ok(None),
+                Ok(Some((a, b))) => Ok(Some(wilson_interval(a.round() as u64, b.round() as u64))),
+            };
+            set_column(table, &i.low, |row| match bounds(row) {
+                Err(()) => Cell::Suppressed,
+                Ok(None) => Cell::Null,
+                Ok(Some((lo, _))) => Cell::Float(lo),
+            });
+            set_column(table, &i.high, |row| match bounds(row) {
+                Err(()) => Cell::Suppressed,
+                Ok(None) => Cell::Null,
+                Ok(Some((_, hi))) => Cell::Float(hi),
+            });
+        }
+        let inputs_safe = !has_keys
+            || (perturbed.contains(&ratio.numerator) && perturbed.contains(&ratio.denominator));
+        if inputs_safe {
+            ok.insert(ratio.figure.clone());
+            for i in intervals {
+                ok.insert(i.low.clone());
+                ok.insert(i.high.clone());
+            }
+        }
+    }
+    ok
+}
+
+/// Sets (adding it if absent) a column from a function of each row.
+fn set_column(table: &mut Table, name: &str, value: impl Fn(&[Cell]) -> Cell) {
+    let i = match table.column_index(name) {
+        Some(i) => i,
+        None => {
+            table.columns.push(name.to_string());
+            for row in &mut table.rows {
+                row.push(Cell::Null);
+            }
+            table.columns.len() - 1
+        }
+    };
+    for row in &mut table.rows {
+        let v = value(row);
+        row[i] = v;
+    }
+}
+
+/// Removes the cell-key columns: they are never published.
+fn drop_keys(mut table: Table) -> Table {
+    let keep: Vec<bool> = table
+        .columns
+        .iter()
+        .map(|c| !c.ends_with(CKEY_SUFFIX))
+        .collect();
+    if keep.iter().all(|k| *k) {
+        return table;
+    }
+    let filter = |v: Vec<String>| -> Vec<String> {
+        v.into_iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(c, _)| c)
+            .collect()
+    };
+    table.columns = filter(table.columns);
+    for row in &mut table.rows {
+        let cells = std::mem::take(row);
+        *row = cells
+            .into_iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(c, _)| c)
+            .collect();
+    }
     table
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::NaiveDate;
-
-    fn month(m: u32) -> Cell {
-        Cell::Date(NaiveDate::from_ymd_opt(2024, m, 1).unwrap())
-    }
-
-    fn cohorts() -> Table {
-        Table {
-            columns: [
-                "cohort_month",
-                "n",
-                "n_scored",
-                "mean_predicted",
-                "observed_rate",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows: vec![
-                vec![
-                    month(1),
-                    Cell::Int(40),
-                    Cell::Int(38),
-                    Cell::Float(0.3),
-                    Cell::Float(0.25),
-                ],
-                vec![
-                    month(2),
-                    Cell::Int(4),
-                    Cell::Int(4),
-                    Cell::Float(0.5),
-                    Cell::Float(0.75),
-                ],
-                vec![
-                    month(3),
-                    Cell::Int(30),
-                    Cell::Int(2),
-                    Cell::Float(0.9),
-                    Cell::Null,
-                ],
-            ],
-        }
-    }
-
-    fn rule() -> Rule {
-        Rule::new("n", &["cohort_month"]).with_partial("n_scored", &["mean_predicted"])
-    }
-
-    #[test]
-    fn a_count_under_k_is_suppressed_and_so_are_rates_computed_from_it() {
-        let out = apply(cohorts(), &rule(), 5);
-        assert_eq!(
-            out.rows[1][1..],
-            [
-                Cell::Suppressed,
-                Cell::Suppressed,
-                Cell::Suppressed,
-                Cell::Suppressed
-            ]
-        );
-    }
-
-    #[test]
-    fn dimension_columns_are_kept_in_a_suppressed_row() {
-        let out = apply(cohorts(), &rule(), 5);
-        assert_eq!(out.rows[1][0], month(2));
-    }
-
-    #[test]
-    fn rows_at_or_above_k_are_untouched() {
-        let out = apply(cohorts(), &rule(), 4);
-        assert_eq!(out.rows[0], cohorts().rows[0]);
-        assert_eq!(out.rows[1], cohorts().rows[1]);
-    }
-
-    #[test]
-    fn a_figure_from_a_small_subgroup_is_suppressed_while_the_rest_of_the_row_stays() {
-        let out = apply(cohorts(), &rule(), 5);
-        assert_eq!(
-            out.rows[2],
-            vec![
-                month(3),
-                Cell::Int(30),
-                Cell::Suppressed,
-                Cell::Suppressed,
-                Cell::Null
-            ]
-        );
-    }
-
-    #[test]
-    fn a_null_figure_stays_null_because_there_is_nothing_to_hide() {
-        let mut t = cohorts();
-        t.rows[1][4] = Cell::Null;
-        let out = apply(t, &rule(), 5);
-        assert_eq!(out.rows[1][3..], [Cell::Suppressed, Cell::Null]);
-    }
-
-    #[test]
-    fn a_figure_no_count_protects_is_suppressed_everywhere() {
-        let out = apply(
-            cohorts(),
-            &Rule {
-                dimensions: vec!["cohort_month".into()],
-                ..Rule::default()
-            },
-            5,
-        );
-        assert!(out.rows.iter().all(|r| r[1..]
-            .iter()
-            .all(|c| matches!(c, Cell::Suppressed | Cell::Null))));
-    }
-
-    #[test]
-    fn a_missing_count_column_suppresses_its_figures() {
-        let out = apply(cohorts(), &Rule::new("persons", &["cohort_month"]), 5);
-        assert!(out
-            .rows
-            .iter()
-            .all(|r| r[0] != Cell::Suppressed && r[1] == Cell::Suppressed));
-    }
-
-    #[test]
-    fn a_threshold_below_three_is_refused() {
-        assert_eq!(check_k(2), Err(ThresholdTooLow(2)));
-        assert_eq!(check_k(3), Ok(3));
-    }
-
-    #[test]
-    fn apply_never_uses_a_threshold_below_three() {
-        let mut t = cohorts();
-        t.rows[0][1] = Cell::Int(2);
-        let out = apply(t, &rule(), 1);
-        assert_eq!(out.rows[0][1], Cell::Suppressed);
-    }
-}
+mod tests;
+#[cfg(test)]
+mod attack_tests;
