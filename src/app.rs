@@ -3,10 +3,12 @@
 //! the scheduler side by side in one process, the only writer of the store.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 
+use crate::access::{Access, AccessError};
 use crate::config::{ConfigError, PipelineConfig, Settings};
 use crate::encryption::{self, EncryptionError, EncryptionKey};
 use crate::model::policy::FeaturePolicy;
@@ -15,7 +17,7 @@ use crate::pipeline::{self, Context, PipelineError, RunReport};
 use crate::pseudonym::{create_key_file, PseudonymError, Pseudonymiser};
 use crate::store::{read_mart, Store, StoreError};
 use crate::table::Table;
-use crate::web::{self, AppState, MartSource};
+use crate::web::{self, AppState, MartSource, RunTrigger};
 
 /// Start-up errors.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +34,8 @@ pub enum AppError {
     Encryption(#[from] EncryptionError),
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
+    #[error(transparent)]
+    Access(#[from] AccessError),
     #[error("kunne ikke oprette {path}: {source}")]
     Io {
         path: String,
@@ -78,6 +82,8 @@ pub struct App {
     pub policy: FeaturePolicy,
     pub pseudonymiser: Pseudonymiser,
     pub store: Store,
+    /// Users, sessions and the audit log of this store.
+    pub access: Access,
 }
 
 impl App {
@@ -111,12 +117,14 @@ impl App {
                 [],
             )
             .map_err(StoreError::from)?;
+        let access = Access::open(&store, settings.access.clone())?;
         Ok(App {
             settings,
             pipeline,
             policy,
             pseudonymiser,
             store,
+            access,
         })
     }
 
@@ -156,17 +164,58 @@ impl App {
         pipeline::backfill(&self.store, &self.context())
     }
 
-    /// The web state reading marts through a connection of its own.
-    pub fn web_state(&self) -> Result<AppState, AppError> {
+    /// The web state reading marts through a connection of its own, with this
+    /// store's users and audit log, and runs started by the data unit.
+    pub fn web_state(self: &Arc<Self>) -> Result<AppState, AppError> {
         let source = StoreMarts {
             conn: Mutex::new(self.store.reader()?),
         };
-        AppState::new(
+        let state = AppState::new(
             Arc::new(source),
             &self.settings.dashboards_dir,
             self.settings.disclosure_k,
         )
-        .map_err(|e| AppError::Web(e.to_string()))
+        .map_err(|e| AppError::Web(e.to_string()))?;
+        Ok(state
+            .with_access(self.access.clone())
+            .with_runs(Arc::new(CockpitRuns {
+                app: self.clone(),
+                running: Arc::new(AtomicBool::new(false)),
+            })))
+    }
+}
+
+/// Runs started from the cockpit by the data unit: one at a time, for the month
+/// the schedule would run, never behind the latest successful run.
+struct CockpitRuns {
+    app: Arc<App>,
+    running: Arc<AtomicBool>,
+}
+
+impl RunTrigger for CockpitRuns {
+    fn month(&self) -> NaiveDate {
+        let now = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Copenhagen);
+        crate::schedule::target_month(now, self.app.pipeline.schedule.month_offset)
+    }
+
+    fn start(&self, by: &str) -> Result<NaiveDate, String> {
+        let month = self.month();
+        if self.running.swap(true, Ordering::SeqCst) {
+            return Err("En kørsel, der er startet fra cockpittet, er allerede i gang.".into());
+        }
+        if let Err(e) = self.app.check_not_behind(month) {
+            self.running.store(false, Ordering::SeqCst);
+            return Err(e.to_string());
+        }
+        let (app, running, trigger) = (self.app.clone(), self.running.clone(), format!("cockpit:{by}"));
+        std::thread::spawn(move || {
+            match app.run_month(month, &trigger) {
+                Ok(r) => tracing::info!(run = %r.run_id, "kørsel fra cockpittet gennemført"),
+                Err(e) => tracing::error!(error = %e, "kørsel fra cockpittet fejlede"),
+            }
+            running.store(false, Ordering::SeqCst);
+        });
+        Ok(month)
     }
 }
 

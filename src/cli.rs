@@ -65,6 +65,12 @@ pub enum Command {
     Backfill,
     /// Starter cockpittet og den månedlige plan.
     Serve,
+    /// Brugere af cockpittet: add, disable, enable, role, reset-password, list.
+    /// Kør dem, mens serveren er stoppet; mens den kører, bruges siden Brugere.
+    User {
+        #[command(subcommand)]
+        command: crate::access::command::UserCommand,
+    },
     /// Syntetiske data, hele historikken gennem pipelinen, og cockpittet på http://127.0.0.1:8080.
     Demo {
         /// Datamappe for demoen; den tømmes og genopbygges.
@@ -139,6 +145,21 @@ pub fn exit_code(e: &AppError) -> u8 {
         AppError::Config(_) => exit::USAGE,
         AppError::Key(_) | AppError::Encryption(_) | AppError::NoKey(_) => exit::STORE,
         AppError::Store(s) => store(s),
+        AppError::Access(a) => {
+            use crate::access::AccessError as A;
+            match a {
+                A::Store(s) => store(s),
+                A::Db(_) => exit::STORE,
+                A::Name(_)
+                | A::Role(_)
+                | A::Password(_)
+                | A::UnknownUser(_)
+                | A::UserExists(_)
+                | A::LastAdmin
+                | A::ReadPassword(_) => exit::USAGE,
+                A::AuditStopped(_) => exit::FAILED,
+            }
+        }
         AppError::Pipeline(p) => match p {
             P::Ingest(i) if i.is_rejection() => exit::REJECTED,
             P::Ingest(ingest::IngestError::Db { .. }) => exit::STORE,
@@ -196,6 +217,14 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             .await
         }
         Command::Backfill => blocking(move || backfill(&App::open(settings)?)).await,
+        Command::User { command } => {
+            let done = blocking(move || {
+                Ok(crate::access::command::run(&settings, command)?)
+            })
+            .await?;
+            println!("{done}");
+            Ok(())
+        }
         Command::Serve => {
             let app = Arc::new(blocking(move || App::open(settings)).await?);
             serve(app).await
@@ -395,6 +424,34 @@ fn print_store_key(settings: &Settings) {
     }
 }
 
+/// Creates one demo user per role, prints the passwords once and writes them
+/// to `<data dir>/demo-brugere.txt` (0600) for later.
+fn demo_users(app: &App) -> Result<(), AppError> {
+    let users = crate::access::command::create_demo_users(&app.access)?;
+    let mut text = String::from("Demobrugere (syntetiske data). Log ind på cockpittet med:\n");
+    for (name, role, password) in &users {
+        text.push_str(&format!("  {name:<20} {:<14} {password}\n", role.label()));
+    }
+    let path = app.settings.data_dir.join("demo-brugere.txt");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    use std::io::Write;
+    opts.open(&path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|source| AppError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+    print!("{text}");
+    println!("(gemt i {}, kun læsbar for dig)", path.display());
+    Ok(())
+}
+
 /// Marks a folder as made by the demo, so a later demo may empty it.
 const DEMO_MARKER: &str = ".jobcockpit-demo";
 
@@ -444,6 +501,7 @@ async fn demo(
         Ok(app)
     })
     .await?;
+    demo_users(&app)?;
     println!(
         "Demo klar efter {:.1} s (syntetiske data + alle måneder gennem pipelinen)",
         started.elapsed().as_secs_f64()

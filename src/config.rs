@@ -36,6 +36,8 @@ pub struct Settings {
     pub pipeline_file: PathBuf,
     /// The feature policy of the model.
     pub policy_file: PathBuf,
+    /// Logins, sessions, single sign-on (`[access]`).
+    pub access: crate::access::AccessSettings,
 }
 
 impl Default for Settings {
@@ -47,6 +49,7 @@ impl Default for Settings {
             dashboards_dir: PathBuf::from("dashboards"),
             pipeline_file: PathBuf::from("pipelines/monthly.toml"),
             policy_file: PathBuf::from("model/features.toml"),
+            access: crate::access::AccessSettings::default(),
         }
     }
 }
@@ -68,6 +71,12 @@ impl Settings {
             s.disclosure_k = v.parse().map_err(|_| ConfigError::Invalid {
                 name: "JOBCOCKPIT_DISCLOSURE_K",
                 message: format!("'{v}' er ikke et helt tal"),
+            })?;
+        }
+        if let Ok(v) = std::env::var("JOBCOCKPIT_ACCESS__HTTPS") {
+            s.access.https = v.parse().map_err(|_| ConfigError::Invalid {
+                name: "JOBCOCKPIT_ACCESS__HTTPS",
+                message: format!("'{v}' er hverken true eller false"),
             })?;
         }
         s.validate()?;

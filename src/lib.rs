@@ -3,6 +3,8 @@
 //! pipeline over an embedded DuckDB store, and an aggregate-only cockpit.
 #![deny(unsafe_code)]
 
+/// Users, roles, sessions, the route table and the audit log.
+pub mod access;
 /// Wiring of configuration, key, store, pipeline, web and schedule.
 pub mod app;
 /// The command line.

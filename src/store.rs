@@ -56,6 +56,7 @@ pub const MIGRATIONS: &[SqlFile] = &[
     sql_file!("schema/008_quarantine.sql"),
     sql_file!("schema/009_batch_supersessions.sql"),
     sql_file!("schema/011_monitoring.sql"),
+    sql_file!("schema/020_access.sql"),
 ];
 
 /// Staging views (latest delivery wins, only batches up to the run month).

@@ -39,6 +39,32 @@ pub struct Messages {
     pub error_title: &'static str,
     pub error: &'static str,
     pub back_to_start: &'static str,
+    /// Logins, roles and administration.
+    pub access: AccessMessages,
+}
+
+/// Texts of logins, refusals and the administration pages.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct AccessMessages {
+    pub logged_in_as: &'static str,
+    pub logout: &'static str,
+    pub login_title: &'static str,
+    pub login_intro: &'static str,
+    pub username: &'static str,
+    pub password: &'static str,
+    pub login_button: &'static str,
+    pub logged_out: &'static str,
+    pub expired: &'static str,
+    pub unauthenticated_title: &'static str,
+    pub unauthenticated: &'static str,
+    pub forbidden_title: &'static str,
+    pub forbidden: &'static str,
+    pub csrf_title: &'static str,
+    pub csrf: &'static str,
+    pub too_large_title: &'static str,
+    pub too_large: &'static str,
+    pub sso_refused: &'static str,
+    pub no_pages: &'static str,
 }
 
 /// Danish, the product's language.
@@ -74,6 +100,27 @@ pub const DA: Messages = Messages {
     error_title: "Der opstod en fejl",
     error: "Der opstod en fejl. Prøv igen om lidt, og kontakt dataenheden, hvis fejlen bliver ved.",
     back_to_start: "Til forsiden",
+    access: AccessMessages {
+        logged_in_as: "Logget ind som",
+        logout: "Log ud",
+        login_title: "Log ind",
+        login_intro: "Jobcockpit viser samlede tal om jobcentrets borgere. Log ind med dit brugernavn og din adgangskode.",
+        username: "Brugernavn",
+        password: "Adgangskode",
+        login_button: "Log ind",
+        logged_out: "Du er logget ud.",
+        expired: "Du skal logge ind for at se siden. Var du logget ind, er din session udløbet.",
+        unauthenticated_title: "Log ind først",
+        unauthenticated: "Du skal være logget ind for at gøre dette.",
+        forbidden_title: "Ingen adgang",
+        forbidden: "Din rolle giver ikke adgang til denne side.",
+        csrf_title: "Formularen kunne ikke bruges",
+        csrf: "Formularen er udløbet eller kom ikke fra Jobcockpit. Gå tilbage, genindlæs siden, og prøv igen.",
+        too_large_title: "For stor forespørgsel",
+        too_large: "Forespørgslen er for stor.",
+        sso_refused: "Log-ind-oplysningerne kom ikke fra en godkendt server.",
+        no_pages: "Der er endnu ingen sider til din rolle.",
+    },
 };
 
 impl Messages {

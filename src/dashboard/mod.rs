@@ -54,6 +54,28 @@ struct NavItem<'a> {
     title: &'a str,
 }
 
+/// Who is looking, for the page frame: name and role shown in the header, the
+/// pages and links in their menu, and the token their forms (logout) carry. The
+/// web layer fills it from the session and the route table; anonymous is empty.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Viewer {
+    pub user: String,
+    /// The role's Danish name.
+    pub role: String,
+    pub csrf: String,
+    /// Slugs of the dashboards this viewer may open; only these are in the menu.
+    pub pages: Vec<String>,
+    /// Further menu entries (administration, starting a run, reports).
+    pub links: Vec<Link>,
+}
+
+/// A menu entry that is not a dashboard.
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    pub href: String,
+    pub title: String,
+}
+
 impl Catalog {
     /// Reads every `*.toml` in `dir` and every template in `dir/templates`.
     pub fn load(dir: &Path) -> Result<Self, DashboardError> {
@@ -115,6 +137,7 @@ impl Catalog {
         dashboard: &Dashboard,
         marts: &BTreeMap<String, Table>,
         k: u32,
+        viewer: &Viewer,
     ) -> Result<String, DashboardError> {
         let page = render::page(dashboard, marts, k, &self.t)?;
         let notes = BTreeMap::from([
@@ -124,15 +147,22 @@ impl Catalog {
         self.render_template(
             "dashboard.html",
             &dashboard.slug,
+            viewer,
             [("page", to_value(&page)), ("notes", to_value(&notes))],
         )
     }
 
     /// Renders the error page with a user-facing title and message.
-    pub fn render_error(&self, title: &str, message: &str) -> Result<String, DashboardError> {
+    pub fn render_error(
+        &self,
+        title: &str,
+        message: &str,
+        viewer: &Viewer,
+    ) -> Result<String, DashboardError> {
         self.render_template(
             "error.html",
             "",
+            viewer,
             [
                 ("title", Value::from(title)),
                 ("message", Value::from(message)),
@@ -140,15 +170,30 @@ impl Catalog {
         )
     }
 
+    /// Renders one of the other templates (login, administration) with `data`.
+    /// `current` is the path of the menu entry to mark as the current page.
+    pub fn render_view<T: Serialize>(
+        &self,
+        template: &str,
+        current: &str,
+        viewer: &Viewer,
+        data: &T,
+    ) -> Result<String, DashboardError> {
+        self.render_template(template, current, viewer, [("data", to_value(data))])
+    }
+
     fn render_template<const N: usize>(
         &self,
         name: &str,
         current: &str,
+        viewer: &Viewer,
         extra: [(&str, Value); N],
     ) -> Result<String, DashboardError> {
+        // The menu lists only the pages this viewer may open.
         let nav: Vec<NavItem> = self
             .dashboards
             .iter()
+            .filter(|d| viewer.pages.iter().any(|p| *p == d.slug))
             .map(|d| NavItem {
                 slug: &d.slug,
                 title: &d.title,
@@ -157,6 +202,7 @@ impl Catalog {
         let mut ctx: BTreeMap<&str, Value> = BTreeMap::from(extra);
         ctx.insert("nav", to_value(&nav));
         ctx.insert("current", Value::from(current));
+        ctx.insert("viewer", to_value(viewer));
         ctx.insert("t", to_value(&self.t));
         Ok(self.env.get_template(name)?.render(Value::from(ctx))?)
     }

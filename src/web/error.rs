@@ -27,20 +27,47 @@ pub enum WebError {
     Source(anyhow::Error),
     #[error("background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// A state-changing request without a session.
+    #[error("not logged in")]
+    Unauthenticated,
+    /// The role may not use this route.
+    #[error("forbidden for this role")]
+    Forbidden,
+    /// A state-changing request without the right CSRF token.
+    #[error("missing or wrong CSRF token")]
+    Csrf,
+    #[error("request body too large")]
+    TooLarge,
+    /// The single sign-on header came from an address that is not a trusted proxy.
+    #[error("SSO header from an untrusted address")]
+    SsoRefused,
+    #[error("access control: {0}")]
+    Access(#[from] crate::access::AccessError),
+    #[error("route table: {0}")]
+    Routes(#[from] crate::access::routes::TableError),
 }
 
 impl WebError {
     fn status(&self) -> StatusCode {
         match self {
             WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden | WebError::Csrf | WebError::SsoRefused => StatusCode::FORBIDDEN,
+            WebError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// Title and message the user sees; never the internal detail.
     fn public(&self, t: &Messages) -> (&'static str, &'static str) {
+        let a = &t.access;
         match self {
             WebError::NotFound => (t.not_found_title, t.not_found),
+            WebError::Unauthenticated => (a.unauthenticated_title, a.unauthenticated),
+            WebError::Forbidden => (a.forbidden_title, a.forbidden),
+            WebError::Csrf => (a.csrf_title, a.csrf),
+            WebError::TooLarge => (a.too_large_title, a.too_large),
+            WebError::SsoRefused => (a.forbidden_title, a.sso_refused),
             _ => (t.error_title, t.error),
         }
     }
@@ -75,6 +102,11 @@ pub(super) async fn render_errors(
     let mut response = next.run(request).await;
     let status = response.status();
     let detail = response.extensions_mut().remove::<Detail>();
+    // The guard leaves who is looking, so the error page's menu is theirs.
+    let viewer = response
+        .extensions_mut()
+        .remove::<crate::dashboard::Viewer>()
+        .unwrap_or_default();
     let t = state.catalog.messages();
     let (title, message) = match (&detail, status) {
         (Some(Detail(error)), _) => {
@@ -90,8 +122,17 @@ pub(super) async fn render_errors(
         }
         _ => return response,
     };
-    match state.catalog.render_error(title, message) {
-        Ok(html) => (status, Html(html)).into_response(),
+    match state.catalog.render_error(title, message, &viewer) {
+        Ok(html) => {
+            // Keep the cookies the handler or guard set.
+            let mut rendered = (status, Html(html)).into_response();
+            for (name, value) in response.headers() {
+                if name == axum::http::header::SET_COOKIE {
+                    rendered.headers_mut().append(name, value.clone());
+                }
+            }
+            rendered
+        }
         Err(error) => {
             tracing::error!(error = %error, "error page could not be rendered");
             response

@@ -1,14 +1,24 @@
 //! The cockpit's web server: one generic dashboard route over the page files in
-//! `dashboards/`, static CSS, a health check, security headers and Danish errors.
-//! Pages read marts only through [`MartSource`] and always through
+//! `dashboards/`, login and administration, static CSS, a health check, security
+//! headers and Danish errors. Every request passes the guard (`guard.rs`), which
+//! applies the route table of `crate::access::routes` (deny by default) and writes
+//! the audit log. Pages read marts only through [`MartSource`] and always through
 //! [`crate::disclosure`], so nothing but suppressed aggregates reaches the browser.
+//!
+//! Each area exposes `router()`; a route added here must also get its row in the
+//! route table, or the guard refuses it.
 
+mod admin;
+mod auth;
 mod error;
+pub mod guard;
 mod pages;
+pub mod run;
 #[cfg(test)]
 mod tests;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,12 +26,16 @@ use std::time::Duration;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::{middleware, Router};
 use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use self::error::WebError;
+pub use self::run::RunTrigger;
+use crate::access::routes::RouteTable;
+use crate::access::{Access, AccessSettings};
 use crate::dashboard::Catalog;
 use crate::disclosure;
 
@@ -30,21 +44,31 @@ pub trait MartSource: Send + Sync + 'static {
     /// Reads one mart by name; names are validated by the caller against the dashboard files.
     /// Blocking: the web layer calls it inside `spawn_blocking`.
     fn fetch(&self, mart: &str) -> Result<crate::table::Table, anyhow::Error>;
+
+    /// Changes whenever the marts may have changed (a pipeline run committed); pages
+    /// keep their protected marts and rendered bodies until it does.
+    fn version(&self) -> u64 {
+        0
+    }
 }
 
-/// Shared state of every request: the mart source, the loaded dashboards and templates,
-/// and the disclosure threshold.
+/// Shared state of every request: the mart source, the loaded dashboards and
+/// templates, the disclosure threshold, access control and the route table.
 #[derive(Clone)]
 pub struct AppState {
     source: Arc<dyn MartSource>,
     catalog: Arc<Catalog>,
     static_dir: PathBuf,
     k: u32,
+    access: Access,
+    routes: Arc<RouteTable>,
+    runs: Option<Arc<dyn RunTrigger>>,
 }
 
 impl AppState {
     /// Loads the dashboards and templates in `dashboards_dir`; refuses `k` below
-    /// [`disclosure::MIN_K`].
+    /// [`disclosure::MIN_K`]. Access control starts empty, in memory: nobody can log
+    /// in until [`AppState::with_access`] gives it the store's users.
     pub fn new(
         source: Arc<dyn MartSource>,
         dashboards_dir: &Path,
@@ -52,38 +76,71 @@ impl AppState {
     ) -> Result<Self, WebError> {
         let k = disclosure::check_k(k)?;
         let catalog = Catalog::load(dashboards_dir)?;
+        for d in catalog.dashboards().iter().filter(|d| d.roles.is_empty()) {
+            tracing::warn!(slug = %d.slug, "siden har ingen roller og kan ikke ses af nogen");
+        }
         Ok(AppState {
             source,
             catalog: Arc::new(catalog),
             static_dir: dashboards_dir.join("static"),
             k,
+            access: Access::in_memory(AccessSettings::default()),
+            routes: Arc::new(RouteTable::new()?),
+            runs: None,
         })
+    }
+
+    /// Uses these users, sessions and audit log.
+    pub fn with_access(mut self, access: Access) -> Self {
+        self.access = access;
+        self
+    }
+
+    /// Lets the data unit start runs from the cockpit.
+    pub fn with_runs(mut self, runs: Arc<dyn RunTrigger>) -> Self {
+        self.runs = Some(runs);
+        self
+    }
+
+    /// The access control this state enforces.
+    pub fn access(&self) -> &Access {
+        &self.access
     }
 }
 
 /// No script may run and nothing may be loaded from elsewhere; the pages use none.
 const CSP: &str = "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; \
                    form-action 'self'; frame-ancestors 'none'";
+/// HSTS over https: a year, subdomains included.
+const HSTS: &str = "max-age=31536000; includeSubDomains";
 /// A request that takes longer than this gets the Danish error page.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The whole application: pages, static files and the middleware stack.
+/// The whole application: pages, login, administration, static files and the
+/// middleware stack.
 pub fn router(state: AppState) -> Router {
     let static_files = ServeDir::new(&state.static_dir);
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
     };
-    Router::new()
+    let https = state.access.settings().https;
+    let app = Router::new()
         .merge(pages::router())
+        .merge(auth::router())
+        .merge(admin::router())
+        .merge(run::router())
         .nest_service("/static", static_files)
         .fallback(pages::not_found)
-        // Innermost first. A timeout becomes a bare 503 that the error pages then
-        // render; error pages are rendered (and 500s logged) inside the trace span,
-        // so the log line carries the route.
+        // Innermost first. Body limit and timeout sit inside the guard, so a
+        // request they stop is still in the audit log; a timeout becomes a bare
+        // 503 that the error pages then render. Error pages are rendered (and
+        // 500s logged) inside the trace span, so the log line carries the route.
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
+        .layer(RequestBodyLimitLayer::new(guard::BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             error::render_errors,
@@ -93,8 +150,25 @@ pub fn router(state: AppState) -> Router {
         .layer(header(header::REFERRER_POLICY, "no-referrer"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(header(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ))
+        .layer(header(
+            HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin",
+        ))
+        // Aggregates stay out of browser and proxy caches.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+    let app = if https {
+        app.layer(header(header::STRICT_TRANSPORT_SECURITY, HSTS))
+    } else {
+        app
+    };
+    app.layer(TraceLayer::new_for_http()).with_state(state)
 }
 
 /// Serves the cockpit on `listener` until `shutdown` completes.
@@ -103,7 +177,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer address is what trusted-proxy checks and login throttling use.
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

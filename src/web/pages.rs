@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 
 use anyhow::Context;
 use axum::extract::{Path, State};
-use axum::response::{Html, Redirect};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
 
 use super::{AppState, MartSource, WebError};
+use crate::dashboard::Viewer;
 use crate::disclosure::{self, Rule};
 use crate::table::Table;
 
@@ -21,14 +22,24 @@ pub fn router() -> Router<AppState> {
         .route("/healthz", get(healthz))
 }
 
-async fn index(State(state): State<AppState>) -> Result<Redirect, WebError> {
-    // The catalog refuses to load without at least one dashboard.
-    let first = state
-        .catalog
-        .dashboards()
+/// The start page: the first page in the viewer's menu (dashboards, then links).
+async fn index(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+) -> Result<Response, WebError> {
+    let first = viewer
+        .pages
         .first()
-        .ok_or(WebError::NotFound)?;
-    Ok(Redirect::to(&format!("/d/{}", first.slug)))
+        .map(|slug| format!("/d/{slug}"))
+        .or_else(|| viewer.links.first().map(|l| l.href.clone()));
+    if let Some(target) = first {
+        return Ok(Redirect::to(&target).into_response());
+    }
+    let t = state.catalog.messages();
+    let html = state
+        .catalog
+        .render_error(t.product, t.access.no_pages, &viewer)?;
+    Ok(Html(html).into_response())
 }
 
 async fn healthz() -> &'static str {
@@ -43,6 +54,7 @@ pub(super) async fn not_found() -> WebError {
 #[tracing::instrument(skip_all, fields(slug = %slug))]
 async fn dashboard(
     State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
     Path(slug): Path<String>,
 ) -> Result<Html<String>, WebError> {
     let page = state.catalog.get(&slug).ok_or(WebError::NotFound)?;
@@ -56,7 +68,7 @@ async fn dashboard(
     let tables = tokio::task::spawn_blocking(move || fetch_disclosed(&*source, marts, k))
         .await?
         .map_err(WebError::Source)?;
-    Ok(Html(state.catalog.render(page, &tables, k)?))
+    Ok(Html(state.catalog.render(page, &tables, k, &viewer)?))
 }
 
 /// Reads each mart and passes it through disclosure control before anything else sees it.

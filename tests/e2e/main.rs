@@ -1,6 +1,7 @@
 //! The walking skeleton end to end: synthetic extracts, backfill of every month,
 //! the real server on port 0, and the overview page's numbers against the store.
 
+mod access;
 mod failures;
 mod helpers;
 mod ingest_cli;

@@ -7,6 +7,8 @@
 //! intro = "…"                       # paragraphs, separated by a blank line
 //! guide = ["…", "…"]                # optional reading guide, one point per entry
 //!                                   # ({k} in intro and guide becomes the threshold)
+//! roles = ["ledelse", "dataenhed"]  # who may open it (src/access/roles.rs); nobody
+//!                                   # when missing: access is denied by default
 //!
 //! # Every mart the page reads, and how disclosure control protects it. Columns not
 //! # named in `dimensions` are figures; a figure is hidden in a row where one of its
@@ -54,6 +56,9 @@ pub struct Dashboard {
     pub intro: String,
     #[serde(default)]
     pub guide: Vec<String>,
+    /// Who may open the page (and anything under `/d/<slug>/`); nobody when empty.
+    #[serde(default)]
+    pub roles: Vec<crate::access::Role>,
     pub marts: BTreeMap<String, MartSpec>,
     pub components: Vec<Component>,
 }

@@ -16,15 +16,41 @@ fn dashboards_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/dashboards"))
 }
 
-fn app(source: Arc<dyn MartSource>) -> Router {
-    router(AppState::new(source, dashboards_dir(), 5).unwrap())
+/// The router with a logged-in management user (ledelse sees every dashboard).
+struct TestApp {
+    router: Router,
+    cookie: String,
+    csrf: String,
 }
 
-async fn get(app: Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-    let response = app
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
+fn app(source: Arc<dyn MartSource>) -> TestApp {
+    app_as(source, crate::access::Role::Ledelse)
+}
+
+fn app_as(source: Arc<dyn MartSource>, role: crate::access::Role) -> TestApp {
+    let state = AppState::new(source, dashboards_dir(), 5).unwrap();
+    let (token, session) = state.access().session_for_tests("test", role);
+    TestApp {
+        router: router(state),
+        cookie: format!("{}={token}", guard::session_cookie(false)),
+        csrf: session.csrf,
+    }
+}
+
+/// A GET as the app's logged-in user.
+async fn get(app: TestApp, uri: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+    let request = Request::get(uri)
+        .header(header::COOKIE, &app.cookie)
+        .body(Body::empty())
         .unwrap();
+    send(app.router, request).await
+}
+
+async fn send(
+    app: Router,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    let response = app.oneshot(request).await.unwrap();
     let (parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
     (
@@ -167,6 +193,59 @@ async fn the_server_stops_when_shutdown_completes() {
 
 #[tokio::test]
 async fn the_overview_renders_the_same_for_the_same_marts() {
-    let (_, _, body) = get(app(Arc::new(fake_marts())), "/d/overblik").await;
-    insta::assert_snapshot!("overview", body);
+    let app = app(Arc::new(fake_marts()));
+    let csrf = app.csrf.clone();
+    let (_, _, body) = get(app, "/d/overblik").await;
+    // The session's form token is random.
+    insta::assert_snapshot!("overview", body.replace(&csrf, "[csrf]"));
+}
+
+#[tokio::test]
+async fn without_a_session_a_page_redirects_to_the_login_form_and_says_nothing() {
+    let request = Request::get("/d/overblik?periode=2024")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, body) = send(app(Arc::new(fake_marts())).router, request).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers[header::LOCATION],
+        "/login?next=%2Fd%2Foverblik%3Fperiode%3D2024"
+    );
+    assert!(!body.contains("12.410"));
+}
+
+#[tokio::test]
+async fn the_menu_lists_only_the_pages_of_the_role() {
+    let (_, _, body) = get(
+        app_as(Arc::new(fake_marts()), crate::access::Role::Sagsbehandler),
+        "/d/overblik",
+    )
+    .await;
+    assert!(body.contains("href=\"/d/overblik\""));
+    assert!(!body.contains("href=\"/d/drift\""), "drift is for ledelse and dataenhed");
+    assert!(!body.contains("/admin/"));
+    let (status, _, _) = get(
+        app_as(Arc::new(fake_marts()), crate::access::Role::Sagsbehandler),
+        "/d/drift",
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_page_frame_shows_the_user_and_a_logout_form_with_the_token() {
+    let app = app(Arc::new(fake_marts()));
+    let csrf = app.csrf.clone();
+    let (_, _, body) = get(app, "/d/overblik").await;
+    assert!(body.contains("Logget ind som <strong>test</strong> (Ledelse)"));
+    assert!(body.contains(&format!("name=\"csrf\" value=\"{csrf}\"")));
+    assert!(body.contains("action=\"/logout\""));
+}
+
+#[test]
+fn every_dashboard_in_the_repository_declares_who_may_see_it() {
+    let catalog = crate::dashboard::Catalog::load(dashboards_dir()).unwrap();
+    for d in catalog.dashboards() {
+        assert!(!d.roles.is_empty(), "{} has no roles and is shown to nobody", d.slug);
+    }
 }

@@ -1,0 +1,343 @@
+//! Who may see what, and who looked at what: local users with argon2id passwords,
+//! five roles, sessions, login throttling, the route table (deny by default) and
+//! the append-only audit log. The web layer enforces it in one middleware
+//! (`src/web/guard.rs`); this module knows nothing about HTTP.
+//!
+//! Storage: users and the audit log are tables in the encrypted store
+//! (`sql/schema/020_access.sql`), written through a connection of their own
+//! ([`backend::StoreBackend`]); users are cached in memory. Sessions and login
+//! failures live in memory only.
+
+pub mod audit;
+pub mod backend;
+pub mod command;
+pub mod limiter;
+pub mod password;
+pub mod roles;
+pub mod routes;
+pub mod sessions;
+pub mod users;
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+pub use self::audit::{AuditEntry, AuditLog, AuditRow, Outcome};
+use self::backend::{Backend, MemoryBackend, StoreBackend};
+use self::limiter::{Gate, Limiter};
+pub use self::roles::Role;
+pub use self::sessions::Session;
+use self::sessions::Sessions;
+pub use self::users::User;
+use crate::store::{Store, StoreError};
+
+/// Errors of user administration and of the audit log.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error("databasefejl i adgangsstyringen: {0}")]
+    Db(#[from] duckdb::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Name(#[from] users::BadName),
+    #[error(transparent)]
+    Role(#[from] roles::UnknownRole),
+    #[error(transparent)]
+    Password(#[from] password::PasswordError),
+    #[error("brugeren '{0}' findes ikke")]
+    UnknownUser(String),
+    #[error("brugeren '{0}' findes allerede")]
+    UserExists(String),
+    #[error("det kan ikke lade sig gøre: så ville der ikke være nogen aktiv administrator tilbage")]
+    LastAdmin,
+    #[error("revisionsloggen kan ikke skrives: {0}")]
+    AuditStopped(String),
+    #[error("kunne ikke læse adgangskoden: {0}")]
+    ReadPassword(std::io::Error),
+}
+
+/// Why a login was refused. The messages are what the login page shows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoginError {
+    /// Wrong name or password, or a disabled user: the same answer, so nobody
+    /// learns which names exist.
+    #[error("Forkert brugernavn eller adgangskode.")]
+    BadCredentials,
+    #[error("For mange mislykkede login-forsøg på kort tid. Vent {0} sekunder, og prøv igen.")]
+    Throttled(u64),
+    #[error("Kontoen er midlertidigt spærret efter for mange mislykkede login-forsøg. Prøv igen om {0} minutter, eller bed en administrator om at nulstille adgangskoden.")]
+    Locked(u64),
+    #[error("Der opstod en fejl. Prøv igen om lidt.")]
+    Internal,
+}
+
+/// Settings of access control (`[access]` in the configuration file).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccessSettings {
+    /// Browsers reach the cockpit over https (natively or through the proxy in
+    /// `ops/`): cookies get `Secure` and the `__Host-` prefix, responses HSTS.
+    pub https: bool,
+    /// A session unused this long ends (seconds; default 30 minutes).
+    pub idle_timeout_secs: u64,
+    /// A session ends this long after login however much it is used (seconds;
+    /// default 10 hours, a working day).
+    pub absolute_timeout_secs: u64,
+    /// Single sign-on: the header in which the municipality's reverse proxy puts
+    /// the authenticated user name (e.g. `X-Remote-User`). Off when unset.
+    pub sso_header: Option<String>,
+    /// Addresses of the proxies whose `sso_header` and `X-Forwarded-For` are
+    /// believed. The header from any other address is refused.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl Default for AccessSettings {
+    fn default() -> Self {
+        AccessSettings {
+            https: false,
+            idle_timeout_secs: 30 * 60,
+            absolute_timeout_secs: 10 * 60 * 60,
+            sso_header: None,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// A user as the admin page and `jobcockpit user list` show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UserView {
+    pub name: String,
+    pub role: Role,
+    pub role_label: &'static str,
+    pub enabled: bool,
+    pub sso_only: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+struct Inner {
+    settings: AccessSettings,
+    backend: Arc<dyn Backend>,
+    users: RwLock<BTreeMap<String, User>>,
+    sessions: Mutex<Sessions>,
+    limiter: Mutex<Limiter>,
+    audit: AuditLog,
+}
+
+/// Access control of one store. Cloning shares it.
+#[derive(Clone)]
+pub struct Access(Arc<Inner>);
+
+fn now_utc() -> String {
+    chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+impl Access {
+    /// Users and audit log in the encrypted store.
+    pub fn open(store: &Store, settings: AccessSettings) -> Result<Access, AccessError> {
+        Self::with_backend(Arc::new(StoreBackend::new(store)?), settings)
+    }
+
+    /// Users and audit log in memory only (tests; a router built without a store).
+    pub fn in_memory(settings: AccessSettings) -> Access {
+        Self::with_backend(Arc::new(MemoryBackend::default()), settings)
+            .expect("the memory backend cannot fail")
+    }
+
+    fn with_backend(backend: Arc<dyn Backend>, settings: AccessSettings) -> Result<Access, AccessError> {
+        let users = backend
+            .load_users()?
+            .into_iter()
+            .map(|u| (u.name.clone(), u))
+            .collect();
+        let audit = AuditLog::start(backend.clone())?;
+        let sessions = Sessions::new(
+            Duration::from_secs(settings.idle_timeout_secs),
+            Duration::from_secs(settings.absolute_timeout_secs),
+        );
+        Ok(Access(Arc::new(Inner {
+            settings,
+            backend,
+            users: RwLock::new(users),
+            sessions: Mutex::new(sessions),
+            limiter: Mutex::new(Limiter::default()),
+            audit,
+        })))
+    }
+
+    pub fn settings(&self) -> &AccessSettings {
+        &self.0.settings
+    }
+
+    pub fn audit(&self) -> &AuditLog {
+        &self.0.audit
+    }
+
+    fn users_read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, User>> {
+        self.0.users.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn sessions(&self) -> std::sync::MutexGuard<'_, Sessions> {
+        self.0.sessions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn limiter(&self) -> std::sync::MutexGuard<'_, Limiter> {
+        self.0.limiter.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    // ── users ──────────────────────────────────────────────────────────────────
+
+    /// Every user, by name.
+    pub fn users(&self) -> Vec<UserView> {
+        self.users_read()
+            .values()
+            .map(|u| UserView {
+                name: u.name.clone(),
+                role: u.role,
+                role_label: u.role.label(),
+                enabled: u.enabled,
+                sso_only: u.password_hash.is_none(),
+                created_at: u.created_at.clone(),
+                updated_at: u.updated_at.clone(),
+            })
+            .collect()
+    }
+
+    /// Creates a user. `password` None: the user can only log in through single
+    /// sign-on. Blocking (hashes the password).
+    pub fn add_user(&self, name: &str, role: Role, password: Option<&str>) -> Result<(), AccessError> {
+        users::check_name(name)?;
+        let password_hash = password.map(password::hash).transpose()?;
+        let mut all = self.0.users.write().unwrap_or_else(|e| e.into_inner());
+        if all.contains_key(name) {
+            return Err(AccessError::UserExists(name.into()));
+        }
+        let now = now_utc();
+        let user = User {
+            name: name.to_string(),
+            role,
+            enabled: true,
+            password_hash,
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        self.0.backend.save_user(&user)?;
+        all.insert(name.to_string(), user);
+        Ok(())
+    }
+
+    /// Changes a user with `change`, refusing to leave no enabled admin; ends the
+    /// user's sessions so the change takes effect at once.
+    fn change_user(&self, name: &str, change: impl FnOnce(&mut User)) -> Result<(), AccessError> {
+        let mut all = self.0.users.write().unwrap_or_else(|e| e.into_inner());
+        let mut user = all
+            .get(name)
+            .cloned()
+            .ok_or_else(|| AccessError::UnknownUser(name.into()))?;
+        let was_admin = user.enabled && user.role == Role::Admin;
+        change(&mut user);
+        let is_admin = user.enabled && user.role == Role::Admin;
+        let other_admins = all
+            .values()
+            .filter(|u| u.name != name && u.enabled && u.role == Role::Admin)
+            .count();
+        if was_admin && !is_admin && other_admins == 0 {
+            return Err(AccessError::LastAdmin);
+        }
+        user.updated_at = now_utc();
+        self.0.backend.save_user(&user)?;
+        all.insert(name.to_string(), user);
+        drop(all);
+        self.sessions().remove_user(name);
+        Ok(())
+    }
+
+    /// Gives a user another role.
+    pub fn set_role(&self, name: &str, role: Role) -> Result<(), AccessError> {
+        self.change_user(name, |u| u.role = role)
+    }
+
+    /// Enables or disables a user; disabling ends their sessions.
+    pub fn set_enabled(&self, name: &str, enabled: bool) -> Result<(), AccessError> {
+        self.change_user(name, |u| u.enabled = enabled)
+    }
+
+    /// Sets a new password, ends the user's sessions and lifts a lock-out.
+    /// Blocking (hashes the password).
+    pub fn set_password(&self, name: &str, password: &str) -> Result<(), AccessError> {
+        let hash = password::hash(password)?;
+        self.change_user(name, |u| u.password_hash = Some(hash))?;
+        self.limiter().clear_user(name);
+        Ok(())
+    }
+
+    // ── sessions ───────────────────────────────────────────────────────────────
+
+    /// Checks a name and password and starts a session. Blocking (argon2id):
+    /// call it from `spawn_blocking`. `client` is the address throttling counts.
+    pub fn login(&self, name: &str, password: &str, client: &str) -> Result<(String, Session), LoginError> {
+        let name = name.trim();
+        match self.limiter().begin(name, client, Instant::now()) {
+            Gate::Open => {}
+            Gate::Throttled(wait) => return Err(LoginError::Throttled(wait.as_secs().max(1))),
+            Gate::Locked(wait) => {
+                return Err(LoginError::Locked(wait.as_secs().div_ceil(60).max(1)))
+            }
+        }
+        let user = self.users_read().get(name).cloned();
+        let ok = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
+            Some(hash) => password::verify(password, hash),
+            None => {
+                password::verify_nothing(password);
+                false
+            }
+        };
+        let user = match user {
+            Some(u) if ok && u.enabled => u,
+            _ => return Err(LoginError::BadCredentials),
+        };
+        self.limiter().succeeded(name, client);
+        self.sessions()
+            .create(&user.name, user.role, Instant::now())
+            .map_err(|_| LoginError::Internal)
+    }
+
+    /// A session for a user the trusted single sign-on proxy vouches for: the user
+    /// must exist locally and be enabled; the role is the local one.
+    pub fn sso_login(&self, name: &str) -> Result<(String, Session), LoginError> {
+        let user = self
+            .users_read()
+            .get(name)
+            .filter(|u| u.enabled)
+            .cloned()
+            .ok_or(LoginError::BadCredentials)?;
+        self.sessions()
+            .create(&user.name, user.role, Instant::now())
+            .map_err(|_| LoginError::Internal)
+    }
+
+    /// The live session of a cookie token.
+    pub fn session(&self, token: &str) -> Option<Session> {
+        self.sessions().get(token, Instant::now())
+    }
+
+    /// Ends the session of a token.
+    pub fn logout(&self, token: &str) {
+        self.sessions().remove(token);
+    }
+
+    /// Starts a session without a password: for tests that exercise what comes
+    /// after the login.
+    #[doc(hidden)]
+    pub fn session_for_tests(&self, name: &str, role: Role) -> (String, Session) {
+        self.sessions()
+            .create(name, role, Instant::now())
+            .expect("OS random source")
+    }
+}
+
+#[cfg(test)]
+mod tests;

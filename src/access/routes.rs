@@ -1,0 +1,256 @@
+//! THE route table: every route of the cockpit and who may use it, in one place.
+//! The guard (`src/web/guard.rs`) looks every request up here before any handler
+//! runs; a request that matches no row is refused (deny by default), so a handler
+//! added to the router without a row here cannot be reached.
+//!
+//! Adding a route: add a row with the same pattern as in the axum router (axum's
+//! syntax, matched by the same `matchit` matcher), its method, who may use it and
+//! how the audit log names it. For routes under `/d/{slug}` use
+//! [`Allow::Dashboard`]: the roles then come from the `roles` list of the page
+//! file named by `{slug}`, so a dashboard's pages, exports and anything else about
+//! it follow one declaration. The tests in `tests/e2e/access.rs` enumerate this
+//! table and try every route with every role, so a new row is tested by itself.
+
+use std::collections::HashMap;
+
+use super::roles::Role;
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allow {
+    /// Anyone, logged in or not: the login form, the stylesheet, the health check.
+    Public,
+    /// Any logged-in user, whatever the role.
+    AnyRole,
+    /// Only these roles.
+    Roles(&'static [Role]),
+    /// The roles that the dashboard file named by the route's `{slug}` lists.
+    Dashboard,
+}
+
+/// What a request does, as the audit log names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    View,
+    Export,
+    Admin,
+    Login,
+    Logout,
+    Run,
+    Static,
+    Health,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::View => "visning",
+            Action::Export => "eksport",
+            Action::Admin => "administration",
+            Action::Login => "login",
+            Action::Logout => "logout",
+            Action::Run => "kørsel",
+            Action::Static => "statisk",
+            Action::Health => "sundhed",
+        }
+    }
+}
+
+/// One row of the table.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteRule {
+    /// `GET` (also answers `HEAD`) or `POST`.
+    pub method: &'static str,
+    pub pattern: &'static str,
+    pub allow: Allow,
+    pub action: Action,
+    /// A menu entry (Danish title) for the roles allowed; only for GET routes
+    /// without parameters.
+    pub menu: Option<&'static str>,
+}
+
+const fn rule(method: &'static str, pattern: &'static str, allow: Allow, action: Action) -> RouteRule {
+    RouteRule {
+        method,
+        pattern,
+        allow,
+        action,
+        menu: None,
+    }
+}
+
+impl RouteRule {
+    const fn menu(mut self, title: &'static str) -> Self {
+        self.menu = Some(title);
+        self
+    }
+
+    /// Whether the method changes state (and so needs a CSRF token).
+    pub fn changes_state(&self) -> bool {
+        self.method != "GET"
+    }
+}
+
+const ADMIN: Allow = Allow::Roles(&[Role::Admin]);
+const DATA_UNIT: Allow = Allow::Roles(&[Role::Dataenhed]);
+const GET: &str = "GET";
+const POST: &str = "POST";
+
+/// Every route of the cockpit.
+pub const ROUTES: &[RouteRule] = &[
+    // Start: each role goes to its first page.
+    rule(GET, "/", Allow::AnyRole, Action::View),
+    rule(GET, "/login", Allow::Public, Action::Login),
+    rule(POST, "/login", Allow::Public, Action::Login),
+    rule(POST, "/logout", Allow::AnyRole, Action::Logout),
+    rule(GET, "/healthz", Allow::Public, Action::Health),
+    rule(GET, "/static/{*file}", Allow::Public, Action::Static),
+    // Dashboards: who sees a page is written in its file (`roles = [...]`).
+    rule(GET, "/d/{slug}", Allow::Dashboard, Action::View),
+    // The data unit may start the monthly run by hand.
+    rule(GET, "/koersel", DATA_UNIT, Action::View).menu("Start kørsel"),
+    rule(POST, "/koersel", DATA_UNIT, Action::Run),
+    // Administration: users and the audit log.
+    rule(GET, "/admin/brugere", ADMIN, Action::Admin).menu("Brugere"),
+    rule(POST, "/admin/brugere", ADMIN, Action::Admin),
+    rule(POST, "/admin/brugere/{name}/rolle", ADMIN, Action::Admin),
+    rule(POST, "/admin/brugere/{name}/aktiv", ADMIN, Action::Admin),
+    rule(POST, "/admin/brugere/{name}/adgangskode", ADMIN, Action::Admin),
+    rule(GET, "/admin/revision", ADMIN, Action::Admin).menu("Revisionslog"),
+    rule(GET, "/admin/revision.csv", ADMIN, Action::Export),
+];
+
+/// A request matched against the table.
+#[derive(Debug, Clone)]
+pub struct Matched {
+    pub rule: &'static RouteRule,
+    pub params: Vec<(String, String)>,
+}
+
+impl Matched {
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The table compiled into one matcher per method.
+pub struct RouteTable {
+    by_method: HashMap<&'static str, matchit::Router<&'static RouteRule>>,
+}
+
+/// Two rows that cannot both be in the table.
+#[derive(Debug, thiserror::Error)]
+#[error("rutetabellen: {pattern} ({method}): {message}")]
+pub struct TableError {
+    pub method: &'static str,
+    pub pattern: &'static str,
+    pub message: String,
+}
+
+impl RouteTable {
+    /// Compiles [`ROUTES`].
+    pub fn new() -> Result<Self, TableError> {
+        Self::from_rules(ROUTES)
+    }
+
+    pub fn from_rules(rules: &'static [RouteRule]) -> Result<Self, TableError> {
+        let mut by_method: HashMap<&'static str, matchit::Router<&'static RouteRule>> =
+            HashMap::new();
+        for r in rules {
+            let bad = |message: String| TableError {
+                method: r.method,
+                pattern: r.pattern,
+                message,
+            };
+            if !matches!(r.method, "GET" | "POST") {
+                return Err(bad("kun GET og POST".into()));
+            }
+            if r.menu.is_some() && (r.method != "GET" || r.pattern.contains('{')) {
+                return Err(bad("menupunkter kun for GET uden parametre".into()));
+            }
+            if r.allow == Allow::Dashboard && !r.pattern.contains("{slug}") {
+                return Err(bad("Allow::Dashboard kræver {slug} i mønsteret".into()));
+            }
+            by_method
+                .entry(r.method)
+                .or_default()
+                .insert(r.pattern, r)
+                .map_err(|e| bad(e.to_string()))?;
+        }
+        Ok(RouteTable { by_method })
+    }
+
+    /// The row for a request; `HEAD` is looked up as `GET`.
+    pub fn find(&self, method: &str, path: &str) -> Option<Matched> {
+        let method = if method == "HEAD" { "GET" } else { method };
+        let m = self.by_method.get(method)?.at(path).ok()?;
+        Some(Matched {
+            rule: m.value,
+            params: m
+                .params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_compiles_and_finds_its_routes() {
+        let t = RouteTable::new().unwrap();
+        let m = t.find("GET", "/d/overblik").unwrap();
+        assert_eq!(m.rule.pattern, "/d/{slug}");
+        assert_eq!(m.param("slug"), Some("overblik"));
+        assert_eq!(t.find("HEAD", "/healthz").unwrap().rule.pattern, "/healthz");
+        assert_eq!(
+            t.find("GET", "/static/cockpit.css").unwrap().rule.allow,
+            Allow::Public
+        );
+        assert_eq!(
+            t.find("POST", "/admin/brugere/anna/rolle").unwrap().param("name"),
+            Some("anna")
+        );
+    }
+
+    #[test]
+    fn anything_not_in_the_table_matches_nothing() {
+        let t = RouteTable::new().unwrap();
+        for (method, path) in [
+            ("GET", "/d/overblik/"),
+            ("GET", "/d"),
+            ("POST", "/d/overblik"),
+            ("DELETE", "/admin/brugere"),
+            ("PUT", "/login"),
+            ("GET", "/admin"),
+            ("GET", "/static"),
+            ("GET", "/admin/brugere/anna/rolle"),
+        ] {
+            assert!(t.find(method, path).is_none(), "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn only_the_login_form_the_stylesheet_and_the_health_check_are_public() {
+        let public: Vec<_> = ROUTES
+            .iter()
+            .filter(|r| r.allow == Allow::Public)
+            .map(|r| (r.method, r.pattern))
+            .collect();
+        assert_eq!(
+            public,
+            [
+                ("GET", "/login"),
+                ("POST", "/login"),
+                ("GET", "/healthz"),
+                ("GET", "/static/{*file}")
+            ]
+        );
+    }
+}
