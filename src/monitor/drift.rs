@@ -2,6 +2,13 @@
 //! rate compared with the training reference of the model version that scored
 //! it. The reference is frozen the first time monitoring meets a version (in the
 //! run that trained it), so later re-deliveries never move the yardstick.
+//!
+//! Every cohort's PSI and level (against the configured thresholds) are stored.
+//! An alert, though, also needs the PSI to be beyond what sampling noise gives at
+//! the cohort's size ([`noise_bound`]): a monthly cohort of about 200 people drawn
+//! from the training population itself has a PSI of 0.05-0.2 on a numeric input
+//! (Evidently's Sturges bins and empty-bin share), so the 0.1 rule of thumb, made
+//! for large samples, alerted in nearly every run of an unchanged population.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +19,7 @@ use super::alerts::{Alert, Severity};
 use super::rows::{self, MonitorRow};
 use super::{MonitorError, MonitorInput};
 use crate::metrics::drift::{Binning, DriftLevel};
+use rand::{Rng, SeedableRng};
 use crate::model::policy::FeatureKind;
 use crate::model::registry;
 use crate::store::date_value;
@@ -22,6 +30,71 @@ pub const BASE_RATE: &str = "_base_rate";
 
 /// The frozen reference binnings of a version, by feature.
 type Reference = BTreeMap<String, Binning>;
+
+/// Samples of the cohort's size drawn from the reference for [`noise_bound`].
+pub const NOISE_SAMPLES: usize = 200;
+/// Standard deviations above the mean of those samples' PSI an alert needs
+/// (NannyML's default threshold on reference chunks: mean ± 3 standard deviations).
+pub const NOISE_SDS: f64 = 3.0;
+
+/// The PSI that sampling noise alone reaches at a sample of `n`: the mean plus
+/// [`NOISE_SDS`] standard deviations (population, as NannyML) of the PSI of
+/// [`NOISE_SAMPLES`] samples of `n` values drawn with replacement from the
+/// reference itself, seeded. This is NannyML's threshold from chunks of the
+/// reference period, with the chunks drawn from the stored value counts (the
+/// reference rows are not kept). `None` for an empty sample or reference.
+pub fn noise_bound(reference: &Binning, n: usize, seed: u64) -> Option<f64> {
+    let (values, counts): (Vec<f64>, &[u64]) = match reference {
+        Binning::Numeric { values, counts } => (values.clone(), counts),
+        Binning::Categorical { categories, counts } => (
+            categories
+                .iter()
+                .map(|c| c.parse::<f64>().ok())
+                .collect::<Option<Vec<_>>>()?,
+            counts,
+        ),
+    };
+    let total: u64 = counts.iter().sum();
+    if n == 0 || total == 0 {
+        return None;
+    }
+    let cumulative: Vec<u64> = counts
+        .iter()
+        .scan(0, |acc, &c| {
+            *acc += c;
+            Some(*acc)
+        })
+        .collect();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut sample = vec![0.0; n];
+    let mut psis = Vec::with_capacity(NOISE_SAMPLES);
+    for _ in 0..NOISE_SAMPLES {
+        for v in sample.iter_mut() {
+            let u = rng.random_range(0..total);
+            *v = values[cumulative.partition_point(|&c| c <= u)];
+        }
+        let psi = reference.psi(&sample);
+        if psi.is_finite() {
+            psis.push(psi);
+        }
+    }
+    if psis.is_empty() {
+        return None;
+    }
+    let k = psis.len() as f64;
+    let mean = psis.iter().sum::<f64>() / k;
+    let sd = (psis.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / k).sqrt();
+    Some(mean + NOISE_SDS * sd)
+}
+
+/// A seed per feature (FNV-1a of its name), so each feature's noise samples do
+/// not depend on the order of the features.
+fn feature_seed(base: u64, feature: &str) -> u64 {
+    feature
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+        ^ base
+}
 
 fn load_reference(conn: &Connection, version: &str) -> Result<Option<Reference>, MonitorError> {
     let mut stmt = conn.prepare("select feature, binning from model_reference where version = ?")?;
@@ -84,7 +157,10 @@ fn binning_for(kind: FeatureKind, values: &[f64]) -> Binning {
     }
 }
 
-/// Writes drift of every cohort; returns alerts for the newest cohort.
+/// Writes drift of every cohort; returns the alerts: model inputs and predicted
+/// risk of the newest cohort, the base rate of the latest mature cohort (the
+/// newest has no outcomes yet), each when its PSI reaches the warning threshold
+/// and the noise bound.
 pub fn write(
     conn: &Connection,
     input: &MonitorInput<'_>,
@@ -94,6 +170,11 @@ pub fn write(
     let level = |psi: f64| DriftLevel::of(psi, cfg.psi_warning, cfg.psi_alert);
     let mut references: BTreeMap<String, Option<Reference>> = BTreeMap::new();
     let newest = cohorts.keys().next_back().copied();
+    let latest_mature = cohorts
+        .iter()
+        .rev()
+        .find(|(_, rs)| rs.iter().all(|r| r.label.is_some()))
+        .map(|(m, _)| *m);
     let mut alerts = Vec::new();
     let mut app_rows = Vec::new();
     for (month, rows) in cohorts {
@@ -130,11 +211,20 @@ pub fn write(
                 let Some(b) = reference.get(&feature) else {
                     continue;
                 };
-                let psi = b.psi(&values);
-                let js = b.js_distance(&values);
+                let (psi, js) = b
+                    .drift(&values)
+                    .map_or((f64::NAN, f64::NAN), |d| (d.psi, d.jensen_shannon));
                 let lvl = level(psi);
-                if Some(*month) == newest && lvl != DriftLevel::Ok {
-                    alerts.push(drift_alert(input, &feature, *month, psi, lvl));
+                let alert_month = if feature == BASE_RATE {
+                    latest_mature
+                } else {
+                    newest
+                };
+                if Some(*month) == alert_month && lvl != DriftLevel::Ok {
+                    let seed = feature_seed(cfg.bootstrap_seed, &feature);
+                    if let Some(bound) = noise_bound(b, values.len(), seed).filter(|&x| psi > x) {
+                        alerts.push(drift_alert(input, &feature, *month, psi, lvl, bound, values.len()));
+                    }
                 }
                 app_rows.push((*month, version.to_string(), feature, values.len(), psi, js, lvl));
             }
@@ -188,6 +278,8 @@ fn drift_alert(
     month: NaiveDate,
     psi: f64,
     level: DriftLevel,
+    noise: f64,
+    n: usize,
 ) -> Alert {
     let label = feature_label(input, feature);
     Alert {
@@ -198,13 +290,58 @@ fn drift_alert(
             Severity::Warning
         },
         message: format!(
-            "{label}: kohorten fra {} afviger fra modellens træningsdata (PSI {}; advarsel fra {}, alarm fra {}).",
+            "{label}: kohorten fra {} afviger fra modellens træningsdata (PSI {}; advarsel fra {}, alarm fra {}; tilfældig variation i en kohorte på {} personer giver op til {}).",
             month.format("%m-%Y"),
             crate::dashboard::format::number(psi, 3),
             crate::dashboard::format::number(input.cfg().psi_warning, 2),
             crate::dashboard::format::number(input.cfg().psi_alert, 2),
+            n,
+            crate::dashboard::format::number(noise, 3),
         ),
         subject: feature.to_string(),
         value: Some(psi),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A skewed numeric reference like months employed: many zeros, a spread.
+    fn reference() -> (Binning, Vec<f64>) {
+        let values: Vec<f64> = (0..5000).map(|i| f64::from((i * 7919 % 37) as u32) * f64::from(u8::from(i % 3 != 0))).collect();
+        (Binning::numeric(&values), values)
+    }
+
+    #[test]
+    fn the_noise_bound_is_seeded_shrinks_with_size_and_is_rarely_passed_by_chance() {
+        let (b, values) = reference();
+        let bound = noise_bound(&b, 200, 7).unwrap();
+        assert_eq!(Some(bound), noise_bound(&b, 200, 7), "same seed, same bound");
+        assert!(bound > 0.1, "noise at 200 people already passes the 0.1 rule: {bound}");
+        assert!(noise_bound(&b, 2000, 7).unwrap() < bound / 4.0);
+        // Samples of the reference itself (other draws than the bound's) rarely pass it.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(99);
+        let passed = (0..200)
+            .filter(|_| {
+                let s: Vec<f64> = (0..200).map(|_| values[rng.random_range(0..values.len())]).collect();
+                b.psi(&s) > bound
+            })
+            .count();
+        assert!(passed <= 6, "{passed} of 200 unchanged samples passed");
+        // A real shift (a third of the sample moved to the top values) passes it.
+        let shifted: Vec<f64> = (0..200)
+            .map(|i| if i % 3 == 0 { 30.0 + (i % 7) as f64 } else { values[i * 17 % 5000] })
+            .collect();
+        assert!(b.psi(&shifted) > bound, "{} vs {bound}", b.psi(&shifted));
+    }
+
+    #[test]
+    fn the_noise_bound_of_a_flag_reads_its_categories() {
+        let flags: Vec<f64> = (0..1000).map(|i| f64::from(u8::from(i % 4 == 0))).collect();
+        let b = Binning::categorical(&flags);
+        let bound = noise_bound(&b, 200, 1).unwrap();
+        assert!(bound > 0.0 && bound < 0.1, "{bound}");
+        assert_eq!(noise_bound(&b, 0, 1), None);
     }
 }

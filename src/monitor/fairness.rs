@@ -1,8 +1,24 @@
 //! Fairness over the window of mature cohorts: for sex, age band, district,
 //! target group, origin and sex x age band, each group's selection rate, FPR, FNR,
 //! precision and calibration in the large, with intervals, ratios to a reference
-//! group and a Benjamini-Hochberg corrected test across every group and metric.
-//! Protected attributes are audited whether or not the model uses them.
+//! group and Benjamini-Hochberg corrected tests. Protected attributes are audited
+//! whether or not the model uses them.
+//!
+//! What is flagged (and raises an alert) is a group whose risk the model gets
+//! wrong in one direction compared with the reference group: its observed/
+//! expected ratio (observed rate over mean predicted risk) divided by the
+//! reference group's is outside [low, high] (Aequitas' 0.8-1.25), the two
+//! groups' calibration in the large differ by more than `calibration_tolerance`
+//! (5 points: a ratio alone is large for any small gap in a low-risk group, e.g.
+//! 20 % predicted and 25 % observed), and the difference is significant after
+//! Benjamini-Hochberg across every group's calibration test. The four rates keep
+//! their ratios, tests and the `ratio_outside`/`significant` marks, but never
+//! flag: where the groups' true risks differ (older people stay unemployed more
+//! often, in the generator and in reality), a calibrated model must select them
+//! more often and cannot have equal error rates (Chouldechova 2017; Kleinberg,
+//! Mullainathan and Raghavan 2017), so these ratios are outside the band on any
+//! data and flagged every age band and target group in every run of data without
+//! any planted bias. They are shown as descriptions, not as findings.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +27,7 @@ use duckdb::{params, Connection};
 use super::alerts::{Alert, Severity};
 use super::rows::{MonitorRow, DIMENSIONS};
 use super::{MonitorError, MonitorInput, Window};
-use crate::metrics::fairness::{self, AuditConfig, GroupRows};
+use crate::metrics::fairness::{self, AuditConfig, AuditRow, GroupRows};
 use crate::store::date_value;
 
 /// Danish names of the audited dimensions, for alert texts.
@@ -23,17 +39,6 @@ fn dimension_label(d: &str) -> &str {
         "target_group" => "Målgruppe",
         "origin" => "Herkomst",
         "sex_age_band" => "Køn og aldersgruppe",
-        other => other,
-    }
-}
-
-fn metric_label(m: &str) -> &str {
-    match m {
-        "selection_rate" => "andel vurderet høj risiko",
-        "fpr" => "andel fejlagtigt vurderet høj risiko (falsk positiv-rate)",
-        "fnr" => "andel overset (falsk negativ-rate)",
-        "precision" => "præcision",
-        "citl" => "kalibrering",
         other => other,
     }
 }
@@ -68,13 +73,23 @@ pub fn write(conn: &Connection, input: &MonitorInput<'_>, w: &Window<'_>) -> Res
         groups(rows, |r| [r.groups[0].as_str(), " ", r.groups[1].as_str()].concat()),
     ));
     let cfg = input.cfg();
-    let results = fairness::audit(
+    let mut results = fairness::audit(
         &dims,
         &AuditConfig {
             ratio_low: cfg.fairness_ratio_low,
             ratio_high: cfg.fairness_ratio_high,
             alpha: cfg.fairness_alpha,
             k: input.k,
+        },
+    );
+    flag_calibration(
+        &mut results,
+        &dims,
+        &FlagRule {
+            ratio_low: cfg.fairness_ratio_low,
+            ratio_high: cfg.fairness_ratio_high,
+            min_gap: cfg.calibration_tolerance,
+            alpha: cfg.fairness_alpha,
         },
     );
     let mut app = conn.appender("metric_fairness")?;
@@ -105,17 +120,19 @@ pub fn write(conn: &Connection, input: &MonitorInput<'_>, w: &Window<'_>) -> Res
         ])?;
         // A flagged group too small to show is not named in an alert either.
         if g.flagged && !g.suppress {
+            let ratio = g.ratio.unwrap_or(f64::NAN);
             alerts.push(Alert {
                 kind: "retfaerdighed",
                 severity: Severity::Warning,
                 subject: [g.dimension.as_str(), "=", &g.group, ":", &g.metric].concat(),
                 message: format!(
-                    "{}: gruppen »{}« har {} {} gange referencegruppens (»{}«), og forskellen er statistisk signifikant efter korrektion for mange test ({} personer, {} kohorter).",
+                    "{}: modellen {} risikoen for gruppen »{}« i forhold til referencegruppen »{}«: forholdet mellem faktisk og forudsagt andel stadig ledige er {} gange referencegruppens (faktisk minus forudsagt {} procentpoint), og forskellen er statistisk signifikant efter korrektion for mange test ({} personer, {} kohorter).",
                     dimension_label(&g.dimension),
+                    if ratio > 1.0 { "undervurderer" } else { "overvurderer" },
                     g.group,
-                    metric_label(&g.metric),
-                    crate::dashboard::format::number(g.ratio.unwrap_or(f64::NAN), 2),
                     g.reference_group,
+                    crate::dashboard::format::number(ratio, 2),
+                    crate::dashboard::format::number(100.0 * g.value.unwrap_or(f64::NAN), 1),
                     g.n,
                     input.cfg().window_cohorts,
                 ),
@@ -125,4 +142,201 @@ pub fn write(conn: &Connection, input: &MonitorInput<'_>, w: &Window<'_>) -> Res
     }
     app.flush()?;
     Ok(alerts)
+}
+
+/// Observed rate, mean predicted risk and the standard error of calibration in
+/// the large (sample standard deviation of y − p over √n, as
+/// `metrics::fairness`'s interval) of one group's labelled rows.
+struct GroupCalibration {
+    observed: f64,
+    expected: f64,
+    se: f64,
+}
+
+impl GroupCalibration {
+    fn of(g: &GroupRows) -> Option<GroupCalibration> {
+        let n = g.labels.len().min(g.probabilities.len());
+        if n < 2 {
+            return None;
+        }
+        let nf = n as f64;
+        let observed = g.labels[..n].iter().map(|&y| f64::from(y)).sum::<f64>() / nf;
+        let expected = g.probabilities[..n].iter().sum::<f64>() / nf;
+        let citl = observed - expected;
+        let ss: f64 = g.labels[..n]
+            .iter()
+            .zip(&g.probabilities[..n])
+            .map(|(&y, &p)| (f64::from(y) - p - citl).powi(2))
+            .sum();
+        Some(GroupCalibration {
+            observed,
+            expected,
+            se: (ss / (nf - 1.0) / nf).sqrt(),
+        })
+    }
+
+    fn citl(&self) -> f64 {
+        self.observed - self.expected
+    }
+}
+
+/// When a group's calibration is flagged (see the module documentation).
+struct FlagRule {
+    ratio_low: f64,
+    ratio_high: f64,
+    /// Smallest difference of calibration in the large from the reference group's.
+    min_gap: f64,
+    alpha: f64,
+}
+
+/// Sets ratio, p-values and the flag of each group's `citl` row (see the module
+/// documentation), and clears the flag of every rate row. The ratio is the
+/// group's observed/expected ratio over the reference group's; the test is a
+/// two-sided z-test of the difference of the two groups' calibration in the large
+/// (independent groups, normal approximation); the Benjamini-Hochberg family is
+/// every group's calibration test of the run.
+fn flag_calibration(rows: &mut [AuditRow], dims: &[(String, Vec<GroupRows>)], rule: &FlagRule) {
+    let calibration = |dimension: &str, group: &str| {
+        dims.iter()
+            .find(|(d, _)| d == dimension)
+            .and_then(|(_, gs)| gs.iter().find(|g| g.group == group))
+            .and_then(GroupCalibration::of)
+    };
+    // (row, p, |difference of calibration in the large|) of every test.
+    let mut tests: Vec<(usize, f64, f64)> = Vec::new();
+    for (i, row) in rows.iter_mut().enumerate() {
+        row.flagged = false;
+        if row.metric != "citl" || row.group == row.reference_group {
+            continue;
+        }
+        let (Some(g), Some(r)) = (
+            calibration(&row.dimension, &row.group),
+            calibration(&row.dimension, &row.reference_group),
+        ) else {
+            continue;
+        };
+        if g.expected > 0.0 && r.expected > 0.0 && r.observed > 0.0 {
+            let ratio = (g.observed / g.expected) / (r.observed / r.expected);
+            row.ratio = Some(ratio);
+            row.ratio_outside = !(rule.ratio_low..=rule.ratio_high).contains(&ratio);
+        }
+        let se = (g.se * g.se + r.se * r.se).sqrt();
+        let p = if se > 0.0 {
+            2.0 * fairness::normal_sf(((g.citl() - r.citl()) / se).abs())
+        } else {
+            1.0
+        };
+        row.p_value = Some(p);
+        tests.push((i, p, (g.citl() - r.citl()).abs()));
+    }
+    let adjusted = fairness::benjamini_hochberg(&tests.iter().map(|t| t.1).collect::<Vec<_>>());
+    for (&(i, _, gap), &pa) in tests.iter().zip(&adjusted) {
+        let row = &mut rows[i];
+        row.p_adjusted = Some(pa);
+        row.significant = pa < rule.alpha;
+        row.flagged = row.ratio_outside && row.significant && gap > rule.min_gap;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A group made of parts of n people with predicted risk p, `observed` of
+    /// them still unemployed.
+    fn group(name: &str, parts: &[(usize, f64, f64)]) -> GroupRows {
+        let mut g = GroupRows {
+            group: name.into(),
+            ..GroupRows::default()
+        };
+        for &(n, p, observed) in parts {
+            let positives = (observed * n as f64).round() as usize;
+            g.probabilities.extend(std::iter::repeat_n(p, n));
+            g.labels.extend((0..n).map(|i| u32::from(i < positives)));
+            g.flagged.extend(std::iter::repeat_n(p >= 0.6, n));
+        }
+        g
+    }
+
+    fn audit(dims: &[(String, Vec<GroupRows>)]) -> Vec<AuditRow> {
+        let mut rows = fairness::audit(
+            dims,
+            &AuditConfig {
+                ratio_low: 0.8,
+                ratio_high: 1.25,
+                alpha: 0.05,
+                k: 5,
+            },
+        );
+        let rule = FlagRule {
+            ratio_low: 0.8,
+            ratio_high: 1.25,
+            min_gap: 0.05,
+            alpha: 0.05,
+        };
+        flag_calibration(&mut rows, dims, &rule);
+        rows
+    }
+
+    #[test]
+    fn groups_with_different_but_well_predicted_risks_are_not_flagged() {
+        // Older people stay unemployed twice as often, and the model says so: the
+        // selection rate and error rates differ far beyond the band, but the
+        // model is right about both groups.
+        let dims = vec![(
+            "age_band".to_string(),
+            vec![
+                group("young", &[(900, 0.2, 0.2), (300, 0.7, 0.7)]),
+                group("old", &[(100, 0.2, 0.2), (500, 0.7, 0.7)]),
+            ],
+        )];
+        let rows = audit(&dims);
+        let sel = rows.iter().find(|r| r.group == "old" && r.metric == "selection_rate").unwrap();
+        assert!(sel.ratio_outside && sel.significant, "a real disparity in selection");
+        assert!(rows.iter().all(|r| !r.flagged), "nothing flagged");
+        let citl = rows.iter().find(|r| r.group == "old" && r.metric == "citl").unwrap();
+        assert!((citl.ratio.unwrap() - 1.0).abs() < 1e-9 && !citl.significant, "{citl:?}");
+    }
+
+    #[test]
+    fn a_small_gap_in_a_low_risk_group_is_not_flagged_however_large_its_ratio() {
+        // 15 % predicted, 19 % observed: a ratio of 1.27 and significant in 3,000
+        // people, but 4 points off where the reference is right.
+        let dims = vec![(
+            "target_group".to_string(),
+            vec![group("A", &[(3000, 0.4, 0.4)]), group("B", &[(3000, 0.15, 0.19)])],
+        )];
+        let rows = audit(&dims);
+        let b = rows.iter().find(|r| r.group == "B" && r.metric == "citl").unwrap();
+        assert!(b.ratio_outside && b.significant && !b.flagged, "{b:?}");
+    }
+
+    #[test]
+    fn a_group_whose_risk_is_underestimated_is_flagged_on_calibration_only() {
+        let dims = vec![(
+            "district".to_string(),
+            vec![
+                group("A", &[(1000, 0.4, 0.41)]),
+                group("B", &[(600, 0.4, 0.39)]),
+                group("C", &[(400, 0.4, 0.55)]),
+                group("D", &[(30, 0.4, 0.57)]),
+            ],
+        )];
+        let rows = audit(&dims);
+        let flagged: Vec<(&str, &str)> = rows
+            .iter()
+            .filter(|r| r.flagged)
+            .map(|r| (r.group.as_str(), r.metric.as_str()))
+            .collect();
+        assert_eq!(flagged, vec![("C", "citl")]);
+        let c = rows.iter().find(|r| r.group == "C" && r.metric == "citl").unwrap();
+        assert!((c.ratio.unwrap() - (0.55 / 0.4) / (0.41 / 0.4)).abs() < 1e-12);
+        assert!(c.p_adjusted.unwrap() >= c.p_value.unwrap());
+        // The small group's gap is as large in ratio but not significant.
+        let d = rows.iter().find(|r| r.group == "D" && r.metric == "citl").unwrap();
+        assert!(d.ratio_outside && !d.significant && !d.flagged);
+        // The reference group is not tested against itself.
+        let a = rows.iter().find(|r| r.group == "A" && r.metric == "citl").unwrap();
+        assert_eq!((a.ratio, a.p_value), (None, None));
+    }
 }

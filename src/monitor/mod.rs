@@ -93,20 +93,14 @@ pub fn run(conn: &Connection, input: &MonitorInput<'_>) -> Result<Summary, Monit
     let window = Window::latest(&cohorts, &mature, input.cfg().window_cohorts);
 
     let mut found = Vec::new();
-    let latest_mature = mature.last().copied();
     for (month, rs) in &cohorts {
         let scope = Scope::cohort(*month, rs);
         outcomes::write(conn, input, &scope)?;
         if mature.contains(month) {
-            let calibration = performance::write(conn, input, &scope)?;
-            if Some(*month) == latest_mature {
-                found.extend(
-                    calibration
-                        .and_then(|c| performance::calibration_alert(input, *month, &c)),
-                );
-            }
+            performance::write(conn, input, &scope)?;
         }
     }
+    found.extend(calibration_alert(input, &cohorts, &mature));
     if let Some(w) = &window {
         outcomes::write(conn, input, &w.scope)?;
         performance::write(conn, input, &w.scope)?;
@@ -121,6 +115,29 @@ pub fn run(conn: &Connection, input: &MonitorInput<'_>) -> Result<Summary, Monit
         mature_cohorts: mature.len(),
         open_alerts,
     })
+}
+
+/// The calibration alert over the latest mature cohorts pooled
+/// ([`performance::ALERT_COHORTS`]; see [`performance::calibration_alert`]).
+fn calibration_alert(
+    input: &MonitorInput<'_>,
+    cohorts: &std::collections::BTreeMap<NaiveDate, Vec<&MonitorRow>>,
+    mature: &[NaiveDate],
+) -> Option<alerts::Alert> {
+    let months: Vec<NaiveDate> = mature
+        .iter()
+        .rev()
+        .take(performance::ALERT_COHORTS)
+        .copied()
+        .collect();
+    let (newest, oldest) = (*months.first()?, *months.last()?);
+    let (p, y): (Vec<f64>, Vec<u32>) = months
+        .iter()
+        .flat_map(|m| cohorts[m].iter())
+        .filter_map(|r| r.label.map(|y| (r.probability, y)))
+        .unzip();
+    let c = performance::CalibrationSummary::of(&p, &y)?;
+    performance::calibration_alert(input, (oldest, newest), &c)
 }
 
 /// A set of rows a figure is computed over: one cohort, or the window.

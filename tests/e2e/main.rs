@@ -8,6 +8,7 @@ mod ingest_cli;
 mod leakage;
 mod model;
 mod monitoring;
+mod monitoring_validation;
 
 use helpers::{shared_app, spawn_server};
 use jobcockpit::dashboard::format;
