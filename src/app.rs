@@ -35,6 +35,8 @@ pub enum AppError {
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
     #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
+    #[error(transparent)]
     Access(#[from] AccessError),
     #[error("kunne ikke oprette {path}: {source}")]
     Io {
@@ -181,6 +183,13 @@ impl App {
             .with_runs(Arc::new(CockpitRuns {
                 app: self.clone(),
                 running: Arc::new(AtomicBool::new(false)),
+            }))
+            .with_reports(Arc::new(web::reports::Reports {
+                archive: crate::report::Archive::new(&self.settings.data_dir),
+                layout: crate::report::Layout::load(
+                    &self.settings.reports_dir,
+                    &self.settings.dashboards_dir,
+                )?,
             })))
     }
 }

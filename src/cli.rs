@@ -63,6 +63,16 @@ pub enum Command {
     },
     /// Kører pipelinen for hver leveret måned i rækkefølge.
     Backfill,
+    /// Danner månedsrapporten til udvalget (HTML, PDF og regneark) for en måned igen.
+    ///
+    /// Af tabellerne, når den seneste kørsel var for måneden; ellers af det grundlag,
+    /// arkivet gemte, da rapporten blev dannet første gang, så den bliver den samme,
+    /// byte for byte. Filerne lægges i <datamappe>/reports/ÅÅÅÅ-MM/.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Report {
+        #[arg(long, value_parser = parse_month)]
+        month: NaiveDate,
+    },
     /// Starter cockpittet og den månedlige plan.
     Serve,
     /// Brugere af cockpittet: add, disable, enable, role, reset-password, list.
@@ -145,6 +155,15 @@ pub fn exit_code(e: &AppError) -> u8 {
         AppError::Config(_) => exit::USAGE,
         AppError::Key(_) | AppError::Encryption(_) | AppError::NoKey(_) => exit::STORE,
         AppError::Store(s) => store(s),
+        AppError::Report(r) => {
+            use crate::report::ReportError as R;
+            match r {
+                R::NoInputs { .. } => exit::USAGE,
+                R::Store(s) => store(s),
+                R::Db(_) => exit::STORE,
+                _ => exit::FAILED,
+            }
+        }
         AppError::Access(a) => {
             use crate::access::AccessError as A;
             match a {
@@ -217,6 +236,7 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             .await
         }
         Command::Backfill => blocking(move || backfill(&App::open(settings)?)).await,
+        Command::Report { month } => blocking(move || report_cmd(settings, month)).await,
         Command::User { command } => {
             let done = blocking(move || {
                 Ok(crate::access::command::run(&settings, command)?)
@@ -376,6 +396,34 @@ fn print_run(r: &crate::pipeline::RunReport) {
             s.step, s.rows, s.duration_ms, s.detail
         );
     }
+}
+
+/// `report --month`: regenerates one month's committee report and says whether it
+/// came out byte for byte as the one already in the archive.
+fn report_cmd(settings: Settings, month: NaiveDate) -> Result<(), AppError> {
+    use crate::report::{self, Layout, ReportContext, Source};
+    let app = App::open(settings)?;
+    let layout = Layout::load(&app.settings.reports_dir, &app.settings.dashboards_dir)?;
+    let ctx = ReportContext {
+        settings: &app.settings,
+        pipeline: &app.pipeline,
+        layout: &layout,
+    };
+    let w = report::regenerate(&app.store.lock(), &ctx, month)?;
+    let from = match w.source {
+        Source::Marts => "tabellerne fra kørslen for måneden",
+        Source::Archive => "det grundlag, arkivet gemte",
+    };
+    println!("Rapporten for {} er dannet af {from}:", month.format("%Y-%m"));
+    for f in &w.files {
+        println!("  {}", f.display());
+    }
+    match w.same_as_before {
+        Some(true) => println!("Filerne er byte for byte de samme som dem, arkivet havde."),
+        Some(false) => println!("Filerne afviger fra dem, arkivet havde (data, tekster eller skabeloner er ændret); de nye er gemt."),
+        None => {}
+    }
+    Ok(())
 }
 
 fn backfill(app: &App) -> Result<(), AppError> {

@@ -36,6 +36,8 @@ pub struct Settings {
     pub pipeline_file: PathBuf,
     /// The feature policy of the model.
     pub policy_file: PathBuf,
+    /// Folder of the committee report's definition, texts and templates.
+    pub reports_dir: PathBuf,
     /// Logins, sessions, single sign-on (`[access]`).
     pub access: crate::access::AccessSettings,
 }
@@ -49,6 +51,7 @@ impl Default for Settings {
             dashboards_dir: PathBuf::from("dashboards"),
             pipeline_file: PathBuf::from("pipelines/monthly.toml"),
             policy_file: PathBuf::from("model/features.toml"),
+            reports_dir: PathBuf::from("reports"),
             access: crate::access::AccessSettings::default(),
         }
     }
@@ -101,6 +104,11 @@ impl Settings {
     /// The pseudonymisation key file.
     pub fn key_path(&self) -> PathBuf {
         self.data_dir.join("keys").join("pseudonym.key")
+    }
+
+    /// The archive of monthly reports, one folder per month (`YYYY-MM`).
+    pub fn report_archive_dir(&self) -> PathBuf {
+        self.data_dir.join("reports")
     }
 
     /// Where monthly deliveries arrive, one folder per month (`YYYY-MM`).
@@ -187,7 +195,7 @@ pub struct MonitoringConfig {
 
 /// The steps a pipeline may name, in the only order that makes sense.
 pub const KNOWN_STEPS: &[&str] = &[
-    "ingest", "features", "train", "score", "evaluate", "monitor", "marts",
+    "ingest", "features", "train", "score", "evaluate", "monitor", "marts", "report",
 ];
 
 impl PipelineConfig {

@@ -32,6 +32,8 @@ pub mod monitor;
 pub mod pipeline;
 /// CPR parsing and keyed pseudonyms.
 pub mod pseudonym;
+/// The monthly report to the employment committee: HTML, PDF and XLSX, archived.
+pub mod report;
 /// The monthly schedule.
 pub mod schedule;
 /// The embedded DuckDB store and the SQL files.

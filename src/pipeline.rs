@@ -171,7 +171,30 @@ fn run_steps(
             let _ = conn.execute_batch("rollback");
         }
     }
-    result
+    result?;
+    // The committee report is written after the commit, so its files only ever
+    // describe stored results; a failed report fails the run but, like ingest,
+    // leaves the month's results in place.
+    if ctx.pipeline.steps.iter().any(|s| s == "report") {
+        let started = Instant::now();
+        let outcome = crate::report::step(&conn, ctx.settings, ctx.pipeline, report.month);
+        let (rows, detail, failed) = match &outcome {
+            Ok((rows, detail)) => (*rows, detail.clone(), false),
+            Err(e) => (0, e.to_string(), true),
+        };
+        report.steps.push(StepRecord {
+            step: "report".into(),
+            duration_ms: started.elapsed().as_millis(),
+            rows,
+            detail,
+            failed,
+        });
+        outcome.map_err(|e| PipelineError::Step {
+            step: "report".into(),
+            source: Box::new(e),
+        })?;
+    }
+    Ok(())
 }
 
 fn transform_steps(
@@ -184,7 +207,7 @@ fn transform_steps(
         "insert into run_params values (?::date, ?)",
         params![report.month.to_string(), ctx.pipeline.cohort.horizon_months],
     )?;
-    for step in ctx.pipeline.steps.iter().filter(|s| *s != "ingest") {
+    for step in ctx.pipeline.steps.iter().filter(|s| !matches!(s.as_str(), "ingest" | "report")) {
         let started = Instant::now();
         let outcome = run_step(conn, ctx, report, step);
         let duration_ms = started.elapsed().as_millis();

@@ -13,6 +13,8 @@ mod auth;
 mod error;
 pub mod guard;
 mod pages;
+/// The committee reports' archive: `/rapporter` (src/report/).
+pub mod reports;
 pub mod run;
 #[cfg(test)]
 mod tests;
@@ -63,6 +65,8 @@ pub struct AppState {
     access: Access,
     routes: Arc<RouteTable>,
     runs: Option<Arc<dyn RunTrigger>>,
+    /// The archive of committee reports, when the app has one (`reports.rs`).
+    reports: Option<Arc<reports::Reports>>,
 }
 
 impl AppState {
@@ -87,6 +91,7 @@ impl AppState {
             access: Access::in_memory(AccessSettings::default()),
             routes: Arc::new(RouteTable::new()?),
             runs: None,
+            reports: None,
         })
     }
 
@@ -99,6 +104,12 @@ impl AppState {
     /// Lets the data unit start runs from the cockpit.
     pub fn with_runs(mut self, runs: Arc<dyn RunTrigger>) -> Self {
         self.runs = Some(runs);
+        self
+    }
+
+    /// Serves this archive of committee reports at `/rapporter`.
+    pub fn with_reports(mut self, reports: Arc<reports::Reports>) -> Self {
+        self.reports = Some(reports);
         self
     }
 
@@ -129,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(admin::router())
         .merge(run::router())
+        .merge(reports::router())
         .nest_service("/static", static_files)
         .fallback(pages::not_found)
         // Innermost first. Body limit and timeout sit inside the guard, so a

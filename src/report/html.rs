@@ -1,0 +1,97 @@
+//! The HTML report and the cockpit's archive page, from the minijinja templates in
+//! `reports/templates/`. The report is one self-contained file (its CSS inline, its
+//! charts inline SVG) that prints to A4.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+
+use super::archive::{ArchiveEntry, Digest};
+use super::catalogue::Catalogue;
+use super::content::Document;
+use super::ReportError;
+
+/// Templates the report folder must have.
+const REQUIRED: [&str; 4] = ["report.html", "charts.html", "archive.html", "report.css"];
+
+/// The loaded templates.
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// Reads every `*.html` and `*.css` in `reports_dir/templates`, sorted by name.
+    pub fn load(reports_dir: &Path, digest: &mut Digest) -> Result<Templates, ReportError> {
+        let dir = reports_dir.join("templates");
+        let mut paths = Vec::new();
+        for entry in std::fs::read_dir(&dir).map_err(ReportError::io(&dir))? {
+            let path = entry.map_err(ReportError::io(&dir))?.path();
+            if path.extension().is_some_and(|e| e == "html" || e == "css") {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        let mut env = Environment::new();
+        // The stylesheet is pasted into <style>; nothing in it comes from data.
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        });
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        for path in paths {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let text = std::fs::read_to_string(&path).map_err(ReportError::io(&path))?;
+            digest.add(&name, text.as_bytes());
+            env.add_template_owned(name, text)?;
+        }
+        for name in REQUIRED {
+            env.get_template(name)?;
+        }
+        Ok(Templates { env })
+    }
+
+    /// The report as one HTML file.
+    pub fn report(&self, doc: &Document, t: &Catalogue) -> Result<String, ReportError> {
+        let ctx = BTreeMap::from([("doc", to_value(doc)), ("t", to_value(t.nested()))]);
+        Ok(self.env.get_template("report.html")?.render(Value::from(ctx))?)
+    }
+
+    /// The cockpit's list of archived reports.
+    pub fn archive(&self, entries: &[ArchiveEntry], t: &Catalogue) -> Result<String, ReportError> {
+        let ctx = BTreeMap::from([("entries", to_value(&entries)), ("t", to_value(t.nested()))]);
+        Ok(self.env.get_template("archive.html")?.render(Value::from(ctx))?)
+    }
+}
+
+/// minijinja 3 keeps serde behind a feature this crate does not enable, so values
+/// go through JSON (as in `dashboard`).
+fn to_value<T: serde::Serialize>(v: &T) -> Value {
+    json(serde_json::to_value(v).unwrap_or_default())
+}
+
+fn json(v: serde_json::Value) -> Value {
+    use serde_json::Value as J;
+    match v {
+        J::Null => Value::from(()),
+        J::Bool(b) => Value::from(b),
+        J::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Value::from(i),
+            (None, Some(f)) => Value::from(f),
+            (None, None) => Value::from(()),
+        },
+        J::String(s) => Value::from(s),
+        J::Array(items) => Value::from(items.into_iter().map(json).collect::<Vec<_>>()),
+        J::Object(map) => Value::from(
+            map.into_iter()
+                .map(|(k, v)| (k, json(v)))
+                .collect::<BTreeMap<String, Value>>(),
+        ),
+    }
+}
