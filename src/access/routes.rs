@@ -93,6 +93,7 @@ impl RouteRule {
 
 const ADMIN: Allow = Allow::Roles(&[Role::Admin]);
 const DATA_UNIT: Allow = Allow::Roles(&[Role::Dataenhed]);
+const REPORT_READERS: Allow = Allow::Roles(&[Role::Udvalg, Role::Ledelse, Role::Dataenhed]);
 const GET: &str = "GET";
 const POST: &str = "POST";
 
@@ -105,8 +106,14 @@ pub const ROUTES: &[RouteRule] = &[
     rule(POST, "/logout", Allow::AnyRole, Action::Logout),
     rule(GET, "/healthz", Allow::Public, Action::Health),
     rule(GET, "/static/{*file}", Allow::Public, Action::Static),
-    // Dashboards: who sees a page is written in its file (`roles = [...]`).
+    // Dashboards: who sees a page is written in its file (`roles = [...]`); its
+    // tables as CSV or XLSX (src/web/export.rs) follow the page.
     rule(GET, "/d/{slug}", Allow::Dashboard, Action::View),
+    rule(GET, "/d/{slug}/eksport/{file}", Allow::Dashboard, Action::Export),
+    // The committee's monthly reports (src/web/reports.rs): for the committee, and
+    // for management and the data unit, who see every aggregate anyway.
+    rule(GET, "/rapporter", REPORT_READERS, Action::View).menu("Rapporter"),
+    rule(GET, "/rapporter/{month}/{file}", REPORT_READERS, Action::Export),
     // The data unit may start the monthly run by hand.
     rule(GET, "/koersel", DATA_UNIT, Action::View).menu("Start kørsel"),
     rule(POST, "/koersel", DATA_UNIT, Action::Run),

@@ -92,10 +92,12 @@ fn fill(pattern: &str, slug: &str) -> String {
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let close = open + rest[open..].find('}').expect("closing brace");
-        out.push_str(match rest[open + 1..close].trim_start_matches('*') {
+        out.push_str(match &rest[open + 1..close] {
             "slug" => slug,
             "name" => VICTIM,
-            "file" => "cockpit.css",
+            "*file" => "cockpit.css",
+            // An export: the page's first table as CSV.
+            "file" if pattern.starts_with("/d/") => "1.csv",
             _ => "x",
         });
         rest = &rest[close + 1..];
