@@ -255,7 +255,9 @@ impl AuditLog {
         self.for_each(None, &mut |row| {
             v.rows += 1;
             if v.broken_at.is_none()
-                && (row.seq != expected_seq || row.prev_hash != prev || row.hash != row.expected_hash())
+                && (row.seq != expected_seq
+                    || row.prev_hash != prev
+                    || row.hash != row.expected_hash())
             {
                 v.broken_at = Some(row.seq);
             }

@@ -39,8 +39,8 @@ pub enum UserCommand {
 
 /// Opens only what user administration needs: the store and its access tables.
 pub fn open(settings: &Settings) -> Result<(Store, Access), AccessError> {
-    let key = EncryptionKey::load(&encryption::key_file(&settings.data_dir))
-        .map_err(StoreError::from)?;
+    let key =
+        EncryptionKey::load(&encryption::key_file(&settings.data_dir)).map_err(StoreError::from)?;
     let store = Store::open(&settings.store_path(), &key)?;
     let access = Access::open(&store, settings.access.clone())?;
     Ok((store, access))
@@ -82,7 +82,11 @@ pub fn run(settings: &Settings, cmd: UserCommand) -> Result<String, AccessError>
             role,
             sso_only,
         } => {
-            let password = if sso_only { None } else { Some(read_password()?) };
+            let password = if sso_only {
+                None
+            } else {
+                Some(read_password()?)
+            };
             access
                 .add_user(&name, role, password.as_deref())
                 .map(|_| format!("Bruger {name} oprettet med rollen {role}."))
@@ -103,14 +107,21 @@ pub fn run(settings: &Settings, cmd: UserCommand) -> Result<String, AccessError>
                 .map(|_| format!("Bruger {name} har fået en ny adgangskode."))
         }
         UserCommand::List => {
-            let mut out = format!("{:<32} {:<14} {:<12} log-ind\n", "bruger", "rolle", "status");
+            let mut out = format!(
+                "{:<32} {:<14} {:<12} log-ind\n",
+                "bruger", "rolle", "status"
+            );
             for u in access.users() {
                 out.push_str(&format!(
                     "{:<32} {:<14} {:<12} {}\n",
                     u.name,
                     u.role.as_str(),
                     if u.enabled { "aktiv" } else { "deaktiveret" },
-                    if u.sso_only { "fælles log-ind" } else { "adgangskode" }
+                    if u.sso_only {
+                        "fælles log-ind"
+                    } else {
+                        "adgangskode"
+                    }
                 ));
             }
             return Ok(out.trim_end().to_string());

@@ -147,8 +147,14 @@ mod tests {
         let sixth = l.begin("anna", "10.0.0.2", t0 + Duration::from_secs(10));
         assert_eq!(sixth, Gate::Throttled(Duration::from_secs(50)));
         // Another user from the same address is not affected.
-        assert_eq!(l.begin("bo", "10.0.0.1", t0 + Duration::from_secs(11)), Gate::Open);
-        assert_eq!(l.begin("anna", "10.0.0.1", t0 + Duration::from_secs(61)), Gate::Open);
+        assert_eq!(
+            l.begin("bo", "10.0.0.1", t0 + Duration::from_secs(11)),
+            Gate::Open
+        );
+        assert_eq!(
+            l.begin("anna", "10.0.0.1", t0 + Duration::from_secs(61)),
+            Gate::Open
+        );
     }
 
     #[test]
@@ -171,7 +177,10 @@ mod tests {
         let t0 = Instant::now();
         for i in 0..LOCK_AFTER as u64 {
             // Spaced out so the per-minute limit never trips.
-            assert_eq!(l.begin("anna", "a", t0 + Duration::from_secs(61 * i / 5)), Gate::Open);
+            assert_eq!(
+                l.begin("anna", "a", t0 + Duration::from_secs(61 * i / 5)),
+                Gate::Open
+            );
         }
         let later = t0 + Duration::from_secs(200);
         assert!(matches!(l.begin("anna", "a", later), Gate::Locked(_)));

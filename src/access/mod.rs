@@ -51,7 +51,9 @@ pub enum AccessError {
     UnknownUser(String),
     #[error("brugeren '{0}' findes allerede")]
     UserExists(String),
-    #[error("det kan ikke lade sig gøre: så ville der ikke være nogen aktiv administrator tilbage")]
+    #[error(
+        "det kan ikke lade sig gøre: så ville der ikke være nogen aktiv administrator tilbage"
+    )]
     LastAdmin,
     #[error("revisionsloggen kan ikke skrives: {0}")]
     AuditStopped(String),
@@ -147,7 +149,10 @@ impl Access {
             .expect("the memory backend cannot fail")
     }
 
-    fn with_backend(backend: Arc<dyn Backend>, settings: AccessSettings) -> Result<Access, AccessError> {
+    fn with_backend(
+        backend: Arc<dyn Backend>,
+        settings: AccessSettings,
+    ) -> Result<Access, AccessError> {
         let users = backend
             .load_users()?
             .into_iter()
@@ -208,7 +213,12 @@ impl Access {
 
     /// Creates a user. `password` None: the user can only log in through single
     /// sign-on. Blocking (hashes the password).
-    pub fn add_user(&self, name: &str, role: Role, password: Option<&str>) -> Result<(), AccessError> {
+    pub fn add_user(
+        &self,
+        name: &str,
+        role: Role,
+        password: Option<&str>,
+    ) -> Result<(), AccessError> {
         users::check_name(name)?;
         let password_hash = password.map(password::hash).transpose()?;
         let mut all = self.0.users.write().unwrap_or_else(|e| e.into_inner());
@@ -278,7 +288,12 @@ impl Access {
 
     /// Checks a name and password and starts a session. Blocking (argon2id):
     /// call it from `spawn_blocking`. `client` is the address throttling counts.
-    pub fn login(&self, name: &str, password: &str, client: &str) -> Result<(String, Session), LoginError> {
+    pub fn login(
+        &self,
+        name: &str,
+        password: &str,
+        client: &str,
+    ) -> Result<(String, Session), LoginError> {
         let name = name.trim();
         match self.limiter().begin(name, client, Instant::now()) {
             Gate::Open => {}

@@ -69,7 +69,12 @@ pub struct RouteRule {
     pub menu: Option<&'static str>,
 }
 
-const fn rule(method: &'static str, pattern: &'static str, allow: Allow, action: Action) -> RouteRule {
+const fn rule(
+    method: &'static str,
+    pattern: &'static str,
+    allow: Allow,
+    action: Action,
+) -> RouteRule {
     RouteRule {
         method,
         pattern,
@@ -109,11 +114,21 @@ pub const ROUTES: &[RouteRule] = &[
     // Dashboards: who sees a page is written in its file (`roles = [...]`); its
     // tables as CSV or XLSX (src/web/export.rs) follow the page.
     rule(GET, "/d/{slug}", Allow::Dashboard, Action::View),
-    rule(GET, "/d/{slug}/eksport/{file}", Allow::Dashboard, Action::Export),
+    rule(
+        GET,
+        "/d/{slug}/eksport/{file}",
+        Allow::Dashboard,
+        Action::Export,
+    ),
     // The committee's monthly reports (src/web/reports.rs): for the committee, and
     // for management and the data unit, who see every aggregate anyway.
     rule(GET, "/rapporter", REPORT_READERS, Action::View).menu("Rapporter"),
-    rule(GET, "/rapporter/{month}/{file}", REPORT_READERS, Action::Export),
+    rule(
+        GET,
+        "/rapporter/{month}/{file}",
+        REPORT_READERS,
+        Action::Export,
+    ),
     // The data unit may start the monthly run by hand.
     rule(GET, "/koersel", DATA_UNIT, Action::View).menu("Start kørsel"),
     rule(POST, "/koersel", DATA_UNIT, Action::Run),
@@ -122,7 +137,12 @@ pub const ROUTES: &[RouteRule] = &[
     rule(POST, "/admin/brugere", ADMIN, Action::Admin),
     rule(POST, "/admin/brugere/{name}/rolle", ADMIN, Action::Admin),
     rule(POST, "/admin/brugere/{name}/aktiv", ADMIN, Action::Admin),
-    rule(POST, "/admin/brugere/{name}/adgangskode", ADMIN, Action::Admin),
+    rule(
+        POST,
+        "/admin/brugere/{name}/adgangskode",
+        ADMIN,
+        Action::Admin,
+    ),
     rule(GET, "/admin/revision", ADMIN, Action::Admin).menu("Revisionslog"),
     rule(GET, "/admin/revision.csv", ADMIN, Action::Export),
 ];
@@ -221,7 +241,9 @@ mod tests {
             Allow::Public
         );
         assert_eq!(
-            t.find("POST", "/admin/brugere/anna/rolle").unwrap().param("name"),
+            t.find("POST", "/admin/brugere/anna/rolle")
+                .unwrap()
+                .param("name"),
             Some("anna")
         );
     }

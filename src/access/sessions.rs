@@ -150,7 +150,10 @@ mod tests {
         assert!(s.get(&token, t0 + Duration::from_secs(50)).is_some());
         assert!(s.get(&token, t0 + Duration::from_secs(100)).is_some());
         assert!(s.get(&token, t0 + Duration::from_secs(160)).is_none());
-        assert!(s.get(&token, t0 + Duration::from_secs(100)).is_none(), "removed");
+        assert!(
+            s.get(&token, t0 + Duration::from_secs(100)).is_none(),
+            "removed"
+        );
     }
 
     #[test]
@@ -159,7 +162,10 @@ mod tests {
         let t0 = Instant::now();
         let (token, _) = s.create("anna", Role::Ledelse, t0).unwrap();
         for secs in (30..300).step_by(30) {
-            assert!(s.get(&token, t0 + Duration::from_secs(secs)).is_some(), "{secs}");
+            assert!(
+                s.get(&token, t0 + Duration::from_secs(secs)).is_some(),
+                "{secs}"
+            );
         }
         assert!(s.get(&token, t0 + Duration::from_secs(300)).is_none());
     }

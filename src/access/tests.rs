@@ -26,9 +26,13 @@ fn entry(path: &str) -> AuditEntry {
 #[test]
 fn a_user_logs_in_with_the_right_password_only() {
     let a = access();
-    a.add_user("anna", Role::Ledelse, Some("en lang nok kode")).unwrap();
+    a.add_user("anna", Role::Ledelse, Some("en lang nok kode"))
+        .unwrap();
     let (token, session) = a.login("anna", "en lang nok kode", "c").unwrap();
-    assert_eq!((session.user.as_str(), session.role), ("anna", Role::Ledelse));
+    assert_eq!(
+        (session.user.as_str(), session.role),
+        ("anna", Role::Ledelse)
+    );
     assert_eq!(a.session(&token), Some(session));
     assert_eq!(
         a.login("anna", "en forkert kode!", "c"),
@@ -43,8 +47,10 @@ fn a_user_logs_in_with_the_right_password_only() {
 #[test]
 fn a_disabled_user_cannot_log_in_and_loses_their_sessions() {
     let a = access();
-    a.add_user("admin", Role::Admin, Some("administrator-kode")).unwrap();
-    a.add_user("anna", Role::Ledelse, Some("en lang nok kode")).unwrap();
+    a.add_user("admin", Role::Admin, Some("administrator-kode"))
+        .unwrap();
+    a.add_user("anna", Role::Ledelse, Some("en lang nok kode"))
+        .unwrap();
     let (token, _) = a.login("anna", "en lang nok kode", "c").unwrap();
     a.set_enabled("anna", false).unwrap();
     assert_eq!(a.session(&token), None);
@@ -59,7 +65,8 @@ fn a_disabled_user_cannot_log_in_and_loses_their_sessions() {
 #[test]
 fn a_new_role_ends_the_old_sessions() {
     let a = access();
-    a.add_user("anna", Role::Ledelse, Some("en lang nok kode")).unwrap();
+    a.add_user("anna", Role::Ledelse, Some("en lang nok kode"))
+        .unwrap();
     let (token, _) = a.login("anna", "en lang nok kode", "c").unwrap();
     a.set_role("anna", Role::Udvalg).unwrap();
     assert_eq!(a.session(&token), None);
@@ -70,9 +77,16 @@ fn a_new_role_ends_the_old_sessions() {
 #[test]
 fn the_last_admin_can_be_neither_disabled_nor_demoted() {
     let a = access();
-    a.add_user("admin", Role::Admin, Some("administrator-kode")).unwrap();
-    assert!(matches!(a.set_enabled("admin", false), Err(AccessError::LastAdmin)));
-    assert!(matches!(a.set_role("admin", Role::Ledelse), Err(AccessError::LastAdmin)));
+    a.add_user("admin", Role::Admin, Some("administrator-kode"))
+        .unwrap();
+    assert!(matches!(
+        a.set_enabled("admin", false),
+        Err(AccessError::LastAdmin)
+    ));
+    assert!(matches!(
+        a.set_role("admin", Role::Ledelse),
+        Err(AccessError::LastAdmin)
+    ));
     a.add_user("admin2", Role::Admin, None).unwrap();
     a.set_enabled("admin", false).unwrap();
 }
@@ -88,7 +102,8 @@ fn bad_names_duplicates_and_short_passwords_are_refused() {
         a.add_user("anna", Role::Admin, Some("kort")),
         Err(AccessError::Password(_))
     ));
-    a.add_user("anna", Role::Admin, Some("administrator-kode")).unwrap();
+    a.add_user("anna", Role::Admin, Some("administrator-kode"))
+        .unwrap();
     assert!(matches!(
         a.add_user("anna", Role::Ledelse, None),
         Err(AccessError::UserExists(_))
@@ -102,7 +117,8 @@ fn bad_names_duplicates_and_short_passwords_are_refused() {
 #[test]
 fn the_sixth_wrong_password_in_a_minute_is_throttled_even_when_right() {
     let a = access();
-    a.add_user("anna", Role::Ledelse, Some("en lang nok kode")).unwrap();
+    a.add_user("anna", Role::Ledelse, Some("en lang nok kode"))
+        .unwrap();
     for _ in 0..5 {
         assert_eq!(
             a.login("anna", "forkert forkert", "c"),
@@ -118,7 +134,8 @@ fn the_sixth_wrong_password_in_a_minute_is_throttled_even_when_right() {
 #[test]
 fn a_new_password_lifts_the_throttle_and_ends_sessions() {
     let a = access();
-    a.add_user("anna", Role::Ledelse, Some("en lang nok kode")).unwrap();
+    a.add_user("anna", Role::Ledelse, Some("en lang nok kode"))
+        .unwrap();
     let (token, _) = a.login("anna", "en lang nok kode", "c").unwrap();
     for _ in 0..6 {
         let _ = a.login("anna", "forkert forkert", "c");

@@ -97,7 +97,12 @@ fn notice(
 }
 
 /// An action the administrator can correct: shown as a message, not a 500.
-fn refused(state: &AppState, viewer: &Viewer, e: AccessError, what: &str) -> Result<Response, WebError> {
+fn refused(
+    state: &AppState,
+    viewer: &Viewer,
+    e: AccessError,
+    what: &str,
+) -> Result<Response, WebError> {
     let status = match e {
         AccessError::UnknownUser(_) => StatusCode::NOT_FOUND,
         AccessError::Name(_)
@@ -162,8 +167,11 @@ async fn add_user(
         role.label()
     )];
     paragraphs.push(match secret {
-        Some(_) => "Adgangskoden vises kun denne ene gang. Giv den til brugeren ad en sikker vej:".into(),
-        None => "Brugeren logger ind gennem kommunens fælles log-ind og har ingen adgangskode her.".into(),
+        Some(_) => {
+            "Adgangskoden vises kun denne ene gang. Giv den til brugeren ad en sikker vej:".into()
+        }
+        None => "Brugeren logger ind gennem kommunens fælles log-ind og har ingen adgangskode her."
+            .into(),
     });
     notice(
         &state,
@@ -213,7 +221,14 @@ async fn set_enabled(
     Form(form): Form<EnabledForm>,
 ) -> Result<Response, WebError> {
     let enabled = form.enabled == "true";
-    let what = format!("{} af '{name}'", if enabled { "aktivering" } else { "deaktivering" });
+    let what = format!(
+        "{} af '{name}'",
+        if enabled {
+            "aktivering"
+        } else {
+            "deaktivering"
+        }
+    );
     let access = state.access.clone();
     let n = name.clone();
     match tokio::task::spawn_blocking(move || access.set_enabled(&n, enabled)).await? {

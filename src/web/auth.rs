@@ -102,7 +102,12 @@ async fn login_form(
     let mut response = render_login(&state, StatusCode::OK, &token, next, "", None, message)?;
     response.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(login_cookie(info.https), &token, Some(LOGIN_TOKEN_SECS), info.https),
+        set_cookie(
+            login_cookie(info.https),
+            &token,
+            Some(LOGIN_TOKEN_SECS),
+            info.https,
+        ),
     );
     Ok(response)
 }
@@ -160,9 +165,20 @@ async fn login(
                 LoginError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             };
             let token = cookie(&headers, login_cookie(info.https)).unwrap_or_default();
-            let shown = if users::check_name(&name).is_ok() { name.as_str() } else { "" };
-            let mut response =
-                render_login(&state, status, token, &next, shown, Some(e.to_string()), None)?;
+            let shown = if users::check_name(&name).is_ok() {
+                name.as_str()
+            } else {
+                ""
+            };
+            let mut response = render_login(
+                &state,
+                status,
+                token,
+                &next,
+                shown,
+                Some(e.to_string()),
+                None,
+            )?;
             if let LoginError::Throttled(secs) = e {
                 if let Ok(v) = secs.to_string().parse() {
                     response.headers_mut().insert(header::RETRY_AFTER, v);
@@ -174,9 +190,9 @@ async fn login(
                 LoginError::Locked(_) => "kontoen er midlertidigt spærret",
                 LoginError::Internal => "intern fejl",
             };
-            response
-                .extensions_mut()
-                .insert(AuditNote::detail(format!("login mislykkedes for '{tried}': {why}")));
+            response.extensions_mut().insert(AuditNote::detail(format!(
+                "login mislykkedes for '{tried}': {why}"
+            )));
             Ok(response)
         }
     }
@@ -202,7 +218,10 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed_after_login() {
-        assert_eq!(safe_next(Some("/d/drift?periode=2024")), "/d/drift?periode=2024");
+        assert_eq!(
+            safe_next(Some("/d/drift?periode=2024")),
+            "/d/drift?periode=2024"
+        );
         for bad in [
             "https://evil.example/",
             "//evil.example/",

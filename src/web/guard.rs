@@ -272,7 +272,11 @@ async fn check_csrf(request: Request, expected: Option<&str>) -> Result<Request,
 }
 
 /// The middleware: identify, decide, check CSRF, run, audit.
-pub(super) async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub(super) async fn guard(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let at = chrono::Utc::now();
     let method = request.method().clone();
     let path = request.uri().path().to_string();
@@ -312,7 +316,8 @@ pub(super) async fn guard(State(state): State<AppState>, mut request: Request, n
     if decision.is_ok() && matched.as_ref().is_some_and(|m| m.rule.changes_state()) {
         // A session's forms carry its token; the login form (no session yet)
         // carries the token of its own cookie.
-        let login_token = cookie(request.headers(), login_cookie(settings.https)).map(str::to_string);
+        let login_token =
+            cookie(request.headers(), login_cookie(settings.https)).map(str::to_string);
         let expected = session.map(|s| s.csrf.clone()).or(login_token);
         match check_csrf(request, expected.as_deref()).await {
             Ok(r) => request = r,
@@ -346,7 +351,10 @@ pub(super) async fn guard(State(state): State<AppState>, mut request: Request, n
     // For the error pages, rendered further out.
     response.extensions_mut().insert(viewer);
 
-    let note = response.extensions_mut().remove::<AuditNote>().unwrap_or_default();
+    let note = response
+        .extensions_mut()
+        .remove::<AuditNote>()
+        .unwrap_or_default();
     let (user, role) = match (note.user, session) {
         (Some((u, r)), _) => (Some(u), Some(r)),
         (None, Some(s)) => (Some(s.user.clone()), Some(s.role)),
@@ -354,7 +362,9 @@ pub(super) async fn guard(State(state): State<AppState>, mut request: Request, n
     };
     let status = response.status();
     let detail = note.detail.or_else(|| match refused {
-        Some(Refusal::SsoUntrusted) => Some("SSO-header fra en adresse, der ikke er betroet".into()),
+        Some(Refusal::SsoUntrusted) => {
+            Some("SSO-header fra en adresse, der ikke er betroet".into())
+        }
         Some(Refusal::Csrf) => Some("manglende eller forkert CSRF-token".into()),
         Some(Refusal::Login) => Some("ikke logget ind: sendt til login".into()),
         _ => None,

@@ -49,7 +49,12 @@ async fn form(
     let view = RunView {
         month: format::month_long(runs.month()),
     };
-    Ok(Html(state.catalog.render_view("run.html", "/koersel", &viewer, &view)?).into_response())
+    Ok(Html(
+        state
+            .catalog
+            .render_view("run.html", "/koersel", &viewer, &view)?,
+    )
+    .into_response())
 }
 
 fn not_here(state: &AppState, viewer: &Viewer) -> Result<Response, WebError> {
@@ -59,7 +64,9 @@ fn not_here(state: &AppState, viewer: &Viewer) -> Result<Response, WebError> {
         secret: None,
         back: None,
     };
-    let html = state.catalog.render_view("notice.html", "/koersel", viewer, &view)?;
+    let html = state
+        .catalog
+        .render_view("notice.html", "/koersel", viewer, &view)?;
     Ok((StatusCode::SERVICE_UNAVAILABLE, Html(html)).into_response())
 }
 
@@ -97,7 +104,9 @@ async fn start(
             format!("kørsel ikke startet: {reason}"),
         ),
     };
-    let html = state.catalog.render_view("notice.html", "/koersel", &viewer, &view)?;
+    let html = state
+        .catalog
+        .render_view("notice.html", "/koersel", &viewer, &view)?;
     let mut response = (status, Html(html)).into_response();
     response.extensions_mut().insert(AuditNote::detail(note));
     Ok(response)

@@ -113,7 +113,12 @@ fn cases(rule: &RouteRule, catalog: &Catalog) -> Vec<(String, BTreeSet<Role>)> {
         Allow::Dashboard => catalog
             .dashboards()
             .iter()
-            .map(|d| (fill(rule.pattern, &d.slug), d.roles.iter().copied().collect()))
+            .map(|d| {
+                (
+                    fill(rule.pattern, &d.slug),
+                    d.roles.iter().copied().collect(),
+                )
+            })
             .collect(),
         Allow::Public | Allow::AnyRole => vec![(fill(rule.pattern, "overblik"), all)],
         Allow::Roles(roles) => vec![(
@@ -147,7 +152,12 @@ fn form_for(client_user: &str, unique: &str) -> Vec<(String, String)> {
     .collect()
 }
 
-async fn send(client: &Client, method: &str, path: &str, form: &[(String, String)]) -> reqwest::Response {
+async fn send(
+    client: &Client,
+    method: &str,
+    path: &str,
+    form: &[(String, String)],
+) -> reqwest::Response {
     if method == "GET" {
         return client.request(Method::GET, path).send().await.unwrap();
     }
@@ -186,10 +196,18 @@ async fn every_route_without_a_session_is_redirected_to_login_or_refused() {
     }
     assert!(tried >= ROUTES.len() - 4, "tried {tried}");
     // A path no route knows looks the same as a protected one to a stranger.
-    let resp = anonymous.request(Method::GET, "/findes/ikke").send().await.unwrap();
+    let resp = anonymous
+        .request(Method::GET, "/findes/ikke")
+        .send()
+        .await
+        .unwrap();
     assert!(is_login_redirect(&resp));
     // Methods the table does not list are refused too.
-    let resp = anonymous.request(Method::DELETE, "/admin/brugere").send().await.unwrap();
+    let resp = anonymous
+        .request(Method::DELETE, "/admin/brugere")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 401);
     server.stop().await;
 }
@@ -226,7 +244,10 @@ async fn each_role_gets_exactly_its_routes() {
                 } else {
                     assert_eq!(status, 403, "should be refused: {what}");
                     let body = resp.text().await.unwrap();
-                    assert!(body.contains("Ingen adgang") && !body.contains("kpi-value"), "{what}");
+                    assert!(
+                        body.contains("Ingen adgang") && !body.contains("kpi-value"),
+                        "{what}"
+                    );
                 }
                 checked += 1;
             }
@@ -256,13 +277,21 @@ async fn a_post_without_the_right_csrf_token_fails_and_changes_nothing() {
         }
         let resp = admin.post_raw("/admin/brugere", &fields).await;
         assert_eq!(resp.status(), 403, "token {token:?}");
-        assert!(resp.text().await.unwrap().contains("Formularen kunne ikke bruges"));
+        assert!(resp
+            .text()
+            .await
+            .unwrap()
+            .contains("Formularen kunne ikke bruges"));
     }
     // The right token, but the browser says the form came from another site.
     let resp = admin
         .request(Method::POST, "/admin/brugere")
         .header("sec-fetch-site", "cross-site")
-        .form(&[("name", "e2e-csrf"), ("role", "admin"), ("csrf", admin.csrf.as_deref().unwrap())])
+        .form(&[
+            ("name", "e2e-csrf"),
+            ("role", "admin"),
+            ("csrf", admin.csrf.as_deref().unwrap()),
+        ])
         .send()
         .await
         .unwrap();
@@ -271,12 +300,19 @@ async fn a_post_without_the_right_csrf_token_fails_and_changes_nothing() {
     let resp = admin
         .request(Method::POST, "/admin/brugere")
         .header("content-type", "application/json")
-        .body(format!("{{\"csrf\":\"{}\",\"name\":\"e2e-csrf\"}}", admin.csrf.as_deref().unwrap()))
+        .body(format!(
+            "{{\"csrf\":\"{}\",\"name\":\"e2e-csrf\"}}",
+            admin.csrf.as_deref().unwrap()
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 403);
-    assert_eq!(access_app().app.access.users(), users_before, "no user was created");
+    assert_eq!(
+        access_app().app.access.users(),
+        users_before,
+        "no user was created"
+    );
 
     // Logout without the token does not log out.
     assert_eq!(admin.post_raw("/logout", &[]).await.status(), 403);
@@ -284,11 +320,21 @@ async fn a_post_without_the_right_csrf_token_fails_and_changes_nothing() {
     // The login form without its token (or with a token but no cookie) is refused.
     let mut anonymous = server.anonymous();
     let resp = anonymous
-        .post_raw("/login", &[("username", "e2e-admin"), ("password", PASSWORD)])
+        .post_raw(
+            "/login",
+            &[("username", "e2e-admin"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(resp.status(), 403);
     let resp = anonymous
-        .post_raw("/login", &[("csrf", "gaettet"), ("username", "e2e-admin"), ("password", PASSWORD)])
+        .post_raw(
+            "/login",
+            &[
+                ("csrf", "gaettet"),
+                ("username", "e2e-admin"),
+                ("password", PASSWORD),
+            ],
+        )
         .await;
     assert_eq!(resp.status(), 403);
     assert!(set_cookie_value(&resp, anonymous.session_cookie()).is_none());
@@ -296,7 +342,9 @@ async fn a_post_without_the_right_csrf_token_fails_and_changes_nothing() {
     assert_eq!(anonymous.login("e2e-admin", PASSWORD).await.status(), 303);
 
     // The right token works, so the refusals above were about the token.
-    let resp = admin.post("/admin/brugere/e2e-offer/aktiv", &[("enabled", "true")]).await;
+    let resp = admin
+        .post("/admin/brugere/e2e-offer/aktiv", &[("enabled", "true")])
+        .await;
     assert_eq!(resp.status(), 303);
     server.stop().await;
 }
@@ -305,7 +353,11 @@ async fn a_post_without_the_right_csrf_token_fails_and_changes_nothing() {
 async fn a_forged_or_logged_out_session_fails() {
     let server = server_for(access_app).await;
     // Forged: a well-formed random token, a short one, and one with markup.
-    for forged in ["Jx1kYw0pDq9vX8bT3rM2nL5sH7gF6dC4aZ0eW1uQ2iO", "1", "<script>"] {
+    for forged in [
+        "Jx1kYw0pDq9vX8bT3rM2nL5sH7gF6dC4aZ0eW1uQ2iO",
+        "1",
+        "<script>",
+    ] {
         let mut c = server.anonymous();
         c.session = Some(forged.to_string());
         let resp = c.request(Method::GET, "/d/overblik").send().await.unwrap();
@@ -318,7 +370,11 @@ async fn a_forged_or_logged_out_session_fails() {
     assert_eq!(resp.status(), 303);
     let cleared = set_cookie_value(&resp, client.session_cookie()).unwrap();
     assert_eq!(cleared, "", "the cookie is cleared");
-    let resp = client.request(Method::GET, "/d/overblik").send().await.unwrap();
+    let resp = client
+        .request(Method::GET, "/d/overblik")
+        .send()
+        .await
+        .unwrap();
     assert!(is_login_redirect(&resp));
     let resp = client.post("/koersel", &[]).await;
     assert_eq!(resp.status(), 401);
@@ -344,10 +400,16 @@ async fn an_idle_or_too_old_session_fails() {
         if is_login_redirect(&resp) {
             break started.elapsed();
         }
-        assert!(started.elapsed() < Duration::from_secs(7), "session outlived its limit");
+        assert!(
+            started.elapsed() < Duration::from_secs(7),
+            "session outlived its limit"
+        );
         tokio::time::sleep(Duration::from_millis(800)).await;
     };
-    assert!(ended >= Duration::from_millis(4_500), "ended too early: {ended:?}");
+    assert!(
+        ended >= Duration::from_millis(4_500),
+        "ended too early: {ended:?}"
+    );
     server.stop().await;
 }
 
@@ -357,7 +419,10 @@ async fn the_sixth_failed_login_in_a_minute_is_throttled() {
     let name = user_for(&access_app().app, Role::Dataenhed);
     // A user of its own, so other tests' logins do not interfere.
     let name = format!("{name}-brems");
-    let _ = access_app().app.access.add_user(&name, Role::Dataenhed, Some(PASSWORD));
+    let _ = access_app()
+        .app
+        .access
+        .add_user(&name, Role::Dataenhed, Some(PASSWORD));
     for attempt in 1..=5 {
         let mut c = server.anonymous();
         let resp = c.login(&name, "forkert-adgangskode").await;
@@ -369,7 +434,11 @@ async fn the_sixth_failed_login_in_a_minute_is_throttled() {
     let mut c = server.anonymous();
     let resp = c.login(&name, PASSWORD).await;
     assert_eq!(resp.status(), 429);
-    let wait: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let wait: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&wait), "{wait}");
     let body = resp.text().await.unwrap();
     assert!(
@@ -392,7 +461,12 @@ fn check_headers(resp: &reqwest::Response, https: bool, what: &str) {
             .to_string()
     };
     let csp = get("content-security-policy");
-    for part in ["default-src 'self'", "script-src 'none'", "frame-ancestors 'none'", "object-src 'none'"] {
+    for part in [
+        "default-src 'self'",
+        "script-src 'none'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+    ] {
         assert!(csp.contains(part), "{what}: {csp}");
     }
     assert!(!csp.contains("unsafe-inline"), "{what}");
@@ -400,10 +474,17 @@ fn check_headers(resp: &reqwest::Response, https: bool, what: &str) {
     assert_eq!(get("referrer-policy"), "no-referrer", "{what}");
     assert_eq!(get("x-frame-options"), "DENY", "{what}");
     assert!(h.contains_key("cache-control"), "{what}");
-    assert_eq!(h.contains_key("strict-transport-security"), https, "{what}: HSTS");
+    assert_eq!(
+        h.contains_key("strict-transport-security"),
+        https,
+        "{what}: HSTS"
+    );
     for cookie in h.get_all("set-cookie") {
         let c = cookie.to_str().unwrap();
-        assert!(c.contains("HttpOnly") && c.contains("SameSite=Strict"), "{what}: {c}");
+        assert!(
+            c.contains("HttpOnly") && c.contains("SameSite=Strict"),
+            "{what}: {c}"
+        );
         assert_eq!(c.contains("Secure"), https, "{what}: {c}");
         assert_eq!(c.starts_with("__Host-"), https, "{what}: {c}");
     }
@@ -429,13 +510,23 @@ async fn security_headers_are_on_every_response() {
                     check_headers(&resp, https, &format!("{} {path} ({n})", rule.method));
                 }
             }
-            for path in ["/findes/ikke", "/d/findes-ikke", "/static/findes-ikke.css", "/login?next=//evil"] {
+            for path in [
+                "/findes/ikke",
+                "/d/findes-ikke",
+                "/static/findes-ikke.css",
+                "/login?next=//evil",
+            ] {
                 let resp = client.request(Method::GET, path).send().await.unwrap();
                 check_headers(&resp, https, path);
             }
         }
         // The login form's cookie and the session cookie themselves.
-        let form = server.anonymous().request(Method::GET, "/login").send().await.unwrap();
+        let form = server
+            .anonymous()
+            .request(Method::GET, "/login")
+            .send()
+            .await
+            .unwrap();
         check_headers(&form, https, "login form");
         server.stop().await;
     }
@@ -460,8 +551,20 @@ async fn every_request_appears_in_the_audit_log() {
         (&ledelse, Some("e2e-ledelse"), "GET", "/d/drift", 200),
         (&ledelse, Some("e2e-ledelse"), "GET", "/admin/revision", 403),
         (&ledelse, Some("e2e-ledelse"), "GET", "/d/findes-ikke", 404),
-        (&sagsbehandler, Some("e2e-sagsbehandler"), "GET", "/d/drift", 403),
-        (&sagsbehandler, Some("e2e-sagsbehandler"), "POST", "/koersel", 403),
+        (
+            &sagsbehandler,
+            Some("e2e-sagsbehandler"),
+            "GET",
+            "/d/drift",
+            403,
+        ),
+        (
+            &sagsbehandler,
+            Some("e2e-sagsbehandler"),
+            "POST",
+            "/koersel",
+            403,
+        ),
     ];
     for (i, (client, user, method, path, status)) in cases.into_iter().enumerate() {
         let marked = format!("{path}?spor=r{run}-{i}&periode=2024-01");
@@ -474,13 +577,18 @@ async fn every_request_appears_in_the_audit_log() {
     }
     // A failed login, which carries no marker but names the user tried.
     let mut c = server.anonymous();
-    assert_eq!(c.login("e2e-ledelse", "forkert-adgangskode").await.status(), 401);
+    assert_eq!(
+        c.login("e2e-ledelse", "forkert-adgangskode").await.status(),
+        401
+    );
 
     let admin = server.login(Role::Admin).await;
     let (status, csv) = admin.get("/admin/revision.csv").await;
     assert_eq!(status, 200);
     let csv = csv.trim_start_matches('\u{feff}');
-    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(csv.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(csv.as_bytes());
     let header = reader.headers().unwrap().clone();
     assert_eq!(&header[0], "løbenummer");
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
@@ -518,11 +626,14 @@ async fn every_request_appears_in_the_audit_log() {
     assert_eq!(&view[route_c], "/d/{slug}");
     assert!(view[query_c].contains("periode=2024-01"));
     assert!(
-        rows.iter().any(|r| r[col("detalje")].contains("login mislykkedes for 'e2e-ledelse'")),
+        rows.iter()
+            .any(|r| r[col("detalje")].contains("login mislykkedes for 'e2e-ledelse'")),
         "the failed login"
     );
     // Successful logins and the export itself are there too.
-    assert!(rows.iter().any(|r| &r[user_c] == "e2e-admin" && r[col("detalje")].contains("login lykkedes")));
+    assert!(rows
+        .iter()
+        .any(|r| &r[user_c] == "e2e-admin" && r[col("detalje")].contains("login lykkedes")));
     let (_, again) = admin.get("/admin/revision.csv").await;
     assert!(again.contains(";GET;/admin/revision.csv;/admin/revision.csv;"));
     // The chain over all of it is intact, and the page says so.
@@ -534,7 +645,9 @@ async fn every_request_appears_in_the_audit_log() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edited_audit_row_is_found() {
-    let t = tokio::task::spawn_blocking(short_sessions_app).await.unwrap();
+    let t = tokio::task::spawn_blocking(short_sessions_app)
+        .await
+        .unwrap();
     let server = spawn_server(t.app.clone()).await;
     let admin = server.login(Role::Admin).await;
     for _ in 0..3 {
@@ -621,7 +734,10 @@ async fn a_district_name_with_html_from_an_extract_is_rendered_inert() {
         assert!(!page.contains("<img"), "{}: an img tag", d.slug);
         escaped_somewhere |= page.contains("&lt;script&gt;alert(1)&lt;");
     }
-    assert!(escaped_somewhere, "the district is shown somewhere, escaped");
+    assert!(
+        escaped_somewhere,
+        "the district is shown somewhere, escaped"
+    );
     server.stop().await;
 }
 
