@@ -179,7 +179,11 @@ pub fn options(dashboard: &Dashboard, marts: &BTreeMap<String, Table>) -> Option
                         (c, label)
                     })
                     .collect();
-                v.sort_by(|a, b| sort_key(kind, &a.0).cmp(&sort_key(kind, &b.0)).then(a.1.cmp(&b.1)));
+                v.sort_by(|a, b| {
+                    sort_key(kind, &a.0)
+                        .cmp(&sort_key(kind, &b.0))
+                        .then(a.1.cmp(&b.1))
+                });
                 (kind, v)
             })
             .collect(),
@@ -226,7 +230,9 @@ pub fn parse(params: &[(String, String)], options: &Options) -> Result<Selection
                 if options.years.is_empty() {
                     return Err(FilterError::NotOffered(key.clone()));
                 }
-                let year: i32 = value.parse().map_err(|_| FilterError::Value(value.into()))?;
+                let year: i32 = value
+                    .parse()
+                    .map_err(|_| FilterError::Value(value.into()))?;
                 if !options.years.contains(&year) {
                     return Err(FilterError::Value(value.into()));
                 }
@@ -271,6 +277,9 @@ pub fn select(table: &Table, filter: Option<&MartFilter>, sel: &Selection) -> Ta
     }
 }
 
+/// One choice in a list: (value, label, selected).
+pub type Choice = (String, String, bool);
+
 /// The filter form and the active filters, ready for the templates.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct FilterView {
@@ -283,11 +292,11 @@ pub struct FilterView {
     /// The group list: (optgroup label, [(value, label, selected)]).
     pub group_label: &'static str,
     pub all_groups: &'static str,
-    pub groups: Vec<(String, Vec<(String, String, bool)>)>,
+    pub groups: Vec<(String, Vec<Choice>)>,
     /// The period list: [(value, label, selected)]; empty when not offered.
     pub period_label: &'static str,
     pub all_periods: &'static str,
-    pub years: Vec<(String, String, bool)>,
+    pub years: Vec<Choice>,
     /// Labels of the filters in force, e.g. ["Distrikt: Vestby", "Periode: 2024"].
     pub active: Vec<String>,
     /// The canonical query string, appended to export links.

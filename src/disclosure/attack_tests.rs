@@ -26,14 +26,24 @@ struct Person {
 fn person(salt: &str, i: usize, district: &'static str, unemployed: bool) -> Person {
     Person {
         district,
-        age: if i % 2 == 0 { "under_30" } else { "30_44" },
+        age: if i.is_multiple_of(2) {
+            "under_30"
+        } else {
+            "30_44"
+        },
         unemployed,
         keys: record_keys(&format!("{salt}-{i}"), "forloeb"),
     }
 }
 
 /// `n` persons in `district`, the first `unemployed` of them still unemployed.
-fn group(salt: &str, from: usize, n: usize, district: &'static str, unemployed: usize) -> Vec<Person> {
+fn group(
+    salt: &str,
+    from: usize,
+    n: usize,
+    district: &'static str,
+    unemployed: usize,
+) -> Vec<Person> {
     (from..from + n)
         .map(|i| person(salt, i, district, i - from < unemployed))
         .collect()
@@ -51,7 +61,11 @@ fn mart(people: &[Person], with_keys: bool) -> Table {
         let e = members.iter().filter(|p| p.unemployed).count() as i64;
         let n_key = subset_key(members.iter().map(|p| (&p.keys, true)), false);
         let e_key = subset_key(members.iter().map(|p| (&p.keys, p.unemployed)), false);
-        let mut row = vec![month(), Cell::Text(dimension.into()), Cell::Text(grp.into())];
+        let mut row = vec![
+            month(),
+            Cell::Text(dimension.into()),
+            Cell::Text(grp.into()),
+        ];
         row.push(Cell::Int(n));
         if with_keys {
             row.push(Cell::Int(i64::from(n_key)));
@@ -69,10 +83,18 @@ fn mart(people: &[Person], with_keys: bool) -> Table {
     districts.sort();
     districts.dedup();
     for d in districts {
-        add("distrikt", d, people.iter().filter(|p| p.district == d).collect());
+        add(
+            "distrikt",
+            d,
+            people.iter().filter(|p| p.district == d).collect(),
+        );
     }
     for a in ["under_30", "30_44"] {
-        add("aldersgruppe", a, people.iter().filter(|p| p.age == a).collect());
+        add(
+            "aldersgruppe",
+            a,
+            people.iter().filter(|p| p.age == a).collect(),
+        );
     }
     let mut columns = vec!["cohort_month", "dimension", "grp", "n"];
     if with_keys {
@@ -161,7 +183,11 @@ fn attack_2_the_total_minus_the_visible_siblings_does_not_give_the_hidden_cell_b
             .cloned()
             .collect::<Vec<_>>()
     };
-    assert_eq!(districts(&a), districts(&b), "the district rows tell the worlds apart");
+    assert_eq!(
+        districts(&a),
+        districts(&b),
+        "the district rows tell the worlds apart"
+    );
     assert_eq!(row(&a, "alle", "alle"), row(&b, "alle", "alle"));
 
     // With perturbation as published: the attacker's subtraction leaves at least two
@@ -174,9 +200,16 @@ fn attack_2_the_total_minus_the_visible_siblings_does_not_give_the_hidden_cell_b
         .iter()
         .filter_map(|d| read(&out, "distrikt", d))
         .collect();
-    assert_eq!(visible.len(), 2, "exactly the two large districts are visible");
+    assert_eq!(
+        visible.len(),
+        2,
+        "exactly the two large districts are visible"
+    );
     let rest = total - visible.iter().map(|v| v.0).sum::<i64>();
-    assert!(rest >= K as i64, "the hidden districts hold {rest} together");
+    assert!(
+        rest >= K as i64,
+        "the hidden districts hold {rest} together"
+    );
 }
 
 #[test]
@@ -212,7 +245,10 @@ fn attack_3_two_overlapping_filters_do_not_isolate_the_few_between_them() {
         seen.insert((all, stor));
     }
     assert!(right_n < trials / 3, "size right in {right_n} of {trials}");
-    assert!(right_e < trials / 3, "unemployed right in {right_e} of {trials}");
+    assert!(
+        right_e < trials / 3,
+        "unemployed right in {right_e} of {trials}"
+    );
     // ...and whatever pair of counts the attacker sees, it is consistent with more than
     // one size of the group between the filters.
     let k = i64::from(K);
@@ -256,13 +292,14 @@ fn attack_4_the_same_cell_in_consecutive_months_does_not_reveal_the_person_who_j
     );
     // The attacker's best rule (the change in the unemployed count) is right no more
     // often than a coin would be, far from certain.
-    let guess_right = yes
-        .iter()
-        .filter(|((_, e), _)| e - month_1.1 >= 1)
-        .count()
+    let guess_right = yes.iter().filter(|((_, e), _)| e - month_1.1 >= 1).count()
         + no.iter().filter(|((_, e), _)| e - month_1.1 < 1).count();
     let rate = guess_right as f64 / 600.0;
-    assert!(rate < 0.75, "attacker right in {:.0} % of worlds", rate * 100.0);
+    assert!(
+        rate < 0.75,
+        "attacker right in {:.0} % of worlds",
+        rate * 100.0
+    );
     // And the unemployed count moves in both worlds: unchanged persons behind a count
     // get new noise when the row's persons change, so "it did not move" says nothing.
     assert!(no.iter().any(|((_, e), _)| *e != month_1.1));

@@ -71,7 +71,11 @@ where
 pub fn distribution(count: i64, floor: i64) -> [u32; 7] {
     let room = (count - floor).clamp(0, MAX_NOISE);
     if count <= 0 || room == MAX_NOISE {
-        return if count <= 0 { [0, 0, 0, KEYS, 0, 0, 0] } else { BASE };
+        return if count <= 0 {
+            [0, 0, 0, KEYS, 0, 0, 0]
+        } else {
+            BASE
+        };
     }
     let mut slots = BASE;
     let idx = |v: i64| (v + MAX_NOISE) as usize;

@@ -193,14 +193,11 @@ impl Rule {
 
     /// Columns computed by [`apply`].
     fn derived(&self) -> impl Iterator<Item = &str> {
-        self.ratios
-            .iter()
-            .map(|r| r.figure.as_str())
-            .chain(
-                self.intervals
-                    .iter()
-                    .flat_map(|i| [i.low.as_str(), i.high.as_str()]),
-            )
+        self.ratios.iter().map(|r| r.figure.as_str()).chain(
+            self.intervals
+                .iter()
+                .flat_map(|i| [i.low.as_str(), i.high.as_str()]),
+        )
     }
 
     /// The row count followed by the partial counts.
@@ -445,14 +442,12 @@ fn drop_keys(mut table: Table) -> Table {
     if keep.iter().all(|k| *k) {
         return table;
     }
-    let filter = |v: Vec<String>| -> Vec<String> {
-        v.into_iter()
-            .zip(&keep)
-            .filter(|(_, k)| **k)
-            .map(|(c, _)| c)
-            .collect()
-    };
-    table.columns = filter(table.columns);
+    table.columns = std::mem::take(&mut table.columns)
+        .into_iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(c, _)| c)
+        .collect();
     for row in &mut table.rows {
         let cells = std::mem::take(row);
         *row = cells
@@ -466,6 +461,8 @@ fn drop_keys(mut table: Table) -> Table {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod attack_tests;
+#[cfg(test)]
+mod mart_tests;
+#[cfg(test)]
+mod tests;

@@ -237,7 +237,10 @@ fn a_rate_is_computed_from_the_published_counts_not_taken_from_the_mart() {
         .with_interval("rate", "lo", "hi");
     let out = apply(t, &rule, 5);
     assert_eq!(out.columns, ["m", "n", "e", "rate", "lo", "hi"]);
-    let (n, e) = (out.rows[0][1].as_f64().unwrap(), out.rows[0][2].as_f64().unwrap());
+    let (n, e) = (
+        out.rows[0][1].as_f64().unwrap(),
+        out.rows[0][2].as_f64().unwrap(),
+    );
     assert_eq!(out.rows[0][3], Cell::Float(e / n));
     let (lo, hi) = crate::metrics::wilson_interval(e as u64, n as u64);
     assert_eq!(out.rows[0][4..], [Cell::Float(lo), Cell::Float(hi)]);
@@ -247,7 +250,12 @@ fn a_rate_is_computed_from_the_published_counts_not_taken_from_the_mart() {
 fn in_a_perturbed_mart_a_figure_not_derived_from_perturbed_counts_is_suppressed() {
     let t = Table {
         columns: ["m", "n", "n_ckey", "brier"].map(String::from).to_vec(),
-        rows: vec![vec![month(1), Cell::Int(100), Cell::Int(3), Cell::Float(0.2)]],
+        rows: vec![vec![
+            month(1),
+            Cell::Int(100),
+            Cell::Int(3),
+            Cell::Float(0.2),
+        ]],
     };
     let out = apply(t, &Rule::new("n", &["m"]), 5);
     assert_eq!(out.columns, ["m", "n", "brier"]);

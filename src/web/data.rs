@@ -24,9 +24,13 @@ pub struct Protected {
 /// were made from.
 #[derive(Default)]
 pub struct Cache {
+    /// slug -> (version, protected marts)
     pages: RwLock<HashMap<String, (u64, Arc<Protected>)>>,
-    bodies: RwLock<HashMap<(String, String), (u64, Arc<String>)>>,
+    /// (slug, canonical query) -> (version, rendered body)
+    bodies: RwLock<HashMap<BodyKey, (u64, Arc<String>)>>,
 }
+
+type BodyKey = (String, String);
 
 /// Rendered bodies kept at most; the cache is emptied when it is full (a page has a few
 /// dozen filter combinations, so this is far above normal use).
@@ -85,12 +89,19 @@ pub async fn protected(state: &AppState, page: &Dashboard) -> Result<Arc<Protect
 }
 
 /// Validates the request's filters against the values the page allows.
-pub fn selection(protected: &Protected, params: &[(String, String)]) -> Result<Selection, WebError> {
+pub fn selection(
+    protected: &Protected,
+    params: &[(String, String)],
+) -> Result<Selection, WebError> {
     filter::parse(params, &protected.options).map_err(|_| WebError::BadFilter)
 }
 
 /// The rows a valid selection shows, from every mart of the page.
-pub fn select(page: &Dashboard, protected: &Protected, selection: &Selection) -> BTreeMap<String, Table> {
+pub fn select(
+    page: &Dashboard,
+    protected: &Protected,
+    selection: &Selection,
+) -> BTreeMap<String, Table> {
     protected
         .tables
         .iter()

@@ -61,9 +61,8 @@ async fn export(
     let selection = data::selection(&protected, &params)?;
     let tables = data::select(page, &protected, &selection);
     let t = state.catalog.messages();
-    let view = render::page(page, &tables, state.k, t).map_err(|e| {
-        WebError::Dashboard(crate::dashboard::DashboardError::Render(e))
-    })?;
+    let view = render::page(page, &tables, state.k, t)
+        .map_err(|e| WebError::Dashboard(crate::dashboard::DashboardError::Render(e)))?;
     let component = view.components.get(number - 1).ok_or(WebError::NotFound)?;
     let (title, table) = table_of(component).ok_or(WebError::NotFound)?;
     let mut notes = Vec::new();
@@ -72,7 +71,10 @@ async fn export(
         notes.push(format!("{} {}.", filter::SHOWING, active.join(", ")));
     }
     if table.suppressed {
-        notes.push(crate::dashboard::messages::Messages::with_k(t.suppressed_note, state.k));
+        notes.push(crate::dashboard::messages::Messages::with_k(
+            t.suppressed_note,
+            state.k,
+        ));
     }
     notes.push(disclosure::PERTURBATION_SHORT_DA.to_string());
     let sheet = Sheet {
@@ -81,7 +83,11 @@ async fn export(
         rows: table
             .rows
             .iter()
-            .map(|r| r.iter().map(|s| (s.text.clone(), s.state == "value")).collect())
+            .map(|r| {
+                r.iter()
+                    .map(|s| (s.text.clone(), s.state == "value"))
+                    .collect()
+            })
             .collect(),
         notes,
     };
@@ -166,7 +172,11 @@ fn number_of(text: &str) -> Option<(f64, String)> {
     let decimals = body.split_once(',').map_or(0, |(_, f)| f.len());
     let value: f64 = body.replace('.', "").replace(',', ".").parse().ok()?;
     let zeros = "0".repeat(decimals);
-    let fraction = if decimals > 0 { format!(".{zeros}") } else { String::new() };
+    let fraction = if decimals > 0 {
+        format!(".{zeros}")
+    } else {
+        String::new()
+    };
     Some(if percent {
         (value / 100.0, format!("0{fraction}%"))
     } else {
@@ -233,10 +243,9 @@ pub fn xlsx(sheet: &Sheet) -> Result<Vec<u8>, XlsxError> {
             }
         }
     }
-    let mut r = sheet.rows.len() as u32 + 2;
-    for note in &sheet.notes {
+    let first_note = sheet.rows.len() as u32 + 2;
+    for (r, note) in (first_note..).zip(&sheet.notes) {
         ws.write_string(r, 0, note)?;
-        r += 1;
     }
     ws.autofit();
     workbook.save_to_buffer()
@@ -261,7 +270,11 @@ mod tests {
                     ("–".into(), false),
                     ("-0,5 %".into(), true),
                 ],
-                vec![("@SUM(A1)".into(), true), ("+1+1".into(), true), ("\tx".into(), true)],
+                vec![
+                    ("@SUM(A1)".into(), true),
+                    ("+1+1".into(), true),
+                    ("\tx".into(), true),
+                ],
             ],
             notes: vec!["– Færre end 5 personer – vises ikke.".into()],
         }

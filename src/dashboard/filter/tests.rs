@@ -53,7 +53,9 @@ fn protected() -> BTreeMap<String, Table> {
 }
 
 fn params(p: &[(&str, &str)]) -> Vec<(String, String)> {
-    p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    p.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 #[test]
@@ -73,10 +75,18 @@ fn only_groups_with_a_visible_count_and_offered_filters_are_allowed() {
 #[test]
 fn a_valid_request_is_parsed_and_selects_one_groups_rows_in_one_year() {
     let o = options(&page(), &protected());
-    let sel = parse(&params(&[("gruppe", "distrikt:Vestby"), ("periode", "2024")]), &o).unwrap();
+    let sel = parse(
+        &params(&[("gruppe", "distrikt:Vestby"), ("periode", "2024")]),
+        &o,
+    )
+    .unwrap();
     assert_eq!(sel.query(), "?gruppe=distrikt%3AVestby&periode=2024");
     let m = protected();
-    let out = select(&m["mart_cohort_groups"], page().marts["mart_cohort_groups"].filter.as_ref(), &sel);
+    let out = select(
+        &m["mart_cohort_groups"],
+        page().marts["mart_cohort_groups"].filter.as_ref(),
+        &sel,
+    );
     assert_eq!(out.rows.len(), 1);
     assert_eq!(out.rows[0][3], Cell::Int(70));
 }
@@ -97,18 +107,24 @@ fn without_a_filter_the_total_rows_are_shown() {
 fn unknown_values_parameters_and_two_groups_are_refused() {
     let o = options(&page(), &protected());
     for bad in [
-        vec![("gruppe", "distrikt:Lille")],           // under k: not offered
-        vec![("gruppe", "distrikt:Ukendtby")],        // no such district
-        vec![("gruppe", "aldersgruppe:under_30")],    // filter not offered by the page
-        vec![("gruppe", "distrikt'; drop table x")],  // free text
-        vec![("gruppe", "distrikt:Vestby"), ("gruppe", "maalgruppe:dagpenge")],
+        vec![("gruppe", "distrikt:Lille")],        // under k: not offered
+        vec![("gruppe", "distrikt:Ukendtby")],     // no such district
+        vec![("gruppe", "aldersgruppe:under_30")], // filter not offered by the page
+        vec![("gruppe", "distrikt'; drop table x")], // free text
+        vec![
+            ("gruppe", "distrikt:Vestby"),
+            ("gruppe", "maalgruppe:dagpenge"),
+        ],
         vec![("periode", "2019")],
         vec![("periode", "tyve")],
-        vec![("distrikt", "Vestby")],                 // unknown parameter
+        vec![("distrikt", "Vestby")], // unknown parameter
     ] {
         assert!(parse(&params(&bad), &o).is_err(), "{bad:?} accepted");
     }
-    assert_eq!(parse(&params(&[("gruppe", ""), ("periode", "")]), &o), Ok(Selection::default()));
+    assert_eq!(
+        parse(&params(&[("gruppe", ""), ("periode", "")]), &o),
+        Ok(Selection::default())
+    );
 }
 
 #[test]

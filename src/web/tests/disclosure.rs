@@ -35,7 +35,11 @@ fn rows(month: u32, persons: &[Person]) -> Vec<Vec<Cell>> {
         groups.push(("distrikt", d, persons.iter().filter(|p| p.0 == d).collect()));
     }
     for a in ["under_30", "30_44"] {
-        groups.push(("aldersgruppe", a, persons.iter().filter(|p| p.1 == a).collect()));
+        groups.push((
+            "aldersgruppe",
+            a,
+            persons.iter().filter(|p| p.1 == a).collect(),
+        ));
     }
     groups
         .into_iter()
@@ -71,7 +75,15 @@ fn rows(month: u32, persons: &[Person]) -> Vec<Vec<Cell>> {
 fn groups_mart() -> Table {
     let mut all = rows(
         1,
-        &people(1, &[("Midtby", 50), ("Vestby", 40), ("Østerhøj", 27), ("Lille", 3)]),
+        &people(
+            1,
+            &[
+                ("Midtby", 50),
+                ("Vestby", 40),
+                ("Østerhøj", 27),
+                ("Lille", 3),
+            ],
+        ),
     );
     all.extend(rows(2, &people(2, &[("Stor", 100), ("Lille", 3)])));
     Table {
@@ -109,11 +121,15 @@ fn source() -> Arc<dyn MartSource> {
 
 /// The "Personer" column of the page's table export, per cohort month.
 async fn persons_csv(query: &str) -> (StatusCode, Vec<(String, String)>) {
-    let (status, headers, body) = get(app(source()), &format!("/d/grupper/eksport/3.csv{query}")).await;
+    let (status, headers, body) =
+        get(app(source()), &format!("/d/grupper/eksport/3.csv{query}")).await;
     if status != StatusCode::OK {
         return (status, Vec::new());
     }
-    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
     let mut lines = body.trim_start_matches('\u{feff}').lines();
     let head: Vec<&str> = lines.next().unwrap().split(';').collect();
     assert_eq!(head[..2], ["Kohorte", "Personer"]);
@@ -135,7 +151,10 @@ async fn a_district_under_k_is_not_offered_and_asking_for_it_gives_a_danish_400(
     let (status, _, body) = get(app(source()), "/d/grupper").await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("value=\"distrikt:Vestby\""));
-    assert!(!body.contains("distrikt:Lille"), "a district under k is offered");
+    assert!(
+        !body.contains("distrikt:Lille"),
+        "a district under k is offered"
+    );
     for bad in [
         "/d/grupper?gruppe=distrikt:Lille",
         "/d/grupper?gruppe=distrikt:Vestby&gruppe=aldersgruppe:under_30",
@@ -170,8 +189,14 @@ async fn the_total_minus_the_visible_districts_never_isolates_one_hidden_distric
         }
         // A district not offered, or shown as "–", is hidden from the attacker.
         let hidden = districts_that_month - visible;
-        assert!(hidden == 0 || hidden >= 2, "{month}: exactly one district hidden");
-        assert!(hidden >= 2, "{month}: Lille (3 persons) must have a hidden partner");
+        assert!(
+            hidden == 0 || hidden >= 2,
+            "{month}: exactly one district hidden"
+        );
+        assert!(
+            hidden >= 2,
+            "{month}: Lille (3 persons) must have a hidden partner"
+        );
     }
 }
 
@@ -200,7 +225,10 @@ async fn the_export_shows_what_the_page_shows() {
         let cell = format!("<th scope=\"row\">{month}</th><td class=\"num\">{n}</td>");
         assert!(page.contains(&cell), "page lacks {cell}");
     }
-    assert!(page.contains(&format!("/d/grupper/eksport/3.xlsx{}", query.replace('&', "&amp;"))));
+    assert!(page.contains(&format!(
+        "/d/grupper/eksport/3.xlsx{}",
+        query.replace('&', "&amp;")
+    )));
     let app = app(source());
     let request = Request::get(format!("/d/grupper/eksport/3.xlsx{query}"))
         .header(header::COOKIE, &app.cookie)
@@ -212,6 +240,8 @@ async fn the_export_shows_what_the_page_shows() {
         .to_str()
         .unwrap()
         .contains("grupper-3.xlsx"));
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
     assert_eq!(&bytes[..2], b"PK");
 }
