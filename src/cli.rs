@@ -451,6 +451,11 @@ async fn serve(app: Arc<App>) -> Result<(), AppError> {
         .local_addr()
         .map_err(|source| AppError::Io { path: bind, source })?;
     println!("Cockpittet kører på http://{addr}/  (stop med Ctrl+C)");
+    if app.access.users().is_empty() {
+        println!(
+            "Der er endnu ingen brugere, så ingen kan logge ind: stop serveren, og opret en administrator med 'jobcockpit user add NAVN --role admin'."
+        );
+    }
     app::serve(app, listener, async {
         let _ = tokio::signal::ctrl_c().await;
     })
