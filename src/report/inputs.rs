@@ -99,6 +99,7 @@ pub fn params(p: &PipelineConfig) -> BTreeMap<String, f64> {
         ("fairness_ratio_low".into(), m.fairness_ratio_low),
         ("fairness_ratio_high".into(), m.fairness_ratio_high),
         ("calibration_bins".into(), m.calibration_bins as f64),
+        ("calibration_tolerance".into(), m.calibration_tolerance),
     ])
 }
 

@@ -9,6 +9,7 @@ mod leakage;
 mod model;
 mod monitoring;
 mod monitoring_validation;
+mod report;
 
 use helpers::{shared_app, spawn_server};
 use jobcockpit::dashboard::format;

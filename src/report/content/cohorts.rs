@@ -130,6 +130,7 @@ pub fn labelled_chart(
         x_label: ctx.f(&format!("{key}.x"), &[]),
         y_label: ctx.f(&format!("{key}.y"), &[]),
         y_format,
+        y_min: None,
         y_max: (y_format == Format::Percent).then_some(1.0),
         x,
         x_labels,

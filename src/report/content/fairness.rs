@@ -1,22 +1,22 @@
 //! Fairness by group, with a reading guide: how often each group is judged high
 //! risk beside the reference group, and every difference the monitoring flagged.
 
-use super::cells::{rows, Column, NumFmt, RCell, Row};
+use super::cells::{rows, Column, NumFmt, RCell, Row, V};
 use super::{Block, Ctx};
 use crate::dashboard::format;
 
 /// Dimensions in reading order; any other follows in the mart's order.
 const ORDER: [&str; 6] = ["sex", "age_band", "sex_age_band", "target_group", "origin", "district"];
+/// Codes whose order is not alphabetical; others keep the mart's order.
+const GROUPS: [&str; 6] = ["K", "M", "under_30", "30_44", "45_54", "55_plus"];
 
 pub fn blocks(ctx: &Ctx) -> Vec<Block> {
     let mut all: Vec<Row> = rows(ctx.inputs.mart("mart_fairness")).collect();
-    all.sort_by_key(|r| {
-        let d = r.text("dimension").unwrap_or("");
-        ORDER.iter().position(|o| *o == d).unwrap_or(ORDER.len())
-    });
+    all.sort_by_key(group_rank);
     let bounds = [
         ("low", format::number(ctx.inputs.param("fairness_ratio_low"), 2)),
         ("high", format::number(ctx.inputs.param("fairness_ratio_high"), 2)),
+        ("gap", format::number(ctx.inputs.param("calibration_tolerance") * 100.0, 0)),
     ];
     let mut out = vec![
         Block::Paragraph {
@@ -55,23 +55,49 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
         },
     });
     let u = ctx.t.t("common.unknown");
-    let yes_no = |r: &Row| match r.cell("flagged") {
-        crate::table::Cell::Suppressed => RCell::hidden(),
-        _ => RCell::text(ctx.t.t(if r.flag("flagged") { "common.yes" } else { "common.no" })),
+    let yes_no = |r: Option<&Row>| match r.map(|r| r.cell("flagged")) {
+        Some(crate::table::Cell::Suppressed) => RCell::hidden(),
+        Some(_) => RCell::text(ctx.t.t(if r.is_some_and(|r| r.flag("flagged")) {
+            "common.yes"
+        } else {
+            "common.no"
+        })),
+        None => RCell::unknown(&u),
     };
-    let selection: Vec<Vec<RCell>> = all
+    let points = |r: Option<&Row>| match r {
+        Some(r) => RCell::num(times100(r.v("value")), NumFmt::Decimal(1), &u),
+        None => RCell::unknown(&u),
+    };
+    let find = |sel: &Row, metric: &str| {
+        all.iter().find(|r| {
+            r.text("metric") == Some(metric)
+                && r.text("dimension") == sel.text("dimension")
+                && r.text("grp") == sel.text("grp")
+        })
+    };
+    let mut selection: Vec<&Row> = all
         .iter()
         .filter(|r| r.text("metric") == Some("selection_rate"))
+        .collect();
+    selection.sort_by_key(|r| group_rank(r));
+    let groups_rows: Vec<Vec<RCell>> = selection
+        .iter()
         .map(|r| {
+            let citl = find(r, "citl");
             vec![
                 RCell::text(dimension(ctx, r)),
                 RCell::text(group(ctx, r.text("grp").unwrap_or(""))),
                 RCell::num(r.v("n"), NumFmt::Integer, &u),
                 RCell::num(r.v("value"), NumFmt::Percent(1), &u),
-                RCell::num(r.v("ci_low"), NumFmt::Percent(1), &u),
-                RCell::num(r.v("ci_high"), NumFmt::Percent(1), &u),
-                RCell::num(r.v("ratio"), NumFmt::Decimal(2), &u),
-                yes_no(r),
+                points(citl),
+                match citl {
+                    Some(c) if c.text("grp") == c.text("reference_group") => {
+                        RCell::text(ctx.t.t("retfaerdighed.table.is_reference"))
+                    }
+                    Some(c) => RCell::num(c.v("ratio"), NumFmt::Decimal(2), &u),
+                    None => RCell::unknown(&u),
+                },
+                yes_no(citl),
             ]
         })
         .collect();
@@ -83,14 +109,16 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
             Column::text(h("group")),
             Column::num(h("persons")),
             Column::num(h("high_risk")),
-            Column::num(h("low")),
-            Column::num(h("high")),
+            Column::num(h("gap")),
             Column::num(h("ratio")),
             Column::text(h("flagged")),
         ],
-        selection,
+        groups_rows,
         &[],
     ));
+    if flagged.is_empty() {
+        return out;
+    }
     let flagged_rows = flagged
         .iter()
         .map(|r| {
@@ -98,7 +126,11 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
                 RCell::text(dimension(ctx, r)),
                 RCell::text(group(ctx, r.text("grp").unwrap_or(""))),
                 RCell::text(metric(ctx, r.text("metric").unwrap_or(""))),
-                RCell::num(r.v("value"), NumFmt::Percent(1), &u),
+                if r.text("metric") == Some("citl") {
+                    points(Some(r))
+                } else {
+                    RCell::num(r.v("value"), NumFmt::Percent(1), &u)
+                },
                 RCell::text(group(ctx, r.text("reference_group").unwrap_or(""))),
                 RCell::num(r.v("ratio"), NumFmt::Decimal(2), &u),
                 RCell::num(r.v("n"), NumFmt::Integer, &u),
@@ -121,6 +153,27 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
         &[],
     ));
     out
+}
+
+fn times100(v: V) -> V {
+    match v {
+        V::Num(x) => V::Num(x * 100.0),
+        other => other,
+    }
+}
+
+/// Groups in reading order: dimension as [`ORDER`], then women before men and ages
+/// from young to old as [`GROUPS`], then the mart's order.
+fn group_rank(r: &Row) -> (usize, Vec<usize>) {
+    let d = r.text("dimension").unwrap_or("");
+    let dim = ORDER.iter().position(|o| *o == d).unwrap_or(ORDER.len());
+    let parts = r
+        .text("grp")
+        .unwrap_or("")
+        .split(' ')
+        .map(|p| GROUPS.iter().position(|g| *g == p).unwrap_or(GROUPS.len()))
+        .collect();
+    (dim, parts)
 }
 
 fn with_base(ctx: &Ctx, more: &[(&'static str, String)]) -> Vec<(&'static str, String)> {

@@ -26,6 +26,9 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
             let version = |c: &str| d.text(c).unwrap_or("").to_string();
             let key = match (d.flag("promoted"), d.text("champion_before")) {
                 (true, None) => "modelskifte.first",
+                (true, Some(_)) if super::summary::worse_within_tolerance(&d) => {
+                    "modelskifte.promoted_within"
+                }
                 (true, Some(_)) => "modelskifte.promoted",
                 (false, _) => "modelskifte.kept",
             };

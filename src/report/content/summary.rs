@@ -113,8 +113,21 @@ fn model(ctx: &Ctx) -> String {
     };
     let key = match (d.flag("promoted"), d.text("champion_before")) {
         (true, None) => "resume.model_first",
+        // Promoted within the tolerance although its score was a little worse.
+        (true, Some(_)) if worse_within_tolerance(&d) => {
+            "resume.model_promoted_within"
+        }
         (true, Some(_)) => "resume.model_promoted",
         (false, _) => "resume.model_kept",
     };
     ctx.f(key, &[])
+}
+
+/// A promoted challenger whose validation Brier score was a little worse than the
+/// champion's (the promotion tolerance allows it).
+pub fn worse_within_tolerance(d: &Row) -> bool {
+    matches!(
+        (d.num("challenger_brier"), d.num("champion_brier")),
+        (Some(new), Some(old)) if new > old
+    )
 }

@@ -372,9 +372,9 @@ impl Flow<'_> {
         let mut natural = vec![0.0f32; n];
         let mut least = vec![0.0f32; n];
         for (i, c) in t.columns.iter().enumerate() {
-            // A header may wrap onto two or three lines before it widens its column.
-            natural[i] = self.fonts.width(&c.label, CELL, true) / 2.0 + pad;
+            // A header wraps onto as many lines as it needs before a cell does.
             least[i] = self.fonts.longest_word(&c.label, CELL, true) + pad;
+            natural[i] = least[i];
         }
         for row in &t.rows {
             for (i, cell) in row.iter().enumerate().take(n) {

@@ -43,6 +43,7 @@ pub fn params() -> BTreeMap<String, f64> {
         ("fairness_ratio_low", 0.8),
         ("fairness_ratio_high", 1.25),
         ("calibration_bins", 10.0),
+        ("calibration_tolerance", 0.05),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -160,8 +161,9 @@ pub fn raw_marts() -> BTreeMap<String, Table> {
             vec![
                 fair("origin", "dansk", "selection_rate", 1200, 0.21, 1.0, false),
                 fair("origin", "efterkommer_vestlig", "selection_rate", 3, 0.6660, 3.17, false),
-                fair("age_band", "55_plus", "selection_rate", 311, 0.52, 4.46, true),
-                fair("age_band", "55_plus", "fpr", 311, 0.30, 3.41, true),
+                fair("age_band", "55_plus", "selection_rate", 311, 0.52, 4.46, false),
+                fair("age_band", "55_plus", "citl", 311, 0.071, 1.31, true),
+                fair("origin", "efterkommer_vestlig", "citl", 3, 0.1234, 1.4, false),
                 fair("sex", "K", "selection_rate", 700, 0.22, 1.05, false),
             ],
         ),
