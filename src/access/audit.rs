@@ -67,7 +67,7 @@ impl Outcome {
     /// The outcome an HTTP status means.
     pub fn of_status(status: u16) -> Outcome {
         match status {
-            401 | 403 | 405 | 413 | 415 | 429 => Outcome::Refused,
+            400 | 401 | 403 | 405 | 413 | 415 | 429 => Outcome::Refused,
             404 => Outcome::NotFound,
             s if s >= 500 => Outcome::Failed,
             _ => Outcome::Allowed,

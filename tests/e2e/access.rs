@@ -535,52 +535,54 @@ async fn security_headers_are_on_every_response() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_request_appears_in_the_audit_log() {
     let server = server_for(access_app).await;
-    let anonymous = server.anonymous();
-    let ledelse = server.login(Role::Ledelse).await;
-    let sagsbehandler = server.login(Role::Sagsbehandler).await;
+    let app = &access_app().app;
     let run = std::process::id();
-    // (client, method, path with a marker, user expected, status expected)
-    let mut expected: Vec<(Option<&str>, &str, String, u16)> = Vec::new();
-    let cases: Vec<(&Client, Option<&str>, &str, &str, u16)> = vec![
-        (&anonymous, None, "GET", "/d/overblik", 303),
-        (&anonymous, None, "GET", "/healthz", 200),
-        (&anonymous, None, "GET", "/static/cockpit.css", 200),
-        (&anonymous, None, "GET", "/ukendt/sti", 303),
-        (&anonymous, None, "POST", "/admin/brugere", 401),
-        (&ledelse, Some("e2e-ledelse"), "GET", "/d/overblik", 200),
-        (&ledelse, Some("e2e-ledelse"), "GET", "/d/drift", 200),
-        (&ledelse, Some("e2e-ledelse"), "GET", "/admin/revision", 403),
-        (&ledelse, Some("e2e-ledelse"), "GET", "/d/findes-ikke", 404),
-        (
-            &sagsbehandler,
-            Some("e2e-sagsbehandler"),
-            "GET",
-            "/d/drift",
-            403,
-        ),
-        (
-            &sagsbehandler,
-            Some("e2e-sagsbehandler"),
-            "POST",
-            "/koersel",
-            403,
-        ),
-    ];
-    for (i, (client, user, method, path, status)) in cases.into_iter().enumerate() {
-        let marked = format!("{path}?spor=r{run}-{i}&periode=2024-01");
+
+    // Without a session: each request carries a marker in its query.
+    let anonymous = server.anonymous();
+    let mut marked: Vec<(&str, String, u16)> = Vec::new();
+    for (i, (method, path, status)) in [
+        ("GET", "/d/overblik", 303),
+        ("GET", "/healthz", 200),
+        ("GET", "/static/cockpit.css", 200),
+        ("GET", "/ukendt/sti", 303),
+        ("POST", "/admin/brugere", 401),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let path = format!("{path}?spor=r{run}-{i}");
         let resp = match method {
-            "GET" => client.request(Method::GET, &marked).send().await.unwrap(),
-            _ => client.post(&marked, &[]).await,
+            "GET" => anonymous.request(Method::GET, &path).send().await.unwrap(),
+            _ => anonymous.post(&path, &[]).await,
         };
-        assert_eq!(resp.status().as_u16(), status, "{method} {marked}");
-        expected.push((user, method, marked, status));
+        assert_eq!(resp.status().as_u16(), status, "{method} {path}");
+        marked.push((method, path, status));
     }
-    // A failed login, which carries no marker but names the user tried.
-    let mut c = server.anonymous();
-    assert_eq!(
-        c.login("e2e-ledelse", "forkert-adgangskode").await.status(),
-        401
-    );
+
+    // A user of this test's own: every row with that name is one of these requests.
+    let name = format!("e2e-revision-{run}");
+    let _ = app.access.add_user(&name, Role::Ledelse, Some(PASSWORD));
+    let mut me = server.anonymous();
+    assert_eq!(me.login(&name, "forkert-adgangskode").await.status(), 401);
+    assert_eq!(me.login(&name, PASSWORD).await.status(), 303);
+    let sent: Vec<(&str, &str, u16)> = vec![
+        ("GET", "/d/overblik", 200),
+        // Filters are part of what is logged.
+        ("GET", "/d/grupper?gruppe=alle", 200),
+        ("GET", "/d/drift", 200),
+        ("GET", "/admin/revision", 403),
+        ("GET", "/d/findes-ikke", 404),
+        ("GET", "/d/overblik?ikke-et-filter=1", 400),
+        ("POST", "/koersel", 403),
+    ];
+    for (method, path, status) in &sent {
+        let resp = match *method {
+            "GET" => me.request(Method::GET, path).send().await.unwrap(),
+            _ => me.post(path, &[]).await,
+        };
+        assert_eq!(resp.status().as_u16(), *status, "{method} {path}");
+    }
 
     let admin = server.login(Role::Admin).await;
     let (status, csv) = admin.get("/admin/revision.csv").await;
@@ -593,47 +595,65 @@ async fn every_request_appears_in_the_audit_log() {
     assert_eq!(&header[0], "løbenummer");
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let (user_c, method_c, path_c, query_c, status_c, outcome_c, route_c) = (
+    let (user_c, role_c, method_c, path_c, query_c, status_c, outcome_c, route_c, detail_c) = (
         col("bruger"),
+        col("rolle"),
         col("metode"),
         col("sti"),
         col("forespørgsel"),
         col("status"),
         col("udfald"),
         col("rute"),
+        col("detalje"),
     );
-    for (user, method, marked, status) in &expected {
-        let (path, query) = marked.split_once('?').unwrap();
+    let outcome = |status: u16| match status {
+        200 | 303 => "tilladt",
+        404 => "ikke fundet",
+        _ => "afvist",
+    };
+    for (method, marked_path, status) in &marked {
+        let (path, query) = marked_path.split_once('?').unwrap();
         let row = rows
             .iter()
             .find(|r| &r[path_c] == path && &r[query_c] == query)
-            .unwrap_or_else(|| panic!("{method} {marked} is not in the audit log"));
-        assert_eq!(&row[user_c], user.unwrap_or(""), "{marked}");
-        assert_eq!(&row[method_c], *method, "{marked}");
-        assert_eq!(row[status_c].parse::<u16>().unwrap(), *status, "{marked}");
-        let outcome = match status {
-            200 => "tilladt",
-            404 => "ikke fundet",
-            _ => "afvist",
+            .unwrap_or_else(|| panic!("{method} {marked_path} is not in the audit log"));
+        assert_eq!(&row[user_c], "", "{marked_path}");
+        assert_eq!(&row[method_c], *method, "{marked_path}");
+        assert_eq!(
+            row[status_c].parse::<u16>().unwrap(),
+            *status,
+            "{marked_path}"
+        );
+        // A stranger sent to the login form was refused, not served.
+        let expected = if *status == 303 {
+            "afvist"
+        } else {
+            outcome(*status)
         };
-        assert_eq!(&row[outcome_c], outcome, "{marked}");
+        assert_eq!(&row[outcome_c], expected, "{marked_path}");
     }
-    // Filters are kept with the page view, and the route names the table's pattern.
-    let view = rows
+
+    // This user's rows: the failed and the good login, the helper's look at the
+    // page frame for the form token, then exactly the requests sent, in order.
+    let mine: Vec<&csv::StringRecord> = rows
         .iter()
-        .find(|r| r[query_c].contains(&format!("spor=r{run}-5&")))
-        .unwrap();
-    assert_eq!(&view[route_c], "/d/{slug}");
-    assert!(view[query_c].contains("periode=2024-01"));
-    assert!(
-        rows.iter()
-            .any(|r| r[col("detalje")].contains("login mislykkedes for 'e2e-ledelse'")),
-        "the failed login"
-    );
-    // Successful logins and the export itself are there too.
-    assert!(rows
-        .iter()
-        .any(|r| &r[user_c] == "e2e-admin" && r[col("detalje")].contains("login lykkedes")));
+        .filter(|r| &r[user_c] == name.as_str() || r[detail_c].contains(&format!("'{name}'")))
+        .collect();
+    assert_eq!(mine.len(), 3 + sent.len(), "{mine:?}");
+    assert!(mine[0][detail_c].contains("login mislykkedes") && &mine[0][user_c] == "");
+    assert_eq!(&mine[0][status_c], "401");
+    assert!(mine[1][detail_c].contains("login lykkedes"));
+    assert_eq!(&mine[1][role_c], "ledelse");
+    for (row, (method, path, status)) in mine[3..].iter().zip(&sent) {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let got = (&row[method_c], &row[path_c], &row[query_c], &row[status_c]);
+        assert_eq!(got, (*method, path, query, status.to_string().as_str()));
+        assert_eq!(&row[outcome_c], outcome(*status), "{path}");
+        assert_eq!(&row[role_c], "ledelse");
+    }
+    // The route names the table's pattern.
+    assert_eq!(&mine[3][route_c], "/d/{slug}");
+    // The export itself is in the log the next time.
     let (_, again) = admin.get("/admin/revision.csv").await;
     assert!(again.contains(";GET;/admin/revision.csv;/admin/revision.csv;"));
     // The chain over all of it is intact, and the page says so.
