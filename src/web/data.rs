@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
 use anyhow::Context;
+use axum::body::Bytes;
 
 use super::{AppState, MartSource, WebError};
 use crate::dashboard::filter::{self, Options, Selection};
@@ -28,6 +29,8 @@ pub struct Cache {
     pages: RwLock<HashMap<String, (u64, Arc<Protected>)>>,
     /// (slug, canonical query) -> (version, rendered body)
     bodies: RwLock<HashMap<BodyKey, (u64, Arc<String>)>>,
+    /// (slug, file name + canonical query) -> (version, exported file)
+    files: RwLock<HashMap<BodyKey, (u64, Bytes)>>,
 }
 
 type BodyKey = (String, String);
@@ -44,6 +47,24 @@ impl Cache {
             Some((v, body)) if *v == version => Some(body.clone()),
             _ => None,
         }
+    }
+
+    /// An exported file, if still current.
+    pub fn file(&self, version: u64, slug: &str, name: &str) -> Option<Bytes> {
+        let files = self.files.read().unwrap_or_else(|e| e.into_inner());
+        match files.get(&(slug.to_string(), name.to_string())) {
+            Some((v, bytes)) if *v == version => Some(bytes.clone()),
+            _ => None,
+        }
+    }
+
+    /// Keeps an exported file.
+    pub fn keep_file(&self, version: u64, slug: &str, name: &str, bytes: Bytes) {
+        let mut files = self.files.write().unwrap_or_else(|e| e.into_inner());
+        if files.len() >= MAX_BODIES {
+            files.clear();
+        }
+        files.insert((slug.to_string(), name.to_string()), (version, bytes));
     }
 
     /// Keeps a rendered body.

@@ -12,6 +12,7 @@
 //! XLSX cells are written as strings or numbers, never formulas. The XLSX file's
 //! document properties are fixed, so the same table gives the same bytes.
 
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -20,8 +21,10 @@ use axum::Router;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
 use super::{data, AppState, WebError};
-use crate::dashboard::filter;
+use crate::dashboard::filter::{self, Selection};
+use crate::dashboard::messages::Messages;
 use crate::dashboard::render::{self, ComponentView, TableView};
+use crate::dashboard::spec::Dashboard;
 use crate::disclosure;
 
 /// The export routes.
@@ -57,27 +60,66 @@ async fn export(
     if number == 0 || number > page.components.len() {
         return Err(WebError::NotFound);
     }
+    let version = state.source.version();
     let protected = data::protected(&state, page).await?;
     let selection = data::selection(&protected, &params)?;
-    let tables = data::select(page, &protected, &selection);
+    let (mime, ext) = match kind {
+        Kind::Csv => ("text/csv; charset=utf-8", "csv"),
+        Kind::Xlsx => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+    };
+    // Kept like the page bodies: the same file until the marts change.
+    let key = format!("{number}.{ext}{}", selection.query());
+    let bytes = match state.cache.file(version, &slug, &key) {
+        Some(bytes) => bytes,
+        None => {
+            let sheet = sheet(&state, page, &protected, &selection, number)?;
+            let bytes = Bytes::from(match kind {
+                Kind::Csv => csv(&sheet),
+                Kind::Xlsx => {
+                    xlsx(&sheet).map_err(|e| WebError::Source(anyhow::anyhow!("xlsx: {e}")))?
+                }
+            });
+            state.cache.keep_file(version, &slug, &key, bytes.clone());
+            bytes
+        }
+    };
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    let name = format!("{}-{number}.{ext}", page.slug);
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}
+
+/// The n-th component's table as the page shows it, with the notes for the file.
+fn sheet(
+    state: &AppState,
+    page: &Dashboard,
+    protected: &data::Protected,
+    selection: &Selection,
+    number: usize,
+) -> Result<Sheet, WebError> {
+    let tables = data::select(page, protected, selection);
     let t = state.catalog.messages();
     let view = render::page(page, &tables, state.k, t)
         .map_err(|e| WebError::Dashboard(crate::dashboard::DashboardError::Render(e)))?;
     let component = view.components.get(number - 1).ok_or(WebError::NotFound)?;
     let (title, table) = table_of(component).ok_or(WebError::NotFound)?;
     let mut notes = Vec::new();
-    let active = filter::view(page, &protected.options, &selection, state.k).active;
+    let active = filter::view(page, &protected.options, selection, state.k).active;
     if !active.is_empty() {
         notes.push(format!("{} {}.", filter::SHOWING, active.join(", ")));
     }
     if table.suppressed {
-        notes.push(crate::dashboard::messages::Messages::with_k(
-            t.suppressed_note,
-            state.k,
-        ));
+        notes.push(Messages::with_k(t.suppressed_note, state.k));
     }
     notes.push(disclosure::PERTURBATION_SHORT_DA.to_string());
-    let sheet = Sheet {
+    Ok(Sheet {
         title,
         headers: table.headers.iter().map(|(h, _)| h.clone()).collect(),
         rows: table
@@ -90,23 +132,7 @@ async fn export(
             })
             .collect(),
         notes,
-    };
-    let name = format!("{}-{}", page.slug, number);
-    let (bytes, mime, ext) = match kind {
-        Kind::Csv => (csv(&sheet), "text/csv; charset=utf-8", "csv"),
-        Kind::Xlsx => (
-            xlsx(&sheet).map_err(|e| WebError::Source(anyhow::anyhow!("xlsx: {e}")))?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "xlsx",
-        ),
-    };
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.{ext}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(response)
+    })
 }
 
 /// `3.csv` -> (3, Csv).
