@@ -162,7 +162,22 @@ pub fn create_demo_users(access: &Access) -> Result<Vec<(String, Role, String)>,
         let name = format!("demo-{role}");
         let secret = password::generate()?;
         access.add_user(&name, role, Some(&secret))?;
+        access.audit().record(AuditEntry {
+            at: chrono::Utc::now(),
+            user: None,
+            role: None,
+            client: Some("demo".into()),
+            method: "CLI".into(),
+            route: Some("jobcockpit demo".into()),
+            path: "jobcockpit demo".into(),
+            query: None,
+            action: "administration".into(),
+            outcome: Outcome::Allowed,
+            status: 0,
+            detail: Some(format!("demobruger '{name}' oprettet med rollen {role}")),
+        });
         out.push((name, role, secret));
     }
+    access.audit().flush()?;
     Ok(out)
 }
