@@ -3,7 +3,7 @@
 //! the scheduler side by side in one process, the only writer of the store.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
@@ -86,6 +86,9 @@ pub struct App {
     pub store: Store,
     /// Users, sessions and the audit log of this store.
     pub access: Access,
+    /// Counts pipeline runs in this process: the cockpit's cached pages are kept until
+    /// it changes (the one process owns the store, so no run happens elsewhere).
+    marts_version: Arc<AtomicU64>,
 }
 
 impl App {
@@ -127,6 +130,7 @@ impl App {
             pseudonymiser,
             store,
             access,
+            marts_version: Arc::default(),
         })
     }
 
@@ -141,7 +145,9 @@ impl App {
 
     /// One monthly run.
     pub fn run_month(&self, month: NaiveDate, trigger: &str) -> Result<RunReport, PipelineError> {
-        pipeline::run_month(&self.store, &self.context(), month, trigger)
+        let report = pipeline::run_month(&self.store, &self.context(), month, trigger);
+        self.marts_version.fetch_add(1, Ordering::SeqCst);
+        report
     }
 
     /// Refuses a run for a month before the latest successful run: it would
@@ -163,7 +169,9 @@ impl App {
 
     /// Every delivered month in order.
     pub fn backfill(&self) -> Result<Vec<RunReport>, PipelineError> {
-        pipeline::backfill(&self.store, &self.context())
+        let reports = pipeline::backfill(&self.store, &self.context());
+        self.marts_version.fetch_add(1, Ordering::SeqCst);
+        reports
     }
 
     /// The web state reading marts through a connection of its own, with this
@@ -171,6 +179,7 @@ impl App {
     pub fn web_state(self: &Arc<Self>) -> Result<AppState, AppError> {
         let source = StoreMarts {
             conn: Mutex::new(self.store.reader()?),
+            version: self.marts_version.clone(),
         };
         let state = AppState::new(
             Arc::new(source),
@@ -231,12 +240,17 @@ impl RunTrigger for CockpitRuns {
 /// Marts read from the store for the cockpit.
 struct StoreMarts {
     conn: Mutex<duckdb::Connection>,
+    version: Arc<AtomicU64>,
 }
 
 impl MartSource for StoreMarts {
     fn fetch(&self, mart: &str) -> Result<Table, anyhow::Error> {
         let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         Ok(read_mart(&conn, mart)?)
+    }
+
+    fn version(&self) -> u64 {
+        self.version.load(Ordering::SeqCst)
     }
 }
 

@@ -2,6 +2,7 @@
 //! them, and the one generic renderer that turns any page file into HTML.
 
 pub mod chart;
+pub mod filter;
 pub mod format;
 pub mod messages;
 pub mod render;
@@ -138,17 +139,67 @@ impl Catalog {
         marts: &BTreeMap<String, Table>,
         k: u32,
         viewer: &Viewer,
+        filters: &filter::FilterView,
+    ) -> Result<String, DashboardError> {
+        let main = self.render_main(dashboard, marts, k, filters)?;
+        self.render_around(dashboard, &main, viewer)
+    }
+
+    /// The page's content (the `main` block of `dashboard.html`): the same for every
+    /// viewer, so the web layer keeps it until the marts change.
+    pub fn render_main(
+        &self,
+        dashboard: &Dashboard,
+        marts: &BTreeMap<String, Table>,
+        k: u32,
+        filters: &filter::FilterView,
     ) -> Result<String, DashboardError> {
         let page = render::page(dashboard, marts, k, &self.t)?;
         let notes = BTreeMap::from([
             ("suppressed", Messages::with_k(self.t.suppressed_note, k)),
             ("gaps", Messages::with_k(self.t.gaps_note, k)),
+            // About the noise and complementary suppression (src/disclosure/).
+            (
+                "perturbation",
+                crate::disclosure::PERTURBATION_NOTE_DA.to_string(),
+            ),
+            (
+                "secondary",
+                Messages::with_k(crate::disclosure::SECONDARY_NOTE_DA, k),
+            ),
         ]);
+        let ctx = self.context(
+            &dashboard.slug,
+            &Viewer::default(),
+            [
+                ("page", to_value(&page)),
+                ("notes", to_value(&notes)),
+                ("filters", to_value(filters)),
+            ],
+        );
+        // Rendering the whole template once gives the state the block needs (its
+        // imports); only a page that is not cached yet pays for it.
+        let template = self.env.get_template("dashboard.html")?;
+        let mut captured = template.render_captured(ctx)?;
+        Ok(captured.with_state_mut(|state| state.render_block("main"))?)
+    }
+
+    /// The whole page for `viewer` around a body made by [`Catalog::render_main`].
+    pub fn render_around(
+        &self,
+        dashboard: &Dashboard,
+        main: &str,
+        viewer: &Viewer,
+    ) -> Result<String, DashboardError> {
+        let page = BTreeMap::from([("slug", &dashboard.slug), ("title", &dashboard.title)]);
         self.render_template(
             "dashboard.html",
             &dashboard.slug,
             viewer,
-            [("page", to_value(&page)), ("notes", to_value(&notes))],
+            [
+                ("page", to_value(&page)),
+                ("body", Value::from_safe_string(main.to_string())),
+            ],
         )
     }
 
@@ -189,6 +240,17 @@ impl Catalog {
         viewer: &Viewer,
         extra: [(&str, Value); N],
     ) -> Result<String, DashboardError> {
+        let ctx = self.context(current, viewer, extra);
+        Ok(self.env.get_template(name)?.render(ctx)?)
+    }
+
+    /// The context every template gets: the viewer's menu, the texts, and `extra`.
+    fn context<const N: usize>(
+        &self,
+        current: &str,
+        viewer: &Viewer,
+        extra: [(&str, Value); N],
+    ) -> Value {
         // The menu lists only the pages this viewer may open.
         let nav: Vec<NavItem> = self
             .dashboards
@@ -204,7 +266,7 @@ impl Catalog {
         ctx.insert("current", Value::from(current));
         ctx.insert("viewer", to_value(viewer));
         ctx.insert("t", to_value(&self.t));
-        Ok(self.env.get_template(name)?.render(Value::from(ctx))?)
+        Value::from(ctx)
     }
 }
 

@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::AppState;
 use crate::dashboard::messages::{Messages, DA};
-use crate::dashboard::DashboardError;
+use crate::dashboard::{filter, DashboardError};
 use crate::disclosure::ThresholdTooLow;
 
 /// Everything that can go wrong between a request and its page.
@@ -19,6 +19,9 @@ pub enum WebError {
     /// No page at this address; the user can go back to the overview.
     #[error("page not found")]
     NotFound,
+    /// A filter or filter value the page does not offer.
+    #[error("filter not allowed")]
+    BadFilter,
     #[error("invalid configuration: {0}")]
     Threshold(#[from] ThresholdTooLow),
     #[error("dashboards: {0}")]
@@ -51,6 +54,7 @@ impl WebError {
     fn status(&self) -> StatusCode {
         match self {
             WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::BadFilter => StatusCode::BAD_REQUEST,
             WebError::Unauthenticated => StatusCode::UNAUTHORIZED,
             WebError::Forbidden | WebError::Csrf | WebError::SsoRefused => StatusCode::FORBIDDEN,
             WebError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -63,6 +67,7 @@ impl WebError {
         let a = &t.access;
         match self {
             WebError::NotFound => (t.not_found_title, t.not_found),
+            WebError::BadFilter => (filter::BAD_TITLE, filter::BAD_MESSAGE),
             WebError::Unauthenticated => (a.unauthenticated_title, a.unauthenticated),
             WebError::Forbidden => (a.forbidden_title, a.forbidden),
             WebError::Csrf => (a.csrf_title, a.csrf),

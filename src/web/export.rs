@@ -23,7 +23,7 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError}
 use super::{data, AppState, WebError};
 use crate::dashboard::filter::{self, Selection};
 use crate::dashboard::messages::Messages;
-use crate::dashboard::render::{self, ComponentView, TableView};
+use crate::dashboard::render::{self, ComponentView};
 use crate::dashboard::spec::Dashboard;
 use crate::disclosure;
 
@@ -109,7 +109,7 @@ fn sheet(
     let view = render::page(page, &tables, state.k, t)
         .map_err(|e| WebError::Dashboard(crate::dashboard::DashboardError::Render(e)))?;
     let component = view.components.get(number - 1).ok_or(WebError::NotFound)?;
-    let (title, table) = table_of(component).ok_or(WebError::NotFound)?;
+    let table = table_of(component).ok_or(WebError::NotFound)?;
     let mut notes = Vec::new();
     let active = filter::view(page, &protected.options, selection, state.k).active;
     if !active.is_empty() {
@@ -120,17 +120,9 @@ fn sheet(
     }
     notes.push(disclosure::PERTURBATION_SHORT_DA.to_string());
     Ok(Sheet {
-        title,
-        headers: table.headers.iter().map(|(h, _)| h.clone()).collect(),
-        rows: table
-            .rows
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .map(|s| (s.text.clone(), s.state == "value"))
-                    .collect()
-            })
-            .collect(),
+        title: table.title,
+        headers: table.headers,
+        rows: table.rows,
         notes,
     })
 }
@@ -149,13 +141,54 @@ pub fn parse_file(file: &str) -> Option<(usize, Kind)> {
     Some((number.parse().ok()?, kind))
 }
 
-/// The table a rendered component shows: a table component's, or a chart's data table.
-fn table_of(component: &ComponentView) -> Option<(String, &TableView)> {
-    match component {
-        ComponentView::Table { title, table, .. } => Some((title.clone(), table)),
-        ComponentView::Chart { chart, table, .. } => Some((chart.title.clone(), table)),
-        _ => None,
-    }
+/// A rendered component's table: a table component's, or the data table of a chart
+/// of any kind (every view that carries a `table`), with the component's title.
+/// Read through the views' serialised form, so new chart kinds export without a change.
+struct Found {
+    title: String,
+    headers: Vec<String>,
+    rows: Vec<Vec<(String, bool)>>,
+    suppressed: bool,
+}
+
+fn table_of(component: &ComponentView) -> Option<Found> {
+    let view = serde_json::to_value(component).ok()?;
+    let table = view.get("table")?;
+    let title = view
+        .get("title")
+        .or_else(|| view.get("chart").and_then(|c| c.get("title")))
+        .and_then(|t| t.as_str())
+        .unwrap_or_default()
+        .to_string();
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let headers = table
+        .get("headers")?
+        .as_array()?
+        .iter()
+        .map(|h| text(&h[0]))
+        .collect();
+    let rows = table
+        .get("rows")?
+        .as_array()?
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .map(|cells| {
+                    cells
+                        .iter()
+                        .map(|c| (text(&c["text"]), c["state"] == "value"))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    let suppressed = table["suppressed"].as_bool().unwrap_or(false);
+    Some(Found {
+        title,
+        headers,
+        rows,
+        suppressed,
+    })
 }
 
 /// Whether a text is a number exactly as the page formats one (`-1.234,5`, `41,3 %`).

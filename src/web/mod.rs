@@ -10,7 +10,9 @@
 
 mod admin;
 mod auth;
+mod data;
 mod error;
+mod export;
 pub mod guard;
 mod pages;
 /// The committee reports' archive: `/rapporter` (src/report/).
@@ -65,6 +67,8 @@ pub struct AppState {
     access: Access,
     routes: Arc<RouteTable>,
     runs: Option<Arc<dyn RunTrigger>>,
+    /// Protected marts and rendered page bodies (`data.rs`).
+    cache: Arc<data::Cache>,
     /// The archive of committee reports, when the app has one (`reports.rs`).
     reports: Option<Arc<reports::Reports>>,
 }
@@ -91,6 +95,7 @@ impl AppState {
             access: Access::in_memory(AccessSettings::default()),
             routes: Arc::new(RouteTable::new()?),
             runs: None,
+            cache: Arc::default(),
             reports: None,
         })
     }
@@ -140,6 +145,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(admin::router())
         .merge(run::router())
+        .merge(export::router())
         .merge(reports::router())
         .nest_service("/static", static_files)
         .fallback(pages::not_found)

@@ -1,18 +1,15 @@
 //! The page routes: `/` (to the first dashboard), `/d/{slug}` (any dashboard file)
 //! and `/healthz`.
 
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use anyhow::Context;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 
-use super::{AppState, MartSource, WebError};
-use crate::dashboard::Viewer;
-use crate::disclosure::{self, Rule};
-use crate::table::Table;
+use super::{data, AppState, WebError};
+use crate::dashboard::{filter, Viewer};
 
 /// Routes of the dashboard pages.
 pub fn router() -> Router<AppState> {
@@ -56,34 +53,24 @@ async fn dashboard(
     State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
     Path(slug): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Html<String>, WebError> {
     let page = state.catalog.get(&slug).ok_or(WebError::NotFound)?;
-    // Only marts declared in a dashboard file are ever asked for.
-    let marts: Vec<(String, Rule)> = page
-        .marts
-        .iter()
-        .map(|(name, m)| (name.clone(), m.rule()))
-        .collect();
-    let (source, k) = (state.source.clone(), state.k);
-    let tables = tokio::task::spawn_blocking(move || fetch_disclosed(&*source, marts, k))
-        .await?
-        .map_err(WebError::Source)?;
-    Ok(Html(state.catalog.render(page, &tables, k, &viewer)?))
-}
-
-/// Reads each mart and passes it through disclosure control before anything else sees it.
-fn fetch_disclosed(
-    source: &dyn MartSource,
-    marts: Vec<(String, Rule)>,
-    k: u32,
-) -> anyhow::Result<BTreeMap<String, Table>> {
-    marts
-        .into_iter()
-        .map(|(name, rule)| {
-            let table = source
-                .fetch(&name)
-                .with_context(|| format!("failed to read {name}"))?;
-            Ok((name, disclosure::apply(table, &rule, k)))
-        })
-        .collect()
+    // The page's marts after disclosure control and the request's validated filters
+    // (src/web/data.rs); the page body is rendered once per filter and run.
+    let version = state.source.version();
+    let protected = data::protected(&state, page).await?;
+    let selection = data::selection(&protected, &params)?;
+    let query = selection.query();
+    let main = match state.cache.body(version, &slug, &query) {
+        Some(main) => main,
+        None => {
+            let tables = data::select(page, &protected, &selection);
+            let filters = filter::view(page, &protected.options, &selection, state.k);
+            let main = Arc::new(state.catalog.render_main(page, &tables, state.k, &filters)?);
+            state.cache.keep_body(version, &slug, &query, main.clone());
+            main
+        }
+    };
+    Ok(Html(state.catalog.render_around(page, &main, &viewer)?))
 }

@@ -18,6 +18,21 @@
 //! count = "n"                                        # the row's count: protects all
 //! counts = { n_scored = ["mean_predicted"] }         # counts of subgroups: protect
 //!                                                    # themselves and the listed figures
+//! # Disclosure control (src/disclosure/, docs/disclosure.md). A column `c_ckey` beside
+//! # a count `c` makes the count perturbed (cell key); in such a mart only perturbed
+//! # values and figures derived from them are published.
+//! ratios = { observed_rate = ["n_unemployed", "n_labelled"] }  # figure = num / den,
+//!                                                    # computed from the published counts
+//! intervals = { observed_rate = ["ci_low", "ci_high"] }  # Wilson 95 % of a ratio
+//! breakdown = { column = "dimension", total = "alle", within = ["cohort_month"] }
+//!                                                    # rows that break a total down:
+//!                                                    # complementary suppression
+//! filter = { group = "dimension", value = "grp", period = "cohort_month" }
+//!                                                    # how the page's filters select rows
+//!
+//! filters = ["periode", "maalgruppe", "aldersgruppe", "distrikt"]  # (top level) the
+//! # filters the page offers (src/dashboard/filter.rs): every mart of the page must then
+//! # declare `filter` (with `period` for "periode") and a breakdown.
 //! [[components]]
 //! kind = "kpi"          # kpi | line | bar | table
 //! mart = "mart_kpi"
@@ -42,7 +57,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::format::Format;
-use crate::disclosure::Rule;
+use crate::disclosure::{Breakdown, Interval, Ratio, Rule};
 
 /// One page, as written in its dashboard file.
 #[derive(Debug, Clone, Deserialize)]
@@ -59,6 +74,9 @@ pub struct Dashboard {
     /// Who may open the page (and anything under `/d/<slug>/`); nobody when empty.
     #[serde(default)]
     pub roles: Vec<crate::access::Role>,
+    /// The filters the page offers (see `filter.rs`).
+    #[serde(default)]
+    pub filters: Vec<super::filter::FilterKind>,
     pub marts: BTreeMap<String, MartSpec>,
     pub components: Vec<Component>,
 }
@@ -76,6 +94,37 @@ pub struct MartSpec {
     pub count: Option<String>,
     #[serde(default)]
     pub counts: BTreeMap<String, Vec<String>>,
+    /// figure = [numerator, denominator], computed from the published values.
+    #[serde(default)]
+    pub ratios: BTreeMap<String, [String; 2]>,
+    /// ratio figure = [low, high]: its Wilson 95 % interval.
+    #[serde(default)]
+    pub intervals: BTreeMap<String, [String; 2]>,
+    /// Rows that break a total down, for complementary suppression.
+    pub breakdown: Option<BreakdownSpec>,
+    /// How the page's filters select this mart's rows.
+    pub filter: Option<MartFilter>,
+}
+
+/// `breakdown = { column, total, within }` (see [`crate::disclosure::Breakdown`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakdownSpec {
+    pub column: String,
+    pub total: String,
+    #[serde(default)]
+    pub within: Vec<String>,
+}
+
+/// `filter = { group, value, period }`: the column naming the breakdown of a row
+/// ("alle" for totals), the column with the group, and the date column the period
+/// filter selects on.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MartFilter {
+    pub group: String,
+    pub value: String,
+    pub period: Option<String>,
 }
 
 impl MartSpec {
@@ -89,6 +138,29 @@ impl MartSpec {
                 .iter()
                 .map(|(c, f)| (c.clone(), f.clone()))
                 .collect(),
+            ratios: self
+                .ratios
+                .iter()
+                .map(|(figure, [numerator, denominator])| Ratio {
+                    figure: figure.clone(),
+                    numerator: numerator.clone(),
+                    denominator: denominator.clone(),
+                })
+                .collect(),
+            intervals: self
+                .intervals
+                .iter()
+                .map(|(ratio, [low, high])| Interval {
+                    ratio: ratio.clone(),
+                    low: low.clone(),
+                    high: high.clone(),
+                })
+                .collect(),
+            breakdown: self.breakdown.as_ref().map(|b| Breakdown {
+                column: b.column.clone(),
+                total: b.total.clone(),
+                within: b.within.clone(),
+            }),
         }
     }
 }
@@ -247,6 +319,7 @@ impl Dashboard {
         if self.components.is_empty() {
             return Err("a dashboard needs at least one component".into());
         }
+        self.check_filters()?;
         for (i, component) in self.components.iter().enumerate() {
             let at = |msg: &str| format!("component {} ({}): {msg}", i + 1, component.mart());
             if !self.marts.contains_key(component.mart()) {
@@ -293,5 +366,40 @@ impl Dashboard {
     }
 }
 
+impl Dashboard {
+    /// Every mart of a page that offers filters must be filterable by them and protected
+    /// by complementary suppression; intervals belong to declared ratios.
+    fn check_filters(&self) -> Result<(), String> {
+        use super::filter::FilterKind;
+        for (name, m) in &self.marts {
+            for ratio in m.intervals.keys() {
+                if !m.ratios.contains_key(ratio) {
+                    return Err(format!(
+                        "{name}: interval of {ratio:?}, which is not a ratio"
+                    ));
+                }
+            }
+            if m.filter.is_some() && m.breakdown.is_none() {
+                return Err(format!("{name}: a filterable mart needs a breakdown"));
+            }
+            if self.filters.is_empty() {
+                continue;
+            }
+            let Some(f) = &m.filter else {
+                return Err(format!(
+                    "{name}: the page offers filters, so the mart must declare `filter`"
+                ));
+            };
+            if self.filters.contains(&FilterKind::Periode) && f.period.is_none() {
+                return Err(format!(
+                    "{name}: the page offers \"periode\", so `filter.period` is needed"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+mod figures;
 #[cfg(test)]
 mod tests;

@@ -245,3 +245,14 @@ async fn the_export_shows_what_the_page_shows() {
         .unwrap();
     assert_eq!(&bytes[..2], b"PK");
 }
+
+#[tokio::test]
+async fn a_charts_data_table_exports_and_a_kpi_does_not() {
+    let (status, _, body) = get(app(source()), "/d/grupper/eksport/2.csv").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.starts_with("\u{feff}Kohorte (måned for 2. samtale);Forudsagt;Faktisk"));
+    let (status, _, _) = get(app(source()), "/d/grupper/eksport/1.csv").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = get(app(source()), "/d/grupper/eksport/9.csv").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -1,5 +1,6 @@
 //! The router end to end, against the repository's dashboards and a fake mart source.
 
+mod disclosure;
 mod fake;
 
 use std::path::Path;
