@@ -102,7 +102,10 @@ impl Manifest {
     /// The model that scored the month's own cohort.
     pub fn model_version_of(inputs: &Inputs) -> Option<String> {
         let t = inputs.mart("mart_cohorts");
-        let (m, v) = (t.column_index("cohort_month")?, t.column_index("model_version")?);
+        let (m, v) = (
+            t.column_index("cohort_month")?,
+            t.column_index("model_version")?,
+        );
         t.rows.iter().find_map(|r| match (&r[m], &r[v]) {
             (Cell::Date(d), Cell::Text(version)) if *d == inputs.month => Some(version.clone()),
             _ => None,

@@ -90,7 +90,10 @@ impl Catalogue {
             1 => format!("{key}.one"),
             _ => format!("{key}.many"),
         };
-        fill(&self.t(&form), &[("n", crate::dashboard::format::number(n as f64, 0))])
+        fill(
+            &self.t(&form),
+            &[("n", crate::dashboard::format::number(n as f64, 0))],
+        )
     }
 
     /// A list of texts (a reading guide), each filled like [`Catalogue::f`].

@@ -60,13 +60,19 @@ impl Templates {
     /// The report as one HTML file.
     pub fn report(&self, doc: &Document, t: &Catalogue) -> Result<String, ReportError> {
         let ctx = BTreeMap::from([("doc", to_value(doc)), ("t", to_value(t.nested()))]);
-        Ok(self.env.get_template("report.html")?.render(Value::from(ctx))?)
+        Ok(self
+            .env
+            .get_template("report.html")?
+            .render(Value::from(ctx))?)
     }
 
     /// The cockpit's list of archived reports.
     pub fn archive(&self, entries: &[ArchiveEntry], t: &Catalogue) -> Result<String, ReportError> {
         let ctx = BTreeMap::from([("entries", to_value(&entries)), ("t", to_value(t.nested()))]);
-        Ok(self.env.get_template("archive.html")?.render(Value::from(ctx))?)
+        Ok(self
+            .env
+            .get_template("archive.html")?
+            .render(Value::from(ctx))?)
     }
 }
 

@@ -89,8 +89,14 @@ pub fn params(p: &PipelineConfig) -> BTreeMap<String, f64> {
     BTreeMap::from([
         ("horizon_months".into(), f64::from(p.cohort.horizon_months)),
         ("window_cohorts".into(), f64::from(m.window_cohorts)),
-        ("validation_months".into(), f64::from(p.training.validation_months)),
-        ("training_months".into(), f64::from(p.training.window_months)),
+        (
+            "validation_months".into(),
+            f64::from(p.training.validation_months),
+        ),
+        (
+            "training_months".into(),
+            f64::from(p.training.window_months),
+        ),
         ("low_below".into(), p.scoring.low_below),
         ("high_from".into(), p.scoring.high_from),
         ("promotion_tolerance".into(), p.training.promotion_tolerance),
@@ -171,12 +177,21 @@ pub fn decode(text: &str, path: &Path) -> Result<Inputs, ReportError> {
         .ok_or_else(|| bad("måneden mangler"))?;
     let k = doc["k"].as_u64().ok_or_else(|| bad("k mangler"))? as u32;
     let mut params = BTreeMap::new();
-    for (name, v) in doc["params"].as_object().ok_or_else(|| bad("params mangler"))? {
-        let v = v.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| bad(name))?;
+    for (name, v) in doc["params"]
+        .as_object()
+        .ok_or_else(|| bad("params mangler"))?
+    {
+        let v = v
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| bad(name))?;
         params.insert(name.clone(), v);
     }
     let mut marts = BTreeMap::new();
-    for (name, t) in doc["marts"].as_object().ok_or_else(|| bad("marts mangler"))? {
+    for (name, t) in doc["marts"]
+        .as_object()
+        .ok_or_else(|| bad("marts mangler"))?
+    {
         let columns = t["columns"]
             .as_array()
             .ok_or_else(|| bad(name))?

@@ -19,9 +19,9 @@ mod html;
 pub mod inputs;
 mod pdf;
 mod spec;
-mod xlsx;
 #[cfg(test)]
 mod tests;
+mod xlsx;
 
 use std::path::{Path, PathBuf};
 
@@ -97,7 +97,8 @@ impl Layout {
     pub fn load(reports_dir: &Path, dashboards_dir: &Path) -> Result<Layout, ReportError> {
         let mut digest = archive::Digest::default();
         let spec = ReportSpec::load(reports_dir, dashboards_dir, &mut digest)?;
-        let catalogue = catalogue::Catalogue::load(&reports_dir.join("messages.da.toml"), &mut digest)?;
+        let catalogue =
+            catalogue::Catalogue::load(&reports_dir.join("messages.da.toml"), &mut digest)?;
         let html = html::Templates::load(reports_dir, &mut digest)?;
         Ok(Layout {
             spec,
@@ -169,7 +170,13 @@ pub fn generate(
     ctx: &ReportContext<'_>,
     month: NaiveDate,
 ) -> Result<Written, ReportError> {
-    let inputs = inputs::gather(conn, &ctx.layout.spec, ctx.pipeline, ctx.settings.disclosure_k, month)?;
+    let inputs = inputs::gather(
+        conn,
+        &ctx.layout.spec,
+        ctx.pipeline,
+        ctx.settings.disclosure_k,
+        month,
+    )?;
     write(ctx, inputs, Source::Marts)
 }
 
@@ -206,7 +213,13 @@ fn write(ctx: &ReportContext<'_>, inputs: Inputs, source: Source) -> Result<Writ
         _ => Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
     };
     let rendered = render(ctx.layout, &inputs, &built_at)?;
-    let manifest = Manifest::new(&inputs, &built_at, &inputs_sha256, &ctx.layout.digest, &rendered);
+    let manifest = Manifest::new(
+        &inputs,
+        &built_at,
+        &inputs_sha256,
+        &ctx.layout.digest,
+        &rendered,
+    );
     let same_as_before = before.as_ref().map(|m| m.files == manifest.files);
     let files = archive.write(&inputs, &encoded, &rendered, &manifest)?;
     Ok(Written {

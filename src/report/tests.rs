@@ -23,7 +23,8 @@ fn repo(rel: &str) -> PathBuf {
 }
 
 fn layout() -> Layout {
-    Layout::load(&repo("reports"), &repo("dashboards")).expect("the repository's report definition loads")
+    Layout::load(&repo("reports"), &repo("dashboards"))
+        .expect("the repository's report definition loads")
 }
 
 fn month() -> NaiveDate {
@@ -118,7 +119,10 @@ fn every_mart_gets_the_rule_its_cockpit_page_declares() {
             }
         }
     }
-    assert!(declared >= 5, "most of the report's marts are on cockpit pages");
+    assert!(
+        declared >= 5,
+        "most of the report's marts are on cockpit pages"
+    );
 }
 
 #[test]
@@ -135,19 +139,41 @@ fn a_small_group_is_hidden_in_the_report_exactly_as_the_cockpit_hides_it() {
         let page = Dashboard::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
         for (name, spec) in &page.marts {
             if let (Some(t), Some(raw)) = (inputs.marts.get(name), raw.get(name)) {
-                assert_eq!(*t, disclosure::apply(raw.clone(), &spec.rule(), K), "{name}");
+                assert_eq!(
+                    *t,
+                    disclosure::apply(raw.clone(), &spec.rule(), K),
+                    "{name}"
+                );
             }
         }
     }
     let doc = content::build(&inputs, &layout.catalogue, &layout.spec).unwrap();
-    let html = String::from_utf8(layout.html.report(&doc, &layout.catalogue).unwrap().into_bytes()).unwrap();
+    let html = String::from_utf8(
+        layout
+            .html
+            .report(&doc, &layout.catalogue)
+            .unwrap()
+            .into_bytes(),
+    )
+    .unwrap();
 
     // The fairness group of 3 persons: its row says "–", never its rate.
     let row = table_row(&doc, "Grupper", "Efterkommer, vestligt land");
-    assert!(row[2..].iter().all(|c| c.state == "suppressed" && c.value == XValue::Text("–".into())), "{row:?}");
+    assert!(
+        row[2..]
+            .iter()
+            .all(|c| c.state == "suppressed" && c.value == XValue::Text("–".into())),
+        "{row:?}"
+    );
     let html_row = html_row(&html, "Efterkommer, vestligt land");
-    assert!(html_row.contains("class=\"suppressed num\">–<"), "{html_row}");
-    assert!(!html_row.contains(fixture::SMALL_GROUP_RATE_SHOWN), "{html_row}");
+    assert!(
+        html_row.contains("class=\"suppressed num\">–<"),
+        "{html_row}"
+    );
+    assert!(
+        !html_row.contains(fixture::SMALL_GROUP_RATE_SHOWN),
+        "{html_row}"
+    );
 
     // The month with 4 second interviews: the count is hidden, the rest of the month stays.
     let row = table_row(&doc, "Tilgang og kohorter", "apr. 2024");
@@ -159,7 +185,10 @@ fn a_small_group_is_hidden_in_the_report_exactly_as_the_cockpit_hides_it() {
     // The programme started by 2 persons in the high band.
     let row = table_row(&doc, "Indsatstyper", "Jobrotation");
     assert_eq!(row[3].state, "suppressed", "{row:?}");
-    assert!(html.contains(&format!("færre end {K} personer")), "the dash is explained");
+    assert!(
+        html.contains(&format!("færre end {K} personer")),
+        "the dash is explained"
+    );
 
     // Nowhere in the report: the hidden figures' exact values.
     for secret in fixture::SECRETS {
@@ -170,7 +199,10 @@ fn a_small_group_is_hidden_in_the_report_exactly_as_the_cockpit_hides_it() {
         for secret in fixture::SECRETS {
             assert!(!text.contains(secret), "{secret} leaked into the PDF");
         }
-        assert!(text.contains("Efterkommer, vestligt"), "the group's row is in the PDF");
+        assert!(
+            text.contains("Efterkommer, vestligt"),
+            "the group's row is in the PDF"
+        );
     }
 }
 
@@ -204,13 +236,20 @@ fn pdf_text(pdf: &[u8]) -> Option<String> {
         .arg("-")
         .output()
         .ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 #[test]
 fn the_summary_has_five_sentences_and_every_text_is_in_the_catalogue() {
     let layout = layout();
-    let doc = content::build(&disclosed(&layout, &fixture::raw_marts()), &layout.catalogue, &layout.spec).unwrap();
+    let doc = content::build(
+        &disclosed(&layout, &fixture::raw_marts()),
+        &layout.catalogue,
+        &layout.spec,
+    )
+    .unwrap();
     let summary = doc.sections[0]
         .blocks
         .iter()
@@ -222,11 +261,17 @@ fn the_summary_has_five_sentences_and_every_text_is_in_the_catalogue() {
     assert_eq!(summary.len(), 5);
     for s in summary {
         assert!(s.ends_with('.'), "{s}");
-        assert!(!s.contains('{') && !s.contains('['), "unfilled placeholder: {s}");
+        assert!(
+            !s.contains('{') && !s.contains('['),
+            "unfilled placeholder: {s}"
+        );
     }
     assert!(summary[2].contains("ud af 100"), "{}", summary[2]);
     let html = layout.html.report(&doc, &layout.catalogue).unwrap();
-    assert!(!html.contains("[") || !html.contains("]."), "no missing catalogue key");
+    assert!(
+        !html.contains("[") || !html.contains("]."),
+        "no missing catalogue key"
+    );
     assert!(html.contains("Månedsrapport juni 2024"));
 }
 
@@ -237,12 +282,25 @@ fn a_month_without_any_model_still_gives_a_report() {
         .into_iter()
         .map(|(name, t)| {
             let keep = name == "mart_inflow" || name == "mart_data_quality";
-            (name, if keep { t } else { Table { columns: t.columns, rows: vec![] } })
+            (
+                name,
+                if keep {
+                    t
+                } else {
+                    Table {
+                        columns: t.columns,
+                        rows: vec![],
+                    }
+                },
+            )
         })
         .collect();
     let r = render(&layout, &disclosed(&layout, &empty), BUILT_AT).unwrap();
     let html = String::from_utf8(r.html).unwrap();
-    assert!(html.contains("ikke vurderet af en model"), "summary says so");
+    assert!(
+        html.contains("ikke vurderet af en model"),
+        "summary says so"
+    );
     assert!(r.pdf.len() > 10_000);
 }
 
@@ -263,10 +321,17 @@ fn a_missing_catalogue_text_fails_the_report_instead_of_showing_its_key() {
     }
     let catalogue = dir.path().join("messages.da.toml");
     let text = std::fs::read_to_string(&catalogue).unwrap();
-    std::fs::write(&catalogue, text.replace("model_kept = ", "model_kept_typo = ")).unwrap();
+    std::fs::write(
+        &catalogue,
+        text.replace("model_kept = ", "model_kept_typo = "),
+    )
+    .unwrap();
     let layout = Layout::load(dir.path(), &repo("dashboards")).unwrap();
     let mut raw = fixture::raw_marts();
     fixture::kept_not_promoted(&mut raw);
     let err = render(&layout, &disclosed(&layout, &raw), BUILT_AT).unwrap_err();
-    assert!(matches!(err, ReportError::MissingText(ref k) if k == "resume.model_kept"), "{err}");
+    assert!(
+        matches!(err, ReportError::MissingText(ref k) if k == "resume.model_kept"),
+        "{err}"
+    );
 }

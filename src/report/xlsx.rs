@@ -4,7 +4,9 @@
 //! report's), so the same report gives the same bytes.
 
 use chrono::{Datelike, NaiveDate};
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError,
+};
 
 use super::content::{Block, Document, NumFmt, RCell, TableBlock, XValue};
 use super::ReportError;
@@ -25,10 +27,8 @@ pub fn render(doc: &Document, built_at: &str) -> Result<Vec<u8>, ReportError> {
     let about = wb.add_worksheet();
     about.set_name(sheet_name(&doc.about_sheet, &mut Vec::new()))?;
     about.write_string_with_format(0, 0, &doc.file_title, &bold)?;
-    let mut row = 2;
-    for line in std::iter::once(&doc.intro).chain(&doc.meta) {
+    for (row, line) in (2..).zip(std::iter::once(&doc.intro).chain(&doc.meta)) {
         about.write_string_with_format(row, 0, line, &wrap)?;
-        row += 1;
     }
     about.set_column_width(0, 110)?;
 
@@ -42,10 +42,13 @@ pub fn render(doc: &Document, built_at: &str) -> Result<Vec<u8>, ReportError> {
 }
 
 fn tables(doc: &Document) -> impl Iterator<Item = &TableBlock> {
-    doc.sections.iter().flat_map(|s| &s.blocks).filter_map(|b| match b {
-        Block::Table(t) => Some(t),
-        _ => None,
-    })
+    doc.sections
+        .iter()
+        .flat_map(|s| &s.blocks)
+        .filter_map(|b| match b {
+            Block::Table(t) => Some(t),
+            _ => None,
+        })
 }
 
 fn write_table(ws: &mut Worksheet, t: &TableBlock, bold: &Format) -> Result<(), XlsxError> {
@@ -93,8 +96,17 @@ fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &RCell) -> Result<()
         }
         XValue::Date(d) => {
             // A month is shown as a month; a day (a delivery date) as a date.
-            let code = if cell.text.contains('-') { "dd-mm-yyyy" } else { "mmm yyyy" };
-            ws.write_datetime_with_format(row, col, excel_date(*d)?, &Format::new().set_num_format(code))?;
+            let code = if cell.text.contains('-') {
+                "dd-mm-yyyy"
+            } else {
+                "mmm yyyy"
+            };
+            ws.write_datetime_with_format(
+                row,
+                col,
+                excel_date(*d)?,
+                &Format::new().set_num_format(code),
+            )?;
         }
         // Written as text, never as a formula, whatever the first character is.
         XValue::Text(s) => {
@@ -114,11 +126,19 @@ fn sheet_name(wanted: &str, taken: &mut Vec<String>) -> String {
         .chars()
         .take(MAX_SHEET_NAME)
         .collect();
-    let mut name = if clean.trim().is_empty() { "Ark".to_string() } else { clean };
+    let mut name = if clean.trim().is_empty() {
+        "Ark".to_string()
+    } else {
+        clean
+    };
     let mut i = 2;
     while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
         let suffix = format!(" {i}");
-        name = name.chars().take(MAX_SHEET_NAME - suffix.len()).collect::<String>() + &suffix;
+        name = name
+            .chars()
+            .take(MAX_SHEET_NAME - suffix.len())
+            .collect::<String>()
+            + &suffix;
         i += 1;
     }
     taken.push(name.clone());
@@ -134,6 +154,11 @@ fn excel_datetime(rfc3339: &str) -> Result<ExcelDateTime, ReportError> {
         .map_err(|e| ReportError::BuiltAt(format!("{rfc3339}: {e}")))?
         .naive_utc();
     use chrono::Timelike;
-    Ok(ExcelDateTime::from_ymd(t.year() as u16, t.month() as u8, t.day() as u8)?
-        .and_hms(t.hour() as u16, t.minute() as u8, t.second())?)
+    Ok(
+        ExcelDateTime::from_ymd(t.year() as u16, t.month() as u8, t.day() as u8)?.and_hms(
+            t.hour() as u16,
+            t.minute() as u8,
+            t.second(),
+        )?,
+    )
 }

@@ -31,8 +31,18 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("rapport-"))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("rapport-")
+        })
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
         .collect();
     out.sort();
     out
@@ -83,7 +93,11 @@ fn every_monthly_run_archives_a_report_and_a_past_month_regenerates_byte_for_byt
         [past.to_string()],
     )
     .unwrap();
-    let ids: Vec<&str> = manifest.batches.iter().map(|b| b.batch_id.as_str()).collect();
+    let ids: Vec<&str> = manifest
+        .batches
+        .iter()
+        .map(|b| b.batch_id.as_str())
+        .collect();
     let expected: Vec<&str> = batches
         .rows
         .iter()
@@ -121,7 +135,9 @@ fn a_changed_inputs_file_is_refused_rather_than_regenerated() {
 
 fn run(cmd: &str, args: &[&str]) -> std::process::Output {
     Command::new(cmd).args(args).output().unwrap_or_else(|e| {
-        panic!("{cmd} is needed (Debian: apt-get install -y poppler-utils; .ci/run installs it): {e}")
+        panic!(
+            "{cmd} is needed (Debian: apt-get install -y poppler-utils; .ci/run installs it): {e}"
+        )
     })
 }
 
@@ -130,7 +146,9 @@ fn the_pdf_opens_in_poppler_and_every_page_renders_to_png() {
     let t = shared_app();
     let archive = Archive::new(&t.app.settings.data_dir);
     let latest = month(&archive.list().unwrap()[0].month);
-    let pdf: PathBuf = archive.month_dir(latest).join(format!("{}.pdf", archive::file_stem(latest)));
+    let pdf: PathBuf = archive
+        .month_dir(latest)
+        .join(format!("{}.pdf", archive::file_stem(latest)));
     let pdf_s = pdf.to_str().unwrap();
 
     let info = String::from_utf8(run("pdfinfo", &[pdf_s]).stdout).unwrap();
@@ -140,29 +158,59 @@ fn the_pdf_opens_in_poppler_and_every_page_renders_to_png() {
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or_else(|| panic!("pdfinfo: {info}"));
     assert!((6..=16).contains(&pages), "{pages} pages");
-    assert!(info.contains("Page size:       595.28 x 841.89 pts (A4)"), "{info}");
+    assert!(
+        info.contains("Page size:       595.28 x 841.89 pts (A4)"),
+        "{info}"
+    );
 
     let out = tempfile::tempdir().unwrap();
     let prefix = out.path().join("side");
-    let r = run("pdftoppm", &["-png", "-r", "40", pdf_s, prefix.to_str().unwrap()]);
+    let r = run(
+        "pdftoppm",
+        &["-png", "-r", "40", pdf_s, prefix.to_str().unwrap()],
+    );
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    assert!(r.stderr.is_empty(), "poppler complains: {}", String::from_utf8_lossy(&r.stderr));
-    let mut pngs: Vec<PathBuf> = std::fs::read_dir(out.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    assert!(
+        r.stderr.is_empty(),
+        "poppler complains: {}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let mut pngs: Vec<PathBuf> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     pngs.sort();
     assert_eq!(pngs.len(), pages, "one PNG per page");
     for png in &pngs {
         let bytes = std::fs::read(png).unwrap();
         assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
         // A blank A4 page at 40 dpi compresses to well under 2 kB; text does not.
-        assert!(bytes.len() > 4_000, "{} looks blank ({} bytes)", png.display(), bytes.len());
+        assert!(
+            bytes.len() > 4_000,
+            "{} looks blank ({} bytes)",
+            png.display(),
+            bytes.len()
+        );
     }
 
     // The fonts travel inside the file, and æ, ø and å come out as text.
     let fonts = String::from_utf8(run("pdffonts", &[pdf_s]).stdout).unwrap();
-    assert!(fonts.contains("DejaVuSans") && fonts.contains("DejaVuSans-Bold"), "{fonts}");
-    assert!(fonts.lines().skip(2).all(|l| l.contains(" yes ")), "all fonts embedded: {fonts}");
+    assert!(
+        fonts.contains("DejaVuSans") && fonts.contains("DejaVuSans-Bold"),
+        "{fonts}"
+    );
+    assert!(
+        fonts.lines().skip(2).all(|l| l.contains(" yes ")),
+        "all fonts embedded: {fonts}"
+    );
     let text = String::from_utf8(run("pdftotext", &[pdf_s, "-"]).stdout).unwrap();
-    for word in ["Månedsrapport", "BESKÆFTIGELSES- OG INTEGRATIONSUDVALGET", "Målgruppe", "Søndermark", "ud af 100"] {
+    for word in [
+        "Månedsrapport",
+        "BESKÆFTIGELSES- OG INTEGRATIONSUDVALGET",
+        "Målgruppe",
+        "Søndermark",
+        "ud af 100",
+    ] {
         assert!(text.contains(word), "{word} in the PDF's text");
     }
 }
@@ -194,11 +242,15 @@ fn the_report_hides_small_groups_exactly_as_the_cockpit_does() {
             let raw = read_mart(&conn, name).unwrap();
             let rule = spec.rule();
             let cockpit = disclosure::apply(raw.clone(), &rule, k);
-            assert_eq!(*in_report, cockpit, "{name}: the report's table is the cockpit's");
+            assert_eq!(
+                *in_report, cockpit,
+                "{name}: the report's table is the cockpit's"
+            );
             compared += 1;
             let counts = rule.count.iter().chain(rule.partial.iter().map(|(c, _)| c));
             for count in counts {
-                let (Some(i), Some(j)) = (raw.column_index(count), in_report.column_index(count)) else {
+                let (Some(i), Some(j)) = (raw.column_index(count), in_report.column_index(count))
+                else {
                     continue;
                 };
                 for (r, shown) in raw.rows.iter().zip(&in_report.rows) {
@@ -213,9 +265,20 @@ fn the_report_hides_small_groups_exactly_as_the_cockpit_does() {
     drop(conn);
     assert!(compared >= 8, "{compared} marts compared");
     assert!(small > 0, "the synthetic month has groups under k");
-    let html = std::fs::read_to_string(archive.month_dir(latest).join(format!("{}.html", archive::file_stem(latest)))).unwrap();
-    assert!(html.contains("class=\"suppressed num\">–<"), "a hidden cell shows as –");
-    assert!(html.contains(&format!("færre end {k} personer")), "and is explained");
+    let html = std::fs::read_to_string(
+        archive
+            .month_dir(latest)
+            .join(format!("{}.html", archive::file_stem(latest))),
+    )
+    .unwrap();
+    assert!(
+        html.contains("class=\"suppressed num\">–<"),
+        "a hidden cell shows as –"
+    );
+    assert!(
+        html.contains(&format!("færre end {k} personer")),
+        "and is explained"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -236,12 +299,24 @@ async fn the_committee_reads_the_archive_and_downloads_the_reports() {
     let pdf = format!("/rapporter/{latest}/rapport-{latest}.pdf");
     assert!(page.contains(&pdf), "the list links the PDF");
 
-    let resp = udvalg.request(reqwest::Method::GET, &pdf).send().await.unwrap();
+    let resp = udvalg
+        .request(reqwest::Method::GET, &pdf)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "application/pdf");
-    assert!(resp.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert!(resp.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
     let body = resp.bytes().await.unwrap();
-    let on_disk = std::fs::read(archive.month_dir(month(&latest)).join(format!("rapport-{latest}.pdf"))).unwrap();
+    let on_disk = std::fs::read(
+        archive
+            .month_dir(month(&latest))
+            .join(format!("rapport-{latest}.pdf")),
+    )
+    .unwrap();
     assert_eq!(body.as_ref(), on_disk.as_slice());
 
     // Only files a manifest lists: not the inputs, not the manifest, nothing outside.
@@ -249,7 +324,7 @@ async fn the_committee_reads_the_archive_and_downloads_the_reports() {
         format!("/rapporter/{latest}/{INPUTS_FILE}"),
         format!("/rapporter/{latest}/manifest.json"),
         format!("/rapporter/{latest}/..%2F..%2Fkeys%2Fstore.key"),
-        format!("/rapporter/1999-01/rapport-1999-01.pdf"),
+        "/rapporter/1999-01/rapport-1999-01.pdf".to_string(),
         "/rapporter/2024-1/rapport-2024-1.pdf".to_string(),
     ] {
         let (status, body) = udvalg.get(&path).await;

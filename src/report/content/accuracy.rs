@@ -25,13 +25,23 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
             &cohorts,
             "cohort_month",
             vec![
-                series(ctx, &cohorts, "mean_predicted", "traefsikkerhed.chart.predicted", None),
+                series(
+                    ctx,
+                    &cohorts,
+                    "mean_predicted",
+                    "traefsikkerhed.chart.predicted",
+                    None,
+                ),
                 series(
                     ctx,
                     &cohorts,
                     "observed_rate",
                     "traefsikkerhed.chart.observed",
-                    Some(("observed_ci_low", "observed_ci_high", "traefsikkerhed.chart.band")),
+                    Some((
+                        "observed_ci_low",
+                        "observed_ci_high",
+                        "traefsikkerhed.chart.band",
+                    )),
                 ),
             ],
             Format::Percent,
@@ -67,12 +77,18 @@ fn mature_table(ctx: &Ctx, cohorts: &[Row]) -> Block {
         .rev()
         .take(MATURE_ROWS)
         .map(|r| {
-            let inside = match (r.v("mean_predicted"), r.v("observed_ci_low"), r.v("observed_ci_high")) {
-                (V::Num(p), V::Num(lo), V::Num(hi)) => RCell::text(ctx.t.t(if lo <= p && p <= hi {
-                    "common.yes"
-                } else {
-                    "common.no"
-                })),
+            let inside = match (
+                r.v("mean_predicted"),
+                r.v("observed_ci_low"),
+                r.v("observed_ci_high"),
+            ) {
+                (V::Num(p), V::Num(lo), V::Num(hi)) => {
+                    RCell::text(ctx.t.t(if lo <= p && p <= hi {
+                        "common.yes"
+                    } else {
+                        "common.no"
+                    }))
+                }
                 (V::Unknown, ..) => RCell::unknown(&u),
                 _ => RCell::hidden(),
             };
@@ -106,7 +122,10 @@ fn mature_table(ctx: &Ctx, cohorts: &[Row]) -> Block {
 
 fn in_words(ctx: &Ctx, q: &Row) -> Vec<String> {
     let mut args = window_args(q);
-    args.push(("n", q.num("n").map(|n| format::number(n, 0)).unwrap_or_default()));
+    args.push((
+        "n",
+        q.num("n").map(|n| format::number(n, 0)).unwrap_or_default(),
+    ));
     let mut items = Vec::new();
     items.extend(say(ctx, q, &args, "accuracy", "accuracy"));
     // Guessing the commoner outcome for everyone: which outcome that is depends
@@ -132,10 +151,24 @@ fn in_words(ctx: &Ctx, q: &Row) -> Vec<String> {
 
 /// One sentence "n ud af 100 (mellem lo og hi)" for the figure `col` of the pooled
 /// window; a hidden figure says so, an unknown one is left out.
-fn say(ctx: &Ctx, q: &Row, args: &[(&'static str, String)], key: &str, col: &str) -> Option<String> {
-    let value = if col == "majority" { "majority_accuracy" } else { col };
+fn say(
+    ctx: &Ctx,
+    q: &Row,
+    args: &[(&'static str, String)],
+    key: &str,
+    col: &str,
+) -> Option<String> {
+    let value = if col == "majority" {
+        "majority_accuracy"
+    } else {
+        col
+    };
     let v = q.v(value);
-    match share_args(v, q.num(&format!("{col}_ci_low")), q.num(&format!("{col}_ci_high"))) {
+    match share_args(
+        v,
+        q.num(&format!("{col}_ci_low")),
+        q.num(&format!("{col}_ci_high")),
+    ) {
         Some(more) => {
             let mut a = args.to_vec();
             a.extend(more);
@@ -168,7 +201,12 @@ fn baseline_table(ctx: &Ctx, q: &Row) -> Block {
             Column::num(h("guess")),
         ],
         vec![
-            row("accuracy", "accuracy", NumFmt::Percent(1), Some("majority_accuracy")),
+            row(
+                "accuracy",
+                "accuracy",
+                NumFmt::Percent(1),
+                Some("majority_accuracy"),
+            ),
             row("recall", "recall", NumFmt::Percent(1), None),
             row("fpr", "fpr", NumFmt::Percent(1), None),
             row("auc", "auc", NumFmt::Decimal(3), None),
@@ -201,7 +239,11 @@ pub fn calibration(ctx: &Ctx) -> Vec<Block> {
     }
     let x_labels: Vec<String> = bins
         .iter()
-        .map(|b| b.num("mean_predicted").map(|p| format::percent(p, 0)).unwrap_or_else(|| "–".into()))
+        .map(|b| {
+            b.num("mean_predicted")
+                .map(|p| format::percent(p, 0))
+                .unwrap_or_else(|| "–".into())
+        })
         .collect();
     let x = (0..bins.len()).map(|i| Cell::Text(i.to_string())).collect();
     out.push(labelled_chart(
@@ -211,7 +253,13 @@ pub fn calibration(ctx: &Ctx) -> Vec<Block> {
         x,
         x_labels,
         vec![
-            series(ctx, &bins, "mean_predicted", "kalibrering.chart.predicted", None),
+            series(
+                ctx,
+                &bins,
+                "mean_predicted",
+                "kalibrering.chart.predicted",
+                None,
+            ),
             series(
                 ctx,
                 &bins,

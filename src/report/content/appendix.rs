@@ -24,10 +24,28 @@ pub fn method(ctx: &Ctx) -> Vec<Block> {
     if let Some(m) = model_in_use(ctx) {
         let when = |c: &str| m.date(c).map(format::month_short).unwrap_or_default();
         args.extend([
-            ("version", m.text("challenger_version").unwrap_or("").to_string()),
-            ("depth", m.num("max_depth").map(|v| format::number(v, 0)).unwrap_or_default()),
-            ("leaf", m.num("min_samples_leaf").map(|v| format::number(v, 0)).unwrap_or_default()),
-            ("n_train", m.num("n_train").map(|v| format::number(v, 0)).unwrap_or_else(|| "–".into())),
+            (
+                "version",
+                m.text("challenger_version").unwrap_or("").to_string(),
+            ),
+            (
+                "depth",
+                m.num("max_depth")
+                    .map(|v| format::number(v, 0))
+                    .unwrap_or_default(),
+            ),
+            (
+                "leaf",
+                m.num("min_samples_leaf")
+                    .map(|v| format::number(v, 0))
+                    .unwrap_or_default(),
+            ),
+            (
+                "n_train",
+                m.num("n_train")
+                    .map(|v| format::number(v, 0))
+                    .unwrap_or_else(|| "–".into()),
+            ),
             ("from", when("train_from")),
             ("to", when("train_to")),
         ]);
@@ -65,9 +83,18 @@ pub fn data_quality(ctx: &Ctx) -> Vec<Block> {
     };
     let mut deliveries = recent("mart_data_quality");
     // Newest first; a replaced delivery right after the correction that replaced it.
-    deliveries.sort_by_key(|r| std::cmp::Reverse((r.date("batch_month"), r.date("loaded_on"), r.flag("in_force"))));
+    deliveries.sort_by_key(|r| {
+        std::cmp::Reverse((
+            r.date("batch_month"),
+            r.date("loaded_on"),
+            r.flag("in_force"),
+        ))
+    });
     let sum = |col: &str| deliveries.iter().filter_map(|r| r.num(col)).sum::<f64>();
-    let corrected = deliveries.iter().filter(|r| r.text("replaces").is_some()).count();
+    let corrected = deliveries
+        .iter()
+        .filter(|r| r.text("replaces").is_some())
+        .count();
     let mut out = vec![
         Block::Paragraph {
             text: ctx.f("datakvalitet.intro", &[]),
@@ -77,10 +104,21 @@ pub fn data_quality(ctx: &Ctx) -> Vec<Block> {
                 "datakvalitet.summary",
                 &[
                     ("months", ctx.spec.table_months.to_string()),
-                    ("deliveries", ctx.t.count("datakvalitet.count.deliveries", deliveries.len())),
+                    (
+                        "deliveries",
+                        ctx.t
+                            .count("datakvalitet.count.deliveries", deliveries.len()),
+                    ),
                     ("rows", format::number(sum("rows_loaded"), 0)),
-                    ("quarantined", ctx.t.count("datakvalitet.count.rows", sum("rows_quarantined") as usize)),
-                    ("corrected", ctx.t.count("datakvalitet.count.corrected", corrected)),
+                    (
+                        "quarantined",
+                        ctx.t
+                            .count("datakvalitet.count.rows", sum("rows_quarantined") as usize),
+                    ),
+                    (
+                        "corrected",
+                        ctx.t.count("datakvalitet.count.corrected", corrected),
+                    ),
                 ],
             ),
         },
@@ -127,14 +165,21 @@ pub fn data_quality(ctx: &Ctx) -> Vec<Block> {
             vec![
                 RCell::month(r.date("batch_month"), &u),
                 RCell::text(r.text("file").unwrap_or("")),
-                RCell::text(r.text("column_name").filter(|c| !c.is_empty()).unwrap_or("–")),
+                RCell::text(
+                    r.text("column_name")
+                        .filter(|c| !c.is_empty())
+                        .unwrap_or("–"),
+                ),
                 RCell::num(r.v("rows_quarantined"), NumFmt::Integer, &u),
             ]
         })
         .collect();
     if quarantine.is_empty() {
         out.push(Block::Paragraph {
-            text: ctx.f("datakvalitet.quarantine_none", &[("months", ctx.spec.table_months.to_string())]),
+            text: ctx.f(
+                "datakvalitet.quarantine_none",
+                &[("months", ctx.spec.table_months.to_string())],
+            ),
         });
     } else {
         let h = |k: &str| ctx.t.t(&format!("datakvalitet.quarantine.{k}"));
@@ -165,7 +210,8 @@ fn basis(ctx: &Ctx) -> Vec<Block> {
             .map(format::month_short)
             .unwrap_or_default()
     };
-    let version = Manifest::model_version_of(ctx.inputs).unwrap_or_else(|| ctx.t.t("cover.no_model"));
+    let version =
+        Manifest::model_version_of(ctx.inputs).unwrap_or_else(|| ctx.t.t("cover.no_model"));
     let mut out = vec![
         Block::Heading {
             text: ctx.f("datakvalitet.basis_heading", &[]),

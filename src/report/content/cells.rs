@@ -47,7 +47,10 @@ impl<'a> Row<'a> {
     pub fn v(&self, col: &str) -> V {
         match self.cell(col) {
             Cell::Suppressed => V::Hidden,
-            c => c.as_f64().filter(|v| v.is_finite()).map_or(V::Unknown, V::Num),
+            c => c
+                .as_f64()
+                .filter(|v| v.is_finite())
+                .map_or(V::Unknown, V::Num),
         }
     }
 
@@ -76,10 +79,7 @@ impl<'a> Row<'a> {
 
 /// The rows of a table.
 pub fn rows(t: &Table) -> impl DoubleEndedIterator<Item = Row<'_>> + ExactSizeIterator {
-    t.rows.iter().map(move |r| Row {
-        table: t,
-        cells: r,
-    })
+    t.rows.iter().map(move |r| Row { table: t, cells: r })
 }
 
 /// How a number is written in the spreadsheet.

@@ -23,7 +23,13 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
         "month",
         vec![
             series(ctx, &inflow, "new_spells", "tilgang.chart.new_spells", None),
-            series(ctx, &inflow, "second_interviews", "tilgang.chart.cohort", None),
+            series(
+                ctx,
+                &inflow,
+                "second_interviews",
+                "tilgang.chart.cohort",
+                None,
+            ),
         ],
         Format::Integer,
     ));
@@ -35,7 +41,9 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
         .iter()
         .rev()
         .map(|r| {
-            let c = cohorts.iter().find(|c| c.date("cohort_month") == r.date("month"));
+            let c = cohorts
+                .iter()
+                .find(|c| c.date("cohort_month") == r.date("month"));
             let score = |col: &str| match c {
                 Some(c) => RCell::num(c.v(col), NumFmt::Percent(0), &not_scored),
                 None => RCell::unknown(&not_scored),

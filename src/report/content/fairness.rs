@@ -6,7 +6,14 @@ use super::{Block, Ctx};
 use crate::dashboard::format;
 
 /// Dimensions in reading order; any other follows in the mart's order.
-const ORDER: [&str; 6] = ["sex", "age_band", "sex_age_band", "target_group", "origin", "district"];
+const ORDER: [&str; 6] = [
+    "sex",
+    "age_band",
+    "sex_age_band",
+    "target_group",
+    "origin",
+    "district",
+];
 /// Codes whose order is not alphabetical; others keep the mart's order.
 const GROUPS: [&str; 6] = ["K", "M", "under_30", "30_44", "45_54", "55_plus"];
 
@@ -14,9 +21,18 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
     let mut all: Vec<Row> = rows(ctx.inputs.mart("mart_fairness")).collect();
     all.sort_by_key(group_rank);
     let bounds = [
-        ("low", format::number(ctx.inputs.param("fairness_ratio_low"), 2)),
-        ("high", format::number(ctx.inputs.param("fairness_ratio_high"), 2)),
-        ("gap", format::number(ctx.inputs.param("calibration_tolerance") * 100.0, 0)),
+        (
+            "low",
+            format::number(ctx.inputs.param("fairness_ratio_low"), 2),
+        ),
+        (
+            "high",
+            format::number(ctx.inputs.param("fairness_ratio_high"), 2),
+        ),
+        (
+            "gap",
+            format::number(ctx.inputs.param("calibration_tolerance") * 100.0, 0),
+        ),
     ];
     let mut out = vec![
         Block::Paragraph {
@@ -38,7 +54,12 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
     let flagged: Vec<&Row> = all.iter().filter(|r| r.flag("flagged")).collect();
     let mut groups: Vec<(&str, &str)> = flagged
         .iter()
-        .map(|r| (r.text("dimension").unwrap_or(""), r.text("grp").unwrap_or("")))
+        .map(|r| {
+            (
+                r.text("dimension").unwrap_or(""),
+                r.text("grp").unwrap_or(""),
+            )
+        })
         .collect();
     groups.dedup();
     out.push(Block::Paragraph {
@@ -48,8 +69,14 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
             ctx.f(
                 "retfaerdighed.flagged_some",
                 &[
-                    ("flags", ctx.t.count("retfaerdighed.count.flags", flagged.len())),
-                    ("groups", ctx.t.count("retfaerdighed.count.groups", groups.len())),
+                    (
+                        "flags",
+                        ctx.t.count("retfaerdighed.count.flags", flagged.len()),
+                    ),
+                    (
+                        "groups",
+                        ctx.t.count("retfaerdighed.count.groups", groups.len()),
+                    ),
                 ],
             )
         },

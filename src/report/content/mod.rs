@@ -74,13 +74,28 @@ pub struct TableBlock {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Block {
-    Heading { text: String },
-    Paragraph { text: String },
-    Summary { items: Vec<String> },
-    Bullets { items: Vec<String> },
+    Heading {
+        text: String,
+    },
+    Paragraph {
+        text: String,
+    },
+    Summary {
+        items: Vec<String>,
+    },
+    Bullets {
+        items: Vec<String>,
+    },
     Table(TableBlock),
-    Chart { chart: Box<ChartView>, caption: String, note: String },
-    Caveat { title: String, text: String },
+    Chart {
+        chart: Box<ChartView>,
+        caption: String,
+        note: String,
+    },
+    Caveat {
+        title: String,
+        text: String,
+    },
 }
 
 /// What every section builder gets.
@@ -140,19 +155,18 @@ impl Ctx<'_> {
     }
 }
 
+/// Builds one section's blocks.
+type SectionFn = fn(&Ctx) -> Vec<Block>;
+
 /// Builds the document; fails if a text the document needs is missing.
-pub fn build(
-    inputs: &Inputs,
-    t: &Catalogue,
-    spec: &ReportSpec,
-) -> Result<Document, ReportError> {
+pub fn build(inputs: &Inputs, t: &Catalogue, spec: &ReportSpec) -> Result<Document, ReportError> {
     let ctx = Ctx { inputs, t, spec };
     let month = format::month_long(inputs.month);
     let mut month_label = month.clone();
     if let Some(first) = month_label.get(..1) {
         month_label = first.to_uppercase() + &month_label[1..];
     }
-    let parts: [(&str, bool, fn(&Ctx) -> Vec<Block>); 10] = [
+    let parts: [(&str, bool, SectionFn); 10] = [
         ("resume", false, summary::blocks),
         ("tilgang", false, cohorts::blocks),
         ("traefsikkerhed", false, accuracy::blocks),
@@ -170,7 +184,10 @@ pub fn build(
         .map(|(id, appendix, blocks)| {
             let number = if *appendix {
                 a += 1;
-                t.f("common.appendix", &[("letter", ["A", "B", "C", "D"][a - 1].into())])
+                t.f(
+                    "common.appendix",
+                    &[("letter", ["A", "B", "C", "D"][a - 1].into())],
+                )
             } else {
                 n += 1;
                 n.to_string()

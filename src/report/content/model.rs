@@ -13,7 +13,10 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
             "modelskifte.intro",
             &[
                 ("tolerance", tolerance),
-                ("validation", format::number(ctx.inputs.param("validation_months"), 0)),
+                (
+                    "validation",
+                    format::number(ctx.inputs.param("validation_months"), 0),
+                ),
             ],
         ),
     }];
@@ -64,12 +67,32 @@ fn versus_baselines(ctx: &Ctx, d: &Row, u: &str) -> Block {
     let acc = |c: &str| RCell::num(d.v(c), NumFmt::Percent(1), u);
     let none = || RCell::unknown(u);
     let mut table_rows = vec![
-        vec![RCell::text(h("tree")), brier("challenger_brier"), auc("auc"), acc("accuracy")],
-        vec![RCell::text(h("base_rate")), brier("baseline_brier"), none(), acc("baseline_accuracy")],
-        vec![RCell::text(h("logistic")), brier("logistic_brier"), auc("logistic_auc"), none()],
+        vec![
+            RCell::text(h("tree")),
+            brier("challenger_brier"),
+            auc("auc"),
+            acc("accuracy"),
+        ],
+        vec![
+            RCell::text(h("base_rate")),
+            brier("baseline_brier"),
+            none(),
+            acc("baseline_accuracy"),
+        ],
+        vec![
+            RCell::text(h("logistic")),
+            brier("logistic_brier"),
+            auc("logistic_auc"),
+            none(),
+        ],
     ];
     if d.v("champion_brier") != V::Unknown {
-        table_rows.push(vec![RCell::text(h("champion")), brier("champion_brier"), none(), none()]);
+        table_rows.push(vec![
+            RCell::text(h("champion")),
+            brier("champion_brier"),
+            none(),
+            none(),
+        ]);
     }
     let when = |c: &str| d.date(c).map(format::month_short).unwrap_or_default();
     ctx.table(
@@ -84,7 +107,12 @@ fn versus_baselines(ctx: &Ctx, d: &Row, u: &str) -> Block {
         &[
             ("from", when("val_from")),
             ("to", when("val_to")),
-            ("n", d.num("n_val").map(|n| format::number(n, 0)).unwrap_or_else(|| "–".into())),
+            (
+                "n",
+                d.num("n_val")
+                    .map(|n| format::number(n, 0))
+                    .unwrap_or_else(|| "–".into()),
+            ),
         ],
     )
 }

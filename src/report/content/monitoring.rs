@@ -7,7 +7,10 @@ use crate::dashboard::format;
 
 pub fn blocks(ctx: &Ctx) -> Vec<Block> {
     let psi = [
-        ("warning", format::number(ctx.inputs.param("psi_warning"), 2)),
+        (
+            "warning",
+            format::number(ctx.inputs.param("psi_warning"), 2),
+        ),
         ("alert", format::number(ctx.inputs.param("psi_alert"), 2)),
     ];
     let mut out = vec![Block::Paragraph {
@@ -35,7 +38,12 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
     } else {
         let level = |r: &Row| {
             let l = r.text("level").unwrap_or("");
-            RCell::text(ctx.t.get(&format!("labels.level.{l}")).unwrap_or(l).to_string())
+            RCell::text(
+                ctx.t
+                    .get(&format!("labels.level.{l}"))
+                    .unwrap_or(l)
+                    .to_string(),
+            )
         };
         let table_rows = moved
             .iter()

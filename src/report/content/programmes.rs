@@ -29,9 +29,10 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
         all.iter()
             .find(|r| r.text("risk_band") == Some(band) && r.text("programme_type") == Some(kind))
     };
+    // No row: nobody in the band started that programme, and 0 is under k too.
     let num = |r: Option<&Row>, col: &str, fmt| match r {
         Some(r) => RCell::num(r.v(col), fmt, &u),
-        None => RCell::unknown(&u),
+        None => RCell::hidden(),
     };
     let by_band = BANDS
         .iter()

@@ -96,8 +96,14 @@ fn alerts(ctx: &Ctx) -> String {
         &[
             ("alarms", ctx.t.count("resume.count.alarms", alarms)),
             ("warnings", ctx.t.count("resume.count.warnings", warnings)),
-            ("fairness", count(&|r| r.text("kind") == Some("retfaerdighed")).to_string()),
-            ("drift", count(&|r| r.text("kind") == Some("drift")).to_string()),
+            (
+                "fairness",
+                count(&|r| r.text("kind") == Some("retfaerdighed")).to_string(),
+            ),
+            (
+                "drift",
+                count(&|r| r.text("kind") == Some("drift")).to_string(),
+            ),
         ],
     )
 }
@@ -114,9 +120,7 @@ fn model(ctx: &Ctx) -> String {
     let key = match (d.flag("promoted"), d.text("champion_before")) {
         (true, None) => "resume.model_first",
         // Promoted within the tolerance although its score was a little worse.
-        (true, Some(_)) if worse_within_tolerance(&d) => {
-            "resume.model_promoted_within"
-        }
+        (true, Some(_)) if worse_within_tolerance(&d) => "resume.model_promoted_within",
         (true, Some(_)) => "resume.model_promoted",
         (false, _) => "resume.model_kept",
     };

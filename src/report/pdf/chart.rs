@@ -59,7 +59,13 @@ pub fn ops(c: &ChartView, x0: f32, y0: f32, scale: f32) -> Vec<Op> {
         out.push(match l.shape {
             "band" => rect(c.left, l.y - 10.0, 24.0, 10.0, color, BAND),
             "bar" => rect(c.left + 6.0, l.y - 11.0, 12.0, 12.0, color, 1.0),
-            _ => line(c.left, l.y - 5.0, c.left + 24.0, l.y - 5.0, pen(color, 2.0, dash)),
+            _ => line(
+                c.left,
+                l.y - 5.0,
+                c.left + 24.0,
+                l.y - 5.0,
+                pen(color, 2.0, dash),
+            ),
         });
         out.push(label(c.left + 32.0, l.y, Anchor::Start, INK, &l.label));
     }
@@ -68,12 +74,30 @@ pub fn ops(c: &ChartView, x0: f32, y0: f32, scale: f32) -> Vec<Op> {
         out.push(line(c.left, t.pos, c.right, t.pos, pen(LINE, 1.0, None)));
         out.push(label(c.left - 8.0, t.pos + 4.0, Anchor::End, INK, &t.label));
     }
-    out.push(line(c.left, c.bottom, c.right, c.bottom, pen(INK, 1.0, None)));
+    out.push(line(
+        c.left,
+        c.bottom,
+        c.right,
+        c.bottom,
+        pen(INK, 1.0, None),
+    ));
     for t in &c.x_ticks {
-        out.push(line(t.pos, c.bottom, t.pos, c.bottom + 5.0, pen(INK, 1.0, None)));
+        out.push(line(
+            t.pos,
+            c.bottom,
+            t.pos,
+            c.bottom + 5.0,
+            pen(INK, 1.0, None),
+        ));
         out.push(label(t.pos, c.bottom + 20.0, Anchor::Middle, INK, &t.label));
     }
-    out.push(label((c.left + c.right) / 2.0, c.height - 8.0, Anchor::Middle, MUTED, &c.x_label));
+    out.push(label(
+        (c.left + c.right) / 2.0,
+        c.height - 8.0,
+        Anchor::Middle,
+        MUTED,
+        &c.x_label,
+    ));
     for b in &c.bands {
         let (color, _) = style(&b.class);
         for d in &b.paths {
@@ -95,7 +119,13 @@ pub fn ops(c: &ChartView, x0: f32, y0: f32, scale: f32) -> Vec<Op> {
         }
         for (x, y) in &s.points {
             let (cx, cy) = p(*x, *y);
-            out.push(Op::circle(cx, cy, 3.0 * scale, color, Some(pen(WHITE, 1.0, None))));
+            out.push(Op::circle(
+                cx,
+                cy,
+                3.0 * scale,
+                color,
+                Some(pen(WHITE, 1.0, None)),
+            ));
         }
         for (x, y, w, h) in &s.bars {
             out.push(rect(*x, *y, *w, *h, color, 1.0));

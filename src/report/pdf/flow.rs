@@ -6,20 +6,20 @@
 use super::chart;
 use super::text::Fonts;
 use super::{Anchor, Op, Pen, Rgb, ACCENT, INK, LINE, MUTED, PAGE_H, PAGE_W, WASH};
-use crate::report::content::{Block, Document, Section, TableBlock};
+use crate::report::content::{Block, Document, Section};
 
-const MARGIN_X: f32 = 56.0;
+pub(super) const MARGIN_X: f32 = 56.0;
 const TOP: f32 = 54.0;
 /// Content ends here; the footer sits below.
 const BOTTOM: f32 = PAGE_H - 66.0;
-const WIDTH: f32 = PAGE_W - 2.0 * MARGIN_X;
+pub(super) const WIDTH: f32 = PAGE_W - 2.0 * MARGIN_X;
 
-const BODY: f32 = 10.0;
-const BODY_LEAD: f32 = 14.6;
-const SMALL: f32 = 8.2;
-const SMALL_LEAD: f32 = 11.2;
-const CELL: f32 = 7.9;
-const CELL_LEAD: f32 = 10.4;
+pub(super) const BODY: f32 = 10.0;
+pub(super) const BODY_LEAD: f32 = 14.6;
+pub(super) const SMALL: f32 = 8.2;
+pub(super) const SMALL_LEAD: f32 = 11.2;
+pub(super) const CELL: f32 = 7.9;
+pub(super) const CELL_LEAD: f32 = 10.4;
 
 /// The laid-out pages and the bookmarks (title, page index, y).
 pub struct Laid {
@@ -27,10 +27,10 @@ pub struct Laid {
     pub outline: Vec<(String, usize, f32)>,
 }
 
-struct Flow<'a> {
-    fonts: &'a Fonts,
+pub(super) struct Flow<'a> {
+    pub(super) fonts: &'a Fonts,
     pages: Vec<Vec<Op>>,
-    y: f32,
+    pub(super) y: f32,
     outline: Vec<(String, usize, f32)>,
 }
 
@@ -67,7 +67,13 @@ pub fn lay_out(doc: &Document, fonts: &Fonts) -> Laid {
 pub fn footer(doc: &Document, n: usize, total: usize) -> Vec<Op> {
     let y = PAGE_H - 40.0;
     vec![
-        Op::line(MARGIN_X, y - 12.0, PAGE_W - MARGIN_X, y - 12.0, pen(LINE, 0.6)),
+        Op::line(
+            MARGIN_X,
+            y - 12.0,
+            PAGE_W - MARGIN_X,
+            y - 12.0,
+            pen(LINE, 0.6),
+        ),
         text(MARGIN_X, y, SMALL, false, MUTED, Anchor::Start, &doc.footer),
         text(
             PAGE_W - MARGIN_X,
@@ -81,7 +87,7 @@ pub fn footer(doc: &Document, n: usize, total: usize) -> Vec<Op> {
     ]
 }
 
-fn pen(color: Rgb, width: f32) -> Pen {
+pub(super) fn pen(color: Rgb, width: f32) -> Pen {
     Pen {
         color,
         width,
@@ -89,7 +95,15 @@ fn pen(color: Rgb, width: f32) -> Pen {
     }
 }
 
-fn text(x: f32, y: f32, size: f32, bold: bool, color: Rgb, anchor: Anchor, s: &str) -> Op {
+pub(super) fn text(
+    x: f32,
+    y: f32,
+    size: f32,
+    bold: bool,
+    color: Rgb,
+    anchor: Anchor,
+    s: &str,
+) -> Op {
     Op::Text {
         x,
         y,
@@ -106,23 +120,23 @@ impl Flow<'_> {
         self.pages.len() - 1
     }
 
-    fn push(&mut self, op: Op) {
+    pub(super) fn push(&mut self, op: Op) {
         if let Some(p) = self.pages.last_mut() {
             p.push(op);
         }
     }
 
-    fn new_page(&mut self) {
+    pub(super) fn new_page(&mut self) {
         self.pages.push(Vec::new());
         self.y = TOP;
     }
 
-    fn room(&self) -> f32 {
+    pub(super) fn room(&self) -> f32 {
         BOTTOM - self.y
     }
 
     /// Starts a new page unless `h` fits (or the page is still empty).
-    fn ensure(&mut self, h: f32) {
+    pub(super) fn ensure(&mut self, h: f32) {
         if h > self.room() && self.y > TOP + 0.5 {
             self.new_page();
         }
@@ -130,7 +144,15 @@ impl Flow<'_> {
 
     /// Lines of text from the current position, each moved to a new page if needed.
     #[allow(clippy::too_many_arguments)]
-    fn lines(&mut self, lines: &[String], x: f32, size: f32, lead: f32, bold: bool, color: Rgb) {
+    pub(super) fn lines(
+        &mut self,
+        lines: &[String],
+        x: f32,
+        size: f32,
+        lead: f32,
+        bold: bool,
+        color: Rgb,
+    ) {
         for line in lines {
             self.ensure(lead);
             let baseline = self.y + lead * 0.74;
@@ -139,7 +161,7 @@ impl Flow<'_> {
         }
     }
 
-    fn paragraph(&mut self, s: &str, size: f32, lead: f32, color: Rgb, after: f32) {
+    pub(super) fn paragraph(&mut self, s: &str, size: f32, lead: f32, color: Rgb, after: f32) {
         let wrapped = self.fonts.wrap(s, size, false, WIDTH);
         self.lines(&wrapped, MARGIN_X, size, lead, false, color);
         self.y += after;
@@ -148,18 +170,33 @@ impl Flow<'_> {
     fn cover(&mut self, doc: &Document) {
         self.push(Op::rect(MARGIN_X, self.y, 46.0, 4.0, ACCENT, 1.0));
         self.y += 16.0;
-        let kicker = self.fonts.wrap(&doc.kicker.to_uppercase(), SMALL, true, WIDTH);
+        let kicker = self
+            .fonts
+            .wrap(&doc.kicker.to_uppercase(), SMALL, true, WIDTH);
         self.lines(&kicker, MARGIN_X, SMALL, SMALL_LEAD, true, MUTED);
         self.y += 6.0;
         let title = self.fonts.wrap(&doc.title, 21.0, true, WIDTH);
         self.lines(&title, MARGIN_X, 21.0, 26.0, true, INK);
-        self.lines(std::slice::from_ref(&doc.month_label), MARGIN_X, 15.0, 22.0, true, ACCENT);
+        self.lines(
+            std::slice::from_ref(&doc.month_label),
+            MARGIN_X,
+            15.0,
+            22.0,
+            true,
+            ACCENT,
+        );
         self.y += 6.0;
         for m in &doc.meta {
             self.paragraph(m, SMALL, SMALL_LEAD, MUTED, 0.0);
         }
         self.y += 8.0;
-        self.push(Op::line(MARGIN_X, self.y, PAGE_W - MARGIN_X, self.y, pen(LINE, 0.8)));
+        self.push(Op::line(
+            MARGIN_X,
+            self.y,
+            PAGE_W - MARGIN_X,
+            self.y,
+            pen(LINE, 0.8),
+        ));
         self.y += 10.0;
         self.paragraph(&doc.intro, BODY, BODY_LEAD, INK, 6.0);
     }
@@ -169,13 +206,36 @@ impl Flow<'_> {
         let h = 24.0 + doc.sections.len() as f32 * 13.0;
         self.ensure(h);
         self.y += 6.0;
-        self.lines(std::slice::from_ref(&doc.contents_title), MARGIN_X, 10.5, 16.0, true, INK);
+        self.lines(
+            std::slice::from_ref(&doc.contents_title),
+            MARGIN_X,
+            10.5,
+            16.0,
+            true,
+            INK,
+        );
         let mut slots = Vec::new();
         for s in &doc.sections {
             let baseline = self.y + 9.5;
             let label = format!("{}  {}", s.number, s.title);
-            self.push(text(MARGIN_X, baseline, 9.0, false, INK, Anchor::Start, &label));
-            self.push(text(PAGE_W - MARGIN_X, baseline, 9.0, false, MUTED, Anchor::End, ""));
+            self.push(text(
+                MARGIN_X,
+                baseline,
+                9.0,
+                false,
+                INK,
+                Anchor::Start,
+                &label,
+            ));
+            self.push(text(
+                PAGE_W - MARGIN_X,
+                baseline,
+                9.0,
+                false,
+                MUTED,
+                Anchor::End,
+                "",
+            ));
             slots.push((self.page(), self.pages[self.page()].len() - 1));
             self.y += 13.0;
         }
@@ -196,7 +256,13 @@ impl Flow<'_> {
         let start = self.page();
         let wrapped = self.fonts.wrap(&title, 15.0, true, WIDTH);
         self.lines(&wrapped, MARGIN_X, 15.0, 20.0, true, ACCENT);
-        self.push(Op::line(MARGIN_X, self.y + 2.0, PAGE_W - MARGIN_X, self.y + 2.0, pen(ACCENT, 1.0)));
+        self.push(Op::line(
+            MARGIN_X,
+            self.y + 2.0,
+            PAGE_W - MARGIN_X,
+            self.y + 2.0,
+            pen(ACCENT, 1.0),
+        ));
         self.y += 10.0;
         for b in &s.blocks {
             self.block(b);
@@ -220,7 +286,15 @@ impl Flow<'_> {
                     let wrapped = self.fonts.wrap(item, BODY, false, WIDTH - 14.0);
                     // An item stays on one page.
                     self.ensure(wrapped.len() as f32 * BODY_LEAD);
-                    self.push(text(MARGIN_X + 2.0, self.y + BODY_LEAD * 0.74, BODY, false, ACCENT, Anchor::Start, "•"));
+                    self.push(text(
+                        MARGIN_X + 2.0,
+                        self.y + BODY_LEAD * 0.74,
+                        BODY,
+                        false,
+                        ACCENT,
+                        Anchor::Start,
+                        "•",
+                    ));
                     self.lines(&wrapped, MARGIN_X + 14.0, BODY, BODY_LEAD, false, INK);
                     self.y += 3.0;
                 }
@@ -228,7 +302,11 @@ impl Flow<'_> {
             }
             Block::Table(t) if t.print => self.table(t),
             Block::Table(_) => {}
-            Block::Chart { chart, caption, note } => {
+            Block::Chart {
+                chart,
+                caption,
+                note,
+            } => {
                 let scale = WIDTH / chart.width as f32;
                 let title = self.fonts.wrap(&chart.title, 9.5, true, WIDTH);
                 let cap = self.fonts.wrap(caption, SMALL, false, WIDTH);
@@ -271,133 +349,29 @@ impl Flow<'_> {
             .iter()
             .map(|i| self.fonts.wrap(i, 10.5, false, inner))
             .collect();
-        let h = wrapped.iter().map(|w| w.len() as f32 * 15.4 + 6.0).sum::<f32>() + 16.0;
+        let h = wrapped
+            .iter()
+            .map(|w| w.len() as f32 * 15.4 + 6.0)
+            .sum::<f32>()
+            + 16.0;
         self.ensure(h + 8.0);
         self.push(Op::rect(MARGIN_X, self.y, WIDTH, h, WASH, 1.0));
         self.push(Op::rect(MARGIN_X, self.y, 3.5, h, ACCENT, 1.0));
         self.y += 10.0;
         for (n, lines) in wrapped.iter().enumerate() {
             let baseline = self.y + 15.4 * 0.74;
-            self.push(text(MARGIN_X + 26.0, baseline, 10.5, true, ACCENT, Anchor::End, &format!("{}.", n + 1)));
+            self.push(text(
+                MARGIN_X + 26.0,
+                baseline,
+                10.5,
+                true,
+                ACCENT,
+                Anchor::End,
+                &format!("{}.", n + 1),
+            ));
             self.lines(lines, MARGIN_X + 32.0, 10.5, 15.4, false, INK);
             self.y += 6.0;
         }
         self.y += 16.0;
-    }
-
-    fn table(&mut self, t: &TableBlock) {
-        let title = self.fonts.wrap(&t.title, 9.5, true, WIDTH);
-        let caption = self.fonts.wrap(&t.caption, SMALL, false, WIDTH);
-        let head_h = title.len() as f32 * 13.0 + caption.len() as f32 * SMALL_LEAD + 4.0;
-        if t.rows.is_empty() {
-            self.ensure(head_h + SMALL_LEAD * 2.0);
-            self.lines(&title, MARGIN_X, 9.5, 13.0, true, INK);
-            self.lines(&caption, MARGIN_X, SMALL, SMALL_LEAD, false, MUTED);
-            self.paragraph(&t.empty, BODY, BODY_LEAD, MUTED, 8.0);
-            return;
-        }
-        let widths = self.column_widths(t);
-        let pad = 4.0;
-        let header: Vec<Vec<String>> = t
-            .columns
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| self.fonts.wrap(&c.label, CELL, true, w - 2.0 * pad))
-            .collect();
-        let header_h = header.iter().map(Vec::len).max().unwrap_or(1) as f32 * CELL_LEAD + 6.0;
-        let rows: Vec<Vec<Vec<String>>> = t
-            .rows
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .zip(&widths)
-                    .map(|(c, w)| self.fonts.wrap(&c.text, CELL, false, w - 2.0 * pad))
-                    .collect()
-            })
-            .collect();
-        let row_h = |r: &Vec<Vec<String>>| r.iter().map(Vec::len).max().unwrap_or(1) as f32 * CELL_LEAD + 5.0;
-        let first = rows.first().map_or(0.0, row_h);
-        self.ensure(head_h + header_h + first);
-        self.lines(&title, MARGIN_X, 9.5, 13.0, true, INK);
-        self.lines(&caption, MARGIN_X, SMALL, SMALL_LEAD, false, MUTED);
-        self.y += 4.0;
-        self.header_row(t, &header, &widths, header_h);
-        for (cells, lines) in t.rows.iter().zip(&rows) {
-            let h = row_h(lines);
-            if h > self.room() {
-                self.new_page();
-                self.header_row(t, &header, &widths, header_h);
-            }
-            let mut x = MARGIN_X;
-            for ((c, col), (cell, w)) in lines.iter().zip(&t.columns).zip(cells.iter().zip(&widths)) {
-                let color = if cell.state == "value" { INK } else { MUTED };
-                let (tx, anchor) = if col.numeric { (x + w - pad, Anchor::End) } else { (x + pad, Anchor::Start) };
-                for (i, line) in c.iter().enumerate() {
-                    let baseline = self.y + 3.0 + CELL_LEAD * (i as f32 + 0.74);
-                    self.push(text(tx, baseline, CELL, false, color, anchor, line));
-                }
-                x += w;
-            }
-            self.y += h;
-            self.push(Op::line(MARGIN_X, self.y, MARGIN_X + WIDTH, self.y, pen(LINE, 0.5)));
-        }
-        self.y += 4.0;
-        if !t.note.is_empty() {
-            self.paragraph(&t.note, SMALL, SMALL_LEAD, MUTED, 0.0);
-        }
-        self.y += 10.0;
-    }
-
-    fn header_row(&mut self, t: &TableBlock, header: &[Vec<String>], widths: &[f32], h: f32) {
-        self.push(Op::rect(MARGIN_X, self.y, WIDTH, h, WASH, 1.0));
-        let mut x = MARGIN_X;
-        for ((lines, col), w) in header.iter().zip(&t.columns).zip(widths) {
-            let (tx, anchor) = if col.numeric { (x + w - 4.0, Anchor::End) } else { (x + 4.0, Anchor::Start) };
-            for (i, line) in lines.iter().enumerate() {
-                let baseline = self.y + 3.0 + CELL_LEAD * (i as f32 + 0.74);
-                self.push(text(tx, baseline, CELL, true, INK, anchor, line));
-            }
-            x += w;
-        }
-        self.y += h;
-        self.push(Op::line(MARGIN_X, self.y, MARGIN_X + WIDTH, self.y, pen(INK, 0.8)));
-    }
-
-    /// Column widths filling the text width: each column gets at least its
-    /// longest word, and the rest of the room in proportion to how much more its
-    /// longest cell needs.
-    fn column_widths(&self, t: &TableBlock) -> Vec<f32> {
-        let pad = 8.0;
-        let n = t.columns.len();
-        let mut natural = vec![0.0f32; n];
-        let mut least = vec![0.0f32; n];
-        for (i, c) in t.columns.iter().enumerate() {
-            // A header wraps onto as many lines as it needs before a cell does.
-            least[i] = self.fonts.longest_word(&c.label, CELL, true) + pad;
-            natural[i] = least[i];
-        }
-        for row in &t.rows {
-            for (i, cell) in row.iter().enumerate().take(n) {
-                natural[i] = natural[i].max(self.fonts.width(&cell.text, CELL, false) + pad);
-                least[i] = least[i].max(self.fonts.longest_word(&cell.text, CELL, false) + pad);
-            }
-        }
-        for i in 0..n {
-            natural[i] = natural[i].max(least[i]);
-        }
-        let total: f32 = natural.iter().sum();
-        if total <= WIDTH {
-            return natural.iter().map(|w| w * WIDTH / total).collect();
-        }
-        let base: f32 = least.iter().sum();
-        if base >= WIDTH {
-            return least.iter().map(|w| w * WIDTH / base).collect();
-        }
-        let extra: f32 = natural.iter().zip(&least).map(|(n, l)| n - l).sum();
-        natural
-            .iter()
-            .zip(&least)
-            .map(|(n, l)| l + (n - l) * (WIDTH - base) / extra)
-            .collect()
     }
 }

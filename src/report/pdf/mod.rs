@@ -6,23 +6,24 @@
 
 mod chart;
 mod flow;
+mod table;
 mod text;
 
 use krilla::color::rgb;
+use krilla::destination::XyzDestination;
 use krilla::geom::{PathBuilder, Point};
 use krilla::metadata::{DateTime, Metadata};
 use krilla::num::NormalizedF32;
 use krilla::outline::{Outline, OutlineNode};
-use krilla::destination::XyzDestination;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke, StrokeDash};
 use krilla::surface::Surface;
 use krilla::text::TextDirection;
 use krilla::Document as PdfDocument;
 
+use self::text::Fonts;
 use super::content::Document;
 use super::ReportError;
-use self::text::Fonts;
 
 /// A4 in points.
 pub const PAGE_W: f32 = 595.28;
@@ -152,8 +153,7 @@ pub fn render(doc: &Document, built_at: &str) -> Result<Vec<u8>, ReportError> {
         }
     }
     pdf.set_outline(outline);
-    pdf.finish()
-        .map_err(|e| ReportError::Pdf(format!("{e:?}")))
+    pdf.finish().map_err(|e| ReportError::Pdf(format!("{e:?}")))
 }
 
 fn metadata(doc: &Document, built_at: &str) -> Result<Metadata, ReportError> {
@@ -231,11 +231,16 @@ fn draw(surface: &mut Surface<'_>, op: &Op, fonts: &Fonts) {
                 opacity: NormalizedF32::new(opacity).unwrap_or(NormalizedF32::ONE),
                 ..Default::default()
             }));
-            surface.set_stroke(stroke.as_ref().map(|p| Stroke {
-                paint: color(p.color).into(),
-                width: p.width,
-                dash: p.dash.clone().map(|array| StrokeDash { array, offset: 0.0 }),
-                ..Default::default()
+            surface.set_stroke(stroke.as_ref().map(|p| {
+                Stroke {
+                    paint: color(p.color).into(),
+                    width: p.width,
+                    dash: p
+                        .dash
+                        .clone()
+                        .map(|array| StrokeDash { array, offset: 0.0 }),
+                    ..Default::default()
+                }
             }));
             surface.draw_path(&path);
         }

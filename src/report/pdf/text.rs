@@ -40,7 +40,11 @@ impl Fonts {
         if text.is_empty() {
             return 0.0;
         }
-        let face = if bold { &self.bold_face } else { &self.regular_face };
+        let face = if bold {
+            &self.bold_face
+        } else {
+            &self.regular_face
+        };
         let mut buf = rustybuzz::UnicodeBuffer::new();
         buf.push_str(text);
         let shaped = rustybuzz::shape(face, &[], buf);
