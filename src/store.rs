@@ -101,6 +101,10 @@ pub const MARTS: &[SqlFile] = &[
     sql_file!("marts/mart_quarantine.sql"),
     // Cohort outcomes by group for the filters, with cell keys (src/disclosure/ckey.rs).
     sql_file!("marts/mart_cohort_groups.sql"),
+    // The cockpit's runs and model pages (dashboards/koersler.toml, drift.toml).
+    sql_file!("marts/mart_runs.sql"),
+    sql_file!("marts/mart_run_steps.sql"),
+    sql_file!("marts/mart_model_card.sql"),
 ];
 
 /// The mart table names, taken from the mart files' names.

@@ -1,4 +1,5 @@
--- The headline figures of the overview page: one row.
+-- The headline figures of the overview page: one row. The alert counts are
+-- counts of alerts, not of persons.
 create or replace table mart_kpi as
 with latest as (
     select * from mart_inflow order by month desc limit 1
@@ -9,6 +10,14 @@ latest_mature as (
     where mature and n_scored > 0
     order by cohort_month desc
     limit 1
+),
+
+open_alerts as (
+    select
+        count(*) as open_alerts,
+        count(*) filter (where severity = 'alarm') as open_alarms
+    from alerts
+    where status = 'aaben'
 ),
 
 final as (
@@ -24,9 +33,12 @@ final as (
         m.observed_ci_high as latest_mature_ci_high,
         m.mean_predicted as latest_mature_predicted,
         m.brier as latest_mature_brier,
-        m.model_version
+        m.model_version,
+        a.open_alerts,
+        a.open_alarms
     from latest as l
     left join latest_mature as m on true
+    cross join open_alerts as a
 )
 
 select * from final;

@@ -20,8 +20,10 @@ versions as (
         val_from,
         val_to,
         n_val,
-        json_extract(params, '$.max_depth')::integer as max_depth,
-        json_extract(params, '$.min_samples_leaf')::integer as min_samples_leaf
+        -- Read with a pattern, not json_extract: the bundled DuckDB has no json
+        -- extension and would try to download it.
+        nullif(regexp_extract(params, '"max_depth"\s*:\s*(\d+)', 1), '')::integer as max_depth,
+        nullif(regexp_extract(params, '"min_samples_leaf"\s*:\s*(\d+)', 1), '')::integer as min_samples_leaf
     from model_versions
 ),
 

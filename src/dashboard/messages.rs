@@ -22,8 +22,30 @@ pub struct Messages {
     pub interval_to: &'static str,
     pub show_numbers: &'static str,
     pub gaps_note: &'static str,
+    /// Under a heat map / an interval plot with hidden or unknown values.
+    pub gaps_cells_note: &'static str,
+    pub gaps_rows_note: &'static str,
     pub line_chart: &'static str,
     pub bar_chart: &'static str,
+    pub step_chart: &'static str,
+    /// Legend of the reliability diagram's diagonal.
+    pub perfect_calibration: &'static str,
+    pub observed_with_interval: &'static str,
+    /// Legend of the interval plot.
+    pub value_with_interval: &'static str,
+    /// Screen-reader summaries; `{name}` placeholders are filled in by the chart.
+    pub reliability_desc: &'static str,
+    pub heatmap_desc: &'static str,
+    pub interval_desc: &'static str,
+    /// The summary of a folded document (the model card).
+    pub show_document: &'static str,
+    /// Leads the page's notice box.
+    pub notice_label: &'static str,
+    /// Names a table's scrolling box for screen readers ("Tabel: <title>").
+    pub table_region: &'static str,
+    /// Marks the reference group in an interval plot, and its line's legend.
+    pub reference_mark: &'static str,
+    pub reference_line: &'static str,
     pub series_one: &'static str,
     pub series_many: &'static str,
     pub points_one: &'static str,
@@ -83,8 +105,22 @@ pub const DA: Messages = Messages {
     interval_to: "til",
     show_numbers: "Vis tal",
     gaps_note: "Huller i en linje er måneder med færre end {k} personer eller tal, der endnu ikke er kendt.",
+    gaps_cells_note: "Celler med – bygger på færre end {k} personer eller er endnu ikke kendt.",
+    gaps_rows_note: "Grupper uden punkt bygger på færre end {k} personer eller er endnu ikke kendt.",
     line_chart: "Linjediagram",
     bar_chart: "Søjlediagram",
+    step_chart: "Trappekurve",
+    perfect_calibration: "Perfekt kalibrering (faktisk = forudsagt)",
+    observed_with_interval: "Faktisk andel med 95 %-interval",
+    value_with_interval: "Værdi med 95 %-interval",
+    reliability_desc: "Pålidelighedsdiagram med {n} risikogrupper: forudsagt andel vandret, faktisk andel lodret. {above} grupper ligger sikkert over diagonalen (modellen undervurderer risikoen), {below} sikkert under (modellen overvurderer den).",
+    heatmap_desc: "Varmekort med {rows} rækker ({y}) og {columns} kolonner ({x}). Antal celler pr. niveau: {levels}.",
+    interval_desc: "Punkter med 95 %-interval for {n} grupper, heraf {flagged} markeret.",
+    show_document: "Vis hele teksten",
+    notice_label: "Vigtigt:",
+    table_region: "Tabel",
+    reference_mark: "referencegruppe",
+    reference_line: "Referencegruppens værdi",
     series_one: "serie",
     series_many: "serier",
     points_one: "punkt",
@@ -127,5 +163,12 @@ impl Messages {
     /// A text with `{k}` replaced by the disclosure threshold.
     pub fn with_k(text: &str, k: u32) -> String {
         text.replace("{k}", &k.to_string())
+    }
+
+    /// A text with each `{name}` replaced by its value.
+    pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
+        values.iter().fold(text.to_string(), |acc, (name, value)| {
+            acc.replace(&format!("{{{name}}}"), value)
+        })
     }
 }

@@ -18,6 +18,9 @@ use self::messages::Messages;
 use self::spec::{Dashboard, SpecError};
 use crate::table::Table;
 
+/// Danish texts for the codes stored in marts, shared by every page.
+const CODES_FILE: &str = "labels/codes.toml";
+
 /// Templates every installation must have.
 const REQUIRED_TEMPLATES: [&str; 2] = ["dashboard.html", "error.html"];
 
@@ -96,6 +99,23 @@ impl Catalog {
             return Err(DashboardError::NoDashboards(dir.to_path_buf()));
         }
         dashboards.sort_by(|a, b| (a.order, &a.slug).cmp(&(b.order, &b.slug)));
+        // Danish texts for stored codes, shared by every page; a page's own win.
+        let codes_path = dir.join(CODES_FILE);
+        if codes_path.is_file() {
+            let codes: spec::Codes =
+                toml::from_str(&read(&codes_path)?).map_err(|e| DashboardError::Spec {
+                    path: codes_path.clone(),
+                    source: SpecError::Toml(e),
+                })?;
+            for d in &mut dashboards {
+                for (column, texts) in &codes {
+                    let own = d.labels.entry(column.clone()).or_default();
+                    for (code, text) in texts {
+                        own.entry(code.clone()).or_insert_with(|| text.clone());
+                    }
+                }
+            }
+        }
 
         let mut env = Environment::new();
         env.set_auto_escape_callback(|_| AutoEscape::Html);
@@ -158,6 +178,8 @@ impl Catalog {
         let notes = BTreeMap::from([
             ("suppressed", Messages::with_k(self.t.suppressed_note, k)),
             ("gaps", Messages::with_k(self.t.gaps_note, k)),
+            ("gaps_cells", Messages::with_k(self.t.gaps_cells_note, k)),
+            ("gaps_rows", Messages::with_k(self.t.gaps_rows_note, k)),
             // About the noise and complementary suppression (src/disclosure/).
             (
                 "perturbation",
@@ -191,16 +213,29 @@ impl Catalog {
         main: &str,
         viewer: &Viewer,
     ) -> Result<String, DashboardError> {
+        // The frame is rendered around a marker and the body spliced in, so the body
+        // (up to ~100 kB) is copied once instead of passing through the template.
+        const MARKER: &str = "<!--jobcockpit:body-->";
         let page = BTreeMap::from([("slug", &dashboard.slug), ("title", &dashboard.title)]);
-        self.render_template(
+        let frame = self.render_template(
             "dashboard.html",
             &dashboard.slug,
             viewer,
             [
                 ("page", to_value(&page)),
-                ("body", Value::from_safe_string(main.to_string())),
+                ("body", Value::from_safe_string(MARKER.to_string())),
             ],
-        )
+        )?;
+        Ok(match frame.split_once(MARKER) {
+            Some((before, after)) => {
+                let mut out = String::with_capacity(before.len() + main.len() + after.len());
+                out.push_str(before);
+                out.push_str(main);
+                out.push_str(after);
+                out
+            }
+            None => frame,
+        })
     }
 
     /// Renders the error page with a user-facing title and message.

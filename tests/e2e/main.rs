@@ -73,21 +73,47 @@ async fn the_overview_shows_the_numbers_the_pipeline_stored() {
         kpi_text(&page, "Faktisk andel stadig ledig efter 12 måneder"),
         format::percent(observed, 1)
     );
-    assert_eq!(
-        kpi_text(&page, "Forudsagt andel for samme kohorte"),
-        format::percent(predicted, 1)
+    // The prediction for the same cohort stands beside it, in the same box.
+    let box_start = page
+        .find("<h2>Faktisk andel stadig ledig efter 12 måneder</h2>")
+        .expect("KPI heading");
+    let box_end = box_start
+        + page[box_start..]
+            .find("</article>")
+            .expect("end of KPI box");
+    assert!(
+        page[box_start..box_end].contains(&format::percent(predicted, 1)),
+        "predicted share beside the observed one"
     );
-    // Every mature cohort's observed rate appears in the cohort table.
+    // Every mature cohort's observed rate appears in the cohort table, on the
+    // page about cohorts; and every page in the menu renders.
+    let (status, cohorts_page) = server.get("/d/kohorter").await;
+    assert_eq!(status, 200, "{cohorts_page}");
+    for slug in [
+        "kohorter",
+        "kalibrering",
+        "retfaerdighed",
+        "indsatser",
+        "drift",
+        "koersler",
+    ] {
+        let (status, body) = server.get(&format!("/d/{slug}")).await;
+        assert_eq!(status, 200, "/d/{slug}: {body}");
+        assert!(!body.contains("<script"), "/d/{slug} has no script");
+    }
     let rate = cohorts.column_index("observed_rate").unwrap();
     for row in &cohorts.rows {
         let shown = format::percent(row[rate].as_f64().unwrap(), 1);
-        assert!(page.contains(&shown), "cohort rate {shown} is on the page");
+        assert!(
+            cohorts_page.contains(&shown),
+            "cohort rate {shown} is on the page"
+        );
     }
-    // Aggregates only: no pseudonym reaches the page.
+    // Aggregates only: no pseudonym reaches the pages.
     for row in &people.rows {
         if let Cell::Text(id) = &row[0] {
             assert!(
-                !page.contains(id.as_str()),
+                !page.contains(id.as_str()) && !cohorts_page.contains(id.as_str()),
                 "a pseudonym leaked into the page"
             );
         }

@@ -2,16 +2,25 @@
 //! and labels; `templates/charts.html` draws them, so every text goes through the
 //! template's HTML escaping. Missing values (null or suppressed) are gaps.
 
+pub mod heatmap;
+pub mod interval;
+pub mod reliability;
 mod scale;
+
+pub use heatmap::{HeatmapInput, HeatmapView};
+pub use interval::{IntervalInput, IntervalRow, IntervalView};
+pub use reliability::{ReliabilityInput, ReliabilityView};
 
 use serde::Serialize;
 
 use self::scale::{
-    band_path, finite_at, polyline, round1, segments, tick_label, x_positions, y_scale,
+    band_path, finite_at, polyline, round1, segments, step_band_path, step_line, tick_label,
+    x_positions, y_scale,
 };
 use super::format::Format;
 use super::messages::Messages;
 use crate::table::Cell;
+use chrono::{Datelike, NaiveDate};
 
 const WIDTH: f64 = 720.0;
 const PLOT_HEIGHT: f64 = 240.0;
@@ -19,14 +28,17 @@ const LEFT: f64 = 72.0;
 const RIGHT: f64 = 24.0;
 const LINE: f64 = 18.0;
 const BOTTOM: f64 = 52.0;
-const MAX_X_TICKS: usize = 6;
+const MAX_X_TICKS: usize = 7;
+/// Up to this many categories (text on the x axis) are all named.
+const MAX_CATEGORIES: usize = 12;
 
-/// Line or bar.
+/// Line, bar, or step line (survival curves: the value holds until the next x).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Line,
     Bar,
+    Step,
 }
 
 /// What to draw: values already reduced to numbers (`None` is a gap).
@@ -38,6 +50,7 @@ pub struct Input {
     pub x_label: String,
     pub y_label: String,
     pub y_format: Format,
+    pub y_min: Option<f64>,
     pub y_max: Option<f64>,
     /// The x values: dates and numbers are placed to scale, text evenly.
     pub x: Vec<Cell>,
@@ -69,6 +82,39 @@ type Pt = (f64, f64);
 pub struct Tick {
     pub pos: f64,
     pub label: String,
+    /// A second line under the label (long category names are split in two).
+    pub second: String,
+}
+
+impl Tick {
+    /// A one-line tick.
+    pub fn new(pos: f64, label: String) -> Self {
+        Tick {
+            pos,
+            label,
+            second: String::new(),
+        }
+    }
+
+    /// A tick whose label is split at the space nearest its middle when long.
+    fn wrapped(pos: f64, label: String) -> Self {
+        if label.chars().count() <= 11 {
+            return Tick::new(pos, label);
+        }
+        let middle = label.len() / 2;
+        let split = label
+            .match_indices(' ')
+            .map(|(i, _)| i)
+            .min_by_key(|i| i.abs_diff(middle));
+        match split {
+            Some(i) => Tick {
+                pos,
+                second: label[i + 1..].to_string(),
+                label: label[..i].to_string(),
+            },
+            None => Tick::new(pos, label),
+        }
+    }
 }
 
 /// A drawn series (or band): SVG path data and markers.
@@ -117,6 +163,8 @@ pub struct ChartView {
     pub legend: Vec<LegendItem>,
     pub has_gaps: bool,
     pub empty: bool,
+    /// The y position of 0 when the scale goes below it (drawn as a stronger line).
+    pub zero: Option<f64>,
 }
 
 /// Lays out one chart.
@@ -136,26 +184,26 @@ pub fn layout(input: &Input, t: &Messages) -> ChartView {
         .copied()
         .filter(|v| v.is_finite())
         .collect();
-    let (lo, hi, step) = y_scale(&finite, input.y_max, input.y_format);
+    let (lo, hi, step) = y_scale(&finite, input.y_min, input.y_max, input.y_format);
     let y = |v: f64| round1(bottom - (v - lo) / (hi - lo) * PLOT_HEIGHT);
     let xs = x_positions(input, left, right);
 
     let y_ticks = (0..)
         .map(|i| lo + step * i as f64)
         .take_while(|v| *v <= hi + step * 1e-6)
-        .map(|v| Tick {
-            pos: y(v),
-            label: tick_label(v, step, input.y_format),
-        })
+        .map(|v| Tick::new(y(v), tick_label(v, step, input.y_format)))
         .collect();
-    let every = n.div_ceil(MAX_X_TICKS).max(1);
-    let x_ticks = (0..n)
-        .step_by(every)
-        .map(|i| Tick {
-            pos: xs[i],
-            label: input.x_labels.get(i).cloned().unwrap_or_default(),
-        })
-        .collect();
+    let label_at = |i: usize| input.x_labels.get(i).cloned().unwrap_or_default();
+    let categories = input.x.iter().all(|c| matches!(c, Cell::Text(_)));
+    let x_ticks: Vec<Tick> = if categories && n <= MAX_CATEGORIES {
+        // Every category is named; long names take two lines.
+        (0..n).map(|i| Tick::wrapped(xs[i], label_at(i))).collect()
+    } else {
+        tick_indices(&input.x, MAX_X_TICKS)
+            .into_iter()
+            .map(|i| Tick::new(xs[i], label_at(i)))
+            .collect()
+    };
 
     let mut series = Vec::new();
     let mut bands = Vec::new();
@@ -169,17 +217,33 @@ pub fn layout(input: &Input, t: &Messages) -> ChartView {
             bars: vec![],
         };
         match input.kind {
-            Kind::Line => {
+            Kind::Line | Kind::Step => {
                 let pts: Vec<Option<Pt>> = (0..n)
                     .map(|i| finite_at(&s.values, i).map(|v| (xs[i], y(v))))
                     .collect();
+                let runs = segments(&pts);
                 // A lone point between gaps is shown by its marker alone.
-                mark.paths = segments(&pts)
+                mark.paths = runs
                     .iter()
                     .filter(|seg| seg.len() > 1)
-                    .map(|seg| polyline(seg))
+                    .map(|seg| {
+                        if input.kind == Kind::Step {
+                            step_line(seg)
+                        } else {
+                            polyline(seg)
+                        }
+                    })
                     .collect();
-                mark.points = pts.into_iter().flatten().collect();
+                // Steps carry no markers (a survival curve has a value at every
+                // point in time, not only at the drawn ones), except a lone point.
+                mark.points = if input.kind == Kind::Step {
+                    runs.into_iter()
+                        .filter(|r| r.len() == 1)
+                        .flatten()
+                        .collect()
+                } else {
+                    pts.into_iter().flatten().collect()
+                };
             }
             Kind::Bar => {
                 let group = (right - left) / n.max(1) as f64 * 0.8;
@@ -208,7 +272,16 @@ pub fn layout(input: &Input, t: &Messages) -> ChartView {
                     },
                 )
                 .collect();
-            let paths = segments(&pts).iter().map(|seg| band_path(seg)).collect();
+            let paths = segments(&pts)
+                .iter()
+                .map(|seg| {
+                    if input.kind == Kind::Step {
+                        step_band_path(seg)
+                    } else {
+                        band_path(seg)
+                    }
+                })
+                .collect();
             bands.push(Mark {
                 label: band.label.clone(),
                 class,
@@ -220,17 +293,29 @@ pub fn layout(input: &Input, t: &Messages) -> ChartView {
         series.push(mark);
     }
 
-    let has_gaps = input
-        .series
-        .iter()
-        .any(|s| (0..n).any(|i| finite_at(&s.values, i).is_none()));
+    // A gap is a missing value between two known ones: a series that starts late
+    // (not scored yet) or ends early (not mature yet) is explained by its caption.
+    let has_gaps = input.series.iter().any(|s| {
+        let known: Vec<usize> = (0..n)
+            .filter(|i| finite_at(&s.values, *i).is_some())
+            .collect();
+        match (known.first(), known.last()) {
+            (Some(a), Some(b)) => b - a + 1 > known.len(),
+            _ => false,
+        }
+    });
+    let two_line_ticks = if x_ticks.iter().any(|t: &Tick| !t.second.is_empty()) {
+        16.0
+    } else {
+        0.0
+    };
     ChartView {
         id: input.id.clone(),
         kind: input.kind,
         title: input.title.clone(),
         desc: describe(input, t),
         width: WIDTH,
-        height: bottom + BOTTOM,
+        height: bottom + BOTTOM + two_line_ticks,
         left,
         right,
         top,
@@ -245,7 +330,31 @@ pub fn layout(input: &Input, t: &Messages) -> ChartView {
         legend,
         has_gaps,
         empty: n == 0,
+        zero: (lo < 0.0).then(|| y(0.0)),
     }
+}
+
+/// Where to put x ticks: on monthly dates, every January (or every second, third …
+/// January when there are many years); otherwise evenly, at most `max`.
+fn tick_indices(x: &[Cell], max: usize) -> Vec<usize> {
+    let months: Option<Vec<NaiveDate>> = x
+        .iter()
+        .map(|c| match c {
+            Cell::Date(d) => Some(*d),
+            _ => None,
+        })
+        .collect();
+    if let Some(months) = months {
+        let januaries: Vec<usize> = (0..months.len())
+            .filter(|i| months[*i].month() == 1)
+            .collect();
+        if januaries.len() >= 2 {
+            let every = januaries.len().div_ceil(max).max(1);
+            return januaries.into_iter().step_by(every).collect();
+        }
+    }
+    let every = x.len().div_ceil(max).max(1);
+    (0..x.len()).step_by(every).collect()
 }
 
 fn legend_rows(input: &Input) -> Vec<LegendItem> {
@@ -274,10 +383,10 @@ fn legend_rows(input: &Input) -> Vec<LegendItem> {
 }
 
 fn describe(input: &Input, t: &Messages) -> String {
-    let kind = if input.kind == Kind::Bar {
-        t.bar_chart
-    } else {
-        t.line_chart
+    let kind = match input.kind {
+        Kind::Bar => t.bar_chart,
+        Kind::Line => t.line_chart,
+        Kind::Step => t.step_chart,
     };
     let labels: Vec<&str> = input.series.iter().map(|s| s.label.as_str()).collect();
     let plural = |n: usize, one, many| if n == 1 { one } else { many };

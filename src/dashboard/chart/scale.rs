@@ -33,6 +33,41 @@ pub(super) fn polyline(points: &[Pt]) -> String {
     d
 }
 
+/// A step line: each value holds until the next x, then drops (or rises) to the next.
+pub(super) fn step_line(points: &[Pt]) -> String {
+    let mut d = String::new();
+    for (i, (x, y)) in points.iter().enumerate() {
+        if i == 0 {
+            d.push_str(&format!("M{x:.1},{y:.1}"));
+        } else {
+            let prev_y = points[i - 1].1;
+            d.push_str(&format!(" L{x:.1},{prev_y:.1} L{x:.1},{y:.1}"));
+        }
+    }
+    d
+}
+
+/// A band between two step lines (the interval of a survival curve).
+pub(super) fn step_band_path(points: &[(Pt, Pt)]) -> String {
+    if points.len() < 2 {
+        return band_path(points);
+    }
+    let lows: Vec<Pt> = points.iter().map(|p| p.0).collect();
+    let mut d = step_line(&lows);
+    let highs: Vec<Pt> = points.iter().rev().map(|p| p.1).collect();
+    // Back along the upper line: the step's vertical comes first when walking left.
+    for (i, (x, y)) in highs.iter().enumerate() {
+        if i == 0 {
+            d.push_str(&format!(" L{x:.1},{y:.1}"));
+        } else {
+            let prev_x = highs[i - 1].0;
+            d.push_str(&format!(" L{prev_x:.1},{y:.1} L{x:.1},{y:.1}"));
+        }
+    }
+    d.push_str(" Z");
+    d
+}
+
 pub(super) fn band_path(points: &[(Pt, Pt)]) -> String {
     if let [((x, lo), (_, hi))] = points {
         // A lone interval is drawn as a narrow bar, so it does not vanish.
@@ -53,10 +88,15 @@ pub(super) fn band_path(points: &[(Pt, Pt)]) -> String {
     d
 }
 
-/// The y range (always including 0, so bars and rates are not exaggerated) and a
-/// round tick step.
-pub(super) fn y_scale(values: &[f64], y_max: Option<f64>, fmt: Format) -> (f64, f64, f64) {
-    let min = values.iter().copied().fold(0.0, f64::min);
+/// The y range (including 0 unless `y_min` says where to start, so bars and rates
+/// are not exaggerated) and a round tick step.
+pub(super) fn y_scale(
+    values: &[f64],
+    y_min: Option<f64>,
+    y_max: Option<f64>,
+    fmt: Format,
+) -> (f64, f64, f64) {
+    let min = values.iter().copied().fold(y_min.unwrap_or(0.0), f64::min);
     let max = values.iter().copied().fold(y_max.unwrap_or(0.0), f64::max);
     let span = if max > min { max - min } else { 1.0 };
     let mut step = nice_step(span / 5.0);
@@ -105,7 +145,7 @@ pub(super) fn x_positions(input: &Input, left: f64, right: f64) -> Vec<f64> {
         })
         .collect();
     match scaled {
-        Some(v) if input.kind == Kind::Line && n > 1 => {
+        Some(v) if input.kind != Kind::Bar && n > 1 => {
             let (min, max) = v
                 .iter()
                 .fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(*x), b.max(*x)));

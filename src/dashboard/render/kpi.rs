@@ -1,21 +1,22 @@
 //! The KPI component: one value from a chosen row, with its interval and details.
 
-use super::{at, show, shown, ComponentView, KpiView, Mart, RenderError};
-use crate::dashboard::messages::Messages;
-use crate::dashboard::spec::Kpi;
+use super::{at, key_text, show, shown, ComponentView, Cx, KpiView, Mart, RenderError};
+use crate::dashboard::spec::{ColumnSpec, Kpi};
 use crate::table::Cell;
 
-pub(super) fn kpi(k: &Kpi, mart: &Mart, t: &Messages) -> Result<ComponentView, RenderError> {
+pub(super) fn kpi(k: &Kpi, mart: &Mart, cx: &Cx) -> Result<ComponentView, RenderError> {
+    let t = cx.t;
     let value_i = mart.index(&k.column)?;
     let row = pick_row(k, mart)?;
     let cell_at = |i: usize| row.map_or(&Cell::Null, |r| at(r, i));
-    let value = shown(
-        cell_at(value_i),
-        k.format,
-        k.decimals,
-        k.if_null.as_deref(),
-        t,
-    );
+    let value_spec = ColumnSpec {
+        column: k.column.clone(),
+        label: k.label.clone(),
+        format: k.format,
+        decimals: k.decimals,
+        if_null: k.if_null.clone(),
+    };
+    let value = show(cell_at(value_i), &value_spec, cx);
     let interval = match (&k.ci_low, &k.ci_high) {
         (Some(lo), Some(hi)) => {
             let (lo, hi) = (cell_at(mart.index(lo)?), cell_at(mart.index(hi)?));
@@ -32,7 +33,12 @@ pub(super) fn kpi(k: &Kpi, mart: &Mart, t: &Messages) -> Result<ComponentView, R
     let details = k
         .details
         .iter()
-        .map(|d| Ok((d.label.clone(), show(cell_at(mart.index(&d.column)?), d, t))))
+        .map(|d| {
+            Ok((
+                d.label.clone(),
+                show(cell_at(mart.index(&d.column)?), d, cx),
+            ))
+        })
         .collect::<Result<Vec<_>, RenderError>>()?;
     let suppressed = value.state == "suppressed"
         || interval
@@ -63,13 +69,4 @@ fn pick_row<'a>(k: &Kpi, mart: &Mart<'a>) -> Result<Option<&'a Vec<Cell>>, Rende
             .find(|r| key_text(at(r, i)).as_deref() == Some(want.as_str())));
     }
     Ok(rows.last())
-}
-
-fn key_text(cell: &Cell) -> Option<String> {
-    match cell {
-        Cell::Int(v) => Some(v.to_string()),
-        Cell::Text(s) => Some(s.clone()),
-        Cell::Date(d) => Some(d.to_string()),
-        _ => None,
-    }
 }

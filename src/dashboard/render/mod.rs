@@ -1,6 +1,8 @@
 //! Turns a dashboard spec and its (already disclosure-controlled) mart tables into a
 //! page view: formatted Danish texts and chart geometry, ready for the templates.
 
+mod document;
+mod figures;
 mod kpi;
 
 use std::collections::BTreeMap;
@@ -10,7 +12,7 @@ use serde::Serialize;
 use super::chart::{self, ChartView};
 use super::format::{self, Format, Shown};
 use super::messages::Messages;
-use super::spec::{Chart, ColumnSpec, Component, Dashboard, TableSpec};
+use super::spec::{Chart, Codes, ColumnSpec, Component, Dashboard, RowFilter, TableSpec};
 use crate::table::{Cell, Table};
 
 /// A mart that does not have what the dashboard file asks of it.
@@ -29,6 +31,7 @@ pub struct PageView {
     pub title: String,
     pub intro: Vec<String>,
     pub guide: Vec<String>,
+    pub notice: Option<String>,
     pub components: Vec<ComponentView>,
 }
 
@@ -46,8 +49,48 @@ pub enum ComponentView {
         id: String,
         title: String,
         caption: Option<String>,
+        /// Text instead of an empty table.
+        if_empty: Option<String>,
         table: TableView,
     },
+    Reliability {
+        chart: chart::ReliabilityView,
+        caption: Option<String>,
+        table: TableView,
+    },
+    Heatmap {
+        chart: chart::HeatmapView,
+        caption: Option<String>,
+        table: TableView,
+    },
+    Interval {
+        chart: chart::IntervalView,
+        caption: Option<String>,
+        table: TableView,
+    },
+    /// A Markdown text (the model card) as sanitised HTML.
+    Document {
+        id: String,
+        title: String,
+        caption: Option<String>,
+        html: Option<String>,
+        folded: bool,
+    },
+}
+
+impl ComponentView {
+    /// The table a component shows, with its title: a table component's own, or the
+    /// data table under a figure. KPIs and documents have none.
+    pub fn data_table(&self) -> Option<(&str, &TableView)> {
+        match self {
+            ComponentView::Table { title, table, .. } => Some((title, table)),
+            ComponentView::Chart { chart, table, .. } => Some((&chart.title, table)),
+            ComponentView::Reliability { chart, table, .. } => Some((&chart.title, table)),
+            ComponentView::Heatmap { chart, table, .. } => Some((&chart.title, table)),
+            ComponentView::Interval { chart, table, .. } => Some((&chart.title, table)),
+            ComponentView::Kpi(_) | ComponentView::Document { .. } => None,
+        }
+    }
 }
 
 /// A headline figure with its interval and details.
@@ -78,6 +121,10 @@ pub fn page(
     k: u32,
     t: &Messages,
 ) -> Result<PageView, RenderError> {
+    let cx = Cx {
+        t,
+        labels: &dashboard.labels,
+    };
     let components = dashboard
         .components
         .iter()
@@ -87,15 +134,28 @@ pub fn page(
                 .get(c.mart())
                 .ok_or_else(|| RenderError::MissingMart(c.mart().into()))?;
             let id = format!("k{}", i + 1);
+            let selected;
+            let table = match c.rows() {
+                Some(filter) => {
+                    selected = select(c.mart(), table, filter)?;
+                    &selected
+                }
+                None => table,
+            };
             let mart = Mart {
                 name: c.mart(),
                 table,
             };
             match c {
-                Component::Kpi(k) => kpi::kpi(k, &mart, t),
-                Component::Line(ch) => chart(ch, chart::Kind::Line, id, &mart, t),
-                Component::Bar(ch) => chart(ch, chart::Kind::Bar, id, &mart, t),
-                Component::Table(ts) => table_component(ts, id, &mart, t),
+                Component::Kpi(k) => kpi::kpi(k, &mart, &cx),
+                Component::Line(ch) => chart(ch, chart::Kind::Line, id, &mart, &cx),
+                Component::Bar(ch) => chart(ch, chart::Kind::Bar, id, &mart, &cx),
+                Component::Survival(ch) => chart(ch, chart::Kind::Step, id, &mart, &cx),
+                Component::Table(ts) => table_component(ts, id, &mart, &cx),
+                Component::Reliability(r) => figures::reliability(r, id, &mart, &cx),
+                Component::Heatmap(h) => figures::heatmap(h, id, &mart, &cx),
+                Component::Interval(p) => figures::interval(p, id, &mart, &cx),
+                Component::Document(d) => document::document(d, id, &mart),
             }
         })
         .collect::<Result<_, _>>()?;
@@ -108,6 +168,10 @@ pub fn page(
             .iter()
             .map(|g| Messages::with_k(g, k))
             .collect(),
+        notice: dashboard
+            .notice
+            .as_ref()
+            .map(|n| paragraphs(&Messages::with_k(n, k)).join(" ")),
         components,
     })
 }
@@ -119,9 +183,44 @@ fn paragraphs(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// What every component renderer needs besides its mart: texts and code labels.
+struct Cx<'a> {
+    t: &'a Messages,
+    labels: &'a Codes,
+}
+
 struct Mart<'a> {
     name: &'a str,
     table: &'a Table,
+}
+
+/// The rows of `table` where `filter.column`, as text, equals `filter.equals`.
+fn select(name: &str, table: &Table, filter: &RowFilter) -> Result<Table, RenderError> {
+    let i = table
+        .column_index(&filter.column)
+        .ok_or_else(|| RenderError::MissingColumn {
+            mart: name.into(),
+            column: filter.column.clone(),
+        })?;
+    Ok(Table {
+        columns: table.columns.clone(),
+        rows: table
+            .rows
+            .iter()
+            .filter(|r| key_text(at(r, i)).as_deref() == Some(filter.equals.as_str()))
+            .cloned()
+            .collect(),
+    })
+}
+
+/// A cell as the text a `where` or a KPI's `row` compares with (dates as `åååå-mm-dd`).
+fn key_text(cell: &Cell) -> Option<String> {
+    match cell {
+        Cell::Int(v) => Some(v.to_string()),
+        Cell::Text(s) => Some(s.clone()),
+        Cell::Date(d) => Some(d.to_string()),
+        _ => None,
+    }
 }
 
 impl Mart<'_> {
@@ -140,8 +239,26 @@ fn at(row: &[Cell], i: usize) -> &Cell {
     row.get(i).unwrap_or(&Cell::Null)
 }
 
-fn show(cell: &Cell, spec: &ColumnSpec, t: &Messages) -> Shown {
-    shown(cell, spec.format, spec.decimals, spec.if_null.as_deref(), t)
+/// A cell of `spec`'s column as shown: a code gets its Danish text.
+fn show(cell: &Cell, spec: &ColumnSpec, cx: &Cx) -> Shown {
+    if let (Cell::Text(code), Some(texts)) = (cell, cx.labels.get(&spec.column)) {
+        if let Some(text) = texts.get(code) {
+            return shown(
+                &Cell::Text(text.clone()),
+                spec.format,
+                spec.decimals,
+                spec.if_null.as_deref(),
+                cx.t,
+            );
+        }
+    }
+    shown(
+        cell,
+        spec.format,
+        spec.decimals,
+        spec.if_null.as_deref(),
+        cx.t,
+    )
 }
 
 fn shown(
@@ -163,8 +280,9 @@ fn chart(
     kind: chart::Kind,
     id: String,
     mart: &Mart,
-    t: &Messages,
+    cx: &Cx,
 ) -> Result<ComponentView, RenderError> {
+    let t = cx.t;
     let rows = &mart.table.rows;
     let x_i = mart.index(&c.x.column)?;
     let numbers = |i: usize| rows.iter().map(|r| at(r, i).as_f64()).collect::<Vec<_>>();
@@ -207,18 +325,27 @@ fn chart(
         x_label: c.x.label.clone(),
         y_label: c.y_label.clone(),
         y_format: c.y_format,
+        y_min: c.y_min,
         y_max: c.y_max,
         x: rows.iter().map(|r| at(r, x_i).clone()).collect(),
         x_labels: rows
             .iter()
-            .map(|r| show(at(r, x_i), &c.x, t).text)
+            .map(|r| show(at(r, x_i), &c.x, cx).text)
             .collect(),
         series,
     };
+    let mut view = chart::layout(&input, t);
+    // A value hidden by disclosure control is always worth the note, also where
+    // it sits at the start or end of a line (which the layout does not count).
+    let hidden = c.series.iter().any(|s| {
+        mart.index(&s.column)
+            .is_ok_and(|i| rows.iter().any(|r| matches!(at(r, i), Cell::Suppressed)))
+    });
+    view.has_gaps |= hidden;
     Ok(ComponentView::Chart {
-        chart: chart::layout(&input, t),
+        chart: view,
         caption: c.caption.clone(),
-        table: table_view(&columns, mart.table, t),
+        table: table_view(&columns, mart.table, cx),
     })
 }
 
@@ -226,29 +353,45 @@ fn table_component(
     ts: &TableSpec,
     id: String,
     mart: &Mart,
-    t: &Messages,
+    cx: &Cx,
 ) -> Result<ComponentView, RenderError> {
-    let columns = ts
-        .columns
-        .iter()
-        .map(|c| Ok((mart.index(&c.column)?, c.clone())))
-        .collect::<Result<Vec<_>, RenderError>>()?;
+    let columns = located(&ts.columns, mart)?;
+    let mut rows = mart.table.rows.clone();
+    if let Some(last) = ts.last {
+        rows.drain(..rows.len().saturating_sub(last));
+    }
+    if ts.newest_first {
+        rows.reverse();
+    }
+    let shown = Table {
+        columns: mart.table.columns.clone(),
+        rows,
+    };
     Ok(ComponentView::Table {
         id,
         title: ts.title.clone(),
         caption: ts.caption.clone(),
-        table: table_view(&columns, mart.table, t),
+        if_empty: ts.if_empty.clone(),
+        table: table_view(&columns, &shown, cx),
     })
 }
 
-fn table_view(columns: &[(usize, ColumnSpec)], table: &Table, t: &Messages) -> TableView {
+/// The columns of `specs`, located in the mart.
+fn located(specs: &[ColumnSpec], mart: &Mart) -> Result<Vec<(usize, ColumnSpec)>, RenderError> {
+    specs
+        .iter()
+        .map(|c| Ok((mart.index(&c.column)?, c.clone())))
+        .collect()
+}
+
+fn table_view(columns: &[(usize, ColumnSpec)], table: &Table, cx: &Cx) -> TableView {
     let rows: Vec<Vec<Shown>> = table
         .rows
         .iter()
         .map(|r| {
             columns
                 .iter()
-                .map(|(i, spec)| show(at(r, *i), spec, t))
+                .map(|(i, spec)| show(at(r, *i), spec, cx))
                 .collect()
         })
         .collect();

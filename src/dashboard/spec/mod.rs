@@ -45,9 +45,24 @@
 //!   `row` (default: the last row; `{ last_with = "col" }`: the last row where `col` is
 //!   not null; `{ column = "c", equals = "v" }`: the row where `c` is `v`).
 //! - `line` and `bar`: `title`, optional `caption`, `x` (a column), `y_label`,
-//!   `y_format`, optional `y_max`, and `[[components.series]]` with `column`, `label`
+//!   `y_format`, optional `y_min` (instead of 0) and `y_max`, and `[[components.series]]` with `column`, `label`
 //!   and, for lines, an optional `band = { low = "…", high = "…", label = "…" }`.
-//! - `table`: `title`, optional `caption`, `[[components.columns]]`.
+//! - `table`: `title`, optional `caption`, `[[components.columns]]`, and optional
+//!   `if_empty` (text for no rows), `last` (only the last n rows), `newest_first`.
+//! - `survival`: as `line`, drawn as steps (Kaplan-Meier curves).
+//! - `reliability`: `predicted` and `observed` (columns), `ci_low`, `ci_high`,
+//!   optional `count` and `columns` (more columns for the data table).
+//! - `heatmap`: `x`, `y`, `value` (columns), `thresholds` (ascending) and `levels`
+//!   (one legend text per level, one more than thresholds).
+//! - `interval`: `label`, `value` (columns), `ci_low`, `ci_high`, optional `group`
+//!   (heading column), `flag` (yes/no column), `x_max`, `columns`.
+//! - `document`: `column` (Markdown, e.g. the model card), optional `folded`.
+//!
+//! Every component but `kpi` takes `where = { column = "…", equals = "…" }` to read
+//! only the matching rows. A page may set `notice`: a text shown in a box at the top.
+//! Codes stored in marts (risk bands, programme types, groups) are shown with the
+//! Danish texts of `dashboards/labels/codes.toml`, by column name; a page may add its
+//! own under `[labels.<column>]` (`code = "Dansk tekst"`).
 //!
 //! A column is `{ column, label, format, decimals, if_null }`; `format` is one of
 //! `text integer percent decimal month month_long date yes_no` (see `format.rs`).
@@ -58,6 +73,7 @@ use serde::Deserialize;
 
 use super::format::Format;
 use crate::disclosure::{Breakdown, Interval, Ratio, Rule};
+pub use figures::{Document, Heatmap, IntervalPlot, Reliability, RowFilter};
 
 /// One page, as written in its dashboard file.
 #[derive(Debug, Clone, Deserialize)]
@@ -71,6 +87,12 @@ pub struct Dashboard {
     pub intro: String,
     #[serde(default)]
     pub guide: Vec<String>,
+    /// A text shown in a box at the top of the page (e.g. "associations, not effects").
+    pub notice: Option<String>,
+    /// Danish texts for codes, by column name; the shared `labels/codes.toml` is
+    /// merged in at load (the page's own entries win).
+    #[serde(default)]
+    pub labels: Codes,
     /// Who may open the page (and anything under `/d/<slug>/`); nobody when empty.
     #[serde(default)]
     pub roles: Vec<crate::access::Role>,
@@ -84,6 +106,9 @@ pub struct Dashboard {
 fn default_order() -> i32 {
     100
 }
+
+/// Danish texts for stored codes: column name -> code -> text.
+pub type Codes = BTreeMap<String, BTreeMap<String, String>>;
 
 /// A mart the page reads, with its disclosure declaration.
 #[derive(Debug, Clone, Deserialize)]
@@ -173,6 +198,11 @@ pub enum Component {
     Line(Chart),
     Bar(Chart),
     Table(TableSpec),
+    Survival(Chart),
+    Reliability(Reliability),
+    Heatmap(Heatmap),
+    Interval(IntervalPlot),
+    Document(Document),
 }
 
 impl Component {
@@ -180,8 +210,25 @@ impl Component {
     pub fn mart(&self) -> &str {
         match self {
             Component::Kpi(c) => &c.mart,
-            Component::Line(c) | Component::Bar(c) => &c.mart,
+            Component::Line(c) | Component::Bar(c) | Component::Survival(c) => &c.mart,
             Component::Table(c) => &c.mart,
+            Component::Reliability(c) => &c.mart,
+            Component::Heatmap(c) => &c.mart,
+            Component::Interval(c) => &c.mart,
+            Component::Document(c) => &c.mart,
+        }
+    }
+
+    /// The rows the component reads, when not all of the mart's.
+    pub fn rows(&self) -> Option<&RowFilter> {
+        match self {
+            Component::Kpi(_) => None,
+            Component::Line(c) | Component::Bar(c) | Component::Survival(c) => c.rows.as_ref(),
+            Component::Table(c) => c.rows.as_ref(),
+            Component::Reliability(c) => c.rows.as_ref(),
+            Component::Heatmap(c) => c.rows.as_ref(),
+            Component::Interval(c) => c.rows.as_ref(),
+            Component::Document(c) => c.rows.as_ref(),
         }
     }
 }
@@ -243,8 +290,12 @@ pub struct Chart {
     #[serde(default)]
     pub y_format: Format,
     pub y_decimals: Option<usize>,
+    /// Where the y axis starts when not at 0 (e.g. to tell close Brier scores apart).
+    pub y_min: Option<f64>,
     pub y_max: Option<f64>,
     pub series: Vec<Series>,
+    #[serde(rename = "where")]
+    pub rows: Option<RowFilter>,
 }
 
 /// One y series of a chart.
@@ -273,6 +324,15 @@ pub struct TableSpec {
     pub title: String,
     pub caption: Option<String>,
     pub columns: Vec<ColumnSpec>,
+    #[serde(rename = "where")]
+    pub rows: Option<RowFilter>,
+    /// Shown instead of the table when it has no rows (default "Der er endnu ingen tal.").
+    pub if_empty: Option<String>,
+    /// Only the last this many rows of the mart (after `where`).
+    pub last: Option<usize>,
+    /// The mart's last row first (marts are oldest first).
+    #[serde(default)]
+    pub newest_first: bool,
 }
 
 /// A dashboard file that cannot be used.
@@ -343,7 +403,7 @@ impl Dashboard {
                         return Err(at("ci_low and ci_high go together"));
                     }
                 }
-                Component::Line(c) | Component::Bar(c) => {
+                Component::Line(c) | Component::Bar(c) | Component::Survival(c) => {
                     if c.series.is_empty() {
                         return Err(at("a chart needs at least one series"));
                     }
@@ -360,6 +420,8 @@ impl Dashboard {
                     return Err(at("a table needs columns"))
                 }
                 Component::Table(_) => {}
+                Component::Heatmap(h) => h.check().map_err(|e| at(&e))?,
+                Component::Reliability(_) | Component::Interval(_) | Component::Document(_) => {}
             }
         }
         Ok(())

@@ -1,4 +1,4 @@
-//! Fake mart sources for the router tests: the overview's three marts in memory,
+//! Fake mart sources for the router tests: the overview's marts in memory,
 //! with one cohort and one month under k, an immature cohort and HTML in a text cell.
 
 use std::collections::HashMap;
@@ -142,6 +142,8 @@ pub(super) fn fake_marts() -> FakeMarts {
             "latest_mature_predicted",
             "latest_mature_brier",
             "model_version",
+            "open_alerts",
+            "open_alarms",
         ],
         vec![vec![
             d(2024, 3),
@@ -156,12 +158,100 @@ pub(super) fn fake_marts() -> FakeMarts {
             F(0.417),
             F(0.141),
             text("v2"),
+            I(1),
+            I(0),
+        ]],
+    );
+    let performance = table(
+        &[
+            "cohort_month",
+            "model_version",
+            "n",
+            "accuracy",
+            "accuracy_ci_low",
+            "accuracy_ci_high",
+            "majority_accuracy",
+            "n_positive",
+            "recall",
+            "n_negative",
+            "fpr",
+            "n_flagged",
+            "precision",
+        ],
+        vec![
+            vec![
+                d(2023, 1),
+                text("v1"),
+                I(250),
+                F(0.68),
+                F(0.62),
+                F(0.74),
+                F(0.575),
+                I(100),
+                F(0.4),
+                I(150),
+                F(0.1),
+                I(60),
+                F(0.66),
+            ],
+            vec![
+                d(2023, 2),
+                text("v1"),
+                I(4),
+                F(0.7501),
+                F(0.3),
+                F(0.95),
+                F(0.5),
+                I(2),
+                F(0.5),
+                I(2),
+                F(0.5),
+                I(1),
+                F(1.0),
+            ],
+            vec![
+                d(2023, 3),
+                text("v2"),
+                I(260),
+                F(0.66),
+                F(0.60),
+                F(0.72),
+                F(0.59),
+                I(110),
+                F(0.42),
+                I(150),
+                F(0.12),
+                I(64),
+                F(0.7),
+            ],
+        ],
+    );
+    let alerts = table(
+        &[
+            "severity",
+            "kind",
+            "subject",
+            "message",
+            "first_seen_month",
+            "last_seen_month",
+            "severity_rank",
+        ],
+        vec![vec![
+            text("advarsel"),
+            text("kalibrering"),
+            text("seneste"),
+            text("Faktisk andel <b>v2</b> over forudsagt"),
+            d(2024, 2),
+            d(2024, 3),
+            I(1),
         ]],
     );
     let tables = [
         ("mart_inflow", inflow),
         ("mart_cohorts", cohorts),
         ("mart_kpi", kpi),
+        ("mart_performance", performance),
+        ("mart_alerts", alerts),
     ];
     FakeMarts {
         tables: tables

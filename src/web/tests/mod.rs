@@ -76,9 +76,11 @@ async fn the_overview_shows_the_marts_numbers_in_danish_format() {
         "40,2 %",            // latest mature cohort, observed
         "34,3 % til 46,3 %", // its interval
         "41,7 %",            // predicted for the same cohort
-        "0,137",             // Brier score with three decimals
-        "jan. 2023",         // cohort month in the table
-        "endnu ikke kendt",  // the immature cohort's observed rate
+        "66,0 %",            // accuracy of the latest mature cohort
+        "60,0 % til 72,0 %", // its interval
+        "59,0 %",            // beside guessing the majority outcome
+        "jan. 2023",         // cohort month in a chart's data table
+        "Advarsel",          // the open alert's severity: a code shown in Danish
         "role=\"img\"",
         "Vis tal",
         "Færre end 5 personer – vises ikke",
@@ -92,13 +94,14 @@ async fn the_overview_shows_the_marts_numbers_in_danish_format() {
 async fn a_suppressed_row_shows_a_dash_and_never_the_underlying_number() {
     let (_, _, body) = get(app(Arc::new(fake_marts())), "/d/overblik").await;
     assert!(body.contains(r#"<span aria-hidden="true">–</span>"#));
-    for hidden in ["77,8", "0.7777", "30,1", "95,4", "0,200", "61,0 %"] {
+    for hidden in ["77,8", "0.7777", "30,1", "95,4", "0,200", "61,0 %", "75,0 %"] {
         assert!(!body.contains(hidden), "suppressed value {hidden:?} leaked");
     }
 }
 
 #[tokio::test]
 async fn html_in_a_text_cell_is_escaped() {
+    // The fake alert's message holds markup.
     let (_, _, body) = get(app(Arc::new(fake_marts())), "/d/overblik").await;
     assert!(body.contains("&lt;b&gt;v2&lt;&#x2f;b&gt;") || body.contains("&lt;b&gt;v2&lt;/b&gt;"));
     assert!(!body.contains("<b>v2</b>"));
@@ -110,7 +113,10 @@ async fn only_the_marts_named_in_the_dashboard_file_are_read() {
     get(app(marts.clone()), "/d/overblik").await;
     let mut asked = marts.asked.lock().unwrap().clone();
     asked.sort();
-    assert_eq!(asked, ["mart_cohorts", "mart_inflow", "mart_kpi"]);
+    assert_eq!(
+        asked,
+        ["mart_alerts", "mart_cohorts", "mart_inflow", "mart_kpi", "mart_performance"]
+    );
 }
 
 #[tokio::test]
