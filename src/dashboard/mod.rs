@@ -234,7 +234,16 @@ impl Catalog {
                 out.push_str(after);
                 out
             }
-            None => frame,
+            // A template without the marker: render the body through it after all.
+            None => self.render_template(
+                "dashboard.html",
+                &dashboard.slug,
+                viewer,
+                [
+                    ("page", to_value(&page)),
+                    ("body", Value::from_safe_string(main.to_string())),
+                ],
+            )?,
         })
     }
 
