@@ -6,6 +6,7 @@
 //! cargo run --release --example monitoring_experiment -- --seeds 1-20
 //! cargo run --release --example monitoring_experiment -- --seeds 1-5 --shock 2022-01 --biased-district
 //! cargo run --release --example monitoring_experiment -- --query DIR "select ..."   # a kept store
+//! cargo run --release --example monitoring_experiment -- --time-monitor DIR [runs]   # the monitor step alone
 //! ```
 //!
 //! For each seed it writes the synthetic deliveries into a temporary data dir,
@@ -149,11 +150,22 @@ fn findings(store: &Store, run_month: NaiveDate) -> RunFindings {
     {
         f.alerts.push((text(&r[0]), text(&r[1]), text(&r[2])));
     }
-    for r in q("select dimension, grp, metric from metric_fairness
-                where flagged and not suppress and cohort_month <= ?::date order by 1, 2, 3")
+    // Flagged groups with their calibration ratio and the difference of their
+    // calibration in the large from the reference group's.
+    for r in q("select f.dimension, f.grp, f.metric, f.ratio, f.value - r.value
+                from metric_fairness f
+                left join metric_fairness r on r.dimension = f.dimension and r.grp = f.reference_group
+                    and r.metric = f.metric
+                where f.flagged and not f.suppress and f.cohort_month <= ?::date order by 1, 2, 3")
     .rows
     {
-        f.flags.push((text(&r[0]), text(&r[1]), text(&r[2])));
+        let detail = format!(
+            "{} ({:.2}, {:+.3})",
+            text(&r[2]),
+            r[3].as_f64().unwrap_or(f64::NAN),
+            r[4].as_f64().unwrap_or(f64::NAN)
+        );
+        f.flags.push((text(&r[0]), text(&r[1]), detail));
     }
     let drift = q("select feature, psi from metric_drift
                    where cohort_month = ?::date order by psi desc");
@@ -194,10 +206,18 @@ struct SeedResult {
     step_ms: Vec<(String, i64)>,
 }
 
+/// The input whose drift is the generator's warm-up, not a shock: there is no
+/// stock of spells before the first delivered month, so the share with an
+/// earlier spell grows through the whole horizon (2 % of 2019's cohorts, 24 % of
+/// 2024's at seed 42), and every model's training data lag behind. Monitoring is
+/// right to report it; the experiment counts it apart from the other inputs.
+const WARM_UP_INPUT: &str = "earlier_spells";
+
 fn alert_class(kind: &str, subject: &str) -> String {
     match (kind, subject) {
         ("drift", "_risk") => "drift: forudsagt risiko".into(),
         ("drift", "_base_rate") => "drift: basisrate".into(),
+        ("drift", WARM_UP_INPUT) => "drift: tidligere forløb".into(),
         ("drift", _) => "drift: input".into(),
         (k, _) => k.to_string(),
     }
@@ -319,11 +339,56 @@ fn query(dir: &Path, sql: &str) {
     print_table(&t);
 }
 
+/// Times the `monitor` step on a kept store as its last run left it (the
+/// heaviest month: every cohort scored), `runs` times, each in a transaction
+/// that is rolled back so every run starts from the same state.
+fn time_monitor(dir: &Path, runs: usize) {
+    let key = EncryptionKey::load(&encryption::key_file(dir)).expect("store key");
+    let store = Store::open(&dir.join("jobcockpit.duckdb"), &key).expect("store");
+    let pipeline = jobcockpit::config::PipelineConfig::load(&repo("pipelines/monthly.toml")).expect("pipeline");
+    let policy = jobcockpit::model::policy::FeaturePolicy::load(&repo("model/features.toml")).expect("policy");
+    let conn = store.lock();
+    let month: NaiveDate = conn
+        .query_row("select run_month::varchar from run_params", [], |r| r.get::<_, String>(0))
+        .map(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").expect("date"))
+        .expect("run month");
+    let input = jobcockpit::monitor::MonitorInput {
+        run_id: "time-monitor",
+        run_month: month,
+        pipeline: &pipeline,
+        policy: &policy,
+        k: 5,
+    };
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        conn.execute_batch("begin transaction").expect("begin");
+        let started = Instant::now();
+        let s = jobcockpit::monitor::run(&conn, &input).expect("monitor");
+        times.push(started.elapsed().as_secs_f64());
+        conn.execute_batch("rollback").expect("rollback");
+        eprintln!("{} rows, {} cohorts", s.scored_rows, s.cohorts);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "monitor step for {}: {} runs, median {:.3} s, min {:.3} s, max {:.3} s",
+        month.format("%Y-%m"),
+        runs,
+        times[runs / 2],
+        times[0],
+        times[runs - 1]
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--query") {
         let (dir, sql) = (args.get(1).expect("DIR"), args.get(2).expect("SQL"));
         return query(Path::new(dir), sql);
+    }
+    if args.first().map(String::as_str) == Some("--time-monitor") {
+        let dir = args.get(1).expect("DIR");
+        let runs = args.get(2).map_or(5, |n| n.parse().expect("runs"));
+        return time_monitor(Path::new(dir), runs);
     }
     let o = parse_args(&args);
     let c = &o.synth;
@@ -382,7 +447,13 @@ fn summary(o: &Options, results: &[SeedResult]) {
     let n = results.len();
     println!("summary over {n} seeds:");
     let with = |f: &dyn Fn(&SeedResult) -> bool| results.iter().filter(|r| f(r)).count();
-    const CLASSES: [&str; 4] = ["drift: input", "drift: forudsagt risiko", "drift: basisrate", "kalibrering"];
+    const CLASSES: [&str; 5] = [
+        "drift: input",
+        "drift: forudsagt risiko",
+        "drift: basisrate",
+        "drift: tidligere forløb",
+        "kalibrering",
+    ];
     let in_months = |r: &SeedResult, class: &str, from: NaiveDate, months: std::ops::RangeInclusive<i32>| {
         r.months
             .get(class)
@@ -407,6 +478,7 @@ fn summary(o: &Options, results: &[SeedResult]) {
             ("drift: input", 0..=2),
             ("drift: forudsagt risiko", 0..=2),
             ("drift: input", -3..=-1),
+            ("drift: forudsagt risiko", -3..=-1),
             ("kalibrering", 0..=12),
             ("kalibrering", -12..=-1),
         ] {
@@ -417,10 +489,17 @@ fn summary(o: &Options, results: &[SeedResult]) {
                 months.end()
             );
         }
-        let either = with(&|r| {
-            in_months(r, "drift: input", at, 0..=2) || in_months(r, "drift: forudsagt risiko", at, 0..=2)
-        });
-        println!("  any drift alert (input or risk) in months +0..+2 of the {label}: {either}/{n} seeds");
+        for months in [0..=2, -3..=-1] {
+            let either = with(&|r| {
+                in_months(r, "drift: input", at, months.clone())
+                    || in_months(r, "drift: forudsagt risiko", at, months.clone())
+            });
+            println!(
+                "  a drift alert on an input other than {WARM_UP_INPUT} or on the risk in months {:+}..{:+} of the {label}: {either}/{n} seeds",
+                months.start(),
+                months.end()
+            );
+        }
     }
     for class in CLASSES {
         let any = with(&|r| r.months.contains_key(class));

@@ -53,17 +53,16 @@ async fn file(
     let reports = reports(&state)?;
     let kind = content_type(&name).ok_or(WebError::NotFound)?;
     let lookup = name.clone();
-    let bytes = tokio::task::spawn_blocking(move || {
-        match reports.archive.file(&month, &lookup)? {
+    let bytes =
+        tokio::task::spawn_blocking(move || match reports.archive.file(&month, &lookup)? {
             Some(path) => std::fs::read(&path)
                 .map(Some)
                 .map_err(crate::report::ReportError::io(&path)),
             None => Ok(None),
-        }
-    })
-    .await?
-    .map_err(|e| WebError::Source(e.into()))?
-    .ok_or(WebError::NotFound)?;
+        })
+        .await?
+        .map_err(|e| WebError::Source(e.into()))?
+        .ok_or(WebError::NotFound)?;
     // A download: opened from disk, the HTML report's inline styles apply, which
     // the cockpit's Content-Security-Policy would block.
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))

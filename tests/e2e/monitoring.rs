@@ -33,8 +33,10 @@ fn performance_of_each_mature_cohort_agrees_with_its_scores_and_outcomes() {
          where l.mature and l.label is not null
          group by 1 order by 1");
     assert!(direct.rows.len() >= 3, "several mature cohorts");
-    let stored = q("select cohort_month::varchar, metric, value, ci_low, ci_high, numerator, denominator
-         from metric_performance where scope = 'kohorte' order by 1, 2");
+    let stored = q(
+        "select cohort_month::varchar, metric, value, ci_low, ci_high, numerator, denominator
+         from metric_performance where scope = 'kohorte' order by 1, 2",
+    );
     let get = |month: &str, metric: &str| -> Vec<Cell> {
         stored
             .rows
@@ -48,16 +50,28 @@ fn performance_of_each_mature_cohort_agrees_with_its_scores_and_outcomes() {
         let (tp, fp, tn, fn_) = (f(&row[1]), f(&row[2]), f(&row[3]), f(&row[4]));
         let n = tp + fp + tn + fn_;
         let acc = get(month, "accuracy");
-        assert!((f(&acc[2]) - (tp + tn) / n).abs() < 1e-12, "accuracy {month}");
-        assert!(f(&acc[3]) <= f(&acc[2]) && f(&acc[2]) <= f(&acc[4]), "interval brackets accuracy");
+        assert!(
+            (f(&acc[2]) - (tp + tn) / n).abs() < 1e-12,
+            "accuracy {month}"
+        );
+        assert!(
+            f(&acc[3]) <= f(&acc[2]) && f(&acc[2]) <= f(&acc[4]),
+            "interval brackets accuracy"
+        );
         assert_eq!(f(&acc[6]), n);
         // Never an accuracy without the majority baseline beside it.
         let base = get(month, "majority_accuracy");
         let pos = tp + fn_;
-        assert!((f(&base[2]) - pos.max(n - pos) / n).abs() < 1e-12, "baseline {month}");
+        assert!(
+            (f(&base[2]) - pos.max(n - pos) / n).abs() < 1e-12,
+            "baseline {month}"
+        );
         if tp + fn_ > 0.0 {
             let recall = get(month, "recall");
-            assert!((f(&recall[2]) - tp / (tp + fn_)).abs() < 1e-12, "recall {month}");
+            assert!(
+                (f(&recall[2]) - tp / (tp + fn_)).abs() < 1e-12,
+                "recall {month}"
+            );
         }
         if fp + tn > 0.0 {
             let fpr = get(month, "fpr");
@@ -75,9 +89,17 @@ fn estimates_are_kept_from_the_scoring_run_and_realised_values_arrive_at_maturit
          join pipeline_runs r on r.run_id = c.estimated_in_run
          join (select cohort_month, bool_and(mature) as mature from feat_labels group by 1) l using (cohort_month)
          where c.metric = 'accuracy'");
-    assert!(t.rows.len() >= 10, "an estimate per scored cohort: {}", t.rows.len());
+    assert!(
+        t.rows.len() >= 10,
+        "an estimate per scored cohort: {}",
+        t.rows.len()
+    );
     for r in &t.rows {
-        assert_eq!(r[0], Cell::Int(1), "each estimate was made in the run of its own month");
+        assert_eq!(
+            r[0],
+            Cell::Int(1),
+            "each estimate was made in the run of its own month"
+        );
         assert_eq!(r[1], r[2], "realised exactly when mature");
     }
     // The realised accuracy is the same figure as the performance table's.
@@ -89,17 +111,31 @@ fn estimates_are_kept_from_the_scoring_run_and_realised_values_arrive_at_maturit
     // Estimated and realised should be close on average for a calibrated model.
     let err = q("select avg(abs(estimated - realised)) from metric_cbpe
          where metric = 'accuracy' and realised is not null");
-    assert!(f(&err.rows[0][0]) < 0.1, "mean |estimated - realised| {:?}", err.rows);
+    assert!(
+        f(&err.rows[0][0]) < 0.1,
+        "mean |estimated - realised| {:?}",
+        err.rows
+    );
 }
 
 #[test]
 fn drift_is_measured_for_every_cohort_against_the_scoring_versions_reference() {
-    let missing = q("select count(*) from (select distinct model_version from model_scores) s
-         where s.model_version not in (select version from model_reference)");
-    assert_eq!(missing.rows[0][0], Cell::Int(0), "every scoring version has a reference");
-    let per_cohort = q("select cohort_month, count(*) from metric_drift where feature <> '_base_rate' group by 1");
-    let features = q("select count(*) from model_reference where feature <> '_base_rate'
-         and version = (select min(version) from model_reference)");
+    let missing = q(
+        "select count(*) from (select distinct model_version from model_scores) s
+         where s.model_version not in (select version from model_reference)",
+    );
+    assert_eq!(
+        missing.rows[0][0],
+        Cell::Int(0),
+        "every scoring version has a reference"
+    );
+    let per_cohort = q(
+        "select cohort_month, count(*) from metric_drift where feature <> '_base_rate' group by 1",
+    );
+    let features = q(
+        "select count(*) from model_reference where feature <> '_base_rate'
+         and version = (select min(version) from model_reference)",
+    );
     for r in &per_cohort.rows {
         // Every model input, plus the predicted risk (the base rate only once mature).
         assert_eq!(f(&r[1]), f(&features.rows[0][0]), "{r:?}");
@@ -126,12 +162,24 @@ fn a_fairness_flag_needs_both_a_ratio_outside_the_band_and_significance() {
                 count(*)
          from metric_fairness");
     let r = &t.rows[0];
-    assert_eq!(r[0], Cell::Int(0), "flag = calibration ratio and significance");
+    assert_eq!(
+        r[0],
+        Cell::Int(0),
+        "flag = calibration ratio and significance"
+    );
     assert_eq!(r[1], Cell::Int(0), "ratio band");
     assert_eq!(r[2], Cell::Int(0), "significance after correction");
     assert_eq!(r[3], Cell::Int(0), "BH never lowers a p-value");
-    assert_eq!(r[4], Cell::Int(0), "small groups are marked for suppression");
-    assert_eq!(r[5], Cell::Int(6), "sex, age band, district, target group, origin, sex x age band");
+    assert_eq!(
+        r[4],
+        Cell::Int(0),
+        "small groups are marked for suppression"
+    );
+    assert_eq!(
+        r[5],
+        Cell::Int(6),
+        "sex, age band, district, target group, origin, sex x age band"
+    );
     // The selection rate of each group is the share in the high band, counted directly.
     let check = q("with w as (select cohort_month, window_from from metric_fairness limit 1),
          direct as (
@@ -143,7 +191,11 @@ fn a_fairness_flag_needs_both_a_ratio_outside_the_band_and_significance() {
          select max(abs(d.rate - m.value)), max(abs(d.n - m.n)), count(*) from direct d
          join metric_fairness m on m.dimension = 'sex' and m.grp = d.grp and m.metric = 'selection_rate'");
     assert_eq!(check.rows[0][2], Cell::Int(2), "both sexes");
-    assert!(f(&check.rows[0][0]) < 1e-12 && f(&check.rows[0][1]) == 0.0, "{:?}", check.rows);
+    assert!(
+        f(&check.rows[0][0]) < 1e-12 && f(&check.rows[0][1]) == 0.0,
+        "{:?}",
+        check.rows
+    );
 }
 
 #[test]
@@ -154,10 +206,12 @@ fn survival_curves_never_rise_and_match_the_share_still_unemployed() {
     assert_eq!(rising.rows[0][0], Cell::Int(0));
     // Without censoring (a mature cohort), Kaplan-Meier is the plain share that has
     // not had a month in a job or education by month m.
-    let t = q("with c as (select max(cohort_month) as m from metric_performance where scope = 'kohorte')
+    let t = q(
+        "with c as (select max(cohort_month) as m from metric_performance where scope = 'kohorte')
          select survival, n_at_risk from metric_survival
          where scope = 'kohorte' and risk_band = 'alle' and month_after = 12
-           and cohort_month = (select m from c)");
+           and cohort_month = (select m from c)",
+    );
     let direct = q("with c as (select max(cohort_month) as m from metric_performance where scope = 'kohorte'),
          s as (select spell_id, person_id, cohort_month from model_scores where cohort_month = (select m from c)),
          exits as (select s.spell_id from s join stg_status st on st.person_id = s.person_id
@@ -174,9 +228,11 @@ fn survival_curves_never_rise_and_match_the_share_still_unemployed() {
 
 #[test]
 fn calibration_and_alerts_are_consistent() {
-    let cal = q("select count(*) filter (where abs(citl - (observed_rate - mean_predicted)) > 1e-12),
+    let cal = q(
+        "select count(*) filter (where abs(citl - (observed_rate - mean_predicted)) > 1e-12),
                 count(*) filter (where ece < 0 or ece > 1), count(*)
-         from metric_calibration");
+         from metric_calibration",
+    );
     assert_eq!(cal.rows[0][0], Cell::Int(0));
     assert_eq!(cal.rows[0][1], Cell::Int(0));
     assert!(f(&cal.rows[0][2]) >= 3.0);
@@ -184,11 +240,21 @@ fn calibration_and_alerts_are_consistent() {
          where scope = 'vindue' group by 1 order by 1");
     let window_n = q("select n from metric_calibration where scope = 'vindue'");
     for r in &bins.rows {
-        assert_eq!(f(&r[1]), f(&window_n.rows[0][0]), "bins of {:?} cover every row", r[0]);
+        assert_eq!(
+            f(&r[1]),
+            f(&window_n.rows[0][0]),
+            "bins of {:?} cover every row",
+            r[0]
+        );
     }
-    let alerts = q("select count(*) filter (where first_seen_month > last_seen_month),
+    let alerts = q(
+        "select count(*) filter (where first_seen_month > last_seen_month),
                 count(*) filter (where status not in ('aaben', 'lukket')),
                 count(*) filter (where severity not in ('info', 'advarsel', 'alarm'))
-         from alerts");
-    assert_eq!(alerts.rows[0], vec![Cell::Int(0), Cell::Int(0), Cell::Int(0)]);
+         from alerts",
+    );
+    assert_eq!(
+        alerts.rows[0],
+        vec![Cell::Int(0), Cell::Int(0), Cell::Int(0)]
+    );
 }
