@@ -71,7 +71,11 @@ fn parse_args(args: &[String]) -> Options {
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        let mut value = || it.next().unwrap_or_else(|| panic!("{a} needs a value")).clone();
+        let mut value = || {
+            it.next()
+                .unwrap_or_else(|| panic!("{a} needs a value"))
+                .clone()
+        };
         match a.as_str() {
             "--seeds" => o.seeds = seeds(&value()),
             "--population" => o.synth.population = value().parse().expect("population"),
@@ -178,9 +182,11 @@ fn findings(store: &Store, run_month: NaiveDate) -> RunFindings {
             _ => {}
         }
     }
-    let cal = q("select cohort_month, citl, citl_ci_low, citl_ci_high from metric_calibration
+    let cal = q(
+        "select cohort_month, citl, citl_ci_low, citl_ci_high from metric_calibration
                  where scope = 'kohorte' and cohort_month <= ?::date
-                 order by cohort_month desc limit 1");
+                 order by cohort_month desc limit 1",
+    );
     if let Some(r) = cal.rows.first() {
         if let Cell::Date(d) = r[0] {
             let g = |i: usize| r[i].as_f64().unwrap_or(f64::NAN);
@@ -273,7 +279,11 @@ fn run_seed(o: &Options, seed: u64) -> SeedResult {
                 .iter()
                 .map(|(k, s, sev)| format!("{k}:{s}({sev})"))
                 .collect();
-            let flags: Vec<String> = f.flags.iter().map(|(d, g, x)| format!("{d}={g}:{x}")).collect();
+            let flags: Vec<String> = f
+                .flags
+                .iter()
+                .map(|(d, g, x)| format!("{d}={g}:{x}"))
+                .collect();
             println!(
                 "  {} {:>4} input {:<28} risk {:>6} citl {:<40} alerts [{}] flags [{}]",
                 m.format("%Y-%m"),
@@ -284,7 +294,10 @@ fn run_seed(o: &Options, seed: u64) -> SeedResult {
                     .unwrap_or_default(),
                 f.risk_psi.map(|p| format!("{p:.3}")).unwrap_or_default(),
                 f.citl
-                    .map(|(d, c, lo, hi)| format!("{} {c:+.3} [{lo:+.3}, {hi:+.3}]", d.format("%Y-%m")))
+                    .map(|(d, c, lo, hi)| format!(
+                        "{} {c:+.3} [{lo:+.3}, {hi:+.3}]",
+                        d.format("%Y-%m")
+                    ))
                     .unwrap_or_default(),
                 alerts.join(" "),
                 flags.join(" ")
@@ -335,7 +348,11 @@ fn query(dir: &Path, sql: &str) {
     let conn = store.lock();
     let started = Instant::now();
     let t = query_table(&conn, sql, []).expect("query");
-    eprintln!("({} rows in {:.3} s)", t.rows.len(), started.elapsed().as_secs_f64());
+    eprintln!(
+        "({} rows in {:.3} s)",
+        t.rows.len(),
+        started.elapsed().as_secs_f64()
+    );
     print_table(&t);
 }
 
@@ -345,11 +362,15 @@ fn query(dir: &Path, sql: &str) {
 fn time_monitor(dir: &Path, runs: usize) {
     let key = EncryptionKey::load(&encryption::key_file(dir)).expect("store key");
     let store = Store::open(&dir.join("jobcockpit.duckdb"), &key).expect("store");
-    let pipeline = jobcockpit::config::PipelineConfig::load(&repo("pipelines/monthly.toml")).expect("pipeline");
-    let policy = jobcockpit::model::policy::FeaturePolicy::load(&repo("model/features.toml")).expect("policy");
+    let pipeline = jobcockpit::config::PipelineConfig::load(&repo("pipelines/monthly.toml"))
+        .expect("pipeline");
+    let policy = jobcockpit::model::policy::FeaturePolicy::load(&repo("model/features.toml"))
+        .expect("policy");
     let conn = store.lock();
     let month: NaiveDate = conn
-        .query_row("select run_month::varchar from run_params", [], |r| r.get::<_, String>(0))
+        .query_row("select run_month::varchar from run_params", [], |r| {
+            r.get::<_, String>(0)
+        })
         .map(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").expect("date"))
         .expect("run month");
     let input = jobcockpit::monitor::MonitorInput {
@@ -454,14 +475,20 @@ fn summary(o: &Options, results: &[SeedResult]) {
         "drift: tidligere forløb",
         "kalibrering",
     ];
-    let in_months = |r: &SeedResult, class: &str, from: NaiveDate, months: std::ops::RangeInclusive<i32>| {
-        r.months
-            .get(class)
-            .is_some_and(|ms| ms.iter().any(|m| months.contains(&months_between(from, *m))))
-    };
+    let in_months =
+        |r: &SeedResult, class: &str, from: NaiveDate, months: std::ops::RangeInclusive<i32>| {
+            r.months.get(class).is_some_and(|ms| {
+                ms.iter()
+                    .any(|m| months.contains(&months_between(from, *m)))
+            })
+        };
     // The shock month, or the same month in unshocked data (--window).
     if let Some(at) = o.synth.shock_month.or(o.window) {
-        let label = if o.synth.shock_month.is_some() { "shock" } else { "window (no shock)" };
+        let label = if o.synth.shock_month.is_some() {
+            "shock"
+        } else {
+            "window (no shock)"
+        };
         for class in CLASSES {
             let rel: Vec<String> = results
                 .iter()
@@ -472,7 +499,10 @@ fn summary(o: &Options, results: &[SeedResult]) {
                         .map_or("–".into(), |m| format!("{:+}", months_between(at, *m)))
                 })
                 .collect();
-            println!("  first {class:<24} at or after the {label}, months after it, by seed: {}", rel.join(" "));
+            println!(
+                "  first {class:<24} at or after the {label}, months after it, by seed: {}",
+                rel.join(" ")
+            );
         }
         for (class, months) in [
             ("drift: input", 0..=2),
@@ -503,7 +533,10 @@ fn summary(o: &Options, results: &[SeedResult]) {
     }
     for class in CLASSES {
         let any = with(&|r| r.months.contains_key(class));
-        let runs: usize = results.iter().map(|r| r.months.get(class).map_or(0, Vec::len)).sum();
+        let runs: usize = results
+            .iter()
+            .map(|r| r.months.get(class).map_or(0, Vec::len))
+            .sum();
         println!("  {class:<24} alert in any run: {any}/{n} seeds ({runs} runs in all)");
     }
     let district = |r: &SeedResult| {
@@ -529,5 +562,9 @@ fn summary(o: &Options, results: &[SeedResult]) {
         results.iter().map(late).sum::<usize>(),
     );
     let secs: f64 = results.iter().map(|r| r.seconds).sum();
-    println!("  {:.0} s in all, {:.0} s per seed", secs, secs / n.max(1) as f64);
+    println!(
+        "  {:.0} s in all, {:.0} s per seed",
+        secs,
+        secs / n.max(1) as f64
+    );
 }

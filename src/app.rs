@@ -225,7 +225,11 @@ impl RunTrigger for CockpitRuns {
             self.running.store(false, Ordering::SeqCst);
             return Err(e.to_string());
         }
-        let (app, running, trigger) = (self.app.clone(), self.running.clone(), format!("cockpit:{by}"));
+        let (app, running, trigger) = (
+            self.app.clone(),
+            self.running.clone(),
+            format!("cockpit:{by}"),
+        );
         std::thread::spawn(move || {
             match app.run_month(month, &trigger) {
                 Ok(r) => tracing::info!(run = %r.run_id, "kørsel fra cockpittet gennemført"),

@@ -238,10 +238,8 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         Command::Backfill => blocking(move || backfill(&App::open(settings)?)).await,
         Command::Report { month } => blocking(move || report_cmd(settings, month)).await,
         Command::User { command } => {
-            let done = blocking(move || {
-                Ok(crate::access::command::run(&settings, command)?)
-            })
-            .await?;
+            let done =
+                blocking(move || Ok(crate::access::command::run(&settings, command)?)).await?;
             println!("{done}");
             Ok(())
         }
@@ -414,7 +412,10 @@ fn report_cmd(settings: Settings, month: NaiveDate) -> Result<(), AppError> {
         Source::Marts => "tabellerne fra kørslen for måneden",
         Source::Archive => "det grundlag, arkivet gemte",
     };
-    println!("Rapporten for {} er dannet af {from}:", month.format("%Y-%m"));
+    println!(
+        "Rapporten for {} er dannet af {from}:",
+        month.format("%Y-%m")
+    );
     for f in &w.files {
         println!("  {}", f.display());
     }

@@ -243,7 +243,9 @@ impl PipelineConfig {
         if !(0.0 < m.psi_warning && m.psi_warning < m.psi_alert) {
             return Err("monitoring: 0 < psi_warning < psi_alert".into());
         }
-        if !(0.0 < m.fairness_ratio_low && m.fairness_ratio_low < 1.0 && 1.0 < m.fairness_ratio_high)
+        if !(0.0 < m.fairness_ratio_low
+            && m.fairness_ratio_low < 1.0
+            && 1.0 < m.fairness_ratio_high)
         {
             return Err("monitoring: 0 < fairness_ratio_low < 1 < fairness_ratio_high".into());
         }

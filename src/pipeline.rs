@@ -12,8 +12,8 @@ use duckdb::{params, Connection};
 use crate::config::{PipelineConfig, Settings};
 use crate::dashboard::format::number;
 use crate::ingest::{self, IngestError};
-use crate::monitor;
 use crate::model::{self, card, champion, policy::FeaturePolicy, registry, ModelError};
+use crate::monitor;
 use crate::pseudonym::Pseudonymiser;
 use crate::store::{self, count_rows, run_file, Store, StoreError};
 
@@ -207,7 +207,12 @@ fn transform_steps(
         "insert into run_params values (?::date, ?)",
         params![report.month.to_string(), ctx.pipeline.cohort.horizon_months],
     )?;
-    for step in ctx.pipeline.steps.iter().filter(|s| !matches!(s.as_str(), "ingest" | "report")) {
+    for step in ctx
+        .pipeline
+        .steps
+        .iter()
+        .filter(|s| !matches!(s.as_str(), "ingest" | "report"))
+    {
         let started = Instant::now();
         let outcome = run_step(conn, ctx, report, step);
         let duration_ms = started.elapsed().as_millis();
@@ -457,7 +462,10 @@ mod tests {
     fn a_re_delivery_is_named_in_the_run_log_with_the_batch_it_replaces() {
         let mut l = load();
         assert_eq!(ingest_detail(&l), "batch b2");
-        l.supersedes = Some(Superseded { batch_id: "b1".into(), rows: 7 });
+        l.supersedes = Some(Superseded {
+            batch_id: "b1".into(),
+            rows: 7,
+        });
         assert_eq!(
             ingest_detail(&l),
             "batch b2; erstatter batch b1 for samme måned (7 rækker ude af brug)"

@@ -134,7 +134,16 @@ pub fn update(
             None => {
                 conn.execute(
                     "insert into alerts values (?, ?, ?, ?, ?, ?, ?, ?, now(), now(), 'aaben')",
-                    params![key, a.kind, a.severity.code(), a.subject, a.message, a.value, month, month],
+                    params![
+                        key,
+                        a.kind,
+                        a.severity.code(),
+                        a.subject,
+                        a.message,
+                        a.value,
+                        month,
+                        month
+                    ],
                 )?;
             }
         }
@@ -167,7 +176,11 @@ mod tests {
     fn drift(psi: f64) -> Alert {
         Alert {
             kind: "drift",
-            severity: if psi >= 0.25 { Severity::Alarm } else { Severity::Warning },
+            severity: if psi >= 0.25 {
+                Severity::Alarm
+            } else {
+                Severity::Warning
+            },
             subject: "age".into(),
             message: "Alder: afviger".into(),
             value: Some(psi),
@@ -180,7 +193,8 @@ mod tests {
         let key = EncryptionKey::from_hex(&"17".repeat(32)).unwrap();
         let store = Store::open(&dir.path().join("t.duckdb"), &key).unwrap();
         let conn = store.lock();
-        let pipeline = PipelineConfig::load(std::path::Path::new("pipelines/monthly.toml")).unwrap();
+        let pipeline =
+            PipelineConfig::load(std::path::Path::new("pipelines/monthly.toml")).unwrap();
         let policy = FeaturePolicy::load(std::path::Path::new("model/features.toml")).unwrap();
         let month = |m: u32| NaiveDate::from_ymd_opt(2025, m, 1).unwrap();
         let run = |m: u32, found: Vec<Alert>| {
@@ -217,7 +231,11 @@ mod tests {
             "still open, first seen kept, severity and value refreshed"
         );
         assert_eq!(run(3, vec![]), 0);
-        assert_eq!(state(&conn)[0][0], Text("lukket".into()), "closed when gone");
+        assert_eq!(
+            state(&conn)[0][0],
+            Text("lukket".into()),
+            "closed when gone"
+        );
         assert_eq!(run(4, vec![drift(0.11)]), 1);
         let s = state(&conn);
         assert_eq!(s.len(), 1, "one row per condition");

@@ -19,10 +19,10 @@ use super::alerts::{Alert, Severity};
 use super::rows::{self, MonitorRow};
 use super::{MonitorError, MonitorInput};
 use crate::metrics::drift::{Binning, DriftLevel};
-use rand::{Rng, SeedableRng};
 use crate::model::policy::FeatureKind;
 use crate::model::registry;
 use crate::store::date_value;
+use rand::{Rng, SeedableRng};
 
 /// Pseudo-features: the predicted risk and the outcome (base rate).
 pub const RISK: &str = "_risk";
@@ -90,16 +90,18 @@ pub fn noise_bound(reference: &Binning, n: usize, seed: u64) -> Option<f64> {
 /// A seed per feature (FNV-1a of its name), so each feature's noise samples do
 /// not depend on the order of the features.
 fn feature_seed(base: u64, feature: &str) -> u64 {
-    feature
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
-        ^ base
+    feature.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    }) ^ base
 }
 
 fn load_reference(conn: &Connection, version: &str) -> Result<Option<Reference>, MonitorError> {
-    let mut stmt = conn.prepare("select feature, binning from model_reference where version = ?")?;
+    let mut stmt =
+        conn.prepare("select feature, binning from model_reference where version = ?")?;
     let rows = stmt
-        .query_map([version], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .query_map([version], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     if rows.is_empty() {
         return Ok(None);
@@ -144,7 +146,12 @@ fn freeze_reference(
     reference.insert(BASE_RATE.into(), Binning::categorical(&labels));
     let mut app = conn.appender("model_reference")?;
     for (feature, b) in &reference {
-        app.append_row(params![version, feature, x.len() as i64, serde_json::to_string(b)?])?;
+        app.append_row(params![
+            version,
+            feature,
+            x.len() as i64,
+            serde_json::to_string(b)?
+        ])?;
     }
     app.flush()?;
     Ok(Some(reference))
@@ -223,10 +230,26 @@ pub fn write(
                 if Some(*month) == alert_month && lvl != DriftLevel::Ok {
                     let seed = feature_seed(cfg.bootstrap_seed, &feature);
                     if let Some(bound) = noise_bound(b, values.len(), seed).filter(|&x| psi > x) {
-                        alerts.push(drift_alert(input, &feature, *month, psi, lvl, bound, values.len()));
+                        alerts.push(drift_alert(
+                            input,
+                            &feature,
+                            *month,
+                            psi,
+                            lvl,
+                            bound,
+                            values.len(),
+                        ));
                     }
                 }
-                app_rows.push((*month, version.to_string(), feature, values.len(), psi, js, lvl));
+                app_rows.push((
+                    *month,
+                    version.to_string(),
+                    feature,
+                    values.len(),
+                    psi,
+                    js,
+                    lvl,
+                ));
             }
         }
     }
@@ -309,7 +332,9 @@ mod tests {
 
     /// A skewed numeric reference like months employed: many zeros, a spread.
     fn reference() -> (Binning, Vec<f64>) {
-        let values: Vec<f64> = (0..5000).map(|i| f64::from((i * 7919 % 37) as u32) * f64::from(u8::from(i % 3 != 0))).collect();
+        let values: Vec<f64> = (0..5000)
+            .map(|i| f64::from((i * 7919 % 37) as u32) * f64::from(u8::from(i % 3 != 0)))
+            .collect();
         (Binning::numeric(&values), values)
     }
 
@@ -317,21 +342,36 @@ mod tests {
     fn the_noise_bound_is_seeded_shrinks_with_size_and_is_rarely_passed_by_chance() {
         let (b, values) = reference();
         let bound = noise_bound(&b, 200, 7).unwrap();
-        assert_eq!(Some(bound), noise_bound(&b, 200, 7), "same seed, same bound");
-        assert!(bound > 0.1, "noise at 200 people already passes the 0.1 rule: {bound}");
+        assert_eq!(
+            Some(bound),
+            noise_bound(&b, 200, 7),
+            "same seed, same bound"
+        );
+        assert!(
+            bound > 0.1,
+            "noise at 200 people already passes the 0.1 rule: {bound}"
+        );
         assert!(noise_bound(&b, 2000, 7).unwrap() < bound / 4.0);
         // Samples of the reference itself (other draws than the bound's) rarely pass it.
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(99);
         let passed = (0..200)
             .filter(|_| {
-                let s: Vec<f64> = (0..200).map(|_| values[rng.random_range(0..values.len())]).collect();
+                let s: Vec<f64> = (0..200)
+                    .map(|_| values[rng.random_range(0..values.len())])
+                    .collect();
                 b.psi(&s) > bound
             })
             .count();
         assert!(passed <= 6, "{passed} of 200 unchanged samples passed");
         // A real shift (a third of the sample moved to the top values) passes it.
         let shifted: Vec<f64> = (0..200)
-            .map(|i| if i % 3 == 0 { 30.0 + (i % 7) as f64 } else { values[i * 17 % 5000] })
+            .map(|i| {
+                if i % 3 == 0 {
+                    30.0 + (i % 7) as f64
+                } else {
+                    values[i * 17 % 5000]
+                }
+            })
             .collect();
         assert!(b.psi(&shifted) > bound, "{} vs {bound}", b.psi(&shifted));
     }

@@ -16,7 +16,14 @@ use crate::metrics::{auc, cbpe};
 use crate::store::date_value;
 
 /// The metrics estimated, in table order.
-pub const METRICS: [&str; 6] = ["accuracy", "precision", "recall", "specificity", "f1", "auc"];
+pub const METRICS: [&str; 6] = [
+    "accuracy",
+    "precision",
+    "recall",
+    "specificity",
+    "f1",
+    "auc",
+];
 
 pub fn write(
     conn: &Connection,
@@ -53,7 +60,14 @@ pub fn write(
             if !stored.contains_key(&key(METRICS[0])) {
                 let p: Vec<f64> = rs.iter().map(|r| r.probability).collect();
                 let e = cbpe::estimate(&p, threshold);
-                let values = [e.accuracy, e.precision, e.recall, e.specificity, e.f1, e.roc_auc];
+                let values = [
+                    e.accuracy,
+                    e.precision,
+                    e.recall,
+                    e.specificity,
+                    e.f1,
+                    e.roc_auc,
+                ];
                 for (metric, value) in METRICS.iter().zip(values) {
                     conn.execute(
                         "insert into metric_cbpe values (?, ?, ?, ?, ?, null, null)",
@@ -62,8 +76,10 @@ pub fn write(
                 }
             }
             if rs.iter().all(|r| r.label.is_some()) {
-                let (p, y): (Vec<f64>, Vec<u32>) =
-                    rs.iter().filter_map(|r| r.label.map(|y| (r.probability, y))).unzip();
+                let (p, y): (Vec<f64>, Vec<u32>) = rs
+                    .iter()
+                    .filter_map(|r| r.label.map(|y| (r.probability, y)))
+                    .unzip();
                 let c = classification::at_threshold(&p, &y, threshold);
                 let values = [
                     c.accuracy.value,

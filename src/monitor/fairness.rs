@@ -61,7 +61,11 @@ fn groups<'a>(rows: &[&'a MonitorRow], key: impl Fn(&MonitorRow) -> String) -> V
     by.into_values().collect()
 }
 
-pub fn write(conn: &Connection, input: &MonitorInput<'_>, w: &Window<'_>) -> Result<Vec<Alert>, MonitorError> {
+pub fn write(
+    conn: &Connection,
+    input: &MonitorInput<'_>,
+    w: &Window<'_>,
+) -> Result<Vec<Alert>, MonitorError> {
     let rows = &w.scope.rows;
     let mut dims: Vec<(String, Vec<GroupRows>)> = DIMENSIONS
         .iter()
@@ -70,7 +74,9 @@ pub fn write(conn: &Connection, input: &MonitorInput<'_>, w: &Window<'_>) -> Res
         .collect();
     dims.push((
         "sex_age_band".into(),
-        groups(rows, |r| [r.groups[0].as_str(), " ", r.groups[1].as_str()].concat()),
+        groups(rows, |r| {
+            [r.groups[0].as_str(), " ", r.groups[1].as_str()].concat()
+        }),
     ));
     let cfg = input.cfg();
     let mut results = fairness::audit(
@@ -291,11 +297,23 @@ mod tests {
             ],
         )];
         let rows = audit(&dims);
-        let sel = rows.iter().find(|r| r.group == "old" && r.metric == "selection_rate").unwrap();
-        assert!(sel.ratio_outside && sel.significant, "a real disparity in selection");
+        let sel = rows
+            .iter()
+            .find(|r| r.group == "old" && r.metric == "selection_rate")
+            .unwrap();
+        assert!(
+            sel.ratio_outside && sel.significant,
+            "a real disparity in selection"
+        );
         assert!(rows.iter().all(|r| !r.flagged), "nothing flagged");
-        let citl = rows.iter().find(|r| r.group == "old" && r.metric == "citl").unwrap();
-        assert!((citl.ratio.unwrap() - 1.0).abs() < 1e-9 && !citl.significant, "{citl:?}");
+        let citl = rows
+            .iter()
+            .find(|r| r.group == "old" && r.metric == "citl")
+            .unwrap();
+        assert!(
+            (citl.ratio.unwrap() - 1.0).abs() < 1e-9 && !citl.significant,
+            "{citl:?}"
+        );
     }
 
     #[test]
@@ -304,10 +322,16 @@ mod tests {
         // people, but 4 points off where the reference is right.
         let dims = vec![(
             "target_group".to_string(),
-            vec![group("A", &[(3000, 0.4, 0.4)]), group("B", &[(3000, 0.15, 0.19)])],
+            vec![
+                group("A", &[(3000, 0.4, 0.4)]),
+                group("B", &[(3000, 0.15, 0.19)]),
+            ],
         )];
         let rows = audit(&dims);
-        let b = rows.iter().find(|r| r.group == "B" && r.metric == "citl").unwrap();
+        let b = rows
+            .iter()
+            .find(|r| r.group == "B" && r.metric == "citl")
+            .unwrap();
         assert!(b.ratio_outside && b.significant && !b.flagged, "{b:?}");
     }
 
@@ -329,14 +353,23 @@ mod tests {
             .map(|r| (r.group.as_str(), r.metric.as_str()))
             .collect();
         assert_eq!(flagged, vec![("C", "citl")]);
-        let c = rows.iter().find(|r| r.group == "C" && r.metric == "citl").unwrap();
+        let c = rows
+            .iter()
+            .find(|r| r.group == "C" && r.metric == "citl")
+            .unwrap();
         assert!((c.ratio.unwrap() - (0.55 / 0.4) / (0.41 / 0.4)).abs() < 1e-12);
         assert!(c.p_adjusted.unwrap() >= c.p_value.unwrap());
         // The small group's gap is as large in ratio but not significant.
-        let d = rows.iter().find(|r| r.group == "D" && r.metric == "citl").unwrap();
+        let d = rows
+            .iter()
+            .find(|r| r.group == "D" && r.metric == "citl")
+            .unwrap();
         assert!(d.ratio_outside && !d.significant && !d.flagged);
         // The reference group is not tested against itself.
-        let a = rows.iter().find(|r| r.group == "A" && r.metric == "citl").unwrap();
+        let a = rows
+            .iter()
+            .find(|r| r.group == "A" && r.metric == "citl")
+            .unwrap();
         assert_eq!((a.ratio, a.p_value), (None, None));
     }
 }

@@ -13,7 +13,11 @@ use crate::store::date_value;
 pub const BANDS: [&str; 3] = ["lav", "mellem", "hoej"];
 const ALL: &str = "alle";
 
-pub fn write(conn: &Connection, input: &MonitorInput<'_>, scope: &Scope<'_>) -> Result<(), MonitorError> {
+pub fn write(
+    conn: &Connection,
+    input: &MonitorInput<'_>,
+    scope: &Scope<'_>,
+) -> Result<(), MonitorError> {
     let total = scope.rows.len();
     if total == 0 {
         return Ok(());
@@ -31,7 +35,11 @@ pub fn write(conn: &Connection, input: &MonitorInput<'_>, scope: &Scope<'_>) -> 
         let positives = labels.iter().map(|&y| u64::from(y)).sum::<u64>();
         let (rate, lo, hi) = if n_labelled > 0 {
             let (lo, hi) = wilson_interval(positives, n_labelled);
-            (Some(positives as f64 / n_labelled as f64), Some(lo), Some(hi))
+            (
+                Some(positives as f64 / n_labelled as f64),
+                Some(lo),
+                Some(hi),
+            )
         } else {
             (None, None, None)
         };

@@ -11,8 +11,8 @@ use super::{MonitorError, MonitorInput, Scope};
 use crate::metrics::calibration::{self, Strategy};
 use crate::metrics::classification::{self, Rate};
 use crate::metrics::{auc, bootstrap_ci, brier, wilson_interval};
-use rand::{Rng, SeedableRng};
 use crate::store::date_value;
+use rand::{Rng, SeedableRng};
 
 /// One row of `metric_performance`.
 struct Row<'a> {
@@ -181,7 +181,9 @@ pub fn write(
         Row::score(
             "balanced_accuracy",
             c.balanced_accuracy.value,
-            c.balanced_accuracy.value.map(|_| (c.balanced_accuracy.ci_low, c.balanced_accuracy.ci_high)),
+            c.balanced_accuracy
+                .value
+                .map(|_| (c.balanced_accuracy.ci_low, c.balanced_accuracy.ci_high)),
             n,
         ),
     ];
@@ -197,7 +199,12 @@ pub fn write(
         bootstrap_ci(&p, &y, brier, resamples, seed),
         n,
     ));
-    rows.push(Row::score("log_loss", calibration::log_loss(&p, &y), None, n));
+    rows.push(Row::score(
+        "log_loss",
+        calibration::log_loss(&p, &y),
+        None,
+        n,
+    ));
     let mut app = conn.appender("metric_performance")?;
     for r in &rows {
         app.append_row(params![
@@ -260,7 +267,13 @@ fn write_calibration(
     )?;
     let mut app = conn.appender("metric_calibration_bins")?;
     for strategy in [Strategy::Uniform, Strategy::Quantile] {
-        append_bins(&mut app, input, scope, strategy, &calibration::curve(y, p, bins, strategy))?;
+        append_bins(
+            &mut app,
+            input,
+            scope,
+            strategy,
+            &calibration::curve(y, p, bins, strategy),
+        )?;
     }
     app.flush()?;
     Ok(summary)
@@ -347,7 +360,9 @@ mod tests {
     fn the_fast_auc_bootstrap_is_the_general_one_bit_for_bit() {
         // Tied scores, unsorted rows, and a resample with one class now and then.
         for (n, seed) in [(7, 1), (40, 2), (300, 3), (2500, 4)] {
-            let p: Vec<f64> = (0..n).map(|i| f64::from((i * 37 % 11) as u32) / 11.0).collect();
+            let p: Vec<f64> = (0..n)
+                .map(|i| f64::from((i * 37 % 11) as u32) / 11.0)
+                .collect();
             let y: Vec<u32> = (0..n).map(|i| u32::from(i * 13 % 5 < 2)).collect();
             assert_eq!(
                 bootstrap_auc_ci(&p, &y, 400, seed),

@@ -135,7 +135,10 @@ pub fn reference(
     Ok(t.rows
         .iter()
         .map(|r| {
-            let x = feats.iter().map(|&i| r[i].as_f64().unwrap_or(0.0)).collect();
+            let x = feats
+                .iter()
+                .map(|&i| r[i].as_f64().unwrap_or(0.0))
+                .collect();
             (x, r[label].as_i64().unwrap_or(0) as u32)
         })
         .unzip())

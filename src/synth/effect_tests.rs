@@ -85,7 +85,11 @@ fn a_shock_brings_laid_off_workers_with_steady_jobs_onto_dagpenge() {
     let dagpenge = |x: &Case| x.group == "dagpenge";
     let vocational = |x: &Case| x.edu == 2;
     for (what, keep, margin) in [
-        ("24+ months employed", &steady as &dyn Fn(&Case) -> bool, 0.1),
+        (
+            "24+ months employed",
+            &steady as &dyn Fn(&Case) -> bool,
+            0.1,
+        ),
         ("dagpenge", &dagpenge, 0.1),
         ("vocational education", &vocational, 0.05),
     ] {

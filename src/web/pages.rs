@@ -67,7 +67,11 @@ async fn dashboard(
         None => {
             let tables = data::select(page, &protected, &selection);
             let filters = filter::view(page, &protected.options, &selection, state.k);
-            let main = Arc::new(state.catalog.render_main(page, &tables, state.k, &filters)?);
+            let main = Arc::new(
+                state
+                    .catalog
+                    .render_main(page, &tables, state.k, &filters)?,
+            );
             state.cache.keep_body(version, &slug, &query, main.clone());
             main
         }

@@ -47,10 +47,7 @@ async fn get(app: TestApp, uri: &str) -> (StatusCode, axum::http::HeaderMap, Str
     send(app.router, request).await
 }
 
-async fn send(
-    app: Router,
-    request: Request<Body>,
-) -> (StatusCode, axum::http::HeaderMap, String) {
+async fn send(app: Router, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
     let response = app.oneshot(request).await.unwrap();
     let (parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
@@ -94,7 +91,9 @@ async fn the_overview_shows_the_marts_numbers_in_danish_format() {
 async fn a_suppressed_row_shows_a_dash_and_never_the_underlying_number() {
     let (_, _, body) = get(app(Arc::new(fake_marts())), "/d/overblik").await;
     assert!(body.contains(r#"<span aria-hidden="true">–</span>"#));
-    for hidden in ["77,8", "0.7777", "30,1", "95,4", "0,200", "61,0 %", "75,0 %"] {
+    for hidden in [
+        "77,8", "0.7777", "30,1", "95,4", "0,200", "61,0 %", "75,0 %",
+    ] {
         assert!(!body.contains(hidden), "suppressed value {hidden:?} leaked");
     }
 }
@@ -115,7 +114,13 @@ async fn only_the_marts_named_in_the_dashboard_file_are_read() {
     asked.sort();
     assert_eq!(
         asked,
-        ["mart_alerts", "mart_cohorts", "mart_inflow", "mart_kpi", "mart_performance"]
+        [
+            "mart_alerts",
+            "mart_cohorts",
+            "mart_inflow",
+            "mart_kpi",
+            "mart_performance"
+        ]
     );
 }
 
@@ -229,7 +234,10 @@ async fn the_menu_lists_only_the_pages_of_the_role() {
     )
     .await;
     assert!(body.contains("href=\"/d/overblik\""));
-    assert!(!body.contains("href=\"/d/drift\""), "drift is for ledelse and dataenhed");
+    assert!(
+        !body.contains("href=\"/d/drift\""),
+        "drift is for ledelse and dataenhed"
+    );
     assert!(!body.contains("/admin/"));
     let (status, _, _) = get(
         app_as(Arc::new(fake_marts()), crate::access::Role::Sagsbehandler),
@@ -253,6 +261,10 @@ async fn the_page_frame_shows_the_user_and_a_logout_form_with_the_token() {
 fn every_dashboard_in_the_repository_declares_who_may_see_it() {
     let catalog = crate::dashboard::Catalog::load(dashboards_dir()).unwrap();
     for d in catalog.dashboards() {
-        assert!(!d.roles.is_empty(), "{} has no roles and is shown to nobody", d.slug);
+        assert!(
+            !d.roles.is_empty(),
+            "{} has no roles and is shown to nobody",
+            d.slug
+        );
     }
 }
