@@ -7,13 +7,13 @@ use std::path::Path;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
-use super::archive::{ArchiveEntry, Digest};
+use super::archive::Digest;
 use super::catalogue::Catalogue;
 use super::content::Document;
 use super::ReportError;
 
 /// Templates the report folder must have.
-const REQUIRED: [&str; 4] = ["report.html", "charts.html", "archive.html", "report.css"];
+const REQUIRED: [&str; 3] = ["report.html", "charts.html", "report.css"];
 
 /// The loaded templates.
 pub struct Templates {
@@ -63,15 +63,6 @@ impl Templates {
         Ok(self
             .env
             .get_template("report.html")?
-            .render(Value::from(ctx))?)
-    }
-
-    /// The cockpit's list of archived reports.
-    pub fn archive(&self, entries: &[ArchiveEntry], t: &Catalogue) -> Result<String, ReportError> {
-        let ctx = BTreeMap::from([("entries", to_value(&entries)), ("t", to_value(t.nested()))]);
-        Ok(self
-            .env
-            .get_template("archive.html")?
             .render(Value::from(ctx))?)
     }
 }

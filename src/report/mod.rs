@@ -108,9 +108,10 @@ impl Layout {
         })
     }
 
-    /// The archive page of the cockpit, rendered from `templates/archive.html`.
-    pub fn render_archive(&self, entries: &[ArchiveEntry]) -> Result<String, ReportError> {
-        self.html.archive(entries, &self.catalogue)
+    /// The `[archive]` texts of the catalogue, for the cockpit's archive page
+    /// (`dashboards/templates/reports.html`, in the cockpit's frame).
+    pub fn archive_texts(&self) -> &serde_json::Value {
+        &self.catalogue.nested()["archive"]
     }
 }
 

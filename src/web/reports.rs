@@ -12,10 +12,12 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
+use serde::Serialize;
 
 use super::{AppState, WebError};
-use crate::report::{Archive, Layout};
+use crate::dashboard::Viewer;
+use crate::report::{Archive, ArchiveEntry, Layout};
 
 /// The archive and the page template, held by the web state.
 pub struct Reports {
@@ -34,15 +36,33 @@ fn reports(state: &AppState) -> Result<Arc<Reports>, WebError> {
     state.reports.clone().ok_or(WebError::NotFound)
 }
 
-async fn list(State(state): State<AppState>) -> Result<Html<String>, WebError> {
+/// What `dashboards/templates/reports.html` shows.
+#[derive(Serialize)]
+struct ArchiveView<'a> {
+    entries: Vec<ArchiveEntry>,
+    t: &'a serde_json::Value,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+) -> Result<Html<String>, WebError> {
     let reports = reports(&state)?;
-    let page = tokio::task::spawn_blocking(move || {
-        let entries = reports.archive.list()?;
-        reports.layout.render_archive(&entries)
-    })
-    .await?
-    .map_err(|e| WebError::Source(e.into()))?;
-    Ok(Html(page))
+    let listed = reports.clone();
+    let entries = tokio::task::spawn_blocking(move || listed.archive.list())
+        .await?
+        .map_err(|e| WebError::Source(e.into()))?;
+    let view = ArchiveView {
+        entries,
+        t: reports.layout.archive_texts(),
+    };
+    // In the cockpit's frame, so the committee has the menu and logout here too.
+    Ok(Html(state.catalog.render_view(
+        "reports.html",
+        "/rapporter",
+        &viewer,
+        &view,
+    )?))
 }
 
 #[tracing::instrument(skip_all, fields(month = %month, file = %name))]
