@@ -154,12 +154,10 @@ fn findings(store: &Store, run_month: NaiveDate) -> RunFindings {
     {
         f.alerts.push((text(&r[0]), text(&r[1]), text(&r[2])));
     }
-    // Flagged groups with their calibration ratio and the difference of their
-    // calibration in the large from the reference group's.
-    for r in q("select f.dimension, f.grp, f.metric, f.ratio, f.value - r.value
+    // Flagged groups with their calibration ratio (to the rest of the dimension)
+    // and their own calibration in the large.
+    for r in q("select f.dimension, f.grp, f.metric, f.ratio, f.value
                 from metric_fairness f
-                left join metric_fairness r on r.dimension = f.dimension and r.grp = f.reference_group
-                    and r.metric = f.metric
                 where f.flagged and not f.suppress and f.cohort_month <= ?::date order by 1, 2, 3")
     .rows
     {

@@ -30,6 +30,7 @@ use super::rows::{MonitorRow, DIMENSIONS};
 use super::{MonitorError, MonitorInput, Window};
 use crate::metrics::fairness::{self, AuditConfig, AuditRow, GroupRows};
 use crate::store::date_value;
+use chrono::NaiveDate;
 
 /// Danish names of the audited dimensions, for alert texts.
 fn dimension_label(d: &str) -> &str {
@@ -44,20 +45,30 @@ fn dimension_label(d: &str) -> &str {
     }
 }
 
-/// The groups of one dimension.
-fn groups<'a>(rows: &[&'a MonitorRow], key: impl Fn(&MonitorRow) -> String) -> Vec<GroupRows> {
-    let mut by: BTreeMap<String, GroupRows> = BTreeMap::new();
+/// A group's rows and, in the same order, their cohort months (the clusters of the
+/// calibration test).
+type Clustered = (GroupRows, Vec<NaiveDate>);
+
+/// The groups of one dimension, each with its rows' cohort months.
+fn groups(rows: &[&MonitorRow], key: impl Fn(&MonitorRow) -> String) -> Vec<Clustered> {
+    let mut by: BTreeMap<String, Clustered> = BTreeMap::new();
     for r in rows {
         let Some(y) = r.label else { continue };
-        let g = by.entry(key(r)).or_insert_with_key(|k| GroupRows {
-            group: k.clone(),
-            probabilities: Vec::new(),
-            labels: Vec::new(),
-            flagged: Vec::new(),
+        let (g, cohorts) = by.entry(key(r)).or_insert_with_key(|k| {
+            (
+                GroupRows {
+                    group: k.clone(),
+                    probabilities: Vec::new(),
+                    labels: Vec::new(),
+                    flagged: Vec::new(),
+                },
+                Vec::new(),
+            )
         });
         g.probabilities.push(r.probability);
         g.labels.push(y);
         g.flagged.push(r.flagged());
+        cohorts.push(r.cohort_month);
     }
     by.into_values().collect()
 }
@@ -68,17 +79,25 @@ pub fn write(
     w: &Window<'_>,
 ) -> Result<Vec<Alert>, MonitorError> {
     let rows = &w.scope.rows;
-    let mut dims: Vec<(String, Vec<GroupRows>)> = DIMENSIONS
+    let mut grouped: Vec<(String, Vec<Clustered>)> = DIMENSIONS
         .iter()
         .enumerate()
         .map(|(i, d)| (d.to_string(), groups(rows, |r| r.groups[i].clone())))
         .collect();
-    dims.push((
+    grouped.push((
         "sex_age_band".into(),
         groups(rows, |r| {
             [r.groups[0].as_str(), " ", r.groups[1].as_str()].concat()
         }),
     ));
+    #[allow(clippy::type_complexity)]
+    let (dims, clusters): (Vec<(String, Vec<GroupRows>)>, Vec<Vec<Vec<NaiveDate>>>) = grouped
+        .into_iter()
+        .map(|(d, gs)| {
+            let (rows, cohorts): (Vec<GroupRows>, Vec<Vec<NaiveDate>>) = gs.into_iter().unzip();
+            ((d, rows), cohorts)
+        })
+        .unzip();
     let cfg = input.cfg();
     let mut results = fairness::audit(
         &dims,
@@ -92,6 +111,7 @@ pub fn write(
     flag_calibration(
         &mut results,
         &dims,
+        &clusters,
         &FlagRule {
             ratio_low: cfg.fairness_ratio_low,
             ratio_high: cfg.fairness_ratio_high,
@@ -150,80 +170,118 @@ pub fn write(
     Ok(alerts)
 }
 
-/// Sums over one group's labelled rows, from which its calibration follows; a
-/// group's and its dimension's sums give the rest of the dimension by subtraction.
-#[derive(Debug, Clone, Copy, Default)]
-struct Sums {
-    n: f64,
-    /// Σ y
-    y: f64,
-    /// Σ p
-    p: f64,
-    /// Σ (y − p)²
-    d2: f64,
+/// A group's calibration in the large against the rest of its dimension, with a
+/// standard error that lets the cohorts differ.
+#[derive(Debug, Clone, Copy)]
+struct Comparison {
+    /// The group's observed/expected ratio over the rest's; none when a mean is 0.
+    ratio: Option<f64>,
+    /// Calibration in the large (observed − mean predicted) of the group minus the rest's.
+    diff: f64,
+    /// Cluster-robust (CR1) standard error of `diff`, clusters = cohorts.
+    se_clustered: f64,
+    /// Standard error of `diff` as if every row were independent.
+    se_independent: f64,
+    /// Degrees of freedom of the t test: clusters − 1.
+    df: f64,
 }
 
-impl Sums {
-    fn of(g: &GroupRows) -> Sums {
-        let mut s = Sums::default();
+/// Compares group `index` of a dimension with all its other groups together.
+/// Each group comes with its rows' clusters (cohort months), in row order.
+///
+/// `diff` is the coefficient of a group indicator in the least-squares fit
+/// y − p = a + b·[in group]; `se` is its cluster-robust (CR1) standard error with
+/// the cohorts as clusters, exactly as statsmodels' `OLS(...).fit(cov_type=
+/// "cluster", cov_kwds={"groups": cohort})` (small-sample factor
+/// G/(G − 1)·(N − 1)/(N − 2)), and the test is a t test with G − 1 degrees of
+/// freedom as statsmodels' with `use_t=True`. Why clusters: everybody in a cohort
+/// shares the same calendar months and is scored by the same model version, so
+/// the rows are not independent; a test that treats them so finds group
+/// differences that come and go between cohorts "significant". With few rows of
+/// a small group in each cohort the cluster estimate is itself noisy and can come
+/// out below the independent-rows one, so the larger of the two is used (the
+/// independent-rows s.e. is that of two independent means, √(s²_g/n_g + s²_r/n_r)).
+fn compare<T: Ord + Copy>(groups: &[(&GroupRows, &[T])], index: usize) -> Option<Comparison> {
+    // (n, Σ y, Σ p, Σ (y − p)²) of the group and of the rest.
+    let mut sums = [(0.0_f64, 0.0_f64, 0.0_f64, 0.0_f64); 2];
+    for (i, (g, _)) in groups.iter().enumerate() {
+        let side = &mut sums[usize::from(i != index)];
         for (&y, &p) in g.labels.iter().zip(&g.probabilities) {
             let y = f64::from(y);
-            s.n += 1.0;
-            s.y += y;
-            s.p += p;
-            s.d2 += (y - p) * (y - p);
-        }
-        s
-    }
-
-    fn minus(self, o: Sums) -> Sums {
-        Sums {
-            n: self.n - o.n,
-            y: self.y - o.y,
-            p: self.p - o.p,
-            d2: self.d2 - o.d2,
+            side.0 += 1.0;
+            side.1 += y;
+            side.2 += p;
+            side.3 += (y - p) * (y - p);
         }
     }
+    let [(ng, yg, pg, d2g), (nr, yr, pr, d2r)] = sums;
+    if ng < 1.0 || nr < 1.0 {
+        return None;
+    }
+    let (mean_g, mean_r) = ((yg - pg) / ng, (yr - pr) / nr);
+    // Each row's influence on `diff`, summed per cluster.
+    let mut scores: BTreeMap<T, f64> = BTreeMap::new();
+    for (i, (g, clusters)) in groups.iter().enumerate() {
+        let (mean, n, sign) = if i == index {
+            (mean_g, ng, 1.0)
+        } else {
+            (mean_r, nr, -1.0)
+        };
+        for ((&y, &p), c) in g.labels.iter().zip(&g.probabilities).zip(clusters.iter()) {
+            *scores.entry(*c).or_insert(0.0) += sign * (f64::from(y) - p - mean) / n;
+        }
+    }
+    let clusters = scores.len() as f64;
+    let n = ng + nr;
+    if clusters < 2.0 || n < 3.0 {
+        return None;
+    }
+    let meat: f64 = scores.values().map(|s| s * s).sum();
+    let var_clustered = clusters / (clusters - 1.0) * (n - 1.0) / (n - 2.0) * meat;
+    // Sample variance of y − p on each side (n − 1; none for a single row).
+    let sample_var = |d2: f64, mean: f64, n: f64| {
+        if n > 1.0 {
+            ((d2 - n * mean * mean) / (n - 1.0)).max(0.0)
+        } else {
+            0.0
+        }
+    };
+    let var_independent = sample_var(d2g, mean_g, ng) / ng + sample_var(d2r, mean_r, nr) / nr;
 
-    fn plus(self, o: Sums) -> Sums {
-        Sums {
-            n: self.n + o.n,
-            y: self.y + o.y,
-            p: self.p + o.p,
-            d2: self.d2 + o.d2,
+    let (og, eg, or, er) = (yg / ng, pg / ng, yr / nr, pr / nr);
+    let ratio = (eg > 0.0 && er > 0.0 && or > 0.0).then(|| (og / eg) / (or / er));
+    Some(Comparison {
+        ratio,
+        diff: mean_g - mean_r,
+        se_clustered: var_clustered.sqrt(),
+        se_independent: var_independent.sqrt(),
+        df: clusters - 1.0,
+    })
+}
+
+impl Comparison {
+    /// The standard error the test uses: the larger of the two.
+    fn se(&self) -> f64 {
+        self.se_clustered.max(self.se_independent)
+    }
+
+    /// Two-sided p-value of the t test with `df` degrees of freedom.
+    fn p_value(&self) -> f64 {
+        let se = self.se();
+        if se > 0.0 {
+            t_test_p(self.diff / se, self.df)
+        } else {
+            1.0
         }
     }
 }
 
-/// Observed rate, mean predicted risk and the standard error of calibration in
-/// the large (sample standard deviation of y − p over √n, as
-/// `metrics::fairness`'s interval) of a set of labelled rows.
-struct GroupCalibration {
-    observed: f64,
-    expected: f64,
-    se: f64,
-}
-
-impl GroupCalibration {
-    fn of(s: Sums) -> Option<GroupCalibration> {
-        // n is a count held in an f64; below 2 rows there is no standard deviation.
-        if s.n < 1.5 {
-            return None;
-        }
-        let observed = s.y / s.n;
-        let expected = s.p / s.n;
-        let citl = observed - expected;
-        // Σ (d − mean d)² = Σ d² − n·mean², never below 0 (rounding).
-        let ss = (s.d2 - s.n * citl * citl).max(0.0);
-        Some(GroupCalibration {
-            observed,
-            expected,
-            se: (ss / (s.n - 1.0) / s.n).sqrt(),
-        })
-    }
-
-    fn citl(&self) -> f64 {
-        self.observed - self.expected
+/// Two-sided p-value of a t statistic with `df` degrees of freedom.
+fn t_test_p(t: f64, df: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    match StudentsT::new(0.0, 1.0, df) {
+        Ok(dist) => (2.0 * dist.sf(t.abs())).min(1.0),
+        Err(_) => 1.0,
     }
 }
 
@@ -245,26 +303,18 @@ struct FlagRule {
 /// with the rest of its dimension (every other group together), not with one
 /// reference group: a single reference group's own chance error would move every
 /// other group's test the same way (in unbiased synthetic data the largest
-/// target group came out 4.6 points over-predicted by chance, and two groups
+/// target group came out 4.6 points over-predicted in one window, and two groups
 /// under-predicted by 6-8 points were flagged against it). The ratio is the
-/// group's observed/expected ratio over the rest's; the test is a two-sided
-/// z-test of the difference of the two calibrations in the large (disjoint rows,
-/// normal approximation); the Benjamini-Hochberg family is every group's
-/// calibration test of the run.
-fn flag_calibration(rows: &mut [AuditRow], dims: &[(String, Vec<GroupRows>)], rule: &FlagRule) {
-    let sums: BTreeMap<(&str, &str), Sums> = dims
-        .iter()
-        .flat_map(|(d, gs)| gs.iter().map(move |g| ((d.as_str(), g.group.as_str()), Sums::of(g))))
-        .collect();
-    let totals: BTreeMap<&str, Sums> = dims
-        .iter()
-        .map(|(d, gs)| {
-            let total = gs
-                .iter()
-                .fold(Sums::default(), |acc, g| acc.plus(sums[&(d.as_str(), g.group.as_str())]));
-            (d.as_str(), total)
-        })
-        .collect();
+/// group's observed/expected ratio over the rest's; the test is [`compare`]'s
+/// cluster-robust t test; the Benjamini-Hochberg family is every group's
+/// calibration test of the run. `clusters[d][g]` are the cohort months of the
+/// rows of group g of dimension d.
+fn flag_calibration<T: Ord + Copy>(
+    rows: &mut [AuditRow],
+    dims: &[(String, Vec<GroupRows>)],
+    clusters: &[Vec<Vec<T>>],
+    rule: &FlagRule,
+) {
     // (row, p, |difference of calibration in the large|) of every test.
     let mut tests: Vec<(usize, f64, f64)> = Vec::new();
     for (i, row) in rows.iter_mut().enumerate() {
@@ -278,31 +328,28 @@ fn flag_calibration(rows: &mut [AuditRow], dims: &[(String, Vec<GroupRows>)], ru
         row.p_value = None;
         row.p_adjusted = None;
         row.significant = false;
-        let (Some(&group), Some(&total)) = (
-            sums.get(&(row.dimension.as_str(), row.group.as_str())),
-            totals.get(row.dimension.as_str()),
-        ) else {
+        let Some(d) = dims.iter().position(|(d, _)| *d == row.dimension) else {
             continue;
         };
-        let (Some(g), Some(r)) = (
-            GroupCalibration::of(group),
-            GroupCalibration::of(total.minus(group)),
-        ) else {
+        let Some(index) = dims[d].1.iter().position(|g| g.group == row.group) else {
             continue;
         };
-        if g.expected > 0.0 && r.expected > 0.0 && r.observed > 0.0 {
-            let ratio = (g.observed / g.expected) / (r.observed / r.expected);
+        let groups: Vec<(&GroupRows, &[T])> = dims[d]
+            .1
+            .iter()
+            .zip(&clusters[d])
+            .map(|(g, c)| (g, c.as_slice()))
+            .collect();
+        let Some(c) = compare(&groups, index) else {
+            continue;
+        };
+        if let Some(ratio) = c.ratio {
             row.ratio = Some(ratio);
             row.ratio_outside = !(rule.ratio_low..=rule.ratio_high).contains(&ratio);
         }
-        let se = (g.se * g.se + r.se * r.se).sqrt();
-        let p = if se > 0.0 {
-            2.0 * fairness::normal_sf(((g.citl() - r.citl()) / se).abs())
-        } else {
-            1.0
-        };
+        let p = c.p_value();
         row.p_value = Some(p);
-        tests.push((i, p, (g.citl() - r.citl()).abs()));
+        tests.push((i, p, c.diff.abs()));
     }
     let adjusted = fairness::benjamini_hochberg(&tests.iter().map(|t| t.1).collect::<Vec<_>>());
     for (&(i, _, gap), &pa) in tests.iter().zip(&adjusted) {
@@ -349,8 +396,19 @@ mod tests {
             min_gap: 0.05,
             alpha: 0.05,
         };
-        flag_calibration(&mut rows, dims, &rule);
+        flag_calibration(&mut rows, dims, &round_robin(dims), &rule);
         rows
+    }
+
+    /// Rows spread over 12 cohorts in turn: no cohort differs from another.
+    fn round_robin(dims: &[(String, Vec<GroupRows>)]) -> Vec<Vec<Vec<u32>>> {
+        dims.iter()
+            .map(|(_, gs)| {
+                gs.iter()
+                    .map(|g| (0..g.labels.len() as u32).map(|i| i % 12).collect())
+                    .collect()
+            })
+            .collect()
     }
 
     #[test]
@@ -471,5 +529,161 @@ mod tests {
             .unwrap();
         let ratio = u.ratio.unwrap();
         assert!((1.1..1.2).contains(&ratio) && !u.ratio_outside, "{u:?}");
+    }
+
+    type Dims = Vec<(String, Vec<GroupRows>)>;
+    type Clusters = Vec<Vec<Vec<u32>>>;
+
+    /// 12 cohorts; a group G of 50 per cohort, the rest R of 200 per cohort, all
+    /// predicted 0.4. R is right in every cohort; G's observed share in cohort c
+    /// is `g_observed(c)`.
+    fn cohorts(g_observed: impl Fn(u32) -> f64) -> (Dims, Clusters) {
+        let (mut g, mut r) = (group("G", &[]), group("R", &[]));
+        let (mut gc, mut rc) = (Vec::new(), Vec::new());
+        for c in 0..12 {
+            for (target, clusters, n, observed) in [
+                (&mut g, &mut gc, 50, g_observed(c)),
+                (&mut r, &mut rc, 200, 0.4),
+            ] {
+                let part = group("", &[(n, 0.4, observed)]);
+                target.probabilities.extend(part.probabilities);
+                target.labels.extend(part.labels);
+                target.flagged.extend(part.flagged);
+                clusters.extend(std::iter::repeat_n(c, n));
+            }
+        }
+        (
+            vec![("district".to_string(), vec![g, r])],
+            vec![vec![gc, rc]],
+        )
+    }
+
+    fn citl_of(
+        dims: &[(String, Vec<GroupRows>)],
+        clusters: &[Vec<Vec<u32>>],
+        name: &str,
+    ) -> AuditRow {
+        let mut rows = fairness::audit(
+            dims,
+            &AuditConfig {
+                ratio_low: 0.8,
+                ratio_high: 1.25,
+                alpha: 0.05,
+                k: 5,
+            },
+        );
+        let rule = FlagRule {
+            ratio_low: 0.8,
+            ratio_high: 1.25,
+            min_gap: 0.05,
+            alpha: 0.05,
+        };
+        flag_calibration(&mut rows, dims, clusters, &rule);
+        rows.into_iter()
+            .find(|r| r.group == name && r.metric == "citl")
+            .unwrap()
+    }
+
+    #[test]
+    fn the_same_gap_in_every_cohort_is_flagged_but_a_gap_from_three_cohorts_is_not() {
+        // Every cohort: G 52 % observed where 40 % was predicted.
+        let (dims, clusters) = cohorts(|_| 0.52);
+        let steady = citl_of(&dims, &clusters, "G");
+        assert!(steady.flagged, "{steady:?}");
+        // The same 12-point gap over the window, but all of it from three cohorts
+        // (88 % observed there, 40 % in the other nine): as significant as the
+        // steady gap if the 3,000 people were independent (z about 5), but
+        // across cohorts it is t = 1.9 with 11 degrees of freedom.
+        let (dims, clusters) = cohorts(|c| if c < 3 { 0.88 } else { 0.4 });
+        let bursty = citl_of(&dims, &clusters, "G");
+        assert!((bursty.value.unwrap() - steady.value.unwrap()).abs() < 1e-12);
+        assert!((bursty.ratio.unwrap() - steady.ratio.unwrap()).abs() < 1e-12);
+        let p = bursty.p_value.unwrap();
+        assert!(p > 0.05 && p < 0.15 && !bursty.flagged, "{bursty:?}");
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Reference {
+        rows: Vec<ReferenceRow>,
+        expected: Vec<Expected>,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct ReferenceRow {
+        cohort: u32,
+        group: String,
+        y: u32,
+        p: f64,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Expected {
+        group: String,
+        diff: f64,
+        se_clustered: f64,
+        p_clustered: f64,
+        df: f64,
+        se_independent: Option<f64>,
+    }
+
+    #[test]
+    fn the_comparison_matches_statsmodels_cluster_robust_ols() {
+        // tests/reference/fairness_cluster.py: statsmodels OLS with cluster-robust
+        // errors by cohort, use_t=True; CompareMeans for the independent rows.
+        let r: Reference =
+            serde_json::from_str(include_str!("../../tests/reference/fairness_cluster.json"))
+                .unwrap();
+        let mut by: BTreeMap<&str, (GroupRows, Vec<u32>)> = BTreeMap::new();
+        for row in &r.rows {
+            let (g, c) = by
+                .entry(row.group.as_str())
+                .or_insert_with(|| (group(&row.group, &[]), Vec::new()));
+            g.probabilities.push(row.p);
+            g.labels.push(row.y);
+            g.flagged.push(false);
+            c.push(row.cohort);
+        }
+        let groups: Vec<(&GroupRows, &[u32])> =
+            by.values().map(|(g, c)| (g, c.as_slice())).collect();
+        assert_eq!(groups.len(), r.expected.len());
+        for (index, e) in r.expected.iter().enumerate() {
+            assert_eq!(groups[index].0.group, e.group);
+            let c = compare(&groups, index).unwrap();
+            assert!(
+                (c.diff - e.diff).abs() < 1e-9,
+                "{}: diff {} vs {}",
+                e.group,
+                c.diff,
+                e.diff
+            );
+            assert!(
+                (c.se_clustered - e.se_clustered).abs() < 1e-9,
+                "{}: clustered s.e. {} vs {}",
+                e.group,
+                c.se_clustered,
+                e.se_clustered
+            );
+            assert_eq!(c.df, e.df);
+            assert!(
+                (t_test_p(c.diff / c.se_clustered, c.df) - e.p_clustered).abs() < 1e-9,
+                "{}: p",
+                e.group
+            );
+            match e.se_independent {
+                Some(se) => assert!(
+                    (c.se_independent - se).abs() < 1e-9,
+                    "{}: independent s.e. {} vs {se}",
+                    e.group,
+                    c.se_independent
+                ),
+                // One person: no sample variance of the group; the rest's alone.
+                None => assert!(c.se_independent > 0.0),
+            }
+        }
+        // The group seen in one cohort only: its cluster s.e. is 6 times smaller
+        // than the independent one, which is why the test takes the larger.
+        let d = r.expected.iter().position(|e| e.group == "D").unwrap();
+        let c = compare(&groups, d).unwrap();
+        assert!(c.se_independent > 5.0 * c.se_clustered && c.se() == c.se_independent);
     }
 }

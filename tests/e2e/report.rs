@@ -299,7 +299,10 @@ async fn the_committee_reads_the_archive_and_downloads_the_reports() {
     let pdf = format!("/rapporter/{latest}/rapport-{latest}.pdf");
     assert!(page.contains(&pdf), "the list links the PDF");
     // The cockpit's frame: who is logged in, the menu with this page current, logout.
-    assert!(page.contains(r#"action="/logout""#), "logout on the archive page: {page}");
+    assert!(
+        page.contains(r#"action="/logout""#),
+        "logout on the archive page: {page}"
+    );
     assert!(
         page.contains(r#"aria-current="page">Rapporter</a>"#),
         "the menu marks the archive as the current page: {page}"
