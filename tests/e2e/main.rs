@@ -2,6 +2,7 @@
 //! the real server on port 0, and the overview page's numbers against the store.
 
 mod access;
+mod at_rest;
 mod failures;
 mod helpers;
 mod ingest_cli;
