@@ -233,6 +233,8 @@ fn compare<T: Ord + Copy>(groups: &[(&GroupRows, &[T])], index: usize) -> Option
     }
     let clusters = scores.len() as f64;
     let n = ng + nr;
+    // One cohort gives no estimate of how cohorts vary: no test (and no flag)
+    // until the window holds two.
     if clusters < 2.0 || n < 3.0 {
         return None;
     }
@@ -247,7 +249,6 @@ fn compare<T: Ord + Copy>(groups: &[(&GroupRows, &[T])], index: usize) -> Option
         }
     };
     let var_independent = sample_var(d2g, mean_g, ng) / ng + sample_var(d2r, mean_r, nr) / nr;
-
     let (og, eg, or, er) = (yg / ng, pg / ng, yr / nr, pr / nr);
     let ratio = (eg > 0.0 && er > 0.0 && or > 0.0).then(|| (og / eg) / (or / er));
     Some(Comparison {
