@@ -1,30 +1,6 @@
 -- Audit rows oldest first, for export and for checking the chain.
 -- Parameters: user (null: everyone), the same user again.
-with selected as (
-    select *
-    from access_audit
-    where cast(? as varchar) is null or username = cast(? as varchar)
-),
-
-final as (
-    select
-        seq,
-        strftime(logged_at, '%Y-%m-%d %H:%M:%S.%f') as logged_at,
-        username,
-        role,
-        client,
-        method,
-        route,
-        path,
-        query,
-        action,
-        outcome,
-        status,
-        detail,
-        prev_hash,
-        hash
-    from selected
-)
-
-select * from final
+select *
+from access_audit_rows
+where cast(? as varchar) is null or username = cast(? as varchar)
 order by seq

@@ -314,9 +314,10 @@ impl Catalog {
     }
 }
 
-/// Converts a serialisable view into a template value. minijinja 3 keeps serde
-/// behind a feature this crate does not enable, so views go through JSON.
-fn to_value<T: Serialize>(view: &T) -> Value {
+/// Converts a serialisable view into a template value, for the cockpit and the
+/// committee report alike. Through serde_json rather than minijinja's `Serde`
+/// wrapper: a NaN becomes none, which templates show as a gap, never as "NaN".
+pub(crate) fn to_value<T: Serialize>(view: &T) -> Value {
     json(serde_json::to_value(view).unwrap_or_default())
 }
 

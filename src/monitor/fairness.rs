@@ -382,6 +382,15 @@ mod tests {
     }
 
     fn audit(dims: &[(String, Vec<GroupRows>)]) -> Vec<AuditRow> {
+        audit_in_cohorts(dims, &round_robin(dims))
+    }
+
+    /// The audit and the calibration flags at the defaults (0.8-1.25, 5 points,
+    /// alpha 0.05, k 5), with each row's cohort given.
+    fn audit_in_cohorts(
+        dims: &[(String, Vec<GroupRows>)],
+        clusters: &[Vec<Vec<u32>>],
+    ) -> Vec<AuditRow> {
         let mut rows = fairness::audit(
             dims,
             &AuditConfig {
@@ -397,7 +406,7 @@ mod tests {
             min_gap: 0.05,
             alpha: 0.05,
         };
-        flag_calibration(&mut rows, dims, &round_robin(dims), &rule);
+        flag_calibration(&mut rows, dims, clusters, &rule);
         rows
     }
 
@@ -564,22 +573,7 @@ mod tests {
         clusters: &[Vec<Vec<u32>>],
         name: &str,
     ) -> AuditRow {
-        let mut rows = fairness::audit(
-            dims,
-            &AuditConfig {
-                ratio_low: 0.8,
-                ratio_high: 1.25,
-                alpha: 0.05,
-                k: 5,
-            },
-        );
-        let rule = FlagRule {
-            ratio_low: 0.8,
-            ratio_high: 1.25,
-            min_gap: 0.05,
-            alpha: 0.05,
-        };
-        flag_calibration(&mut rows, dims, clusters, &rule);
+        let rows = audit_in_cohorts(dims, clusters);
         rows.into_iter()
             .find(|r| r.group == name && r.metric == "citl")
             .unwrap()

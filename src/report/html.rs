@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::dashboard::to_value;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
 use super::archive::Digest;
@@ -64,31 +65,5 @@ impl Templates {
             .env
             .get_template("report.html")?
             .render(Value::from(ctx))?)
-    }
-}
-
-/// minijinja 3 keeps serde behind a feature this crate does not enable, so values
-/// go through JSON (as in `dashboard`).
-fn to_value<T: serde::Serialize>(v: &T) -> Value {
-    json(serde_json::to_value(v).unwrap_or_default())
-}
-
-fn json(v: serde_json::Value) -> Value {
-    use serde_json::Value as J;
-    match v {
-        J::Null => Value::from(()),
-        J::Bool(b) => Value::from(b),
-        J::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => Value::from(i),
-            (None, Some(f)) => Value::from(f),
-            (None, None) => Value::from(()),
-        },
-        J::String(s) => Value::from(s),
-        J::Array(items) => Value::from(items.into_iter().map(json).collect::<Vec<_>>()),
-        J::Object(map) => Value::from(
-            map.into_iter()
-                .map(|(k, v)| (k, json(v)))
-                .collect::<BTreeMap<String, Value>>(),
-        ),
     }
 }
