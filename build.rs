@@ -1,7 +1,8 @@
 //! Compiles the encryption shim (csrc/encryption_shim.cpp, see its header and
 //! docs/security.md) against the headers of the bundled DuckDB, which
 //! libduckdb-sys publishes as `DEP_DUCKDB_INCLUDE` to crates that depend on it
-//! directly.
+//! directly. The shim encrypts with OpenSSL's AES-GCM, so it links libcrypto
+//! (OpenSSL 3; on Debian/Ubuntu the headers come with `libssl-dev`).
 
 use std::env;
 use std::path::PathBuf;
@@ -23,7 +24,26 @@ fn main() {
         mbedtls.display()
     );
 
+    let openssl = env::var("OPENSSL_INCLUDE_DIR").map(PathBuf::from).ok();
+    let evp_found = openssl
+        .iter()
+        .chain([PathBuf::from("/usr/include"), PathBuf::from("/usr/local/include")].iter())
+        .any(|dir| dir.join("openssl/evp.h").is_file());
+    assert!(
+        evp_found,
+        "openssl/evp.h not found: install OpenSSL 3's headers (Debian/Ubuntu: apt-get install libssl-dev) \
+         or set OPENSSL_INCLUDE_DIR"
+    );
+    println!("cargo:rerun-if-env-changed=OPENSSL_INCLUDE_DIR");
+    if let Ok(dir) = env::var("OPENSSL_LIB_DIR") {
+        println!("cargo:rustc-link-search=native={dir}");
+    }
+    println!("cargo:rerun-if-env-changed=OPENSSL_LIB_DIR");
+
     let mut build = cc::Build::new();
+    if let Some(dir) = &openssl {
+        build.include(dir);
+    }
     build
         .cpp(true)
         .std("c++17")
@@ -43,4 +63,6 @@ fn main() {
         build.define("NDEBUG", None);
     }
     build.compile("jobcockpit_encryption_shim");
+    // After the shim's archive, so the linker resolves the shim's EVP calls.
+    println!("cargo:rustc-link-lib=dylib=crypto");
 }

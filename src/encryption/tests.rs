@@ -377,3 +377,95 @@ fn a_cloned_connection_reads_and_writes_the_encrypted_store() {
         .unwrap();
     assert_eq!(db, DATABASE_ALIAS);
 }
+
+/// The store in tests/fixtures/encryption, written by DuckDB's own MbedTLS AES-GCM
+/// before the shim took over the cipher (its README says how).
+fn mbedtls_fixture(dir: &Path) -> (PathBuf, EncryptionKey) {
+    let path = dir.join("mbedtls.duckdb");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/encryption/store_written_by_mbedtls.duckdb"),
+        &path,
+    )
+    .unwrap();
+    (path, EncryptionKey::from_hex(&"5a".repeat(32)).unwrap())
+}
+
+fn fixture_digest(conn: &Connection, table: &str) -> (i64, i64, String) {
+    conn.query_row(
+        &format!("select count(*), sum(i)::bigint, md5(string_agg(txt, ',' order by i)) from {table}"),
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .unwrap()
+}
+
+/// What the fixture holds, computed by DuckDB from the same expression.
+fn expected_fixture_digest() -> (i64, i64, String) {
+    let plain = Connection::open_in_memory().unwrap();
+    plain
+        .execute_batch("create table f as select i, 'række ' || i::varchar as txt from range(5000) t(i)")
+        .unwrap();
+    fixture_digest(&plain, "f")
+}
+
+#[test]
+fn a_store_written_with_duckdbs_mbedtls_cipher_opens_and_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, key) = mbedtls_fixture(dir.path());
+    let expected = expected_fixture_digest();
+    assert_eq!(expected.0, 5000);
+    {
+        let conn = open_encrypted(&path, &key).unwrap();
+        assert_eq!(fixture_digest(&conn, "fixture"), expected);
+        // Blocks written now (by OpenSSL) sit beside the old ones (by MbedTLS).
+        conn.execute_batch(
+            "insert into fixture select i, 'række ' || i::varchar from range(5000, 6000) t(i); checkpoint",
+        )
+        .unwrap();
+    }
+    let conn = open_encrypted(&path, &key).unwrap();
+    assert_eq!(count(&conn, "select count(*) from fixture"), 6000);
+    drop(conn);
+    let err = open_encrypted(&path, &random_key()).unwrap_err();
+    assert!(matches!(err, EncryptionError::WrongKey { .. }), "{err:?}");
+}
+
+#[test]
+fn a_store_written_by_the_shim_reads_back_with_duckdbs_mbedtls_cipher() {
+    // The other direction: DuckDB's MbedTLS (forced, which is safe for reading:
+    // the unsafe part is its nonces when writing) decrypts and checks the tags of
+    // what the shim's OpenSSL cipher wrote, blocks and WAL.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.duckdb");
+    let key = random_key();
+    let conn = open_encrypted(&path, &key).unwrap();
+    conn.execute_batch(
+        "create table fixture as select i, 'række ' || i::varchar as txt from range(5000) t(i);
+         checkpoint;
+         insert into fixture values (-1, 'fra WAL');",
+    )
+    .unwrap();
+    // A copy taken while open holds the last row in the WAL only (as after a crash).
+    let copy_dir = tempfile::tempdir().unwrap();
+    let copy = copy_dir.path().join("store.duckdb");
+    std::fs::copy(&path, &copy).unwrap();
+    std::fs::copy(wal(&path), wal(&copy)).unwrap();
+    drop(conn);
+    let mbedtls = Connection::open_in_memory_with_flags(
+        Config::default().with("force_mbedtls_unsafe", "true").unwrap(),
+    )
+    .unwrap();
+    mbedtls
+        .execute(
+            "attach ? as old (encryption_key ?)",
+            [copy.to_str().unwrap(), key.duckdb_secret().as_str()],
+        )
+        .unwrap();
+    let (n, sum, _) = fixture_digest(&mbedtls, "old.fixture");
+    assert_eq!((n, sum), (5001, (0..5000).sum::<i64>() - 1));
+    let wal_row: String = mbedtls
+        .query_row("select txt from old.fixture where i = -1", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(wal_row, "fra WAL");
+}
