@@ -12,16 +12,10 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use std::sync::Arc;
 
-use duckdb::arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, StringArray,
-    StringBuilder,
-};
+use duckdb::arrow::array::{ArrayRef, StringArray};
 use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
-use duckdb::types::Value;
 use duckdb::Connection;
-
-use crate::extracts::{self, ColumnType, Extract};
 
 use super::fxhash::FxHashSet;
 use super::{ParsedFile, RowError, Superseded};
@@ -68,11 +62,32 @@ fn reference_positions(extract_id: &str) -> (Option<usize>, Option<usize>) {
     }
 }
 
-fn text_of(v: &Value) -> &str {
-    match v {
-        Value::Text(s) => s,
-        _ => "",
-    }
+/// The text column `i` of a file's good rows. Every reference position is a
+/// text column by the contract; anything else is a bug, reported as an error.
+fn ids(p: &ParsedFile, i: usize) -> Result<&StringArray, duckdb::Error> {
+    p.columns.text(i).ok_or_else(|| {
+        duckdb::Error::ToSqlConversionFailure(
+            format!("{}: kolonne {i} er ikke en tekstkolonne", p.extract.id).into(),
+        )
+    })
+}
+
+/// The pseudonym of the citizen each row of `p` refers to, as a number (a
+/// malformed one, which the pseudonymiser never gives, as 0, which no
+/// citizen has); empty for files that refer to no citizen.
+pub(super) fn person_keys(p: &ParsedFile) -> Vec<u128> {
+    let column = match p.extract.id {
+        "citizens" => Some(0),
+        id => reference_positions(id).0,
+    };
+    column
+        .and_then(|i| p.columns.text(i))
+        .map(|ids| {
+            ids.iter()
+                .map(|id| id.and_then(id128).unwrap_or(0))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Quarantines rows that refer to a citizen or spell neither in this batch nor in
@@ -91,8 +106,8 @@ pub(super) fn check_references(
     let mut new_spells: FxHashSet<String> = FxHashSet::default();
     for p in parsed.iter() {
         match p.extract.id {
-            "citizens" => new_persons.extend(p.rows.iter().filter_map(|r| id128(text_of(&r[0])))),
-            "spells" => new_spells.extend(p.rows.iter().map(|r| text_of(&r[0]).to_string())),
+            "citizens" => new_persons.extend(p.person_keys.iter().filter(|&&k| k != 0)),
+            "spells" => new_spells.extend(ids(p, 0)?.iter().flatten().map(str::to_string)),
             _ => {}
         }
     }
@@ -102,40 +117,58 @@ pub(super) fn check_references(
     for p in parsed.iter() {
         if let (_, Some(i)) = reference_positions(p.extract.id) {
             wanted.extend(
-                p.rows
+                ids(p, i)?
                     .iter()
-                    .map(|r| text_of(&r[i]))
+                    .flatten()
                     .filter(|s| !new_spells.contains(*s))
                     .map(str::to_string),
             );
         }
     }
     let spells = known_spells(conn, month, &wanted)?;
-    let known_person =
-        |id: &str| id128(id).is_some_and(|k| persons.contains(&k) || new_persons.contains(&k));
+    let known_person = |k: &u128| persons.contains(k) || new_persons.contains(k);
     let known_spell = |id: &str| spells.contains(id) || new_spells.contains(id);
+    let failed = |e: String| duckdb::Error::ToSqlConversionFailure(e.into());
     for p in parsed.iter_mut() {
         let (person, spell) = reference_positions(p.extract.id);
-        if let Some(i) = person {
-            p.retain(errors, "cpr", |r| {
-                (!known_person(text_of(&r[i]))).then(|| {
+        if person.is_some() {
+            if p.person_keys.len() != p.len() {
+                return Err(failed(format!(
+                    "{}: borgernøglerne er ikke regnet ud for hver række",
+                    p.extract.id
+                )));
+            }
+            let refused: Vec<_> = p
+                .person_keys
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| !known_person(k))
+                .map(|(row, _)| {
                     (
+                        row,
                         None,
                         "borgeren findes ikke i borgere.csv i denne eller en tidligere levering"
-                            .into(),
+                            .to_string(),
                     )
                 })
-            });
+                .collect();
+            p.remove(errors, "cpr", refused).map_err(failed)?;
         }
         if let Some(i) = spell {
-            p.retain(errors, "forloeb_id", |r| {
-                (!known_spell(text_of(&r[i]))).then(|| {
+            let refused: Vec<_> = ids(p, i)?
+                .iter()
+                .enumerate()
+                .filter(|(_, id)| !known_spell(id.unwrap_or_default()))
+                .map(|(row, id)| {
                     (
-                        Some(text_of(&r[i]).to_string()),
-                        "forløbet findes ikke i ydelsesforloeb.csv i denne eller en tidligere levering".into(),
+                        row,
+                        Some(id.unwrap_or_default().to_string()),
+                        "forløbet findes ikke i ydelsesforloeb.csv i denne eller en tidligere levering"
+                            .to_string(),
                     )
                 })
-            });
+                .collect();
+            p.remove(errors, "forloeb_id", refused).map_err(failed)?;
         }
     }
     Ok(persons.len() + new_persons.iter().filter(|p| !persons.contains(p)).count())
@@ -362,7 +395,8 @@ fn write_in_transaction(
 
 /// Appends each file's rows as one Arrow record batch: DuckDB takes it in
 /// 2,048-row chunks, where appending value by value cost several allocations
-/// and FFI calls per value (the national-scale benchmark's hot spot).
+/// and FFI calls per value (the national-scale benchmark's hot spot). The
+/// columns were built by the reader thread (`columns.rs`).
 fn append_all(
     conn: &Connection,
     batch_id: &str,
@@ -370,17 +404,16 @@ fn append_all(
 ) -> Result<usize, duckdb::Error> {
     let mut total = 0;
     for p in parsed {
-        if p.rows.is_empty() {
+        let n = p.len();
+        if n == 0 {
             continue;
         }
         let table = ["raw_", p.extract.id].concat();
-        let mut columns: Vec<ArrayRef> =
-            vec![Arc::new(StringArray::from(vec![batch_id; p.rows.len()]))];
-        for (i, ty) in stored_types(p.extract).into_iter().enumerate() {
-            columns.push(column_array(&p.rows, i, &ty).map_err(|message| {
-                duckdb::Error::ToSqlConversionFailure(format!("{table}: {message}").into())
-            })?);
-        }
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(p.columns.arrays().len() + 1);
+        columns.push(Arc::new(StringArray::from_iter_values(
+            std::iter::repeat_n(batch_id, n),
+        )));
+        columns.extend(p.columns.arrays().iter().cloned());
         let fields: Vec<Field> = columns
             .iter()
             .enumerate()
@@ -391,93 +424,7 @@ fn append_all(
         let mut app = conn.appender(&table)?;
         app.append_record_batch(batch)?;
         app.flush()?;
-        total += p.rows.len();
+        total += n;
     }
     Ok(total)
-}
-
-/// The types of the values `parse_value` gives for each column of an extract,
-/// in raw-table order (a citizen's CPR gives pseudonym, birth date and sex).
-fn stored_types(extract: &Extract) -> Vec<DataType> {
-    let mut out = Vec::new();
-    for c in extract.columns {
-        match c.ty {
-            ColumnType::Cpr => {
-                out.push(DataType::Utf8);
-                if extract.id == extracts::CITIZENS.id {
-                    out.extend([DataType::Date32, DataType::Utf8]);
-                }
-            }
-            ColumnType::Integer => out.push(DataType::Int32),
-            ColumnType::Decimal => out.push(DataType::Float64),
-            ColumnType::Date | ColumnType::Month => out.push(DataType::Date32),
-            ColumnType::YesNo => out.push(DataType::Boolean),
-            ColumnType::Text | ColumnType::Code(_) | ColumnType::PostalCode | ColumnType::Disco => {
-                out.push(DataType::Utf8)
-            }
-        }
-    }
-    out
-}
-
-fn column_array(rows: &[Vec<Value>], i: usize, ty: &DataType) -> Result<ArrayRef, String> {
-    let bad = |v: &Value| format!("værdien {v:?} i kolonne {i} passer ikke til typen {ty}");
-    let n = rows.len();
-    Ok(match ty {
-        DataType::Utf8 => {
-            let mut b = StringBuilder::with_capacity(n, n * 16);
-            for r in rows {
-                match &r[i] {
-                    Value::Text(s) => b.append_value(s),
-                    Value::Null => b.append_null(),
-                    v => return Err(bad(v)),
-                }
-            }
-            Arc::new(b.finish())
-        }
-        DataType::Date32 => {
-            let mut b = Date32Builder::with_capacity(n);
-            for r in rows {
-                match &r[i] {
-                    Value::Date32(d) => b.append_value(*d),
-                    Value::Null => b.append_null(),
-                    v => return Err(bad(v)),
-                }
-            }
-            Arc::new(b.finish())
-        }
-        DataType::Int32 => {
-            let mut b = Int32Builder::with_capacity(n);
-            for r in rows {
-                match &r[i] {
-                    Value::Int(x) => b.append_value(*x),
-                    Value::Null => b.append_null(),
-                    v => return Err(bad(v)),
-                }
-            }
-            Arc::new(b.finish())
-        }
-        DataType::Float64 => {
-            let mut b = Float64Builder::with_capacity(n);
-            for r in rows {
-                match &r[i] {
-                    Value::Double(x) => b.append_value(*x),
-                    Value::Null => b.append_null(),
-                    v => return Err(bad(v)),
-                }
-            }
-            Arc::new(b.finish())
-        }
-        _ => {
-            let mut b = BooleanBuilder::with_capacity(n);
-            for r in rows {
-                match &r[i] {
-                    Value::Boolean(x) => b.append_value(*x),
-                    Value::Null => b.append_null(),
-                    v => return Err(bad(v)),
-                }
-            }
-            Arc::new(b.finish())
-        }
-    })
 }

@@ -4,6 +4,7 @@
 //! A corrected re-delivery of a month supersedes the month's earlier batch
 //! (`ledger.rs`).
 
+mod columns;
 #[cfg(test)]
 mod corpus_tests;
 mod decode;
@@ -22,7 +23,6 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
-use duckdb::types::Value;
 use sha2::{Digest, Sha256};
 
 use crate::extracts::{self, Extract};
@@ -186,68 +186,68 @@ struct ParsedFile {
     file: String,
     /// The file's name in the delivery (`status.csv` or `status.parquet`).
     file_name: String,
-    rows: Vec<Vec<Value>>,
-    /// The file line of each row in `rows`.
+    /// The good rows, in raw-table order (without the batch id).
+    columns: columns::Columns,
+    /// The file line of each row in `columns`.
     lines: Vec<u64>,
-    /// The CPR's first six digits (the birth date) of each row in `rows`, so a
+    /// The CPR's first six digits (the birth date) of each row in `columns`, so a
     /// row refused later can still be named with its masked CPR.
     cpr_heads: Vec<[u8; 6]>,
     /// Rows refused while reading.
     bad_lines: usize,
+    /// The citizen each row refers to (its pseudonym as a number), for files
+    /// that refer to one; worked out by the reader thread, so the writer's
+    /// reference check is one set lookup per row (`ledger::check_references`).
+    person_keys: Vec<u128>,
 }
 
+/// A row to set aside: its index in the file's good rows, the value to name
+/// (`None`: the row's masked CPR) and the reason.
+type Refused = (usize, Option<String>, String);
+
 impl ParsedFile {
-    /// Removes the rows for which `keep` gives a reason, quarantining each. The
-    /// value named is the one `keep` gives, or else the row's masked CPR.
-    fn retain(
+    fn len(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Removes the `refused` rows (in row order), quarantining each.
+    fn remove(
         &mut self,
         errors: &mut Vec<RowError>,
         column: &str,
-        mut keep: impl FnMut(&[Value]) -> Option<(Option<String>, String)>,
-    ) {
-        // Nearly always every row stays: look first, so that the millions of rows
-        // of a national load are not moved for nothing.
-        let refused: Vec<Option<(Option<String>, String)>> =
-            self.rows.iter().map(|r| keep(r)).collect();
-        if refused.iter().all(Option::is_none) {
-            return;
+        refused: Vec<Refused>,
+    ) -> Result<(), String> {
+        // Nearly always every row stays: the millions of rows of a national load
+        // are only copied when some must go.
+        if refused.is_empty() {
+            return Ok(());
         }
-        let mut refused = refused.into_iter();
-        let mut keep = |_: &[Value]| refused.next().flatten();
-        let n = self.rows.len();
-        let (mut rows, mut lines, mut heads) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        let taken = std::mem::take(&mut self.rows)
-            .into_iter()
-            .zip(std::mem::take(&mut self.lines))
-            .zip(std::mem::take(&mut self.cpr_heads));
-        for ((row, line), head) in taken {
-            match keep(&row) {
-                None => {
-                    rows.push(row);
-                    lines.push(line);
-                    heads.push(head);
-                }
-                Some((value, reason)) => {
-                    let value =
-                        value.unwrap_or_else(|| format!("{}-****", String::from_utf8_lossy(&head)));
-                    self.bad_lines += 1;
-                    errors.push(RowError {
-                        file: self.file.clone(),
-                        line,
-                        column: column.into(),
-                        value,
-                        reason,
-                    });
-                }
-            }
+        let mut keep = vec![true; self.len()];
+        for (row, value, reason) in refused {
+            keep[row] = false;
+            let head = self.cpr_heads[row];
+            let value =
+                value.unwrap_or_else(|| format!("{}-****", String::from_utf8_lossy(&head)));
+            self.bad_lines += 1;
+            errors.push(RowError {
+                file: self.file.clone(),
+                line: self.lines[row],
+                column: column.into(),
+                value,
+                reason,
+            });
         }
-        self.rows = rows;
-        self.lines = lines;
-        self.cpr_heads = heads;
+        self.columns
+            .retain(&duckdb::arrow::array::BooleanArray::from(keep.clone()))?;
+        let mut kept = keep.iter();
+        self.lines.retain(|_| *kept.next().unwrap_or(&false));
+        let mut kept = keep.iter();
+        self.cpr_heads.retain(|_| *kept.next().unwrap_or(&false));
+        if !self.person_keys.is_empty() {
+            let mut kept = keep.iter();
+            self.person_keys.retain(|_| *kept.next().unwrap_or(&false));
+        }
+        Ok(())
     }
 }
 
@@ -364,14 +364,9 @@ fn read_delivery<'a>(
     let mut parsed = Vec::new();
     let mut errors = Vec::new();
     for extract in extracts::ALL {
-        parsed.push(read::parse_file(
-            dir,
-            extract,
-            month_end,
-            pseudo,
-            &mut errors,
-            progress,
-        )?);
+        let mut file = read::parse_file(dir, extract, month_end, pseudo, &mut errors, progress)?;
+        file.person_keys = ledger::person_keys(&file);
+        parsed.push(file);
     }
     Ok(ReadDelivery {
         dir,
@@ -423,7 +418,7 @@ fn finish_load(
         ledger::check_references(&conn, month, &mut parsed, &mut errors, citizens).map_err(db)?;
     check_status_delivered(&parsed, known)?;
     let bad: usize = parsed.iter().map(|p| p.bad_lines).sum();
-    let good: usize = parsed.iter().map(|p| p.rows.len()).sum();
+    let good: usize = parsed.iter().map(ParsedFile::len).sum();
     if bad + good == 0 {
         return Err(IngestError::EmptyDelivery(dir.to_path_buf()));
     }
@@ -468,18 +463,12 @@ fn citizen_ids(parsed: &[ParsedFile]) -> impl Iterator<Item = &str> {
     parsed
         .iter()
         .filter(|p| p.extract.id == extracts::CITIZENS.id)
-        .flat_map(|p| p.rows.iter())
-        .filter_map(|r| match r.first() {
-            Some(Value::Text(id)) => Some(id.as_str()),
-            _ => None,
-        })
+        .filter_map(|p| p.columns.text(0))
+        .flat_map(|ids| ids.iter().flatten())
 }
 
 fn row_counts(parsed: &[ParsedFile]) -> Vec<(&'static str, usize)> {
-    parsed
-        .iter()
-        .map(|p| (p.extract.id, p.rows.len()))
-        .collect()
+    parsed.iter().map(|p| (p.extract.id, p.len())).collect()
 }
 
 /// `status.csv` carries a row for every known citizen every month, so a status
@@ -487,7 +476,7 @@ fn row_counts(parsed: &[ParsedFile]) -> Vec<(&'static str, usize)> {
 fn check_status_delivered(parsed: &[ParsedFile], known_citizens: usize) -> Result<(), IngestError> {
     let status = parsed.iter().find(|p| p.extract.id == extracts::STATUS.id);
     if let Some(p) = status {
-        if p.rows.is_empty() && p.bad_lines == 0 && known_citizens > 0 {
+        if p.columns.is_empty() && p.bad_lines == 0 && known_citizens > 0 {
             return Err(IngestError::File(RowError {
                 file: p.file.clone(),
                 line: 1,

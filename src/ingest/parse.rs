@@ -6,6 +6,7 @@
 use chrono::{Datelike, NaiveDate};
 use duckdb::types::Value;
 
+use super::columns::ColumnsBuilder;
 use super::fxhash::FxHashMap;
 use super::{IngestError, ParsedFile, RowError};
 use crate::extracts::{self, ColumnType, Extract};
@@ -55,7 +56,9 @@ pub(super) struct FileChecker<'a> {
     first_line_of_key: FxHashMap<InlineKey, u64>,
     first_line_of_long_key: FxHashMap<String, u64>,
     key_buf: String,
-    rows: Vec<Vec<Value>>,
+    columns: ColumnsBuilder,
+    /// One row's values, reused from row to row.
+    row: Vec<Value>,
     lines: Vec<u64>,
     cpr_heads: Vec<[u8; 6]>,
     bad_lines: usize,
@@ -96,7 +99,8 @@ impl<'a> FileChecker<'a> {
             first_line_of_key: FxHashMap::default(),
             first_line_of_long_key: FxHashMap::default(),
             key_buf: String::new(),
-            rows: Vec::new(),
+            columns: ColumnsBuilder::new(extract),
+            row: Vec::with_capacity(extract.columns.len() + 2),
             lines: Vec::new(),
             cpr_heads: Vec::new(),
             bad_lines: 0,
@@ -134,7 +138,8 @@ impl<'a> FileChecker<'a> {
             self.bad_lines += 1;
             return;
         }
-        let mut out = Vec::with_capacity(self.extract.columns.len() + 2);
+        let mut out = std::mem::take(&mut self.row);
+        out.clear();
         let mut ok = true;
         for (col, &pos) in self.extract.columns.iter().zip(&self.positions) {
             let raw = fields.field(pos).unwrap_or("");
@@ -184,13 +189,25 @@ impl<'a> FileChecker<'a> {
             ok = self.check_key(line, fields, errors);
         }
         if ok {
+            if let Err(i) = self.columns.push_row(&out) {
+                // The checks above give every column its type; this would be a bug.
+                ok = false;
+                errors.push(self.error(
+                    line,
+                    "",
+                    String::new(),
+                    format!("intern fejl: værdi nr. {} i rækken har ikke kolonnens type", i + 1),
+                ));
+            }
+        }
+        self.row = out;
+        if ok {
             let mut head = *b"??????";
             if let Some(cpr) = self.cpr_position.and_then(|p| fields.field(p)) {
                 for (h, b) in head.iter_mut().zip(cpr.trim().bytes()) {
                     *h = b;
                 }
             }
-            self.rows.push(out);
             self.lines.push(line);
             self.cpr_heads.push(head);
         } else {
@@ -253,10 +270,11 @@ impl<'a> FileChecker<'a> {
             checksum,
             file: self.file,
             file_name,
-            rows: self.rows,
+            columns: self.columns.finish(),
             lines: self.lines,
             cpr_heads: self.cpr_heads,
             bad_lines: self.bad_lines,
+            person_keys: Vec::new(),
         }
     }
 }

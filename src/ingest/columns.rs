@@ -1,0 +1,212 @@
+//! The checked rows of one file, held as Arrow columns in raw-table order (the
+//! batch id aside). The reader thread builds them while it checks each row, so
+//! the thread that writes to DuckDB only hands finished columns to the appender;
+//! holding rows as `Vec<Vec<Value>>` cost a few allocations per value and made
+//! the writer build and free them (the national-scale benchmark's writer was the
+//! bottleneck, README "Benchmark: national-scale ingest").
+
+use std::sync::Arc;
+
+use duckdb::arrow::array::{
+    Array, ArrayRef, BooleanArray, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder,
+    StringArray, StringBuilder,
+};
+use duckdb::arrow::compute::filter;
+use duckdb::arrow::datatypes::DataType;
+use duckdb::types::Value;
+
+use crate::extracts::{self, ColumnType, Extract};
+
+/// The types of the values `parse::parse_value` gives for each column of an
+/// extract, in raw-table order (a citizen's CPR gives pseudonym, birth date and sex).
+pub(super) fn stored_types(extract: &Extract) -> Vec<DataType> {
+    let mut out = Vec::new();
+    for c in extract.columns {
+        match c.ty {
+            ColumnType::Cpr => {
+                out.push(DataType::Utf8);
+                if extract.id == extracts::CITIZENS.id {
+                    out.extend([DataType::Date32, DataType::Utf8]);
+                }
+            }
+            ColumnType::Integer => out.push(DataType::Int32),
+            ColumnType::Decimal => out.push(DataType::Float64),
+            ColumnType::Date | ColumnType::Month => out.push(DataType::Date32),
+            ColumnType::YesNo => out.push(DataType::Boolean),
+            ColumnType::Text | ColumnType::Code(_) | ColumnType::PostalCode | ColumnType::Disco => {
+                out.push(DataType::Utf8)
+            }
+        }
+    }
+    out
+}
+
+enum Builder {
+    Text(StringBuilder),
+    Date(Date32Builder),
+    Int(Int32Builder),
+    Double(Float64Builder),
+    Bool(BooleanBuilder),
+}
+
+impl Builder {
+    fn new(ty: &DataType) -> Builder {
+        match ty {
+            DataType::Utf8 => Builder::Text(StringBuilder::new()),
+            DataType::Date32 => Builder::Date(Date32Builder::new()),
+            DataType::Int32 => Builder::Int(Int32Builder::new()),
+            DataType::Float64 => Builder::Double(Float64Builder::new()),
+            _ => Builder::Bool(BooleanBuilder::new()),
+        }
+    }
+
+    fn accepts(&self, v: &Value) -> bool {
+        matches!(
+            (self, v),
+            (_, Value::Null)
+                | (Builder::Text(_), Value::Text(_))
+                | (Builder::Date(_), Value::Date32(_))
+                | (Builder::Int(_), Value::Int(_))
+                | (Builder::Double(_), Value::Double(_))
+                | (Builder::Bool(_), Value::Boolean(_))
+        )
+    }
+
+    /// Appends a value [`Builder::accepts`]; anything else is a null.
+    fn push(&mut self, v: &Value) {
+        match (self, v) {
+            (Builder::Text(b), Value::Text(s)) => b.append_value(s),
+            (Builder::Date(b), Value::Date32(d)) => b.append_value(*d),
+            (Builder::Int(b), Value::Int(x)) => b.append_value(*x),
+            (Builder::Double(b), Value::Double(x)) => b.append_value(*x),
+            (Builder::Bool(b), Value::Boolean(x)) => b.append_value(*x),
+            (Builder::Text(b), _) => b.append_null(),
+            (Builder::Date(b), _) => b.append_null(),
+            (Builder::Int(b), _) => b.append_null(),
+            (Builder::Double(b), _) => b.append_null(),
+            (Builder::Bool(b), _) => b.append_null(),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Builder::Text(b) => Arc::new(b.finish()),
+            Builder::Date(b) => Arc::new(b.finish()),
+            Builder::Int(b) => Arc::new(b.finish()),
+            Builder::Double(b) => Arc::new(b.finish()),
+            Builder::Bool(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+/// Columns being filled row by row.
+pub(super) struct ColumnsBuilder {
+    builders: Vec<Builder>,
+}
+
+impl ColumnsBuilder {
+    pub(super) fn new(extract: &Extract) -> ColumnsBuilder {
+        ColumnsBuilder {
+            builders: stored_types(extract).iter().map(Builder::new).collect(),
+        }
+    }
+
+    /// Appends one row, or nothing and the number of the first value whose type
+    /// does not fit its column (a bug in the checks, never bad input).
+    pub(super) fn push_row(&mut self, row: &[Value]) -> Result<(), usize> {
+        if row.len() != self.builders.len() {
+            return Err(row.len().min(self.builders.len()));
+        }
+        if let Some(i) = self.builders.iter().zip(row).position(|(b, v)| !b.accepts(v)) {
+            return Err(i);
+        }
+        for (b, v) in self.builders.iter_mut().zip(row) {
+            b.push(v);
+        }
+        Ok(())
+    }
+
+    pub(super) fn finish(mut self) -> Columns {
+        let arrays: Vec<ArrayRef> = self.builders.iter_mut().map(Builder::finish).collect();
+        Columns { arrays }
+    }
+}
+
+/// Finished columns of equal length.
+pub(super) struct Columns {
+    arrays: Vec<ArrayRef>,
+}
+
+impl Columns {
+    pub(super) fn len(&self) -> usize {
+        self.arrays.first().map_or(0, |a| a.len())
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub(super) fn arrays(&self) -> &[ArrayRef] {
+        &self.arrays
+    }
+
+    /// Column `i` as text, if it is a text column.
+    pub(super) fn text(&self, i: usize) -> Option<&StringArray> {
+        self.arrays.get(i)?.as_any().downcast_ref::<StringArray>()
+    }
+
+    /// Keeps the rows where `keep` is true.
+    pub(super) fn retain(&mut self, keep: &BooleanArray) -> Result<(), String> {
+        self.arrays = self
+            .arrays
+            .iter()
+            .map(|a| filter(a.as_ref(), keep).map_err(|e| e.to_string()))
+            .collect::<Result<_, _>>()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extracts::{CITIZENS, STATUS};
+
+    #[test]
+    fn rows_become_typed_columns_and_a_value_of_the_wrong_type_adds_nothing() {
+        let mut b = ColumnsBuilder::new(&STATUS);
+        b.push_row(&[
+            Value::Text("ab".into()),
+            Value::Date32(19_000),
+            Value::Text("ydelse".into()),
+        ])
+        .unwrap();
+        assert_eq!(
+            b.push_row(&[Value::Text("cd".into()), Value::Int(3), Value::Null]),
+            Err(1)
+        );
+        assert_eq!(b.push_row(&[Value::Text("cd".into())]), Err(1));
+        let mut c = b.finish();
+        assert_eq!(c.len(), 1);
+        assert_eq!(c.text(0).unwrap().value(0), "ab");
+        assert!(c.text(1).is_none(), "a date column is not text");
+        c.retain(&BooleanArray::from(vec![false])).unwrap();
+        assert!(c.is_empty());
+        assert_eq!(c.arrays().len(), 3);
+    }
+
+    #[test]
+    fn a_citizen_row_has_pseudonym_birth_date_and_sex_before_the_other_columns() {
+        let types = stored_types(&CITIZENS);
+        assert_eq!(
+            types,
+            [
+                DataType::Utf8,
+                DataType::Date32,
+                DataType::Utf8,
+                DataType::Utf8,
+                DataType::Utf8,
+                DataType::Utf8
+            ]
+        );
+    }
+}
