@@ -165,7 +165,8 @@ pub fn open_encrypted(path: &Path, key: &EncryptionKey) -> Result<Connection, En
     // Nobody may now switch to the unsafe random source or unencrypted spills;
     // only performance settings stay open.
     conn.execute_batch(
-        "set allowed_configs = ['memory_limit', 'threads', 'preserve_insertion_order'];
+        "set allowed_configs = ['memory_limit', 'threads', 'preserve_insertion_order',
+             'checkpoint_threshold'];
          set lock_configuration = true",
     )
     .map_err(open_error)?;

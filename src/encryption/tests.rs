@@ -359,7 +359,8 @@ fn after_opening_the_encryption_settings_cannot_be_changed() {
         assert!(conn.execute_batch(sql).is_err(), "{sql} was allowed");
     }
     conn.execute_batch(
-        "set memory_limit = '1GB'; set threads = 2; set preserve_insertion_order = false",
+        "set memory_limit = '1GB'; set threads = 2; set preserve_insertion_order = false;
+         set checkpoint_threshold = '256MB'",
     )
     .unwrap();
 }

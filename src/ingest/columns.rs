@@ -50,13 +50,14 @@ enum Builder {
 }
 
 impl Builder {
-    fn new(ty: &DataType) -> Builder {
+    fn new(ty: &DataType, rows: usize) -> Builder {
         match ty {
-            DataType::Utf8 => Builder::Text(StringBuilder::new()),
-            DataType::Date32 => Builder::Date(Date32Builder::new()),
-            DataType::Int32 => Builder::Int(Int32Builder::new()),
-            DataType::Float64 => Builder::Double(Float64Builder::new()),
-            _ => Builder::Bool(BooleanBuilder::new()),
+            // Pseudonyms are 32 characters; codes and ids mostly shorter.
+            DataType::Utf8 => Builder::Text(StringBuilder::with_capacity(rows, rows * 16)),
+            DataType::Date32 => Builder::Date(Date32Builder::with_capacity(rows)),
+            DataType::Int32 => Builder::Int(Int32Builder::with_capacity(rows)),
+            DataType::Float64 => Builder::Double(Float64Builder::with_capacity(rows)),
+            _ => Builder::Bool(BooleanBuilder::with_capacity(rows)),
         }
     }
 
@@ -105,9 +106,14 @@ pub(super) struct ColumnsBuilder {
 }
 
 impl ColumnsBuilder {
-    pub(super) fn new(extract: &Extract) -> ColumnsBuilder {
+    /// Room for `rows` rows, so that the columns of a large file are not
+    /// copied over and over as they grow.
+    pub(super) fn new(extract: &Extract, rows: usize) -> ColumnsBuilder {
         ColumnsBuilder {
-            builders: stored_types(extract).iter().map(Builder::new).collect(),
+            builders: stored_types(extract)
+                .iter()
+                .map(|t| Builder::new(t, rows))
+                .collect(),
         }
     }
 
@@ -173,7 +179,7 @@ mod tests {
 
     #[test]
     fn rows_become_typed_columns_and_a_value_of_the_wrong_type_adds_nothing() {
-        let mut b = ColumnsBuilder::new(&STATUS);
+        let mut b = ColumnsBuilder::new(&STATUS, 0);
         b.push_row(&[
             Value::Text("ab".into()),
             Value::Date32(19_000),

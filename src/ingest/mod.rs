@@ -8,7 +8,7 @@ mod columns;
 #[cfg(test)]
 mod corpus_tests;
 mod decode;
-mod fxhash;
+mod fasthash;
 mod ledger;
 mod parquet;
 mod parse;
@@ -203,7 +203,7 @@ struct ParsedFile {
 
 /// A row to set aside: its index in the file's good rows, the value to name
 /// (`None`: the row's masked CPR) and the reason.
-type Refused = (usize, Option<String>, String);
+pub(super) type Refused = (usize, Option<String>, String);
 
 impl ParsedFile {
     fn len(&self) -> usize {
@@ -299,7 +299,7 @@ pub fn load(
     opts: &LoadOptions<'_>,
 ) -> Result<LoadReport, IngestError> {
     let read = read_delivery(dir, pseudo, opts.progress)?;
-    finish_load(store, read, opts, &mut ledger::CitizenCache::default())
+    finish_load(store, read, opts, &mut ledger::KnownCache::default())
 }
 
 /// Loads delivery folders in order, reading and checking the next month's files
@@ -320,6 +320,62 @@ pub fn load_many(
         dry_run: false,
         progress: opts.progress,
     };
+    let db = |source| IngestError::Db {
+        dir: dirs.first().cloned().unwrap_or_default(),
+        source,
+    };
+    let threshold = BulkCheckpoints::begin(store).map_err(db)?;
+    let loaded = load_in_order(store, dirs, pseudo, opts, &load_opts, &mut report);
+    // Fold the months into the file now, whether or not a later month failed:
+    // what was committed stays committed.
+    let folded = threshold.end(store).map_err(db);
+    loaded.and(folded)
+}
+
+/// DuckDB checkpoints (writes the WAL's rows into the file, rewriting each
+/// table's last, partly filled row group) whenever the WAL passes 16 MiB. A
+/// national month passes that every time, and checkpointing after each month
+/// cost a quarter of a national load (README, "Benchmark: national-scale
+/// ingest"). While several months load, it waits until the WAL holds
+/// [`BULK_CHECKPOINT_THRESHOLD`], then once more at the end. Every month is
+/// still its own committed transaction, durable in the WAL.
+struct BulkCheckpoints {
+    previous: String,
+}
+
+const BULK_CHECKPOINT_THRESHOLD: &str = "256MB";
+
+impl BulkCheckpoints {
+    fn begin(store: &Store) -> Result<BulkCheckpoints, duckdb::Error> {
+        let conn = store.lock();
+        let previous: String =
+            conn.query_row("select current_setting('checkpoint_threshold')", [], |r| {
+                r.get(0)
+            })?;
+        conn.execute("set checkpoint_threshold = ?", [BULK_CHECKPOINT_THRESHOLD])?;
+        Ok(BulkCheckpoints { previous })
+    }
+
+    fn end(self, store: &Store) -> Result<(), duckdb::Error> {
+        let conn = store.lock();
+        conn.execute("set checkpoint_threshold = ?", [self.previous.as_str()])?;
+        // A reader's open transaction can make DuckDB refuse; the rows are
+        // safe in the WAL and the next automatic checkpoint folds them in.
+        if let Err(e) = conn.execute_batch("checkpoint") {
+            tracing::warn!(error = %e, "checkpoint efter indlæsningen blev udskudt");
+        }
+        Ok(())
+    }
+}
+
+fn load_in_order(
+    store: &Store,
+    dirs: &[PathBuf],
+    pseudo: &Pseudonymiser,
+    opts: &LoadOptions<'_>,
+    load_opts: &LoadOptions<'_>,
+    report: &mut impl FnMut(&Path, &LoadReport) -> bool,
+) -> Result<(), IngestError> {
     std::thread::scope(|scope| {
         // A rendezvous channel: the reader holds at most one checked month while
         // the writer loads another, so memory holds two months, not three.
@@ -333,9 +389,9 @@ pub fn load_many(
                 }
             }
         });
-        let mut citizens = ledger::CitizenCache::default();
+        let mut known = ledger::KnownCache::default();
         for (dir, read) in rx {
-            let r = finish_load(store, read?, &load_opts, &mut citizens)?;
+            let r = finish_load(store, read?, load_opts, &mut known)?;
             if !report(dir, &r) {
                 break;
             }
@@ -381,7 +437,7 @@ fn finish_load(
     store: &Store,
     read: ReadDelivery<'_>,
     opts: &LoadOptions<'_>,
-    citizens: &mut ledger::CitizenCache,
+    known: &mut ledger::KnownCache,
 ) -> Result<LoadReport, IngestError> {
     let ReadDelivery {
         dir,
@@ -408,15 +464,15 @@ fn finish_load(
     if let Some(superseded_by) = ledger::loaded_before(&conn, &batch_id).map_err(db)? {
         report.already_loaded = true;
         if superseded_by.is_none() {
-            citizens.loaded(month, citizen_ids(&parsed));
+            known.loaded(month, citizen_ids(&parsed), spell_ids(&parsed));
         }
         report.superseded_by = superseded_by;
         report.rows = row_counts(&parsed);
         return Ok(report);
     }
-    let known =
-        ledger::check_references(&conn, month, &mut parsed, &mut errors, citizens).map_err(db)?;
-    check_status_delivered(&parsed, known)?;
+    let known_citizens =
+        ledger::check_references(&conn, month, &mut parsed, &mut errors, known).map_err(db)?;
+    check_status_delivered(&parsed, known_citizens)?;
     let bad: usize = parsed.iter().map(|p| p.bad_lines).sum();
     let good: usize = parsed.iter().map(ParsedFile::len).sum();
     if bad + good == 0 {
@@ -453,7 +509,7 @@ fn finish_load(
         },
     )
     .map_err(db)?;
-    citizens.loaded(month, citizen_ids(&parsed));
+    known.loaded(month, citizen_ids(&parsed), spell_ids(&parsed));
     report.quarantined = errors;
     Ok(report)
 }
@@ -463,6 +519,15 @@ fn citizen_ids(parsed: &[ParsedFile]) -> impl Iterator<Item = &str> {
     parsed
         .iter()
         .filter(|p| p.extract.id == extracts::CITIZENS.id)
+        .filter_map(|p| p.columns.text(0))
+        .flat_map(|ids| ids.iter().flatten())
+}
+
+/// The ids of a delivery's (good) spell rows.
+fn spell_ids(parsed: &[ParsedFile]) -> impl Iterator<Item = &str> {
+    parsed
+        .iter()
+        .filter(|p| p.extract.id == extracts::SPELLS.id)
         .filter_map(|p| p.columns.text(0))
         .flat_map(|ids| ids.iter().flatten())
 }

@@ -56,7 +56,7 @@ pub(super) fn parse_parquet(
         .query([path.display().to_string()])
         .map_err(unreadable)?;
     let header: Vec<String> = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();
-    let mut checker = FileChecker::new(extract, file.clone(), &header, month_end, pseudo)?;
+    let mut checker = FileChecker::new(extract, file.clone(), &header, month_end, pseudo, 0)?;
     let mut fields: Vec<String> = Vec::with_capacity(header.len());
     let mut n: u64 = 0;
     while let Some(row) = rows.next().map_err(unreadable)? {
@@ -72,7 +72,7 @@ pub(super) fn parse_parquet(
     }
     progress.finish();
     let name = extract.parquet_file();
-    Ok(checker.finish(checksum, name))
+    checker.finish(checksum, name, errors)
 }
 
 /// A Parquet value as the CSV contract writes it.

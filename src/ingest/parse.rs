@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use duckdb::types::Value;
 
 use super::columns::ColumnsBuilder;
-use super::fxhash::FxHashMap;
+use super::fasthash::{FastMap, FastSet};
 use super::{IngestError, ParsedFile, RowError};
 use crate::extracts::{self, ColumnType, Extract};
 use crate::pseudonym::{mask, Cpr, Pseudonymiser};
@@ -51,10 +51,17 @@ pub(super) struct FileChecker<'a> {
     n_fields: usize,
     month_end: NaiveDate,
     pseudo: &'a Pseudonymiser,
-    /// The line of each key seen so far: short keys (nearly all) inline, without
-    /// an allocation per row; longer ones as text.
-    first_line_of_key: FxHashMap<InlineKey, u64>,
-    first_line_of_long_key: FxHashMap<String, u64>,
+    /// The line of each key seen so far: keys of a CPR and a date packed into
+    /// one number (`packed_key`), other short keys inline, without an
+    /// allocation per row; longer ones as text.
+    packs_key: bool,
+    /// Each good row's packed key ([`NOT_PACKED`] if its key went to the maps
+    /// below); repeats are found by sorting when the file is read
+    /// ([`FileChecker::finish`]), because a map of 1.4 million keys a month
+    /// cost a cache miss per row of a national load.
+    packed_keys: Vec<u64>,
+    first_line_of_key: FastMap<InlineKey, u64>,
+    first_line_of_long_key: FastMap<String, u64>,
     key_buf: String,
     columns: ColumnsBuilder,
     /// One row's values, reused from row to row.
@@ -72,6 +79,7 @@ impl<'a> FileChecker<'a> {
         header: &[String],
         month_end: NaiveDate,
         pseudo: &'a Pseudonymiser,
+        expected_rows: usize,
     ) -> Result<Self, IngestError> {
         let positions = column_positions(extract, header, &file)?;
         let position_of = |name: &str| extract.columns.iter().position(|c| c.name == name);
@@ -86,6 +94,19 @@ impl<'a> FileChecker<'a> {
             .iter()
             .position(|c| c.ty == ColumnType::Cpr)
             .map(|i| positions[i]);
+        let key_types: Vec<ColumnType> = extract
+            .key
+            .iter()
+            .filter_map(|k| extract.columns.iter().find(|c| c.name == *k).map(|c| c.ty))
+            .collect();
+        let packs_key = packable(&key_types);
+        let mut packed_keys = Vec::new();
+        let mut first_line_of_key = FastMap::default();
+        if packs_key {
+            packed_keys.reserve(expected_rows);
+        } else {
+            first_line_of_key.reserve(expected_rows);
+        }
         Ok(FileChecker {
             extract,
             file,
@@ -96,13 +117,15 @@ impl<'a> FileChecker<'a> {
             n_fields: header.len(),
             month_end,
             pseudo,
-            first_line_of_key: FxHashMap::default(),
-            first_line_of_long_key: FxHashMap::default(),
+            packs_key,
+            packed_keys,
+            first_line_of_key,
+            first_line_of_long_key: FastMap::default(),
             key_buf: String::new(),
-            columns: ColumnsBuilder::new(extract),
+            columns: ColumnsBuilder::new(extract, expected_rows),
             row: Vec::with_capacity(extract.columns.len() + 2),
-            lines: Vec::new(),
-            cpr_heads: Vec::new(),
+            lines: Vec::with_capacity(expected_rows),
+            cpr_heads: Vec::with_capacity(expected_rows),
             bad_lines: 0,
         })
     }
@@ -185,8 +208,14 @@ impl<'a> FileChecker<'a> {
                 }
             }
         }
+        let mut packed = NOT_PACKED;
         if ok {
-            ok = self.check_key(line, fields, errors);
+            match self.packs_key.then(|| {
+                packed_key(self.key_positions.iter().map(|&p| fields.field(p).unwrap_or("")))
+            }) {
+                Some(Some(k)) => packed = k,
+                _ => ok = self.check_key(line, fields, errors),
+            }
         }
         if ok {
             if let Err(i) = self.columns.push_row(&out) {
@@ -210,6 +239,9 @@ impl<'a> FileChecker<'a> {
             }
             self.lines.push(line);
             self.cpr_heads.push(head);
+            if self.packs_key {
+                self.packed_keys.push(packed);
+            }
         } else {
             self.bad_lines += 1;
         }
@@ -217,6 +249,26 @@ impl<'a> FileChecker<'a> {
 
     /// A key delivered twice in one file: the first row counts, the repeat is refused.
     fn check_key<F: Fields>(&mut self, line: u64, fields: &F, errors: &mut Vec<RowError>) -> bool {
+        let Some(first) = self.first_line_of_text_key(line, fields) else {
+            return true;
+        };
+        let value = self
+            .key_positions
+            .iter()
+            .map(|&p| self.masked_if_cpr(fields.field(p).unwrap_or("").trim()))
+            .collect::<Vec<_>>()
+            .join("+");
+        errors.push(self.error(
+            line,
+            &self.extract.key.join("+"),
+            value,
+            format!("samme nøgle som linje {first}"),
+        ));
+        false
+    }
+
+    /// The line where the row's key (as text) was first seen, if it was.
+    fn first_line_of_text_key<F: Fields>(&mut self, line: u64, fields: &F) -> Option<u64> {
         self.key_buf.clear();
         for (i, &p) in self.key_positions.iter().enumerate() {
             if i > 0 {
@@ -241,31 +293,29 @@ impl<'a> FileChecker<'a> {
                 }
             },
         };
-        let Some(first) = seen else {
-            return true;
-        };
-        let value = self
-            .key_positions
-            .iter()
-            .map(|&p| self.masked_if_cpr(fields.field(p).unwrap_or("").trim()))
-            .collect::<Vec<_>>()
-            .join("+");
-        errors.push(self.error(
-            line,
-            &self.extract.key.join("+"),
-            value,
-            format!("samme nøgle som linje {first}"),
-        ));
-        false
+        seen
     }
 
     fn masked_if_cpr(&self, v: &str) -> String {
         scrub_cpr(v)
     }
 
-    /// The file checked, with its checksum.
-    pub(super) fn finish(self, checksum: String, file_name: String) -> ParsedFile {
-        ParsedFile {
+    /// The file checked, with its checksum. Rows whose packed key repeats an
+    /// earlier row's are refused here, the first row counting, as the maps do
+    /// for the other keys while reading.
+    pub(super) fn finish(
+        self,
+        checksum: String,
+        file_name: String,
+        errors: &mut Vec<RowError>,
+    ) -> Result<ParsedFile, IngestError> {
+        let repeats = if self.packs_key {
+            self.packed_key_repeats()
+        } else {
+            Vec::new()
+        };
+        let key_columns = self.extract.key.join("+");
+        let mut parsed = ParsedFile {
             extract: self.extract,
             checksum,
             file: self.file,
@@ -275,8 +325,123 @@ impl<'a> FileChecker<'a> {
             cpr_heads: self.cpr_heads,
             bad_lines: self.bad_lines,
             person_keys: Vec::new(),
+        };
+        parsed.remove(errors, &key_columns, repeats).map_err(|reason| {
+            IngestError::File(RowError {
+                file: parsed.file.clone(),
+                line: 0,
+                column: String::new(),
+                value: String::new(),
+                reason: format!("intern fejl: {reason}"),
+            })
+        })?;
+        Ok(parsed)
+    }
+
+    /// The rows (in order) whose packed key an earlier row has, each with its
+    /// key as the error names it (CPR masked) and the earlier row's line.
+    fn packed_key_repeats(&self) -> Vec<super::Refused> {
+        let mut sorted: Vec<u64> = self
+            .packed_keys
+            .iter()
+            .copied()
+            .filter(|&k| k != NOT_PACKED)
+            .collect();
+        sorted.sort_unstable();
+        let repeated: FastSet<u64> = sorted
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0])
+            .collect();
+        if repeated.is_empty() {
+            return Vec::new();
+        }
+        let key_types: Vec<ColumnType> = self
+            .extract
+            .key
+            .iter()
+            .filter_map(|k| self.extract.columns.iter().find(|c| c.name == *k).map(|c| c.ty))
+            .collect();
+        let mut first_line: FastMap<u64, u64> = FastMap::default();
+        let mut out = Vec::new();
+        for (row, &k) in self.packed_keys.iter().enumerate() {
+            if !repeated.contains(&k) {
+                continue;
+            }
+            match first_line.entry(k) {
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(self.lines[row]);
+                }
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    let value = key_types
+                        .iter()
+                        .map(|t| match t {
+                            ColumnType::Cpr => {
+                                format!("{}-****", String::from_utf8_lossy(&self.cpr_heads[row]))
+                            }
+                            _ => packed_day(k)
+                                .map(|d| d.format(extracts::DATE_FORMAT).to_string())
+                                .unwrap_or_default(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("+");
+                    out.push((row, Some(value), format!("samme nøgle som linje {}", e.get())));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The packed key of a row whose key went to the text maps instead.
+const NOT_PACKED: u64 = u64::MAX;
+
+/// The date of a packed key (see [`packed_key`]).
+fn packed_day(k: u64) -> Option<NaiveDate> {
+    let day = i32::try_from(k & ((1 << 22) - 1)).ok()? - 366;
+    NaiveDate::from_num_days_from_ce_opt(day)
+}
+
+/// Whether a key of these column types fits [`packed_key`]: one CPR, at most one date.
+fn packable(types: &[ColumnType]) -> bool {
+    let cprs = types.iter().filter(|t| **t == ColumnType::Cpr).count();
+    let dates = types
+        .iter()
+        .filter(|t| matches!(t, ColumnType::Date | ColumnType::Month))
+        .count();
+    cprs == 1 && dates <= 1 && cprs + dates == types.len()
+}
+
+/// A key of one CPR and at most one date (citizens, CVs, status: the keys of
+/// nearly every row of a national load) as one exact number: the CPR's ten
+/// digits (below 2^34) above the date's day number (below 2^22), so the key
+/// map holds 16 bytes per row instead of the key's text. The same CPR written
+/// with or without its dash, and the same date in either accepted format, give
+/// the same key. `None` when a field does not read as a CPR or a date (the
+/// value checks refuse such a row before its key is looked at).
+fn packed_key<'f>(fields: impl Iterator<Item = &'f str>) -> Option<u64> {
+    let (mut cpr, mut day) = (None, 0u64);
+    for field in fields {
+        let v = field.trim();
+        if let Some(d) = parse_date(v) {
+            // Day numbers from year 0 to 9999, shifted to be positive: below 2^22.
+            day = u64::try_from(i64::from(d.num_days_from_ce()) + 366).ok()?;
+        } else {
+            let (mut n, mut count) = (0u64, 0);
+            for b in v.bytes().filter(|b| *b != b'-') {
+                if !b.is_ascii_digit() || count == 10 {
+                    return None;
+                }
+                n = n * 10 + u64::from(b - b'0');
+                count += 1;
+            }
+            if count != 10 {
+                return None;
+            }
+            cpr = Some(n);
         }
     }
+    Some((cpr? << 22) | day)
 }
 
 /// A key of up to 39 bytes stored inline, its length in the last byte.
@@ -519,4 +684,83 @@ pub(super) fn parse_value(
         },
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extracts::{CITIZENS, STATUS};
+
+    fn check_rows(extract: &'static Extract, rows: &[&[&str]]) -> (ParsedFile, Vec<RowError>) {
+        let pseudo = Pseudonymiser::new(vec![0x42; 32]).unwrap();
+        let header: Vec<String> = extract.header().iter().map(|h| h.to_string()).collect();
+        let month_end = NaiveDate::from_ymd_opt(2024, 3, 31).unwrap();
+        let mut checker =
+            FileChecker::new(extract, "f.csv".into(), &header, month_end, &pseudo, 0).unwrap();
+        let mut errors = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            let fields: Vec<String> = row.iter().map(|f| f.to_string()).collect();
+            checker.check(i as u64 + 2, &fields, &mut errors);
+        }
+        let parsed = checker.finish("c".into(), "f.csv".into(), &mut errors).unwrap();
+        (parsed, errors)
+    }
+
+    #[test]
+    fn the_same_cpr_and_month_written_two_ways_is_one_key_and_the_repeat_is_refused() {
+        let (parsed, errors) = check_rows(
+            &STATUS,
+            &[
+                &["010190-1233", "01-03-2024", "ydelse"],
+                &["0202901234", "01-03-2024", "ydelse"],
+                &["0101901233", "2024-03-01", "syg"],
+                &["010190-1233", "01-02-2024", "syg"],
+                &["010190-1233", "01-03-2024", "syg"],
+            ],
+        );
+        assert_eq!(parsed.len(), 3);
+        assert_eq!(parsed.lines, vec![2, 3, 5]);
+        assert_eq!(parsed.bad_lines, 2);
+        let repeats: Vec<(u64, &str, &str, &str)> = errors
+            .iter()
+            .map(|e| (e.line, e.column.as_str(), e.value.as_str(), e.reason.as_str()))
+            .collect();
+        assert_eq!(
+            repeats,
+            vec![
+                (4, "cpr+maaned", "010190-****+01-03-2024", "samme nøgle som linje 2"),
+                (6, "cpr+maaned", "010190-****+01-03-2024", "samme nøgle som linje 2"),
+            ]
+        );
+    }
+
+    #[test]
+    fn packed_keys_are_exact_and_only_for_a_cpr_with_at_most_one_date() {
+        let k = |f: &[&str]| packed_key(f.iter().copied());
+        assert_eq!(k(&["010190-1233", "01-03-2024"]), k(&["0101901233", "2024-03-01"]));
+        assert_ne!(k(&["010190-1233", "01-03-2024"]), k(&["010190-1234", "01-03-2024"]));
+        assert_ne!(k(&["010190-1233", "01-03-2024"]), k(&["010190-1233", "02-03-2024"]));
+        let day = k(&["9999999999", "31-12-9999"]).unwrap();
+        assert_eq!(packed_day(day), NaiveDate::from_ymd_opt(9999, 12, 31));
+        assert_eq!(
+            packed_day(k(&["0000000000", "01-01-0000"]).unwrap()),
+            NaiveDate::from_ymd_opt(0, 1, 1)
+        );
+        assert_eq!(k(&["01019O-1233"]), None);
+        assert!(packable(&[ColumnType::Cpr, ColumnType::Month]));
+        assert!(packable(&[ColumnType::Cpr]));
+        assert!(!packable(&[ColumnType::Text]));
+        assert!(!packable(&[ColumnType::Cpr, ColumnType::Text]));
+        // A citizen delivered twice: the key is the CPR alone.
+        let (parsed, errors) = check_rows(
+            &CITIZENS,
+            &[
+                &["010190-1233", "2100", "Østerhøj", "dansk"],
+                &["0101901233", "2100", "Østerhøj", "dansk"],
+            ],
+        );
+        assert_eq!(parsed.len(), 1);
+        assert_eq!(errors[0].value, "010190-****");
+        assert_eq!(errors[0].reason, "samme nøgle som linje 2");
+    }
 }

@@ -313,6 +313,12 @@ fn loading_months_together_gives_what_loading_them_one_by_one_gives() {
         dry_run: false,
         progress: &NoProgress,
     };
+    let threshold = |s: &Store| -> String {
+        s.lock()
+            .query_row("select current_setting('checkpoint_threshold')", [], |r| r.get(0))
+            .unwrap()
+    };
+    let default_threshold = threshold(&together);
     let mut months = Vec::new();
     load_many(
         &together,
@@ -326,6 +332,15 @@ fn loading_months_together_gives_what_loading_them_one_by_one_gives() {
     )
     .unwrap();
     assert_eq!(months.len(), 2);
+    // The larger checkpoint threshold of a bulk load is undone, and the months
+    // are folded into the file: the WAL is empty.
+    assert_eq!(threshold(&together), default_threshold);
+    let wal = std::path::PathBuf::from(format!("{}.wal", together.path().display()));
+    assert!(
+        std::fs::metadata(&wal).map_or(0, |m| m.len()) == 0,
+        "the WAL still holds {:?} bytes",
+        std::fs::metadata(&wal).map(|m| m.len())
+    );
     assert_eq!(
         staging(&one_by_one, "2024-03-01", "stg_status"),
         staging(&together, "2024-03-01", "stg_status")
@@ -335,6 +350,7 @@ fn loading_months_together_gives_what_loading_them_one_by_one_gives() {
     let (_c, stopped) = temp_store();
     let err = load_many(&stopped, &[feb, march], &p, &opts, |_, _| true).unwrap_err();
     assert!(err.is_rejection(), "{err}");
+    assert_eq!(threshold(&stopped), default_threshold);
     let n: i64 = stopped
         .lock()
         .query_row("select count(*) from load_batches", [], |r| r.get(0))
