@@ -301,6 +301,21 @@ fn ingest_cmd(settings: Settings, dir: &Path, dry_run: bool) -> Result<(), AppEr
             .into(),
         );
     }
+    // Folders whose files were deleted after an earlier load hold only a receipt.
+    let (removed, folders): (Vec<PathBuf>, Vec<PathBuf>) = folders
+        .into_iter()
+        .partition(|f| ingest::is_removed_after_load(f));
+    for folder in &removed {
+        println!(
+            "{}: allerede indlæst; filerne er slettet efter indlæsningen (se {})",
+            folder.display(),
+            ingest::RECEIPT_FILE
+        );
+    }
+    if folders.is_empty() {
+        return Ok(());
+    }
+    let remove = app.settings.remove_loaded_deliveries;
     let bar = ingest::TerminalBar::if_terminal();
     let progress: &dyn ingest::Progress = match &bar {
         Some(b) => b,
@@ -312,6 +327,7 @@ fn ingest_cmd(settings: Settings, dir: &Path, dry_run: bool) -> Result<(), AppEr
         progress,
     };
     if !dry_run {
+        let mut removal = Ok(());
         ingest::load_many(
             &app.store,
             &folders,
@@ -319,10 +335,19 @@ fn ingest_cmd(settings: Settings, dir: &Path, dry_run: bool) -> Result<(), AppEr
             &opts,
             |folder, r| {
                 print_load(folder, r, false);
-                true
+                // The month is committed: its files with raw CPRs can go.
+                if remove {
+                    removal = ingest::remove_loaded_delivery(folder, r).map(|n| {
+                        if n > 0 {
+                            println!("  {n} filer slettet efter indlæsningen ({})", ingest::RECEIPT_FILE);
+                        }
+                    });
+                }
+                removal.is_ok()
             },
         )
         .map_err(crate::pipeline::PipelineError::from)?;
+        removal.map_err(crate::pipeline::PipelineError::from)?;
         return Ok(());
     }
     for (i, folder) in folders.iter().enumerate() {

@@ -40,6 +40,10 @@ pub struct Settings {
     pub reports_dir: PathBuf,
     /// Logins, sessions, single sign-on (`[access]`).
     pub access: crate::access::AccessSettings,
+    /// Delete a delivery's files (which hold raw CPR numbers) once it is loaded,
+    /// leaving a receipt (`ingest::RECEIPT_FILE`). On by default: the store holds
+    /// every row, pseudonymised, and the case systems keep the originals.
+    pub remove_loaded_deliveries: bool,
 }
 
 impl Default for Settings {
@@ -53,6 +57,7 @@ impl Default for Settings {
             policy_file: PathBuf::from("model/features.toml"),
             reports_dir: PathBuf::from("reports"),
             access: crate::access::AccessSettings::default(),
+            remove_loaded_deliveries: true,
         }
     }
 }

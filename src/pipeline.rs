@@ -124,6 +124,20 @@ fn run_steps(
             .settings
             .inbox_dir()
             .join(report.month.format("%Y-%m").to_string());
+        if ingest::is_removed_after_load(&dir) && month_loaded(store, report.month)? {
+            // Loaded before, its files deleted since: nothing to load again.
+            report.steps.push(StepRecord {
+                step: "ingest".into(),
+                duration_ms: started.elapsed().as_millis(),
+                rows: 0,
+                detail: format!(
+                    "allerede indlæst; leveringens filer er slettet efter indlæsningen ({})",
+                    ingest::RECEIPT_FILE
+                ),
+                failed: false,
+            });
+            return transform_and_commit(store, ctx, report);
+        }
         if !dir.is_dir() {
             return Err(PipelineError::NoDelivery {
                 month: report.month,
@@ -148,6 +162,10 @@ fn run_steps(
                 return Err(e.into());
             }
         };
+        // The batch is committed: the files with raw CPRs can go.
+        if ctx.settings.remove_loaded_deliveries {
+            ingest::remove_loaded_delivery(&dir, &load)?;
+        }
         let detail = ingest_detail(&load);
         let rows = if load.already_loaded {
             0
@@ -162,6 +180,25 @@ fn run_steps(
             failed: false,
         });
     }
+    transform_and_commit(store, ctx, report)
+}
+
+/// Whether a batch for `month` is in force.
+fn month_loaded(store: &Store, month: chrono::NaiveDate) -> Result<bool, PipelineError> {
+    let n: i64 = store.lock().query_row(
+        "select count(*) from load_batches where batch_month = ?::date and superseded_by is null",
+        [month.to_string()],
+        |r| r.get(0),
+    )?;
+    Ok(n > 0)
+}
+
+/// The steps after ingest in one transaction, then the committee report.
+fn transform_and_commit(
+    store: &Store,
+    ctx: &Context<'_>,
+    report: &mut RunReport,
+) -> Result<(), PipelineError> {
     let conn = store.lock();
     conn.execute_batch("begin transaction")?;
     let result = transform_steps(&conn, ctx, report);

@@ -566,6 +566,66 @@ fn batch_id(parsed: &[ParsedFile]) -> String {
     hex::encode(&h.finalize()[..12])
 }
 
+/// The receipt left in a delivery folder whose files were deleted after loading.
+pub const RECEIPT_FILE: &str = "indlaest.txt";
+
+/// Deletes the extract files of a loaded delivery (they hold raw CPR numbers)
+/// and leaves a receipt naming the batch and the files' checksums, so an
+/// operator can see what was there. Call only after the load committed.
+/// Returns how many files were deleted. Deleting does not wipe the blocks on
+/// the disk; docs/security.md says what protects those.
+pub fn remove_loaded_delivery(dir: &Path, load: &LoadReport) -> Result<usize, IngestError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| IngestError::Read { path, source }
+    };
+    let mut files = Vec::new();
+    for extract in extracts::ALL {
+        for name in [extract.file.to_string(), extract.parquet_file()] {
+            let path = dir.join(&name);
+            if let Ok(meta) = std::fs::metadata(&path) {
+                if meta.is_file() {
+                    files.push((path, name, meta.len()));
+                }
+            }
+        }
+    }
+    if files.is_empty() {
+        return Ok(0);
+    }
+    let mut receipt = format!(
+        "Leveringen for {} er indlæst som batch {}{}.\n\
+         Filerne er slettet efter indlæsningen, fordi de indeholder CPR-numre; rækkerne\n\
+         findes i databasen med pseudonymer, og filernes SHA-256 står i load_batches.\n\
+         Slettede filer (bytes):\n",
+        load.month.format("%Y-%m"),
+        load.batch_id,
+        match &load.superseded_by {
+            Some(newer) => format!(" (siden erstattet af batch {newer})"),
+            None => String::new(),
+        },
+    );
+    for (_, name, size) in &files {
+        receipt.push_str(&format!("  {name}  {size}\n"));
+    }
+    // The receipt first: if a deletion fails, the folder still says it was loaded.
+    let receipt_path = dir.join(RECEIPT_FILE);
+    std::fs::write(&receipt_path, receipt).map_err(io(&receipt_path))?;
+    for (path, _, _) in &files {
+        std::fs::remove_file(path).map_err(io(path))?;
+    }
+    Ok(files.len())
+}
+
+/// Whether `dir` is a delivery whose files were deleted after loading: a
+/// receipt and no extract file.
+pub fn is_removed_after_load(dir: &Path) -> bool {
+    dir.join(RECEIPT_FILE).is_file()
+        && extracts::ALL.iter().all(|e| {
+            !dir.join(e.file).exists() && !dir.join(e.parquet_file()).exists()
+        })
+}
+
 /// The last day of the month of `d`.
 pub fn last_day(d: NaiveDate) -> NaiveDate {
     let first = d.with_day(1).expect("day 1 exists");

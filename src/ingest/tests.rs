@@ -295,3 +295,30 @@ fn a_windows_1252_delivery_and_the_same_in_utf8_with_bom_load_identically() {
         "{districts}"
     );
 }
+
+#[test]
+fn a_loaded_delivery_loses_its_files_keeps_a_receipt_and_is_recognised_as_loaded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_s, store) = temp_store();
+    let dir = write_delivery(
+        tmp.path(),
+        "2024-02",
+        &[
+            ("borgere.csv", &["010190-1233;7100;Midtby;dansk"]),
+            ("status.csv", &["010190-1233;01-02-2024;ydelse"]),
+        ],
+    );
+    std::fs::write(dir.join("note.txt"), "not an extract").unwrap();
+    assert!(!is_removed_after_load(&dir));
+    let load = load_batch(&store, &dir, &pseudo(), 0.0).unwrap();
+    let removed = remove_loaded_delivery(&dir, &load).unwrap();
+    assert_eq!(removed, extracts::ALL.len(), "every extract file of the delivery");
+    assert!(is_removed_after_load(&dir));
+    // Only the contract's files go; anything else in the folder stays.
+    assert!(dir.join("note.txt").exists());
+    let receipt = std::fs::read_to_string(dir.join(RECEIPT_FILE)).unwrap();
+    assert!(receipt.contains(&load.batch_id) && receipt.contains("borgere.csv"), "{receipt}");
+    assert!(!receipt.contains("010190"), "{receipt}");
+    // Nothing left to delete the second time.
+    assert_eq!(remove_loaded_delivery(&dir, &load).unwrap(), 0);
+}

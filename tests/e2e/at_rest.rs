@@ -1,13 +1,13 @@
 //! What the product leaves on persistent disk (#3): after a backfill, no file in the
 //! data dir holds a CPR number, a pseudonym or a district name in plain bytes. The
 //! needles come from the deliveries themselves (every CPR and district in the
-//! citizens' files) and the pseudonyms are computed with the installation's key.
+//! citizens' files, generated again with the same seed, since the loaded ones are
+//! deleted) and the pseudonyms are computed with the installation's key.
 //!
-//! Two folders are not the product's output: `inbox/` holds the deliveries as the
-//! case systems sent them (raw CPRs; docs/security.md, open), and `keys/` the keys.
-//! The committee reports under `reports/` name districts on purpose (aggregate
-//! figures by district, through disclosure control), so only CPRs and pseudonyms
-//! are searched for there.
+//! `inbox/` is searched too: after loading, only receipts are left there. `keys/`
+//! holds the keys and is not searched. The committee reports under `reports/` name
+//! districts on purpose (aggregate figures by district, through disclosure
+//! control), so only CPRs and pseudonyms are searched for there.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use aho_corasick::AhoCorasick;
 use jobcockpit::pseudonym::{Cpr, Pseudonymiser};
 
-use crate::helpers::shared_app;
+use crate::helpers::{shared_app, small_synth};
 
 /// Every file under `dir`, recursively.
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -58,7 +58,19 @@ fn delivered(inbox: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
 fn no_file_the_product_leaves_holds_a_cpr_a_pseudonym_or_a_district_name() {
     let t = shared_app();
     let settings = &t.app.settings;
-    let (cprs, districts) = delivered(&settings.inbox_dir());
+    // The deliveries were deleted once loaded: each month folder keeps a receipt.
+    let months = jobcockpit::ingest::delivery_folders(&settings.inbox_dir()).expect("inbox");
+    assert!(months.len() >= 48, "{} month folders", months.len());
+    for (_, dir) in &months {
+        assert!(
+            jobcockpit::ingest::is_removed_after_load(dir),
+            "{} still holds its delivery",
+            dir.display()
+        );
+    }
+    let again = tempfile::tempdir().expect("temp dir");
+    jobcockpit::synth::generate(&small_synth(), again.path()).expect("synth");
+    let (cprs, districts) = delivered(again.path());
     assert!(cprs.len() > 1_000, "{} CPRs delivered", cprs.len());
     assert!(districts.len() >= 5, "{districts:?}");
 
@@ -78,8 +90,10 @@ fn no_file_the_product_leaves_holds_a_cpr_a_pseudonym_or_a_district_name() {
     let data_dir = &settings.data_dir;
     let mut searched = Vec::new();
     files(data_dir, &mut searched);
-    searched
-        .retain(|p| !p.starts_with(settings.inbox_dir()) && !p.starts_with(data_dir.join("keys")));
+    searched.retain(|p| !p.starts_with(data_dir.join("keys")));
+    assert!(searched
+        .iter()
+        .any(|p| p.ends_with(jobcockpit::ingest::RECEIPT_FILE)));
     let store_bytes: u64 = searched
         .iter()
         .filter(|p| p.starts_with(settings.store_path()))

@@ -4,14 +4,19 @@
 use jobcockpit::store::query_table;
 use jobcockpit::synth::SynthConfig;
 
-use crate::helpers::{backfilled_app, small_synth};
+use crate::helpers::{backfilled_app, backfilled_app_with, small_synth};
 
 #[test]
 fn a_bad_delivery_fails_the_run_and_leaves_the_marts_untouched() {
-    let t = backfilled_app(&SynthConfig {
-        years: 3,
-        ..small_synth()
-    });
+    // Next month is built from last month's files, so they are kept after loading.
+    let t = backfilled_app_with(
+        &SynthConfig {
+            years: 3,
+            ..small_synth()
+        },
+        |s| s.remove_loaded_deliveries = false,
+        |_| {},
+    );
     let inbox = t.app.settings.inbox_dir();
     let marts_before = {
         let conn = t.app.store.lock();
@@ -85,6 +90,8 @@ fn a_step_failing_after_ingest_rolls_back_every_result_of_the_run() {
     use jobcockpit::model::policy::FeaturePolicy;
     use jobcockpit::pipeline::{self, Context};
 
+    // The month re-run below was loaded before and its files deleted: the run
+    // skips ingest (the receipt says so) and goes on to the other steps.
     let t = backfilled_app(&SynthConfig {
         years: 3,
         ..small_synth()
@@ -148,10 +155,15 @@ fn a_step_failing_after_ingest_rolls_back_every_result_of_the_run() {
 
 #[test]
 fn a_few_bad_rows_are_quarantined_with_their_reason_and_the_rest_loads() {
-    let t = backfilled_app(&SynthConfig {
-        years: 2,
-        ..small_synth()
-    });
+    // Next month is built from last month's files, so they are kept after loading.
+    let t = backfilled_app_with(
+        &SynthConfig {
+            years: 2,
+            ..small_synth()
+        },
+        |s| s.remove_loaded_deliveries = false,
+        |_| {},
+    );
     let inbox = t.app.settings.inbox_dir();
     let next = inbox.join("2021-01");
     std::fs::create_dir_all(&next).unwrap();

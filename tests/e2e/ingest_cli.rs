@@ -57,14 +57,28 @@ fn ingest_exit_codes_are_the_documented_ones() {
         text(&first)
     );
 
-    // Loading the same files again is not an error, and says that nothing was loaded.
+    // The dry run kept the files; the load deleted them (they hold raw CPRs)
+    // and left a receipt naming the batch.
+    assert!(!delivery.join("status.csv").exists() && !delivery.join("borgere.csv").exists());
+    let receipt = std::fs::read_to_string(delivery.join("indlaest.txt")).unwrap();
+    assert!(receipt.contains("er indlæst som batch") && receipt.contains("status.csv"), "{receipt}");
+    assert!(!receipt.contains("010190"), "{receipt}");
+    assert!(text(&first).contains("filer slettet efter indlæsningen"), "{}", text(&first));
+
+    // Loading the folder again is not an error, and says that nothing was loaded.
     let again = jobcockpit(&data, &["ingest", d]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
     assert!(
-        text(&again).contains("allerede indlæst"),
+        text(&again).contains("allerede indlæst; filerne er slettet"),
         "{}",
         text(&again)
     );
+    // The same files delivered again are recognised by their checksums.
+    let repeat = tmp.path().join("repeat/2024-03");
+    copy_dir(&good, &repeat);
+    let o = jobcockpit(&data, &["ingest", repeat.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("er allerede indlæst"), "{}", text(&o));
 
     // A correction of the month replaces it and says which batch it replaced.
     let corrected = tmp.path().join("corrected/2024-03");
