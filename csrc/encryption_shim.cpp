@@ -145,8 +145,9 @@ public:
 
 	size_t Finalize(duckdb::data_ptr_t out, duckdb::idx_t out_len, duckdb::data_ptr_t tag,
 	                duckdb::idx_t tag_len) override {
-		if (tag_len == 0 || tag_len > 16) {
-			throw duckdb::InternalException("jobcockpit: AES-GCM tag length %llu", tag_len);
+		// DuckDB's tags are 16 bytes; a shorter one would weaken the check.
+		if (tag_len != 16) {
+			throw duckdb::InternalException("jobcockpit: AES-GCM tag length %llu, expected 16", tag_len);
 		}
 		const int len = static_cast<int>(tag_len);
 		int written = 0;

@@ -301,17 +301,25 @@ fn ingest_cmd(settings: Settings, dir: &Path, dry_run: bool) -> Result<(), AppEr
             .into(),
         );
     }
-    // Folders whose files were deleted after an earlier load hold only a receipt.
-    let (removed, folders): (Vec<PathBuf>, Vec<PathBuf>) = folders
-        .into_iter()
-        .partition(|f| ingest::is_removed_after_load(f));
-    for folder in &removed {
-        println!(
-            "{}: allerede indlæst; filerne er slettet efter indlæsningen (se {})",
-            folder.display(),
-            ingest::RECEIPT_FILE
-        );
+    // Folders whose files were deleted after an earlier load: loaded, if the
+    // store says so; otherwise they stay in the list and fail with the missing file.
+    let mut todo = Vec::new();
+    for folder in folders {
+        let loaded = ingest::holds_no_delivery_files(&folder)
+            && ingest::folder_month(&folder)
+                .and_then(|m| ingest::month_loaded(&app.store, m))
+                .map_err(crate::pipeline::PipelineError::from)?;
+        if loaded {
+            println!(
+                "{}: allerede indlæst; filerne er slettet efter indlæsningen (se {})",
+                folder.display(),
+                ingest::RECEIPT_FILE
+            );
+        } else {
+            todo.push(folder);
+        }
     }
+    let folders = todo;
     if folders.is_empty() {
         return Ok(());
     }
@@ -327,7 +335,6 @@ fn ingest_cmd(settings: Settings, dir: &Path, dry_run: bool) -> Result<(), AppEr
         progress,
     };
     if !dry_run {
-        let mut removal = Ok(());
         ingest::load_many(
             &app.store,
             &folders,
@@ -335,19 +342,32 @@ fn ingest_cmd(settings: Settings, dir: &Path, dry_run: bool) -> Result<(), AppEr
             &opts,
             |folder, r| {
                 print_load(folder, r, false);
-                // The month is committed: its files with raw CPRs can go.
+                // The month is committed: its files with raw CPRs can go. A
+                // failure to delete is reported and does not stop the load.
                 if remove {
-                    removal = ingest::remove_loaded_delivery(folder, r).map(|n| {
-                        if n > 0 {
-                            println!("  {n} filer slettet efter indlæsningen ({})", ingest::RECEIPT_FILE);
+                    match ingest::remove_loaded_delivery(folder, r) {
+                        Ok(done) => {
+                            if !done.deleted.is_empty() {
+                                println!(
+                                    "  {} filer slettet efter indlæsningen ({})",
+                                    done.deleted.len(),
+                                    ingest::RECEIPT_FILE
+                                );
+                            }
+                            if !done.kept.is_empty() {
+                                println!(
+                                    "  ADVARSEL: beholdt, fordi indholdet ikke er det indlæste: {}",
+                                    done.kept.join(", ")
+                                );
+                            }
                         }
-                    });
+                        Err(e) => println!("  ADVARSEL: filerne kunne ikke slettes: {e}"),
+                    }
                 }
-                removal.is_ok()
+                true
             },
         )
         .map_err(crate::pipeline::PipelineError::from)?;
-        removal.map_err(crate::pipeline::PipelineError::from)?;
         return Ok(());
     }
     for (i, folder) in folders.iter().enumerate() {

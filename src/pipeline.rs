@@ -124,7 +124,10 @@ fn run_steps(
             .settings
             .inbox_dir()
             .join(report.month.format("%Y-%m").to_string());
-        if ingest::is_removed_after_load(&dir) && month_loaded(store, report.month)? {
+        if dir.is_dir()
+            && ingest::holds_no_delivery_files(&dir)
+            && ingest::month_loaded(store, report.month)?
+        {
             // Loaded before, its files deleted since: nothing to load again.
             report.steps.push(StepRecord {
                 step: "ingest".into(),
@@ -162,11 +165,27 @@ fn run_steps(
                 return Err(e.into());
             }
         };
-        // The batch is committed: the files with raw CPRs can go.
+        let mut detail = ingest_detail(&load);
+        // The batch is committed: the files with raw CPRs can go. Failing to
+        // delete them does not undo the load or stop the run; the run log and
+        // the service log say so.
         if ctx.settings.remove_loaded_deliveries {
-            ingest::remove_loaded_delivery(&dir, &load)?;
+            match ingest::remove_loaded_delivery(&dir, &load) {
+                Ok(r) => {
+                    if !r.kept.is_empty() {
+                        tracing::warn!(month = %report.month, kept = ?r.kept, "leveringsfiler beholdt: indholdet er ikke det indlæste");
+                        detail.push_str(&format!(
+                            "; beholdt (ikke det indlæste indhold): {}",
+                            r.kept.join(", ")
+                        ));
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(month = %report.month, error = %e, "leveringens filer kunne ikke slettes");
+                    detail.push_str(&format!("; filerne kunne ikke slettes: {e}"));
+                }
+            }
         }
-        let detail = ingest_detail(&load);
         let rows = if load.already_loaded {
             0
         } else {
@@ -181,16 +200,6 @@ fn run_steps(
         });
     }
     transform_and_commit(store, ctx, report)
-}
-
-/// Whether a batch for `month` is in force.
-fn month_loaded(store: &Store, month: chrono::NaiveDate) -> Result<bool, PipelineError> {
-    let n: i64 = store.lock().query_row(
-        "select count(*) from load_batches where batch_month = ?::date and superseded_by is null",
-        [month.to_string()],
-        |r| r.get(0),
-    )?;
-    Ok(n > 0)
 }
 
 /// The steps after ingest in one transaction, then the committee report.
@@ -492,6 +501,7 @@ mod tests {
             supersedes: None,
             rows: vec![("status", 10)],
             quarantined: Vec::new(),
+            files: Vec::new(),
         }
     }
 

@@ -305,6 +305,13 @@ impl KnownCache {
         Ok(between == 0)
     }
 
+    /// Drops what is held, so the next month reads it from the store again.
+    pub(super) fn forget(&mut self) {
+        self.before = None;
+        self.ids = Vec::new();
+        self.spells = FastSet::default();
+    }
+
     /// `month`'s batch in force now holds `citizens` (pseudonyms) and
     /// `spells`: they count for the months after it.
     pub(super) fn loaded<'a>(

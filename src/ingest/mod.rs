@@ -141,6 +141,8 @@ pub struct LoadReport {
     pub rows: Vec<(&'static str, usize)>,
     /// Rows set aside in `raw_quarantine`, with the reason (CPR masked).
     pub quarantined: Vec<RowError>,
+    /// The delivery's files as read: name and SHA-256 (hex).
+    pub files: Vec<(String, String)>,
 }
 
 impl LoadReport {
@@ -226,8 +228,10 @@ impl ParsedFile {
         for (row, value, reason) in refused {
             keep[row] = false;
             let head = self.cpr_heads[row];
-            let value =
-                value.unwrap_or_else(|| format!("{}-****", String::from_utf8_lossy(&head)));
+            let value = value.map_or_else(
+                || format!("{}-****", String::from_utf8_lossy(&head)),
+                |v| parse::scrub_cpr(&v),
+            );
             self.bad_lines += 1;
             errors.push(RowError {
                 file: self.file.clone(),
@@ -460,12 +464,16 @@ fn finish_load(
         supersedes: None,
         rows: Vec::new(),
         quarantined: Vec::new(),
+        files: parsed
+            .iter()
+            .map(|p| (p.file_name.clone(), p.checksum.clone()))
+            .collect(),
     };
     if let Some(superseded_by) = ledger::loaded_before(&conn, &batch_id).map_err(db)? {
         report.already_loaded = true;
-        if superseded_by.is_none() {
-            known.loaded(month, citizen_ids(&parsed), spell_ids(&parsed));
-        }
+        // The files' rows are not what the store holds for the month (rows
+        // refused when it was loaded are in them), so the cache is read again.
+        known.forget();
         report.superseded_by = superseded_by;
         report.rows = row_counts(&parsed);
         return Ok(report);
@@ -569,29 +577,46 @@ fn batch_id(parsed: &[ParsedFile]) -> String {
 /// The receipt left in a delivery folder whose files were deleted after loading.
 pub const RECEIPT_FILE: &str = "indlaest.txt";
 
+/// What [`remove_loaded_delivery`] did.
+#[derive(Debug, Default, PartialEq)]
+pub struct Removal {
+    /// Files deleted.
+    pub deleted: Vec<String>,
+    /// Files kept because they are not the ones loaded (changed since).
+    pub kept: Vec<String>,
+}
+
 /// Deletes the extract files of a loaded delivery (they hold raw CPR numbers)
-/// and leaves a receipt naming the batch and the files' checksums, so an
-/// operator can see what was there. Call only after the load committed.
-/// Returns how many files were deleted. Deleting does not wipe the blocks on
-/// the disk; docs/security.md says what protects those.
-pub fn remove_loaded_delivery(dir: &Path, load: &LoadReport) -> Result<usize, IngestError> {
+/// and leaves a receipt naming the batch and the files. Call only after the
+/// load committed. A file whose SHA-256 is not the one loaded (a correction
+/// dropped in meanwhile) is kept and named. Deleting does not wipe the blocks
+/// on the disk; docs/security.md says what protects those.
+pub fn remove_loaded_delivery(dir: &Path, load: &LoadReport) -> Result<Removal, IngestError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| IngestError::Read { path, source }
     };
-    let mut files = Vec::new();
+    let mut removal = Removal::default();
+    let mut sizes = Vec::new();
     for extract in extracts::ALL {
         for name in [extract.file.to_string(), extract.parquet_file()] {
             let path = dir.join(&name);
-            if let Ok(meta) = std::fs::metadata(&path) {
-                if meta.is_file() {
-                    files.push((path, name, meta.len()));
-                }
+            if !path.is_file() {
+                continue;
+            }
+            let bytes = std::fs::read(&path).map_err(io(&path))?;
+            let checksum = hex::encode(Sha256::digest(&bytes));
+            if load.files.iter().any(|(n, c)| *n == name && *c == checksum) {
+                std::fs::remove_file(&path).map_err(io(&path))?;
+                sizes.push((name.clone(), bytes.len()));
+                removal.deleted.push(name);
+            } else {
+                removal.kept.push(name);
             }
         }
     }
-    if files.is_empty() {
-        return Ok(0);
+    if removal.deleted.is_empty() {
+        return Ok(removal);
     }
     let mut receipt = format!(
         "Leveringen for {} er indlæst som batch {}{}.\n\
@@ -605,24 +630,35 @@ pub fn remove_loaded_delivery(dir: &Path, load: &LoadReport) -> Result<usize, In
             None => String::new(),
         },
     );
-    for (_, name, size) in &files {
+    for (name, size) in &sizes {
         receipt.push_str(&format!("  {name}  {size}\n"));
     }
-    // The receipt first: if a deletion fails, the folder still says it was loaded.
+    for name in &removal.kept {
+        receipt.push_str(&format!(
+            "Beholdt, fordi indholdet ikke er det indlæste (ny levering?): {name}\n"
+        ));
+    }
     let receipt_path = dir.join(RECEIPT_FILE);
     std::fs::write(&receipt_path, receipt).map_err(io(&receipt_path))?;
-    for (path, _, _) in &files {
-        std::fs::remove_file(path).map_err(io(path))?;
-    }
-    Ok(files.len())
+    Ok(removal)
 }
 
-/// Whether `dir` is a delivery whose files were deleted after loading: a
-/// receipt and no extract file.
-pub fn is_removed_after_load(dir: &Path) -> bool {
-    dir.join(RECEIPT_FILE).is_file()
-        && extracts::ALL.iter().all(|e| {
-            !dir.join(e.file).exists() && !dir.join(e.parquet_file()).exists()
+/// Whether `dir` holds none of the contract's files (after they were deleted
+/// once loaded, for instance).
+pub fn holds_no_delivery_files(dir: &Path) -> bool {
+    extracts::ALL
+        .iter()
+        .all(|e| !dir.join(e.file).exists() && !dir.join(e.parquet_file()).exists())
+}
+
+/// Whether a batch for `month` is in force in the store.
+pub fn month_loaded(store: &Store, month: NaiveDate) -> Result<bool, IngestError> {
+    let conn = store.lock();
+    ledger::current_batch(&conn, month)
+        .map(|b| b.is_some())
+        .map_err(|source| IngestError::Db {
+            dir: PathBuf::new(),
+            source,
         })
 }
 

@@ -309,16 +309,37 @@ fn a_loaded_delivery_loses_its_files_keeps_a_receipt_and_is_recognised_as_loaded
         ],
     );
     std::fs::write(dir.join("note.txt"), "not an extract").unwrap();
-    assert!(!is_removed_after_load(&dir));
+    assert!(!holds_no_delivery_files(&dir));
     let load = load_batch(&store, &dir, &pseudo(), 0.0).unwrap();
+    // A correction dropped into the folder after it was read is not what was
+    // loaded: it is kept, and the receipt says so.
+    std::fs::write(dir.join("status.csv"), "cpr;maaned;status\r\n").unwrap();
     let removed = remove_loaded_delivery(&dir, &load).unwrap();
-    assert_eq!(removed, extracts::ALL.len(), "every extract file of the delivery");
-    assert!(is_removed_after_load(&dir));
+    assert_eq!(removed.kept, vec!["status.csv".to_string()]);
+    assert_eq!(removed.deleted.len(), extracts::ALL.len() - 1);
+    assert!(!holds_no_delivery_files(&dir) && dir.join("status.csv").exists());
     // Only the contract's files go; anything else in the folder stays.
     assert!(dir.join("note.txt").exists());
     let receipt = std::fs::read_to_string(dir.join(RECEIPT_FILE)).unwrap();
     assert!(receipt.contains(&load.batch_id) && receipt.contains("borgere.csv"), "{receipt}");
+    assert!(receipt.contains("Beholdt") && receipt.contains("status.csv"), "{receipt}");
     assert!(!receipt.contains("010190"), "{receipt}");
+    assert!(month_loaded(&store, load.month).unwrap());
+    // Once the folder holds the loaded files only, all of them go.
+    let (_t, other) = temp_store();
+    let dir2 = write_delivery(
+        tmp.path(),
+        "2024-03",
+        &[
+            ("borgere.csv", &["010190-1233;7100;Midtby;dansk"]),
+            ("status.csv", &["010190-1233;01-03-2024;ydelse"]),
+        ],
+    );
+    let load2 = load_batch(&other, &dir2, &pseudo(), 0.0).unwrap();
+    assert!(!month_loaded(&other, load.month).unwrap(), "February is not in this store");
+    let removed = remove_loaded_delivery(&dir2, &load2).unwrap();
+    assert_eq!(removed.deleted.len(), extracts::ALL.len());
+    assert!(holds_no_delivery_files(&dir2));
     // Nothing left to delete the second time.
-    assert_eq!(remove_loaded_delivery(&dir, &load).unwrap(), 0);
+    assert_eq!(remove_loaded_delivery(&dir2, &load2).unwrap(), Removal::default());
 }
