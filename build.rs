@@ -27,7 +27,13 @@ fn main() {
     let openssl = env::var("OPENSSL_INCLUDE_DIR").map(PathBuf::from).ok();
     let evp_found = openssl
         .iter()
-        .chain([PathBuf::from("/usr/include"), PathBuf::from("/usr/local/include")].iter())
+        .chain(
+            [
+                PathBuf::from("/usr/include"),
+                PathBuf::from("/usr/local/include"),
+            ]
+            .iter(),
+        )
         .any(|dir| dir.join("openssl/evp.h").is_file());
     assert!(
         evp_found,

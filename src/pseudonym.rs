@@ -183,19 +183,32 @@ impl Pseudonymiser {
 
     /// The pseudonym of a CPR number: HMAC-SHA256 over its ten digits, hex, truncated to 128 bits.
     pub fn pseudonym(&self, cpr: &Cpr) -> String {
+        pseudonym_text(self.key(cpr))
+    }
+
+    /// The pseudonym as a number: the first 128 bits of the HMAC, big-endian,
+    /// so that `pseudonym` is its 32 hex digits. The load compares citizens by it.
+    pub fn key(&self, cpr: &Cpr) -> u128 {
         let mut mac = self.keyed.clone();
         mac.update(&cpr.digits.map(|d| b'0' + d));
         let digest = mac.finalize().into_bytes();
-        // Hex by hand: `hex::encode` collects chars one by one, a measurable
-        // share of a national-scale load.
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut out = String::with_capacity(32);
-        for b in &digest[..16] {
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
-        }
-        out
+        let mut first = [0u8; 16];
+        first.copy_from_slice(&digest[..16]);
+        u128::from_be_bytes(first)
     }
+}
+
+/// A pseudonym's 32 lowercase hex digits.
+pub fn pseudonym_text(key: u128) -> String {
+    // Hex by hand: `hex::encode` collects chars one by one, a measurable share
+    // of a national-scale load.
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(32);
+    for b in key.to_be_bytes() {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
 }
 
 #[cfg(unix)]

@@ -392,9 +392,11 @@ fn mbedtls_fixture(dir: &Path) -> (PathBuf, EncryptionKey) {
     (path, EncryptionKey::from_hex(&"5a".repeat(32)).unwrap())
 }
 
-fn fixture_digest(conn: &Connection, table: &str) -> (i64, i64, String) {
+/// Rows, sum of `i` and a digest of every `txt` of the table `fixture` in the
+/// connection's current database.
+fn fixture_digest(conn: &Connection) -> (i64, i64, String) {
     conn.query_row(
-        &format!("select count(*), sum(i)::bigint, md5(string_agg(txt, ',' order by i)) from {table}"),
+        "select count(*), sum(i)::bigint, md5(string_agg(txt, ',' order by i)) from fixture",
         [],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )
@@ -405,9 +407,11 @@ fn fixture_digest(conn: &Connection, table: &str) -> (i64, i64, String) {
 fn expected_fixture_digest() -> (i64, i64, String) {
     let plain = Connection::open_in_memory().unwrap();
     plain
-        .execute_batch("create table f as select i, 'række ' || i::varchar as txt from range(5000) t(i)")
+        .execute_batch(
+            "create table fixture as select i, 'række ' || i::varchar as txt from range(5000) t(i)",
+        )
         .unwrap();
-    fixture_digest(&plain, "f")
+    fixture_digest(&plain)
 }
 
 #[test]
@@ -418,7 +422,7 @@ fn a_store_written_with_duckdbs_mbedtls_cipher_opens_and_reads() {
     assert_eq!(expected.0, 5000);
     {
         let conn = open_encrypted(&path, &key).unwrap();
-        assert_eq!(fixture_digest(&conn, "fixture"), expected);
+        assert_eq!(fixture_digest(&conn), expected);
         // Blocks written now (by OpenSSL) sit beside the old ones (by MbedTLS).
         conn.execute_batch(
             "insert into fixture select i, 'række ' || i::varchar from range(5000, 6000) t(i); checkpoint",
@@ -454,7 +458,9 @@ fn a_store_written_by_the_shim_reads_back_with_duckdbs_mbedtls_cipher() {
     std::fs::copy(wal(&path), wal(&copy)).unwrap();
     drop(conn);
     let mbedtls = Connection::open_in_memory_with_flags(
-        Config::default().with("force_mbedtls_unsafe", "true").unwrap(),
+        Config::default()
+            .with("force_mbedtls_unsafe", "true")
+            .unwrap(),
     )
     .unwrap();
     mbedtls
@@ -463,10 +469,11 @@ fn a_store_written_by_the_shim_reads_back_with_duckdbs_mbedtls_cipher() {
             [copy.to_str().unwrap(), key.duckdb_secret().as_str()],
         )
         .unwrap();
-    let (n, sum, _) = fixture_digest(&mbedtls, "old.fixture");
+    mbedtls.execute_batch("use old").unwrap();
+    let (n, sum, _) = fixture_digest(&mbedtls);
     assert_eq!((n, sum), (5001, (0..5000).sum::<i64>() - 1));
     let wal_row: String = mbedtls
-        .query_row("select txt from old.fixture where i = -1", [], |r| r.get(0))
+        .query_row("select txt from fixture where i = -1", [], |r| r.get(0))
         .unwrap();
     assert_eq!(wal_row, "fra WAL");
 }

@@ -123,7 +123,12 @@ impl ColumnsBuilder {
         if row.len() != self.builders.len() {
             return Err(row.len().min(self.builders.len()));
         }
-        if let Some(i) = self.builders.iter().zip(row).position(|(b, v)| !b.accepts(v)) {
+        if let Some(i) = self
+            .builders
+            .iter()
+            .zip(row)
+            .position(|(b, v)| !b.accepts(v))
+        {
             return Err(i);
         }
         for (b, v) in self.builders.iter_mut().zip(row) {

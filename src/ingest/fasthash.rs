@@ -32,6 +32,10 @@ mod tests {
         let packed: FastSet<u64> = (0..100_000u64)
             .map(|i| build.hash_one((i << 22) | 740_000) & 0xffff)
             .collect();
-        assert!(packed.len() > 45_000, "{} distinct low-bit values", packed.len());
+        assert!(
+            packed.len() > 45_000,
+            "{} distinct low-bit values",
+            packed.len()
+        );
     }
 }

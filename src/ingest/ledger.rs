@@ -72,24 +72,6 @@ fn ids(p: &ParsedFile, i: usize) -> Result<&StringArray, duckdb::Error> {
     })
 }
 
-/// The pseudonym of the citizen each row of `p` refers to, as a number (a
-/// malformed one, which the pseudonymiser never gives, as 0, which no
-/// citizen has); empty for files that refer to no citizen.
-pub(super) fn person_keys(p: &ParsedFile) -> Vec<u128> {
-    let column = match p.extract.id {
-        "citizens" => Some(0),
-        id => reference_positions(id).0,
-    };
-    column
-        .and_then(|i| p.columns.text(i))
-        .map(|ids| {
-            ids.iter()
-                .map(|id| id.and_then(id128).unwrap_or(0))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Quarantines rows that refer to a citizen or spell neither in this batch nor in
 /// a batch in force for an earlier month (interview -> spell -> citizen). The
 /// month's own earlier batch does not count: this batch replaces it. Returns how
@@ -106,7 +88,7 @@ pub(super) fn check_references(
     let mut new_spells: FastSet<String> = FastSet::default();
     for p in parsed.iter() {
         match p.extract.id {
-            "citizens" => new_persons.extend(p.person_keys.iter().filter(|&&k| k != 0)),
+            "citizens" => new_persons.extend(p.person_keys.iter().copied()),
             "spells" => new_spells.extend(ids(p, 0)?.iter().flatten().map(str::to_string)),
             _ => {}
         }
@@ -121,20 +103,16 @@ pub(super) fn check_references(
     for p in parsed.iter_mut() {
         let (person, spell) = reference_positions(p.extract.id);
         if person.is_some() {
-            if p.person_keys.len() != p.len() {
-                return Err(failed(format!(
-                    "{}: borgernøglerne er ikke regnet ud for hver række",
-                    p.extract.id
-                )));
-            }
             // Sorted against sorted: one pass over both lists instead of a hash
             // lookup per row (a national status file has 1.4 million rows and
             // the set as many citizens, so each lookup was a cache miss). The
             // reader thread is the busier one, so the sort is done here.
-            let unknown: FastSet<u128> =
-                missing(&missing(&sorted_unique(&p.person_keys), persons), &new_person_keys)
-                    .into_iter()
-                    .collect();
+            let unknown: FastSet<u128> = missing(
+                &missing(&sorted_unique(&p.person_keys), persons),
+                &new_person_keys,
+            )
+            .into_iter()
+            .collect();
             let refused: Vec<_> = if unknown.is_empty() {
                 Vec::new()
             } else {
@@ -259,7 +237,10 @@ impl KnownCache {
     ) -> Result<(&[u128], &FastSet<String>), duckdb::Error> {
         if !self.covers(conn, month)? {
             let earlier = |sql: &str| -> Result<Vec<RecordBatch>, duckdb::Error> {
-                Ok(conn.prepare(sql)?.query_arrow([month.to_string()])?.collect())
+                Ok(conn
+                    .prepare(sql)?
+                    .query_arrow([month.to_string()])?
+                    .collect())
             };
             let batches = earlier(
                 "select r.person_id from raw_citizens r join load_batches b using (batch_id)
@@ -317,11 +298,11 @@ impl KnownCache {
     pub(super) fn loaded<'a>(
         &mut self,
         month: NaiveDate,
-        citizens: impl Iterator<Item = &'a str>,
+        citizens: impl Iterator<Item = u128>,
         spells: impl Iterator<Item = &'a str>,
     ) {
         if self.before == Some(month) {
-            let mut new: Vec<u128> = citizens.filter_map(id128).collect();
+            let mut new: Vec<u128> = citizens.collect();
             new.sort_unstable();
             self.ids = merge(&self.ids, &new);
             self.spells.extend(spells.map(str::to_string));

@@ -197,9 +197,9 @@ struct ParsedFile {
     cpr_heads: Vec<[u8; 6]>,
     /// Rows refused while reading.
     bad_lines: usize,
-    /// The citizen each row refers to (its pseudonym as a number), for files
-    /// that refer to one; worked out by the reader thread, so the writer's
-    /// reference check is one set lookup per row (`ledger::check_references`).
+    /// The citizen each row names (its pseudonym as a number, from
+    /// `parse_value`), so the writer's reference check compares numbers
+    /// (`ledger::check_references`).
     person_keys: Vec<u128>,
 }
 
@@ -247,10 +247,8 @@ impl ParsedFile {
         self.lines.retain(|_| *kept.next().unwrap_or(&false));
         let mut kept = keep.iter();
         self.cpr_heads.retain(|_| *kept.next().unwrap_or(&false));
-        if !self.person_keys.is_empty() {
-            let mut kept = keep.iter();
-            self.person_keys.retain(|_| *kept.next().unwrap_or(&false));
-        }
+        let mut kept = keep.iter();
+        self.person_keys.retain(|_| *kept.next().unwrap_or(&false));
         Ok(())
     }
 }
@@ -424,9 +422,14 @@ fn read_delivery<'a>(
     let mut parsed = Vec::new();
     let mut errors = Vec::new();
     for extract in extracts::ALL {
-        let mut file = read::parse_file(dir, extract, month_end, pseudo, &mut errors, progress)?;
-        file.person_keys = ledger::person_keys(&file);
-        parsed.push(file);
+        parsed.push(read::parse_file(
+            dir,
+            extract,
+            month_end,
+            pseudo,
+            &mut errors,
+            progress,
+        )?);
     }
     Ok(ReadDelivery {
         dir,
@@ -517,18 +520,17 @@ fn finish_load(
         },
     )
     .map_err(db)?;
-    known.loaded(month, citizen_ids(&parsed), spell_ids(&parsed));
+    known.loaded(month, citizen_keys(&parsed), spell_ids(&parsed));
     report.quarantined = errors;
     Ok(report)
 }
 
-/// The pseudonyms of a delivery's (good) citizen rows.
-fn citizen_ids(parsed: &[ParsedFile]) -> impl Iterator<Item = &str> {
+/// The citizens of a delivery's (good) citizen rows, as pseudonym numbers.
+fn citizen_keys(parsed: &[ParsedFile]) -> impl Iterator<Item = u128> + '_ {
     parsed
         .iter()
         .filter(|p| p.extract.id == extracts::CITIZENS.id)
-        .filter_map(|p| p.columns.text(0))
-        .flat_map(|ids| ids.iter().flatten())
+        .flat_map(|p| p.person_keys.iter().copied())
 }
 
 /// The ids of a delivery's (good) spell rows.

@@ -10,7 +10,7 @@ use super::columns::ColumnsBuilder;
 use super::fasthash::{FastMap, FastSet};
 use super::{IngestError, ParsedFile, RowError};
 use crate::extracts::{self, ColumnType, Extract};
-use crate::pseudonym::{mask, Cpr, Pseudonymiser};
+use crate::pseudonym::{mask, pseudonym_text, Cpr, Pseudonymiser};
 use crate::store::date_value;
 
 /// A row's fields as text, whatever the file format.
@@ -60,6 +60,8 @@ pub(super) struct FileChecker<'a> {
     /// ([`FileChecker::finish`]), because a map of 1.4 million keys a month
     /// cost a cache miss per row of a national load.
     packed_keys: Vec<u64>,
+    /// Each good row's citizen (the CPR's pseudonym as a number).
+    person_keys: Vec<u128>,
     first_line_of_key: FastMap<InlineKey, u64>,
     first_line_of_long_key: FastMap<String, u64>,
     key_buf: String,
@@ -119,6 +121,7 @@ impl<'a> FileChecker<'a> {
             pseudo,
             packs_key,
             packed_keys,
+            person_keys: Vec::with_capacity(expected_rows),
             first_line_of_key,
             first_line_of_long_key: FastMap::default(),
             key_buf: String::new(),
@@ -163,6 +166,7 @@ impl<'a> FileChecker<'a> {
         }
         let mut out = std::mem::take(&mut self.row);
         out.clear();
+        let mut person = None;
         let mut ok = true;
         for (col, &pos) in self.extract.columns.iter().zip(&self.positions) {
             let raw = fields.field(pos).unwrap_or("");
@@ -171,8 +175,15 @@ impl<'a> FileChecker<'a> {
                 column: col.name,
                 month_end: self.month_end,
             };
-            if let Err(reason) = parse_value(raw, col.ty, col.nullable, &ctx, self.pseudo, &mut out)
-            {
+            if let Err(reason) = parse_value(
+                raw,
+                col.ty,
+                col.nullable,
+                &ctx,
+                self.pseudo,
+                &mut out,
+                &mut person,
+            ) {
                 ok = false;
                 let value = if col.ty == ColumnType::Cpr {
                     mask(raw)
@@ -211,7 +222,11 @@ impl<'a> FileChecker<'a> {
         let mut packed = NOT_PACKED;
         if ok {
             match self.packs_key.then(|| {
-                packed_key(self.key_positions.iter().map(|&p| fields.field(p).unwrap_or("")))
+                packed_key(
+                    self.key_positions
+                        .iter()
+                        .map(|&p| fields.field(p).unwrap_or("")),
+                )
             }) {
                 Some(Some(k)) => packed = k,
                 _ => ok = self.check_key(line, fields, errors),
@@ -225,7 +240,10 @@ impl<'a> FileChecker<'a> {
                     line,
                     "",
                     String::new(),
-                    format!("intern fejl: værdi nr. {} i rækken har ikke kolonnens type", i + 1),
+                    format!(
+                        "intern fejl: værdi nr. {} i rækken har ikke kolonnens type",
+                        i + 1
+                    ),
                 ));
             }
         }
@@ -239,6 +257,8 @@ impl<'a> FileChecker<'a> {
             }
             self.lines.push(line);
             self.cpr_heads.push(head);
+            // Every extract names its citizen by CPR; 0 is no citizen's key.
+            self.person_keys.push(person.unwrap_or(0));
             if self.packs_key {
                 self.packed_keys.push(packed);
             }
@@ -324,17 +344,19 @@ impl<'a> FileChecker<'a> {
             lines: self.lines,
             cpr_heads: self.cpr_heads,
             bad_lines: self.bad_lines,
-            person_keys: Vec::new(),
+            person_keys: self.person_keys,
         };
-        parsed.remove(errors, &key_columns, repeats).map_err(|reason| {
-            IngestError::File(RowError {
-                file: parsed.file.clone(),
-                line: 0,
-                column: String::new(),
-                value: String::new(),
-                reason: format!("intern fejl: {reason}"),
-            })
-        })?;
+        parsed
+            .remove(errors, &key_columns, repeats)
+            .map_err(|reason| {
+                IngestError::File(RowError {
+                    file: parsed.file.clone(),
+                    line: 0,
+                    column: String::new(),
+                    value: String::new(),
+                    reason: format!("intern fejl: {reason}"),
+                })
+            })?;
         Ok(parsed)
     }
 
@@ -360,7 +382,13 @@ impl<'a> FileChecker<'a> {
             .extract
             .key
             .iter()
-            .filter_map(|k| self.extract.columns.iter().find(|c| c.name == *k).map(|c| c.ty))
+            .filter_map(|k| {
+                self.extract
+                    .columns
+                    .iter()
+                    .find(|c| c.name == *k)
+                    .map(|c| c.ty)
+            })
             .collect();
         let mut first_line: FastMap<u64, u64> = FastMap::default();
         let mut out = Vec::new();
@@ -385,7 +413,11 @@ impl<'a> FileChecker<'a> {
                         })
                         .collect::<Vec<_>>()
                         .join("+");
-                    out.push((row, Some(value), format!("samme nøgle som linje {}", e.get())));
+                    out.push((
+                        row,
+                        Some(value),
+                        format!("samme nøgle som linje {}", e.get()),
+                    ));
                 }
             }
         }
@@ -591,8 +623,9 @@ pub(super) fn parse_date(raw: &str) -> Option<NaiveDate> {
 /// start with one, so such a value is refused rather than stored.
 const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\t', '\r'];
 
-/// Parses one value and pushes its database value(s). Returns the reason in
-/// Danish when the value is refused.
+/// Parses one value and pushes its database value(s); a CPR's pseudonym also
+/// goes to `person` as a number. Returns the reason in Danish when the value is
+/// refused.
 pub(super) fn parse_value(
     raw: &str,
     ty: ColumnType,
@@ -600,6 +633,7 @@ pub(super) fn parse_value(
     ctx: &CellContext<'_>,
     pseudo: &Pseudonymiser,
     out: &mut Vec<Value>,
+    person: &mut Option<u128>,
 ) -> Result<(), String> {
     let v = raw.trim();
     if v.is_empty() {
@@ -612,7 +646,9 @@ pub(super) fn parse_value(
     match ty {
         ColumnType::Cpr => {
             let cpr = Cpr::parse(v).map_err(|e| e.to_string())?;
-            out.push(Value::Text(pseudo.pseudonym(&cpr)));
+            let key = pseudo.key(&cpr);
+            *person = Some(key);
+            out.push(Value::Text(pseudonym_text(key)));
             // Birth date and sex are derived here because the CPR is dropped now.
             if ctx.extract.id == extracts::CITIZENS.id {
                 out.push(date_value(cpr.birth_date()));
@@ -702,7 +738,9 @@ mod tests {
             let fields: Vec<String> = row.iter().map(|f| f.to_string()).collect();
             checker.check(i as u64 + 2, &fields, &mut errors);
         }
-        let parsed = checker.finish("c".into(), "f.csv".into(), &mut errors).unwrap();
+        let parsed = checker
+            .finish("c".into(), "f.csv".into(), &mut errors)
+            .unwrap();
         (parsed, errors)
     }
 
@@ -723,13 +761,30 @@ mod tests {
         assert_eq!(parsed.bad_lines, 2);
         let repeats: Vec<(u64, &str, &str, &str)> = errors
             .iter()
-            .map(|e| (e.line, e.column.as_str(), e.value.as_str(), e.reason.as_str()))
+            .map(|e| {
+                (
+                    e.line,
+                    e.column.as_str(),
+                    e.value.as_str(),
+                    e.reason.as_str(),
+                )
+            })
             .collect();
         assert_eq!(
             repeats,
             vec![
-                (4, "cpr+maaned", "010190-****+01-03-2024", "samme nøgle som linje 2"),
-                (6, "cpr+maaned", "010190-****+01-03-2024", "samme nøgle som linje 2"),
+                (
+                    4,
+                    "cpr+maaned",
+                    "010190-****+01-03-2024",
+                    "samme nøgle som linje 2"
+                ),
+                (
+                    6,
+                    "cpr+maaned",
+                    "010190-****+01-03-2024",
+                    "samme nøgle som linje 2"
+                ),
             ]
         );
     }
@@ -737,9 +792,18 @@ mod tests {
     #[test]
     fn packed_keys_are_exact_and_only_for_a_cpr_with_at_most_one_date() {
         let k = |f: &[&str]| packed_key(f.iter().copied());
-        assert_eq!(k(&["010190-1233", "01-03-2024"]), k(&["0101901233", "2024-03-01"]));
-        assert_ne!(k(&["010190-1233", "01-03-2024"]), k(&["010190-1234", "01-03-2024"]));
-        assert_ne!(k(&["010190-1233", "01-03-2024"]), k(&["010190-1233", "02-03-2024"]));
+        assert_eq!(
+            k(&["010190-1233", "01-03-2024"]),
+            k(&["0101901233", "2024-03-01"])
+        );
+        assert_ne!(
+            k(&["010190-1233", "01-03-2024"]),
+            k(&["010190-1234", "01-03-2024"])
+        );
+        assert_ne!(
+            k(&["010190-1233", "01-03-2024"]),
+            k(&["010190-1233", "02-03-2024"])
+        );
         let day = k(&["9999999999", "31-12-9999"]).unwrap();
         assert_eq!(packed_day(day), NaiveDate::from_ymd_opt(9999, 12, 31));
         assert_eq!(

@@ -315,7 +315,9 @@ fn loading_months_together_gives_what_loading_them_one_by_one_gives() {
     };
     let threshold = |s: &Store| -> String {
         s.lock()
-            .query_row("select current_setting('checkpoint_threshold')", [], |r| r.get(0))
+            .query_row("select current_setting('checkpoint_threshold')", [], |r| {
+                r.get(0)
+            })
             .unwrap()
     };
     let default_threshold = threshold(&together);

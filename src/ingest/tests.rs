@@ -88,7 +88,7 @@ fn ctx() -> CellContext<'static> {
 
 fn parse_one(raw: &str, ty: ColumnType) -> Result<Vec<Value>, String> {
     let mut out = Vec::new();
-    parse_value(raw, ty, false, &ctx(), &pseudo(), &mut out).map(|_| out)
+    parse_value(raw, ty, false, &ctx(), &pseudo(), &mut out, &mut None).map(|_| out)
 }
 
 fn parse_status(text: &str) -> (Result<ParsedFile, IngestError>, Vec<RowError>) {
@@ -159,6 +159,7 @@ fn text_that_a_spreadsheet_would_run_as_a_formula_is_refused() {
 #[test]
 fn a_cpr_becomes_a_pseudonym_and_never_stays_in_the_output() {
     let mut out = Vec::new();
+    let mut person = None;
     let c = CellContext {
         extract: &extracts::CITIZENS,
         column: "cpr",
@@ -171,9 +172,12 @@ fn a_cpr_becomes_a_pseudonym_and_never_stays_in_the_output() {
         &c,
         &pseudo(),
         &mut out,
+        &mut person,
     )
     .unwrap();
     assert_eq!(out.len(), 3, "pseudonym, birth date, sex");
+    let key = person.expect("the CPR's key");
+    assert_eq!(out[0], Value::Text(crate::pseudonym::pseudonym_text(key)));
     assert!(!format!("{out:?}").contains("0101901233"));
     assert!(!format!("{out:?}").contains("010190-1233"));
 }
@@ -321,8 +325,14 @@ fn a_loaded_delivery_loses_its_files_keeps_a_receipt_and_is_recognised_as_loaded
     // Only the contract's files go; anything else in the folder stays.
     assert!(dir.join("note.txt").exists());
     let receipt = std::fs::read_to_string(dir.join(RECEIPT_FILE)).unwrap();
-    assert!(receipt.contains(&load.batch_id) && receipt.contains("borgere.csv"), "{receipt}");
-    assert!(receipt.contains("Beholdt") && receipt.contains("status.csv"), "{receipt}");
+    assert!(
+        receipt.contains(&load.batch_id) && receipt.contains("borgere.csv"),
+        "{receipt}"
+    );
+    assert!(
+        receipt.contains("Beholdt") && receipt.contains("status.csv"),
+        "{receipt}"
+    );
     assert!(!receipt.contains("010190"), "{receipt}");
     assert!(month_loaded(&store, load.month).unwrap());
     // Once the folder holds the loaded files only, all of them go.
@@ -336,10 +346,16 @@ fn a_loaded_delivery_loses_its_files_keeps_a_receipt_and_is_recognised_as_loaded
         ],
     );
     let load2 = load_batch(&other, &dir2, &pseudo(), 0.0).unwrap();
-    assert!(!month_loaded(&other, load.month).unwrap(), "February is not in this store");
+    assert!(
+        !month_loaded(&other, load.month).unwrap(),
+        "February is not in this store"
+    );
     let removed = remove_loaded_delivery(&dir2, &load2).unwrap();
     assert_eq!(removed.deleted.len(), extracts::ALL.len());
     assert!(holds_no_delivery_files(&dir2));
     // Nothing left to delete the second time.
-    assert_eq!(remove_loaded_delivery(&dir2, &load2).unwrap(), Removal::default());
+    assert_eq!(
+        remove_loaded_delivery(&dir2, &load2).unwrap(),
+        Removal::default()
+    );
 }

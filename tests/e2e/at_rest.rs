@@ -63,7 +63,8 @@ fn no_file_the_product_leaves_holds_a_cpr_a_pseudonym_or_a_district_name() {
     assert!(months.len() >= 48, "{} month folders", months.len());
     for (_, dir) in &months {
         assert!(
-            jobcockpit::ingest::holds_no_delivery_files(dir) && dir.join(jobcockpit::ingest::RECEIPT_FILE).is_file(),
+            jobcockpit::ingest::holds_no_delivery_files(dir)
+                && dir.join(jobcockpit::ingest::RECEIPT_FILE).is_file(),
             "{} still holds its delivery",
             dir.display()
         );

@@ -4,19 +4,24 @@
 use jobcockpit::store::query_table;
 use jobcockpit::synth::SynthConfig;
 
-use crate::helpers::{backfilled_app, backfilled_app_with, small_synth};
+use crate::helpers::{backfilled_app, backfilled_app_with, small_synth, TestApp};
 
-#[test]
-fn a_bad_delivery_fails_the_run_and_leaves_the_marts_untouched() {
-    // Next month is built from last month's files, so they are kept after loading.
-    let t = backfilled_app_with(
+/// A backfilled app of `years` whose delivered files stay after loading: the
+/// tests build next month's delivery from last month's files.
+fn app_keeping_deliveries(years: u32) -> TestApp {
+    backfilled_app_with(
         &SynthConfig {
-            years: 3,
+            years,
             ..small_synth()
         },
         |s| s.remove_loaded_deliveries = false,
         |_| {},
-    );
+    )
+}
+
+#[test]
+fn a_bad_delivery_fails_the_run_and_leaves_the_marts_untouched() {
+    let t = app_keeping_deliveries(3);
     let inbox = t.app.settings.inbox_dir();
     let marts_before = {
         let conn = t.app.store.lock();
@@ -155,15 +160,7 @@ fn a_step_failing_after_ingest_rolls_back_every_result_of_the_run() {
 
 #[test]
 fn a_few_bad_rows_are_quarantined_with_their_reason_and_the_rest_loads() {
-    // Next month is built from last month's files, so they are kept after loading.
-    let t = backfilled_app_with(
-        &SynthConfig {
-            years: 2,
-            ..small_synth()
-        },
-        |s| s.remove_loaded_deliveries = false,
-        |_| {},
-    );
+    let t = app_keeping_deliveries(2);
     let inbox = t.app.settings.inbox_dir();
     let next = inbox.join("2021-01");
     std::fs::create_dir_all(&next).unwrap();

@@ -61,9 +61,16 @@ fn ingest_exit_codes_are_the_documented_ones() {
     // and left a receipt naming the batch.
     assert!(!delivery.join("status.csv").exists() && !delivery.join("borgere.csv").exists());
     let receipt = std::fs::read_to_string(delivery.join("indlaest.txt")).unwrap();
-    assert!(receipt.contains("er indlæst som batch") && receipt.contains("status.csv"), "{receipt}");
+    assert!(
+        receipt.contains("er indlæst som batch") && receipt.contains("status.csv"),
+        "{receipt}"
+    );
     assert!(!receipt.contains("010190"), "{receipt}");
-    assert!(text(&first).contains("filer slettet efter indlæsningen"), "{}", text(&first));
+    assert!(
+        text(&first).contains("filer slettet efter indlæsningen"),
+        "{}",
+        text(&first)
+    );
 
     // Loading the folder again is not an error, and says that nothing was loaded.
     let again = jobcockpit(&data, &["ingest", d]);
