@@ -38,6 +38,19 @@ pub struct Column {
     pub ty: ColumnType,
     /// Whether an empty value is allowed.
     pub nullable: bool,
+    /// The plausible range of a number (inclusive), if the contract bounds it:
+    /// a value outside it is refused into quarantine rather than reaching the model.
+    pub range: Option<(f64, f64)>,
+}
+
+impl Column {
+    /// The column with its values bounded to `min..=max`.
+    const fn within(self, min: f64, max: f64) -> Column {
+        Column {
+            range: Some((min, max)),
+            ..self
+        }
+    }
 }
 
 /// One extract file.
@@ -57,6 +70,7 @@ const fn col(name: &'static str, ty: ColumnType) -> Column {
         name,
         ty,
         nullable: false,
+        range: None,
     }
 }
 
@@ -65,6 +79,7 @@ const fn opt(name: &'static str, ty: ColumnType) -> Column {
         name,
         ty,
         nullable: true,
+        range: None,
     }
 }
 
@@ -145,7 +160,7 @@ pub const INTERVIEWS: Extract = Extract {
         col("forloeb_id", ColumnType::Text),
         col("cpr", ColumnType::Cpr),
         col("dato", ColumnType::Date),
-        col("nummer", ColumnType::Integer),
+        col("nummer", ColumnType::Integer).within(1.0, MAX_INTERVIEW_NUMBER),
         col("team", ColumnType::Text),
     ],
     key: &["samtale_id"],
@@ -158,7 +173,7 @@ pub const CVS: Extract = Extract {
         col("cpr", ColumnType::Cpr),
         col("registreret_dato", ColumnType::Date),
         col("uddannelse", ColumnType::Code(EDUCATION_LEVELS)),
-        col("erfaring_aar", ColumnType::Decimal),
+        col("erfaring_aar", ColumnType::Decimal).within(0.0, MAX_EXPERIENCE_YEARS),
         opt("seneste_disco", ColumnType::Disco),
         col("koerekort", ColumnType::YesNo),
     ],
@@ -194,6 +209,32 @@ pub const STATUS: Extract = Extract {
 /// references from the other files can be checked against them).
 pub const ALL: &[Extract] = &[CITIZENS, SPELLS, INTERVIEWS, CVS, PROGRAMMES, STATUS];
 
+/// The most years of work experience a CV can state: a working life from 15 to
+/// past the pension age. More is a typing or export error (months for years).
+pub const MAX_EXPERIENCE_YEARS: f64 = 60.0;
+
+/// The highest interview number of a spell: one interview a month for 16 years.
+pub const MAX_INTERVIEW_NUMBER: f64 = 200.0;
+
+/// No date of any extract lies before this (the oldest living citizens and the
+/// oldest register history are younger), so year 0001 or 1800 is an export error.
+pub const EARLIEST_DATE: (i32, u32, u32) = (1900, 1, 1);
+
+/// How far after the delivery month a programme's planned end may lie.
+pub const MAX_PLANNED_YEARS: u32 = 3;
+
+/// The longest value of any text column (ids, districts, teams), in characters.
+pub const MAX_TEXT_CHARS: usize = 200;
+
+/// The longest line of any extract file, in bytes: a row of the widest extract
+/// is under 200 bytes, so a longer line is not a row of the contract (and a
+/// record is never held in memory beyond this).
+pub const MAX_LINE_BYTES: usize = 4096;
+
+/// The largest extract file, in bytes. A national month's largest file is about
+/// 60 MB; the limit keeps a wrong or hostile file from filling memory.
+pub const MAX_FILE_BYTES: u64 = 4 << 30;
+
 /// Date format of the extracts (`dd-mm-åååå`), for chrono.
 pub const DATE_FORMAT: &str = "%d-%m-%Y";
 
@@ -227,6 +268,36 @@ mod tests {
             for k in e.key {
                 assert!(e.columns.iter().any(|c| c.name == *k), "{}: {k}", e.id);
             }
+        }
+    }
+
+    /// The limits the loader enforces are the ones the contract document states.
+    #[test]
+    fn the_contract_document_states_every_limit() {
+        let doc = include_str!("../docs/extracts.md");
+        for e in ALL {
+            for c in e.columns {
+                if let Some((min, max)) = c.range {
+                    let stated = format!("{min} til {max}");
+                    assert!(doc.contains(&stated), "`{}`: {stated}", c.name);
+                }
+            }
+        }
+        let danish = |n: usize| {
+            let s = n.to_string();
+            match s.len() {
+                4 => format!("{}.{}", &s[..1], &s[1..]),
+                _ => s,
+            }
+        };
+        for stated in [
+            format!("{} bytes", danish(MAX_LINE_BYTES)),
+            format!("Højst {} tegn", MAX_TEXT_CHARS),
+            format!("{} GiB", MAX_FILE_BYTES >> 30),
+            format!("{} år efter M", MAX_PLANNED_YEARS),
+            format!("01-01-{}", EARLIEST_DATE.0),
+        ] {
+            assert!(doc.contains(&stated), "docs/extracts.md lacks {stated}");
         }
     }
 

@@ -273,6 +273,39 @@ fn to_cell(v: duckdb::types::Value) -> Cell {
 }
 
 /// A DuckDB DATE (days since 1970-01-01) as a chrono date.
+/// A CPR number as it would stand in a stored text: six digits, an optional
+/// dash and four digits, not inside a longer run of letters or digits (a
+/// pseudonym or checksum in hex holds digit runs between its letters, which
+/// are not CPR numbers). A masked `010190-****` does not match.
+pub const CPR_PATTERN: &str =
+    "(^|[^0-9A-Za-z])[0-9]{6}-?[0-9]{4}([^0-9A-Za-z]|$)";
+
+/// Every text column of the store with values that look like a CPR number, and
+/// how many: the proof, run by the tests after the demo's backfill and after
+/// every bad delivery, that no raw CPR was stored under any input. Table and
+/// column names come from the catalogue, never from input; the pattern is a
+/// bound parameter.
+pub fn cpr_shaped_values(conn: &Connection) -> Result<Vec<(String, String, i64)>, StoreError> {
+    let columns: Vec<(String, String)> = conn
+        .prepare(include_str!("../sql/checks/text_columns.sql"))?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    let mut found = Vec::new();
+    for (table, column) in columns {
+        let sql = format!(
+            "select count(*) from {} where regexp_matches({}::varchar, ?)",
+            quoted(&table),
+            quoted(&column)
+        );
+        let n: i64 = conn.query_row(&sql, [CPR_PATTERN], |r| r.get(0))?;
+        if n > 0 {
+            found.push((table, column, n));
+        }
+    }
+    Ok(found)
+}
+
 pub fn date_from_days(days: i32) -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch")
         + chrono::Duration::days(days.into())

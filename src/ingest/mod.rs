@@ -7,6 +7,8 @@
 mod columns;
 #[cfg(test)]
 mod corpus_tests;
+#[cfg(test)]
+mod hostile_tests;
 mod decode;
 mod fasthash;
 mod ledger;
@@ -419,6 +421,7 @@ fn read_delivery<'a>(
     let started = std::time::Instant::now();
     let month = folder_month(dir)?;
     let month_end = last_day(month);
+    refuse_links(dir)?;
     let mut parsed = Vec::new();
     let mut errors = Vec::new();
     for extract in extracts::ALL {
@@ -438,6 +441,40 @@ fn read_delivery<'a>(
         errors,
         started,
     })
+}
+
+/// Refuses a delivery folder holding a symbolic link, whatever its name: a link
+/// named like the receipt would have the receipt written through it (a link
+/// `indlaest.txt -> ../../keys/store.key` overwrote the store key), a link
+/// named like an extract would be read.
+fn refuse_links(dir: &Path) -> Result<(), IngestError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| IngestError::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    for entry in entries {
+        let entry = entry.map_err(|source| IngestError::Read {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let is_link = entry
+            .file_type()
+            .map_err(|source| IngestError::Read {
+                path: entry.path(),
+                source,
+            })?
+            .is_symlink();
+        if is_link {
+            return Err(IngestError::File(RowError {
+                file: entry.path().display().to_string(),
+                line: 0,
+                column: String::new(),
+                value: String::new(),
+                reason: read::SYMLINK_REASON.into(),
+            }));
+        }
+    }
+    Ok(())
 }
 
 fn finish_load(
@@ -603,14 +640,22 @@ pub fn remove_loaded_delivery(dir: &Path, load: &LoadReport) -> Result<Removal, 
     for extract in extracts::ALL {
         for name in [extract.file.to_string(), extract.parquet_file()] {
             let path = dir.join(&name);
-            if !path.is_file() {
+            if !read::present(&path)? {
                 continue;
             }
-            let bytes = std::fs::read(&path).map_err(io(&path))?;
-            let checksum = hex::encode(Sha256::digest(&bytes));
+            // Never through a link: a link (or anything but a regular file)
+            // put there after the load is kept and named, not followed.
+            let Ok((file, meta)) = read::open_regular(&path) else {
+                removal.kept.push(name);
+                continue;
+            };
+            let mut hasher = Sha256::new();
+            std::io::copy(&mut std::io::Read::take(&file, meta.len()), &mut hasher)
+                .map_err(io(&path))?;
+            let checksum = hex::encode(hasher.finalize());
             if load.files.iter().any(|(n, c)| *n == name && *c == checksum) {
                 std::fs::remove_file(&path).map_err(io(&path))?;
-                sizes.push((name.clone(), bytes.len()));
+                sizes.push((name.clone(), meta.len()));
                 removal.deleted.push(name);
             } else {
                 removal.kept.push(name);
@@ -641,16 +686,37 @@ pub fn remove_loaded_delivery(dir: &Path, load: &LoadReport) -> Result<Removal, 
         ));
     }
     let receipt_path = dir.join(RECEIPT_FILE);
-    std::fs::write(&receipt_path, receipt).map_err(io(&receipt_path))?;
+    write_receipt(dir, &receipt).map_err(io(&receipt_path))?;
     Ok(removal)
+}
+
+/// Writes the receipt without following a link: into a new file (`O_EXCL`
+/// creates, never opens an existing file or link) that is then renamed over
+/// `indlaest.txt`. A rename replaces a link itself, not what it points to.
+fn write_receipt(dir: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = dir.join(format!(".{RECEIPT_FILE}.{}", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(text.as_bytes()));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, dir.join(RECEIPT_FILE)).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }
 
 /// Whether `dir` holds none of the contract's files (after they were deleted
 /// once loaded, for instance).
 pub fn holds_no_delivery_files(dir: &Path) -> bool {
+    let absent = |p: PathBuf| std::fs::symlink_metadata(p).is_err();
     extracts::ALL
         .iter()
-        .all(|e| !dir.join(e.file).exists() && !dir.join(e.parquet_file()).exists())
+        .all(|e| absent(dir.join(e.file)) && absent(dir.join(e.parquet_file())))
 }
 
 /// Whether a batch for `month` is in force in the store.

@@ -4,6 +4,8 @@
 //! (`dd-mm-åååå`, decimal comma, `ja`/`nej`) and goes through the same checks as a
 //! CSV row, so both formats give the same errors; a row's "line" is its row number.
 
+use std::io::Read;
+use std::os::fd::AsRawFd;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -25,12 +27,19 @@ pub(super) fn parse_parquet(
     errors: &mut Vec<RowError>,
     progress: &dyn Progress,
 ) -> Result<ParsedFile, IngestError> {
-    let bytes = std::fs::read(path).map_err(|source| IngestError::Read {
-        path: path.to_path_buf(),
-        source,
+    let (f, before) = super::read::open_regular(path)?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut (&f).take(before.len()), &mut hasher).map_err(|source| {
+        IngestError::Read {
+            path: path.to_path_buf(),
+            source,
+        }
     })?;
-    let checksum = hex::encode(Sha256::digest(&bytes));
+    let checksum = hex::encode(hasher.finalize());
     let file = path.display().to_string();
+    // DuckDB opens the file descriptor already open here, not the path: a link
+    // or another file swapped in at the path after the check is never read.
+    let source = format!("/proc/self/fd/{}", f.as_raw_fd());
     let unreadable = |e: duckdb::Error| {
         IngestError::File(RowError {
             file: file.clone(),
@@ -44,7 +53,7 @@ pub(super) fn parse_parquet(
     let total: i64 = conn
         .query_row(
             "select count(*) from read_parquet(?)",
-            [path.display().to_string()],
+            [source.as_str()],
             |r| r.get(0),
         )
         .map_err(unreadable)?;
@@ -52,9 +61,7 @@ pub(super) fn parse_parquet(
     let mut stmt = conn
         .prepare("select * from read_parquet(?)")
         .map_err(unreadable)?;
-    let mut rows = stmt
-        .query([path.display().to_string()])
-        .map_err(unreadable)?;
+    let mut rows = stmt.query([source.as_str()]).map_err(unreadable)?;
     let header: Vec<String> = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();
     let mut checker = FileChecker::new(extract, file.clone(), &header, month_end, pseudo, 0)?;
     let mut fields: Vec<String> = Vec::with_capacity(header.len());
@@ -71,6 +78,9 @@ pub(super) fn parse_parquet(
         }
     }
     progress.finish();
+    drop(rows);
+    drop(stmt);
+    super::read::unchanged_since(&f, &before, &file)?;
     let name = extract.parquet_file();
     checker.finish(checksum, name, errors)
 }

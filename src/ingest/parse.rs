@@ -5,6 +5,8 @@
 
 use chrono::{Datelike, NaiveDate};
 use duckdb::types::Value;
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use super::columns::ColumnsBuilder;
 use super::fasthash::{FastMap, FastSet};
@@ -138,7 +140,7 @@ impl<'a> FileChecker<'a> {
             file: self.file.clone(),
             line,
             column: column.to_string(),
-            value: scrub_cpr(&value),
+            value: shown(&value),
             reason,
         }
     }
@@ -150,7 +152,13 @@ impl<'a> FileChecker<'a> {
             // An unquoted `;` in a value, or a line cut short: the fields no longer
             // line up with the header, so no value of the row can be trusted.
             let last = fields.count().saturating_sub(1);
-            let value = fields.field(last).unwrap_or("");
+            // A line without a single `;` is no row of the contract at all
+            // (another file's content): nothing of it is shown.
+            let value = if fields.count() > 1 {
+                fields.field(last).unwrap_or("")
+            } else {
+                ""
+            };
             errors.push(self.error(
                 line,
                 "",
@@ -174,6 +182,7 @@ impl<'a> FileChecker<'a> {
                 extract: self.extract,
                 column: col.name,
                 month_end: self.month_end,
+                range: col.range,
             };
             if let Err(reason) = parse_value(
                 raw,
@@ -218,6 +227,9 @@ impl<'a> FileChecker<'a> {
                     }
                 }
             }
+        }
+        if ok {
+            ok = self.check_not_before_birth(line, fields, errors);
         }
         let mut packed = NOT_PACKED;
         if ok {
@@ -265,6 +277,50 @@ impl<'a> FileChecker<'a> {
         } else {
             self.bad_lines += 1;
         }
+    }
+
+    /// No date of a row lies before the birth of the citizen the row names (the
+    /// birth date is in the CPR): a status five years before birth is an export
+    /// error, and would be a feature value from before the person existed.
+    fn check_not_before_birth<F: Fields>(
+        &self,
+        line: u64,
+        fields: &F,
+        errors: &mut Vec<RowError>,
+    ) -> bool {
+        let Some(birth) = self
+            .cpr_position
+            .and_then(|p| fields.field(p))
+            .and_then(|raw| Cpr::parse(raw.trim()).ok())
+            .map(|cpr| cpr.birth_date())
+        else {
+            return true;
+        };
+        let mut ok = true;
+        for (col, &pos) in self.extract.columns.iter().zip(&self.positions) {
+            let earliest = match col.ty {
+                ColumnType::Date => birth,
+                // A month counts from the first of the month of birth.
+                ColumnType::Month => birth.with_day(1).unwrap_or(birth),
+                _ => continue,
+            };
+            let raw = fields.field(pos).unwrap_or("");
+            if let Some(d) = parse_date(raw) {
+                if d < earliest {
+                    ok = false;
+                    errors.push(self.error(
+                        line,
+                        col.name,
+                        raw.trim().to_string(),
+                        format!(
+                            "datoen ligger før borgerens fødselsdato ({}, fra CPR-nummeret)",
+                            birth.format(extracts::DATE_FORMAT)
+                        ),
+                    ));
+                }
+            }
+        }
+        ok
     }
 
     /// A key delivered twice in one file: the first row counts, the repeat is refused.
@@ -523,6 +579,72 @@ pub(super) fn scrub_cpr(v: &str) -> String {
     out
 }
 
+/// The most characters of a value a message shows; the rest is cut (`…`).
+const SHOWN_CHARS: usize = 50;
+
+/// A delivered value as a message may show it: CPR-shaped runs masked, cut to
+/// [`SHOWN_CHARS`], and control characters written as `\u{..}` so a value
+/// cannot forge lines in a log. Messages show only the value of the column they
+/// name, never other content of the file.
+pub(super) fn shown(v: &str) -> String {
+    let scrubbed = scrub_cpr(v);
+    let mut out = String::new();
+    for (i, c) in scrubbed.chars().enumerate() {
+        if i == SHOWN_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || invisible(c) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A header cell as a message may show it: only when it reads like a column
+/// name (short, letters, digits, `_` and spaces). Anything else is file content
+/// that is not a column's value (a key file or `/etc/passwd` delivered as
+/// `status.csv`), and is not repeated.
+pub(super) fn shown_header(h: &str) -> String {
+    let h = h.trim().trim_start_matches('\u{feff}');
+    let name_like = !h.is_empty()
+        && h.chars().count() <= 30
+        && h
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == ' ' || c == '-');
+    if name_like && scrub_cpr(h) == h {
+        h.to_string()
+    } else {
+        "(vises ikke: ligner ikke et kolonnenavn)".to_string()
+    }
+}
+
+/// Characters that do not show, or show as something else, in a name: control
+/// and format characters (zero-width space, joiners, direction marks, a BOM
+/// inside a file, soft hyphen), separators other than the plain space (no-break
+/// space, line separator), private use, unassigned code points and the
+/// replacement character that marks a decoding error. "Mid\u{200b}tby" looks like
+/// "Midtby" on every page and would be a district of its own.
+pub(super) fn invisible(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_control();
+    }
+    c == '\u{fffd}'
+        || matches!(
+            c.general_category(),
+            GeneralCategory::Control
+                | GeneralCategory::Format
+                | GeneralCategory::SpaceSeparator
+                | GeneralCategory::LineSeparator
+                | GeneralCategory::ParagraphSeparator
+                | GeneralCategory::PrivateUse
+                | GeneralCategory::Surrogate
+                | GeneralCategory::Unassigned
+        )
+}
+
 /// Matches the header to the contract. A renamed column shows up as one unknown
 /// and one missing name; the message then names both.
 fn column_positions(
@@ -546,8 +668,12 @@ fn column_positions(
         IngestError::File(RowError {
             file: file.to_string(),
             line: 1,
-            column: column.to_string(),
-            value: value.to_string(),
+            column: shown_header(column),
+            value: if value.is_empty() {
+                String::new()
+            } else {
+                shown_header(value)
+            },
             reason,
         })
     };
@@ -555,7 +681,10 @@ fn column_positions(
         return Err(header_error(
             expected,
             found,
-            format!("kolonnen '{expected}' mangler, og overskriften har i stedet '{found}' (omdøbt kolonne?)"),
+            format!(
+                "kolonnen '{expected}' mangler, og overskriften har i stedet '{}' (omdøbt kolonne?)",
+                shown_header(found)
+            ),
         ));
     }
     if let Some((_, found)) = unknown.first() {
@@ -595,6 +724,8 @@ pub(super) struct CellContext<'a> {
     pub(super) extract: &'a Extract,
     pub(super) column: &'a str,
     pub(super) month_end: NaiveDate,
+    /// The column's plausible range, for numbers (`extracts::Column::range`).
+    pub(super) range: Option<(f64, f64)>,
 }
 
 /// A date as the contract writes it (`dd-mm-åååå`) or in ISO form (`åååå-mm-dd`).
@@ -623,6 +754,47 @@ pub(super) fn parse_date(raw: &str) -> Option<NaiveDate> {
 /// start with one, so such a value is refused rather than stored.
 const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\t', '\r'];
 
+/// A number within the column's plausible range, if it has one.
+fn in_range(x: f64, range: Option<(f64, f64)>) -> Result<(), String> {
+    match range {
+        Some((min, max)) if !(min..=max).contains(&x) => Err(format!(
+            "værdien ligger uden for det mulige interval {} til {}",
+            decimal_comma(min),
+            decimal_comma(max)
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn decimal_comma(x: f64) -> String {
+    x.to_string().replace('.', ",")
+}
+
+/// A text value as it is stored: in Unicode's composed form (NFC), so "Åby"
+/// typed with a combining ring (NFD, as macOS writes file names) is the same
+/// district as "Åby"; refused if too long or if it holds a character that does
+/// not show (see [`invisible`]).
+fn clean_text(v: &str) -> Result<String, String> {
+    if let Some(c) = v.chars().find(|&c| invisible(c)) {
+        return Err(format!(
+            "værdien indeholder et usynligt tegn eller kontroltegn ({}), så den ville ligne en anden værdi",
+            c.escape_unicode()
+        ));
+    }
+    let text: String = if v.is_ascii() {
+        v.to_string()
+    } else {
+        v.nfc().collect()
+    };
+    if text.chars().count() > extracts::MAX_TEXT_CHARS {
+        return Err(format!(
+            "værdien er længere end {} tegn",
+            extracts::MAX_TEXT_CHARS
+        ));
+    }
+    Ok(text)
+}
+
 /// Parses one value and pushes its database value(s); a CPR's pseudonym also
 /// goes to `person` as a number. Returns the reason in Danish when the value is
 /// refused.
@@ -646,6 +818,12 @@ pub(super) fn parse_value(
     match ty {
         ColumnType::Cpr => {
             let cpr = Cpr::parse(v).map_err(|e| e.to_string())?;
+            if cpr.birth_date() > ctx.month_end {
+                return Err(format!(
+                    "fødselsdatoen i CPR-nummeret ({}) ligger efter leveringsmånedens slutning",
+                    cpr.birth_date().format(extracts::DATE_FORMAT)
+                ));
+            }
             let key = pseudo.key(&cpr);
             *person = Some(key);
             out.push(Value::Text(pseudonym_text(key)));
@@ -659,11 +837,18 @@ pub(super) fn parse_value(
             if v.starts_with(FORMULA_STARTS) {
                 return Err("værdien begynder med et formeltegn (=, +, -, @) og kunne udføres som formel i et regneark".into());
             }
-            out.push(Value::Text(v.to_string()))
+            out.push(Value::Text(clean_text(v)?))
         }
-        ColumnType::Integer => out.push(Value::Int(
-            v.parse().map_err(|_| "ikke et helt tal".to_string())?,
-        )),
+        ColumnType::Integer => {
+            // Digits only (an optional minus): Rust's parser also takes "+5".
+            let digits = v.strip_prefix('-').unwrap_or(v);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err("ikke et helt tal".into());
+            }
+            let x: i32 = v.parse().map_err(|_| "tallet er for stort".to_string())?;
+            in_range(f64::from(x), ctx.range)?;
+            out.push(Value::Int(x))
+        }
         ColumnType::Decimal => {
             // The contract has a decimal comma and no thousands separator, so a
             // point is refused rather than guessed at ("2.5" must not become 25).
@@ -672,10 +857,22 @@ pub(super) fn parse_value(
                     "decimaltal skrives med komma og uden tusindtalsseparator (fx 3,5)".into(),
                 );
             }
+            // Digits, an optional minus and one decimal comma, nothing else: Rust's
+            // parser also takes "NaN", "inf" and "1e3", which would reach the model.
+            let (whole, fraction) = v.split_once(',').unwrap_or((v, "0"));
+            let whole = whole.strip_prefix('-').unwrap_or(whole);
+            let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+            if !digits(whole) || !digits(fraction) {
+                return Err("ikke et decimaltal (kun cifre og ét decimalkomma, fx 3,5)".into());
+            }
             let x: f64 = v
                 .replace(',', ".")
                 .parse()
                 .map_err(|_| "ikke et decimaltal".to_string())?;
+            if !x.is_finite() {
+                return Err("ikke et endeligt tal".into());
+            }
+            in_range(x, ctx.range)?;
             out.push(Value::Double(x));
         }
         ColumnType::Date | ColumnType::Month => {
@@ -685,12 +882,31 @@ pub(super) fn parse_value(
             if ty == ColumnType::Month && d.day() != 1 {
                 return Err("en måned skrives som den 1. i måneden".into());
             }
+            let (y, m, day) = extracts::EARLIEST_DATE;
+            let earliest = NaiveDate::from_ymd_opt(y, m, day).expect("a valid date");
+            if d < earliest {
+                return Err(format!(
+                    "datoen ligger før {}; ingen dato i udtrækkene er så gammel",
+                    earliest.format(extracts::DATE_FORMAT)
+                ));
+            }
             // A programme's planned end lies in the future; every other date must not.
             let planned = ctx.extract.id == extracts::PROGRAMMES.id && ctx.column == "slutdato";
             if d > ctx.month_end && !planned {
                 return Err(format!(
                     "datoen ligger efter leveringsmånedens slutning ({})",
                     ctx.month_end.format(extracts::DATE_FORMAT)
+                ));
+            }
+            let latest_planned = ctx
+                .month_end
+                .checked_add_months(chrono::Months::new(12 * extracts::MAX_PLANNED_YEARS))
+                .unwrap_or(ctx.month_end);
+            if planned && d > latest_planned {
+                return Err(format!(
+                    "en planlagt slutdato ligger højst {} år efter leveringsmåneden ({})",
+                    extracts::MAX_PLANNED_YEARS,
+                    latest_planned.format(extracts::DATE_FORMAT)
                 ));
             }
             out.push(date_value(d));

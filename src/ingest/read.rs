@@ -3,13 +3,15 @@
 //! file as a whole (encoding, header, a cut-off end, no rows at all) refuse the
 //! delivery; problems with single rows are counted against the bad-row limit.
 
+use std::fs::{File, Metadata};
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use chrono::NaiveDate;
-use sha2::{Digest, Sha256};
 
-use super::decode::{decode, line_and_field};
-use super::parse::FileChecker;
+use super::decode::{self, Encoding, Windows1252};
+use super::parse::{shown, FileChecker};
 use super::progress::Progress;
 use super::{IngestError, ParsedFile, RowError};
 use crate::extracts::{self, Extract};
@@ -17,6 +19,13 @@ use crate::pseudonym::Pseudonymiser;
 
 /// How often (in rows) the progress display is told how far the reader is.
 const PROGRESS_EVERY: usize = 1 << 15;
+
+/// Why a symbolic link in a delivery is refused. A link in the inbox was how a
+/// hostile delivery made ingest print the store key (a `status.csv` linked to
+/// it) and overwrite it (a receipt linked to it): nothing under the inbox is
+/// followed, read or written through a link.
+pub(super) const SYMLINK_REASON: &str =
+    "filen er et symbolsk link; en levering består af almindelige filer, og links følges aldrig";
 
 /// Reads and checks the extract's file in `dir`, CSV or Parquet.
 pub(super) fn parse_file(
@@ -29,7 +38,7 @@ pub(super) fn parse_file(
 ) -> Result<ParsedFile, IngestError> {
     let csv = dir.join(extract.file);
     let parquet = dir.join(extract.parquet_file());
-    match (csv.is_file(), parquet.is_file()) {
+    match (present(&csv)?, present(&parquet)?) {
         (true, true) => Err(IngestError::File(RowError {
             file: parquet.display().to_string(),
             line: 0,
@@ -48,6 +57,85 @@ pub(super) fn parse_file(
     }
 }
 
+/// Whether anything (a file, a link, a folder) stands at `path`, without
+/// following a link.
+pub(super) fn present(path: &Path) -> Result<bool, IngestError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(source) => Err(IngestError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Opens a delivered file for reading: a regular file, never through a
+/// symbolic link (`O_NOFOLLOW`, so a link swapped in after the check is not
+/// followed either), never blocking on a FIFO (`O_NONBLOCK`), and no larger
+/// than [`extracts::MAX_FILE_BYTES`].
+pub(super) fn open_regular(path: &Path) -> Result<(File, Metadata), IngestError> {
+    let name = path.display().to_string();
+    let refuse = |reason: String| file_error(&name, 0, "", "", reason);
+    let read_error = |source| IngestError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let m = std::fs::symlink_metadata(path).map_err(read_error)?;
+    if m.file_type().is_symlink() {
+        return Err(refuse(SYMLINK_REASON.into()));
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                refuse(SYMLINK_REASON.into())
+            } else {
+                read_error(e)
+            }
+        })?;
+    let meta = file.metadata().map_err(read_error)?;
+    if !meta.file_type().is_file() {
+        return Err(refuse(
+            "er ikke en almindelig fil (en mappe, en enhed eller et rør); en levering består af almindelige filer"
+                .into(),
+        ));
+    }
+    if meta.len() > extracts::MAX_FILE_BYTES {
+        return Err(refuse(format!(
+            "filen fylder {} bytes, mere end grænsen på {} bytes for én udtræksfil",
+            meta.len(),
+            extracts::MAX_FILE_BYTES
+        )));
+    }
+    Ok((file, meta))
+}
+
+/// Refuses a file that changed while it was read (a case system still writing
+/// it, a copy still running): what was read is not what the file holds.
+pub(super) fn unchanged_since(
+    file: &File,
+    before: &Metadata,
+    name: &str,
+) -> Result<(), IngestError> {
+    let after = file.metadata().map_err(|source| IngestError::Read {
+        path: name.into(),
+        source,
+    })?;
+    if after.len() != before.len() || after.modified().ok() != before.modified().ok() {
+        return Err(file_error(
+            name,
+            0,
+            "",
+            "",
+            "filen blev ændret, mens den blev læst (skrives den stadig?); intet er indlæst, prøv igen, når leveringen er færdig",
+        ));
+    }
+    Ok(())
+}
+
 /// A whole-file error at `line` (the header is line 1).
 fn file_error(
     file: &str,
@@ -60,11 +148,59 @@ fn file_error(
         file: file.to_string(),
         line,
         column: column.to_string(),
-        value: super::parse::scrub_cpr(value),
+        value: shown(value),
         reason: reason.into(),
     })
 }
 
+/// The contract's name of field `i` of `header`, or nothing when the header
+/// has no contract column there: a message names columns, never other text.
+fn column_name(extract: &Extract, header: &[String], i: usize) -> String {
+    header
+        .get(i)
+        .map(|h| h.trim().trim_start_matches('\u{feff}'))
+        .filter(|h| extract.columns.iter().any(|c| c.name == *h))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The header's fields, from the first line's bytes.
+fn header_fields(bytes: &[u8], encoding: Encoding) -> Vec<String> {
+    let text = match encoding {
+        Encoding::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
+        Encoding::Windows1252 => encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned(),
+    };
+    text.trim_start_matches('\u{feff}')
+        .split(extracts::DELIMITER as char)
+        .map(str::to_string)
+        .collect()
+}
+
+/// The first line of a file that the first pass refused, to name the column
+/// of a bad byte (lines are short: at most [`extracts::MAX_LINE_BYTES`]).
+fn first_line(mut file: &File) -> Vec<u8> {
+    let mut buf = vec![0u8; extracts::MAX_LINE_BYTES + 3];
+    let mut n = 0;
+    if file.seek(SeekFrom::Start(0)).is_ok() {
+        while n < buf.len() {
+            match file.read(&mut buf[n..]) {
+                Ok(0) | Err(_) => break,
+                Ok(k) => n += k,
+            }
+        }
+    }
+    buf.truncate(n);
+    let line = buf.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line).to_vec()
+}
+
+/// Two passes over the file, each a block at a time: the first
+/// (`decode::scan`) checks it as a whole and finds its encoding, the second
+/// parses and checks the rows. Neither holds the file in memory.
 fn parse_csv(
     path: &Path,
     extract: &'static Extract,
@@ -73,31 +209,34 @@ fn parse_csv(
     errors: &mut Vec<RowError>,
     progress: &dyn Progress,
 ) -> Result<ParsedFile, IngestError> {
-    let bytes = std::fs::read(path).map_err(|source| IngestError::Read {
+    let file = path.display().to_string();
+    let (f, before) = open_regular(path)?;
+    let io = |source| IngestError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
-    let file = path.display().to_string();
-    let checksum = hex::encode(Sha256::digest(&bytes));
-    let text = decode(&bytes).map_err(|e| {
-        let (line, field) = line_and_field(&bytes, e.offset, extracts::DELIMITER);
-        // The header names the column of a bad byte in a data line; a bad byte in
-        // the header itself leaves the header unreadable.
-        let header = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
-        let column = if line > 1 {
-            String::from_utf8_lossy(header)
-                .trim_start_matches('\u{feff}')
-                .split(extracts::DELIMITER as char)
-                .nth(field)
-                .map(|c| c.trim().to_string())
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
-        file_error(&file, line, &column, &e.value, e.reason)
-    })?;
-    let body = text.trim_start_matches('\u{feff}');
-    if body.trim().is_empty() {
+    };
+    let scanned = match decode::scan(
+        &mut (&f).take(before.len()),
+        extracts::DELIMITER,
+        extracts::MAX_LINE_BYTES,
+    )
+    .map_err(io)?
+    {
+        Ok(s) => s,
+        Err(e) => {
+            // A bad byte in a data line is named by its column; the header
+            // itself may be what is unreadable.
+            let column = match e.field {
+                Some(field) if e.line > 1 => {
+                    let header = header_fields(&first_line(&f), Encoding::Windows1252);
+                    column_name(extract, &header, field)
+                }
+                _ => String::new(),
+            };
+            return Err(file_error(&file, e.line, &column, &e.value, e.reason));
+        }
+    };
+    if !scanned.has_text {
         return Err(file_error(
             &file,
             1,
@@ -106,30 +245,34 @@ fn parse_csv(
             "filen er tom; en fil uden rækker skal stadig have sin overskriftsrække",
         ));
     }
-    if !body.ends_with('\n') {
+    let header_guess = header_fields(&scanned.header, scanned.encoding);
+    if !scanned.last_line.is_empty() {
         // The contract ends every row with a line break, the last one too: a file
         // that stops mid-line was cut off (a full disk, an interrupted copy).
-        let line = 1 + body.matches('\n').count() as u64;
-        let last = body.rsplit('\n').next().unwrap_or_default();
-        let field = last.split(extracts::DELIMITER as char).count();
-        let value = last
-            .rsplit(extracts::DELIMITER as char)
-            .next()
-            .unwrap_or_default();
-        let column = extract.columns.get(field - 1).map_or("", |c| c.name);
+        let last = header_fields(&scanned.last_line, scanned.encoding);
+        let field = last.len().saturating_sub(1);
         return Err(file_error(
             &file,
-            line,
-            column,
-            value,
+            scanned.line_breaks + 1,
+            &column_name(extract, &header_guess, field),
+            last.last().map_or("", String::as_str),
             "filen slutter midt i en linje uden linjeskift: den er sandsynligvis afkortet, så hele filen afvises",
         ));
     }
-    progress.start(&file, body.len() as u64);
+    let bom = if scanned.bom { 3 } else { 0 };
+    let mut body = &f;
+    body.seek(SeekFrom::Start(bom)).map_err(io)?;
+    let body = body.take(scanned.size - bom);
+    let text: Box<dyn Read + '_> = match scanned.encoding {
+        Encoding::Utf8 => Box::new(body),
+        Encoding::Windows1252 => Box::new(Windows1252::new(body)),
+    };
+    progress.start(&file, scanned.size);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(extracts::DELIMITER)
         .flexible(true)
-        .from_reader(body.as_bytes());
+        .buffer_capacity(1 << 20)
+        .from_reader(text);
     let header: Vec<String> = reader
         .headers()
         .map_err(|e| {
@@ -144,16 +287,13 @@ fn parse_csv(
         .iter()
         .map(str::to_string)
         .collect();
-    // At most one row per line after the header (quoted line breaks make fewer).
-    let lines = body.bytes().filter(|&b| b == b'\n').count();
-    let mut checker = FileChecker::new(
-        extract,
-        file.clone(),
-        &header,
-        month_end,
-        pseudo,
-        lines.saturating_sub(1),
-    )?;
+    if let Some(i) = header.iter().position(|h| h.contains(['\n', '\r'])) {
+        return Err(line_break_in_field(&file, 1, String::new(), &header[i]));
+    }
+    // One row per line after the header: the first pass refused line breaks
+    // anywhere but at the end of a line.
+    let rows = usize::try_from(scanned.line_breaks.saturating_sub(1)).unwrap_or(0);
+    let mut checker = FileChecker::new(extract, file.clone(), &header, month_end, pseudo, rows)?;
     let mut record = csv::StringRecord::new();
     let mut n = 0usize;
     loop {
@@ -161,6 +301,9 @@ fn parse_csv(
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
+                if let csv::ErrorKind::Io(source) = e.kind() {
+                    return Err(io(std::io::Error::new(source.kind(), source.to_string())));
+                }
                 let line = e.position().map_or(0, |p| p.line() + 1);
                 return Err(file_error(
                     &file,
@@ -174,6 +317,18 @@ fn parse_csv(
         // The csv crate's record position counts the header row's line as the
         // first record's; a person reading the file counts the header as line 1.
         let line = record.position().map_or(0, |p| p.line() + 1);
+        if memchr::memchr2(b'\n', b'\r', record.as_slice().as_bytes()).is_some() {
+            let i = record
+                .iter()
+                .position(|v| v.contains(['\n', '\r']))
+                .unwrap_or(0);
+            return Err(line_break_in_field(
+                &file,
+                line,
+                column_name(extract, &header, i),
+                record.get(i).unwrap_or_default(),
+            ));
+        }
         checker.check(line, &record, errors);
         n += 1;
         if n.is_multiple_of(PROGRESS_EVERY) {
@@ -181,6 +336,22 @@ fn parse_csv(
         }
     }
     progress.finish();
+    unchanged_since(&f, &before, &file)?;
     let name = extract.file.to_string();
-    checker.finish(checksum, name, errors)
+    checker.finish(scanned.checksum, name, errors)
+}
+
+/// A quoted field that runs over a line break: a `"` opened and never closed
+/// swallows every following line into one value (with the CPR numbers in
+/// them), so the whole file is refused. The value shown is the field up to its
+/// first line break, masked.
+fn line_break_in_field(file: &str, line: u64, column: String, value: &str) -> IngestError {
+    let before_break = value.split(['\n', '\r']).next().unwrap_or_default();
+    file_error(
+        file,
+        line,
+        &column,
+        before_break,
+        "feltet fortsætter over et linjeskift: et citationstegn (\") er åbnet uden at blive lukket, eller værdien indeholder et linjeskift, som kontrakten ikke tillader; hele filen afvises, fordi rækkerne derefter ikke kan skilles ad",
+    )
 }

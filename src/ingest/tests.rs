@@ -83,6 +83,7 @@ fn ctx() -> CellContext<'static> {
         extract: &extracts::SPELLS,
         column: "startdato",
         month_end: NaiveDate::from_ymd_opt(2024, 3, 31).unwrap(),
+        range: None,
     }
 }
 
@@ -164,6 +165,7 @@ fn a_cpr_becomes_a_pseudonym_and_never_stays_in_the_output() {
         extract: &extracts::CITIZENS,
         column: "cpr",
         month_end: ctx().month_end,
+        range: None,
     };
     parse_value(
         "010190-1233",
@@ -226,13 +228,19 @@ fn a_truncated_last_line_refuses_the_file_and_names_its_line() {
     assert!(text.contains("afkortet"), "{text}");
 }
 
+/// The contract has no line break inside a value: a quoted one refuses the
+/// file (it used to be read as one value over two lines).
 #[test]
-fn a_quoted_line_break_keeps_the_line_numbers_of_later_rows_right() {
-    let (_, errors) = parse_status(
+fn a_quoted_line_break_refuses_the_file_where_the_field_starts() {
+    let (parsed, _) = parse_status(
         "cpr;maaned;status\r\n\"010190-1233\";01-03-2024;\"yd\r\nelse\"\r\n010190-1233;01-02-2024;x\r\n",
     );
-    let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
-    assert_eq!(lines, vec![2, 4], "{errors:?}");
+    let e = parsed.err().expect("refused").row_errors();
+    assert_eq!(
+        (e[0].line, e[0].column.as_str(), e[0].value.as_str()),
+        (2, "status", "yd")
+    );
+    assert!(e[0].reason.contains("linjeskift"), "{e:?}");
 }
 
 #[test]

@@ -137,3 +137,34 @@ fn no_file_the_product_leaves_holds_a_cpr_a_pseudonym_or_a_district_name() {
         }
     }
 }
+
+/// No text column of the store holds a CPR-shaped value after a whole backfill
+/// (#23): the pattern is `store::CPR_PATTERN`, the columns every VARCHAR and
+/// JSON column of every table. A scan that finds nothing must have searched:
+/// the raw tables are among the columns, and the same scan finds a CPR planted
+/// in a copy of one.
+#[test]
+fn no_text_column_of_the_store_holds_a_cpr_shaped_value() {
+    let t = shared_app();
+    let conn = t.app.store.lock();
+    let found = jobcockpit::store::cpr_shaped_values(&conn).expect("scan");
+    assert!(found.is_empty(), "CPR-shaped values in the store: {found:?}");
+    let raw_rows: i64 = conn
+        .query_row("select count(*) from raw_interviews", [], |r| r.get(0))
+        .expect("count");
+    assert!(raw_rows > 1_000, "{raw_rows} interview rows were scanned");
+    // The scan can fail: the same check on a table with one planted CPR.
+    conn.execute_batch(
+        "create temp table planted as select 'Team Midt;S1;F1;010190-1233' as team",
+    )
+    .expect("plant");
+    let planted: i64 = conn
+        .query_row(
+            "select count(*) from planted where regexp_matches(team, ?)",
+            [jobcockpit::store::CPR_PATTERN],
+            |r| r.get(0),
+        )
+        .expect("count");
+    conn.execute_batch("drop table planted").expect("drop");
+    assert_eq!(planted, 1);
+}
