@@ -277,8 +277,7 @@ fn to_cell(v: duckdb::types::Value) -> Cell {
 /// dash and four digits, not inside a longer run of letters or digits (a
 /// pseudonym or checksum in hex holds digit runs between its letters, which
 /// are not CPR numbers). A masked `010190-****` does not match.
-pub const CPR_PATTERN: &str =
-    "(^|[^0-9A-Za-z])[0-9]{6}-?[0-9]{4}([^0-9A-Za-z]|$)";
+pub const CPR_PATTERN: &str = "(^|[^0-9A-Za-z])[0-9]{6}-?[0-9]{4}([^0-9A-Za-z]|$)";
 
 /// Every text column of the store with values that look like a CPR number, and
 /// how many: the proof, run by the tests after the demo's backfill and after

@@ -299,7 +299,7 @@ impl Catalog {
         let nav: Vec<NavItem> = self
             .dashboards
             .iter()
-            .filter(|d| viewer.pages.iter().any(|p| *p == d.slug))
+            .filter(|d| viewer.pages.contains(&d.slug))
             .map(|d| NavItem {
                 slug: &d.slug,
                 title: &d.title,

@@ -140,7 +140,10 @@ fn every_bad_delivery_in_the_corpus_gets_its_expected_error_with_cprs_masked() {
             loaded.err().map(|e| e.to_string())
         );
         let found = crate::store::cpr_shaped_values(&store.lock()).unwrap();
-        assert!(found.is_empty(), "{name}: CPR-shaped values stored: {found:?}");
+        assert!(
+            found.is_empty(),
+            "{name}: CPR-shaped values stored: {found:?}"
+        );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

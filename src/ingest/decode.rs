@@ -215,7 +215,9 @@ impl Scanner {
                 .any(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
         }
         // Move on: the line count, the header and the carried partial line.
-        if let (Some(first), Some(last)) = (memchr::memchr(b'\n', block), memchr::memrchr(b'\n', block)) {
+        if let (Some(first), Some(last)) =
+            (memchr::memchr(b'\n', block), memchr::memrchr(b'\n', block))
+        {
             if self.header.is_none() {
                 let mut h = std::mem::take(&mut self.carry);
                 h.extend_from_slice(&block[..first]);
@@ -295,7 +297,10 @@ impl Scanner {
             let tail_len = data.len();
             data.extend_from_slice(block);
             // Index `j` of `data` is byte `j - tail_len` of the block.
-            let at = |j: usize| j.saturating_sub(tail_len).min(block.len().saturating_sub(1));
+            let at = |j: usize| {
+                j.saturating_sub(tail_len)
+                    .min(block.len().saturating_sub(1))
+            };
             let valid_up_to = match std::str::from_utf8(&data) {
                 Ok(_) => data.len(),
                 Err(e) => match e.error_len() {
@@ -374,8 +379,9 @@ impl Scanner {
                 line: self.line,
                 field: Some(fields_before(&self.carry, self.delimiter)),
                 value: "0x0D".into(),
-                reason: "filen bruger CR alene som linjeskift (gammelt Mac-format); levér CRLF eller LF"
-                    .into(),
+                reason:
+                    "filen bruger CR alene som linjeskift (gammelt Mac-format); levér CRLF eller LF"
+                        .into(),
             });
         }
         if self.first_invalid.is_none() && !self.utf8_tail.is_empty() {
@@ -537,7 +543,10 @@ mod tests {
         utf8.extend_from_slice(text.as_bytes());
         let (cp1252, _, _) = encoding_rs::WINDOWS_1252.encode(text);
         let a = scan_bytes(&utf8).unwrap();
-        assert_eq!((a.encoding, a.bom, a.line_breaks), (Encoding::Utf8, true, 2));
+        assert_eq!(
+            (a.encoding, a.bom, a.line_breaks),
+            (Encoding::Utf8, true, 2)
+        );
         assert_eq!(a.header, b"distrikt");
         let b = scan_bytes(&cp1252).unwrap();
         assert_eq!(b.encoding, Encoding::Windows1252);
@@ -620,7 +629,9 @@ mod tests {
     #[test]
     fn block_boundaries_change_nothing() {
         let mut good = UTF8_BOM.to_vec();
-        good.extend_from_slice("cpr;distrikt\r\n010190-1233;Østerhøj\r\n020285-2346;Nørrevang\r\n".as_bytes());
+        good.extend_from_slice(
+            "cpr;distrikt\r\n010190-1233;Østerhøj\r\n020285-2346;Nørrevang\r\n".as_bytes(),
+        );
         let whole = scan_bytes(&good).unwrap();
         let mixed = b"a;b\r\nx;\xC3\xA9\r\ny;\xF8\r\n";
         let lone_cr = b"a;b\r\nx;y\r\rz\r\n";

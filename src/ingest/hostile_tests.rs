@@ -50,7 +50,10 @@ fn an_extract_that_is_a_link_to_the_store_key_is_refused_and_the_key_never_print
         assert!(err.is_rejection(), "{text}");
         assert!(text.contains("symbolsk link"), "{text}");
         assert!(text.contains("status.csv"), "{text}");
-        assert!(!text.contains(&KEY_HEX[..16]), "the key in the message: {text}");
+        assert!(
+            !text.contains(&KEY_HEX[..16]),
+            "the key in the message: {text}"
+        );
     }
     assert_eq!(batches(&store), 0);
 }
@@ -167,7 +170,10 @@ fn a_file_that_changes_while_it_is_read_is_refused() {
         .and_then(|mut f| std::io::Write::write_all(&mut f, b"010190-1233;01-03-2024;ydelse\r\n"))
         .unwrap();
     let err = read::unchanged_since(&file, &before, "status.csv").unwrap_err();
-    assert!(err.to_string().contains("ændret, mens den blev læst"), "{err}");
+    assert!(
+        err.to_string().contains("ændret, mens den blev læst"),
+        "{err}"
+    );
 }
 
 /// An interview file of 215 rows with a `"` opened in the last field of one row
@@ -195,7 +201,10 @@ fn an_unterminated_quote_never_stores_the_rest_of_the_file() {
     let (_s, store) = temp_store();
     let err = load_batch(&store, &dir, &pseudo(), 1.0).expect_err("refused");
     let e = &err.row_errors()[0];
-    assert_eq!((e.line, e.column.as_str(), e.value.as_str()), (4, "team", "Team Midt"));
+    assert_eq!(
+        (e.line, e.column.as_str(), e.value.as_str()),
+        (4, "team", "Team Midt")
+    );
     assert!(e.reason.contains("citationstegn"), "{e}");
     assert_eq!(batches(&store), 0);
     assert!(crate::store::cpr_shaped_values(&store.lock())
@@ -224,7 +233,10 @@ fn text_is_stored_in_composed_form_so_one_district_is_one_value() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(districts, vec!["\u{c5}by".to_string(), "Østerhøj".to_string()]);
+    assert_eq!(
+        districts,
+        vec!["\u{c5}by".to_string(), "Østerhøj".to_string()]
+    );
 }
 
 /// The scan finds a CPR where one is: after a clean load it finds nothing, and
@@ -237,7 +249,11 @@ fn the_cpr_scan_finds_a_planted_cpr_and_nothing_else() {
     load_batch(&store, &dir, &pseudo(), 0.0).unwrap();
     let conn = store.lock();
     assert_eq!(crate::store::cpr_shaped_values(&conn).unwrap(), vec![]);
-    for planted in ["Team Midt;S2;F2;020285-2346;08", "x 0202852346", "020285-2346"] {
+    for planted in [
+        "Team Midt;S2;F2;020285-2346;08",
+        "x 0202852346",
+        "020285-2346",
+    ] {
         conn.execute(
             "update raw_interviews set team = ? where interview_id = 'S0000001'",
             [planted],

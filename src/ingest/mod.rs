@@ -7,10 +7,10 @@
 mod columns;
 #[cfg(test)]
 mod corpus_tests;
-#[cfg(test)]
-mod hostile_tests;
 mod decode;
 mod fasthash;
+#[cfg(test)]
+mod hostile_tests;
 mod ledger;
 mod parquet;
 mod parse;

@@ -611,8 +611,7 @@ pub(super) fn shown_header(h: &str) -> String {
     let h = h.trim().trim_start_matches('\u{feff}');
     let name_like = !h.is_empty()
         && h.chars().count() <= 30
-        && h
-            .chars()
+        && h.chars()
             .all(|c| c.is_alphanumeric() || c == '_' || c == ' ' || c == '-');
     if name_like && scrub_cpr(h) == h {
         h.to_string()

@@ -640,7 +640,7 @@ async fn every_request_appears_in_the_audit_log() {
         .filter(|r| &r[user_c] == name.as_str() || r[detail_c].contains(&format!("'{name}'")))
         .collect();
     assert_eq!(mine.len(), 3 + sent.len(), "{mine:?}");
-    assert!(mine[0][detail_c].contains("login mislykkedes") && &mine[0][user_c] == "");
+    assert!(mine[0][detail_c].contains("login mislykkedes") && mine[0][user_c].is_empty());
     assert_eq!(&mine[0][status_c], "401");
     assert!(mine[1][detail_c].contains("login lykkedes"));
     assert_eq!(&mine[1][role_c], "ledelse");

@@ -148,16 +148,17 @@ fn no_text_column_of_the_store_holds_a_cpr_shaped_value() {
     let t = shared_app();
     let conn = t.app.store.lock();
     let found = jobcockpit::store::cpr_shaped_values(&conn).expect("scan");
-    assert!(found.is_empty(), "CPR-shaped values in the store: {found:?}");
+    assert!(
+        found.is_empty(),
+        "CPR-shaped values in the store: {found:?}"
+    );
     let raw_rows: i64 = conn
         .query_row("select count(*) from raw_interviews", [], |r| r.get(0))
         .expect("count");
     assert!(raw_rows > 1_000, "{raw_rows} interview rows were scanned");
     // The scan can fail: the same check on a table with one planted CPR.
-    conn.execute_batch(
-        "create temp table planted as select 'Team Midt;S1;F1;010190-1233' as team",
-    )
-    .expect("plant");
+    conn.execute_batch("create temp table planted as select 'Team Midt;S1;F1;010190-1233' as team")
+        .expect("plant");
     let planted: i64 = conn
         .query_row(
             "select count(*) from planted where regexp_matches(team, ?)",

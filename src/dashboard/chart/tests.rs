@@ -169,7 +169,7 @@ fn a_step_line_holds_each_value_until_the_next_point() {
     let d = &view.series[0].paths[0];
     // M p0, then for each next point: across at the old height, then down.
     let coords: Vec<(f64, f64)> = d
-        .split(|c| c == 'M' || c == 'L')
+        .split(['M', 'L'])
         .filter(|s| !s.trim().is_empty())
         .map(|s| {
             let (x, y) = s.trim().split_once(',').unwrap();
