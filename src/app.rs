@@ -47,6 +47,9 @@ pub enum AppError {
     NoKey(String),
     #[error("webserveren: {0}")]
     Web(String),
+    /// A command's work stopped on a panic: `what` names the work.
+    #[error("{what} stoppede uventet (intern fejl): {detail}")]
+    Crashed { what: &'static str, detail: String },
 }
 
 /// Creates the data dir and, if none exist, a pseudonymisation key and a store

@@ -2,6 +2,7 @@
 //! codes scripts rely on ([`exit_code`], listed in `--help` and the README).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -12,6 +13,35 @@ use crate::app::{self, App, AppError};
 use crate::config::Settings;
 use crate::ingest;
 use crate::synth::{self, SynthConfig};
+
+/// Set once standard output is gone (a reader such as `head -1` closed the
+/// pipe): the command goes on with its work, writes nothing more, and exits
+/// with the code its work earns. `println!` would panic instead.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+fn write_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.write_all(b"\n")) {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        // A closed pipe is the reader's choice; anything else is worth a line
+        // in the log (stderr), once.
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            tracing::warn!(error = %e, "standardoutput kan ikke skrives; kommandoen fortsætter uden");
+        }
+    }
+}
+
+/// `println!` for the command line's output, without the panic on a closed
+/// stdout ([`write_line`]).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        write_line(format_args!($($arg)*))
+    };
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -130,9 +160,9 @@ impl SynthArgs {
 pub const EXIT_CODES_HELP: &str = "Afslutningskoder:
   0  gennemført; også når leveringen allerede var indlæst (intet indlæses to gange)
   1  kørslen eller et af dens trin fejlede
-  2  forkert brug: ukendt tilvalg, ugyldig måned, mappe eller konfiguration, eller en kørsel bagud uden --force
+  2  forkert brug: ukendt tilvalg, ugyldig måned, mappe eller konfiguration (mappenavn ikke præcis ÅÅÅÅ-MM, en levering for en måned efter indeværende, en leveringsmappe, der er en symbolsk lænke), eller en kørsel bagud uden --force
   3  leveringen mangler eller blev afvist (fil-, kolonne- eller rækkefejl over grænsen); intet er indlæst
-  4  databasen eller en nøgle kan ikke bruges (manglende eller forkert nøgle, rettigheder, databasefejl)";
+  4  databasen eller en nøgle kan ikke bruges (manglende eller forkert nøgle, rettigheder, databasefejl, et checkpoint efter indlæsningen, der fejlede, fx på en fuld disk)";
 
 /// Exit codes scripts can rely on.
 pub mod exit {
@@ -181,7 +211,9 @@ pub fn exit_code(e: &AppError) -> u8 {
         }
         AppError::Pipeline(p) => match p {
             P::Ingest(i) if i.is_rejection() => exit::REJECTED,
-            P::Ingest(ingest::IngestError::Db { .. }) => exit::STORE,
+            P::Ingest(ingest::IngestError::Db { .. } | ingest::IngestError::Checkpoint(_)) => {
+                exit::STORE
+            }
             P::Ingest(_) | P::Behind { .. } => exit::USAGE,
             P::NoDelivery { .. } => exit::REJECTED,
             P::Store(s) => store(s),
@@ -192,10 +224,12 @@ pub fn exit_code(e: &AppError) -> u8 {
     }
 }
 
-/// Parses `YYYY-MM` into the first day of that month.
+/// Parses `YYYY-MM` into the first day of that month, as strictly as a delivery
+/// folder's name ([`ingest::month_from_name`]).
 pub fn parse_month(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d")
-        .map_err(|_| format!("'{s}' er ikke en måned på formen ÅÅÅÅ-MM"))
+    ingest::month_from_name(s).ok_or_else(|| {
+        format!("'{s}' er ikke en måned på formen ÅÅÅÅ-MM (fire cifre, bindestreg, to cifre)")
+    })
 }
 
 /// Runs a parsed command.
@@ -205,7 +239,7 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         Command::Init => {
             let created = app::init(&settings)?;
             let key = settings.key_path();
-            println!(
+            say!(
                 "{} {}",
                 if created {
                     "Ny nøgle skrevet:"
@@ -219,12 +253,12 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         }
         Command::Synth { out, synth } => synth_to(&out, &synth.config()),
         Command::Ingest { dir, dry_run } => {
-            blocking(move || ingest_cmd(settings, &dir, dry_run)).await
+            blocking("indlæsningen", move || ingest_cmd(settings, &dir, dry_run)).await
         }
         Command::Run { month, force } => {
             let now = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Copenhagen);
             let month = month.unwrap_or_else(|| crate::schedule::target_month(now, -1));
-            blocking(move || {
+            blocking("kørslen", move || {
                 let app = App::open(settings)?;
                 if !force {
                     app.check_not_behind(month)?;
@@ -235,16 +269,21 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             })
             .await
         }
-        Command::Backfill => blocking(move || backfill(&App::open(settings)?)).await,
-        Command::Report { month } => blocking(move || report_cmd(settings, month)).await,
+        Command::Backfill => blocking("backfill", move || backfill(&App::open(settings)?)).await,
+        Command::Report { month } => {
+            blocking("rapporten", move || report_cmd(settings, month)).await
+        }
         Command::User { command } => {
-            let done =
-                blocking(move || Ok(crate::access::command::run(&settings, command)?)).await?;
-            println!("{done}");
+            let done = blocking("brugerkommandoen", move || {
+                Ok(crate::access::command::run(&settings, command)?)
+            })
+            .await?;
+            say!("{done}");
             Ok(())
         }
         Command::Serve => {
-            let app = Arc::new(blocking(move || App::open(settings)).await?);
+            let app =
+                Arc::new(blocking("åbningen af databasen", move || App::open(settings)).await?);
             serve(app).await
         }
         Command::Demo {
@@ -255,12 +294,24 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
     }
 }
 
+/// Runs a command's blocking work off the async executor. `what` names the
+/// work in the message if it panics, so a failed ingest is not reported as the
+/// web server's.
 async fn blocking<T: Send + 'static>(
+    what: &'static str,
     f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| AppError::Web(format!("baggrundsopgave gik ned: {e}")))?
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        let detail = match e.try_into_panic() {
+            Ok(panic) => panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "ukendt årsag".into()),
+            Err(e) => e.to_string(),
+        };
+        AppError::Crashed { what, detail }
+    })?
 }
 
 fn synth_to(out: &Path, cfg: &SynthConfig) -> Result<(), AppError> {
@@ -269,7 +320,7 @@ fn synth_to(out: &Path, cfg: &SynthConfig) -> Result<(), AppError> {
         path: out.display().to_string(),
         source: std::io::Error::other(e.to_string()),
     })?;
-    println!(
+    say!(
         "Syntetiske udtræk skrevet til {}: {} måneder, {} borgere, {} forløb, {} samtaler, {} indsatser, {} statusrækker ({:.1} s)",
         out.display(),
         s.months.len(),
@@ -287,6 +338,11 @@ fn ingest_cmd(settings: Settings, dir: &Path, dry_run: bool) -> Result<(), AppEr
     let app = App::open(settings)?;
     let folders = match ingest::folder_month(dir) {
         Ok(_) => vec![dir.to_path_buf()],
+        // A name that tries to be a month is a delivery with a bad name (or a
+        // future month, or a link), not an inbox to look inside.
+        Err(e) if ingest::looks_like_month(dir) => {
+            return Err(crate::pipeline::PipelineError::from(e).into())
+        }
         Err(_) => ingest::delivery_folders(dir)
             .map_err(crate::pipeline::PipelineError::from)?
             .into_iter()
@@ -310,7 +366,7 @@ fn ingest_cmd(settings: Settings, dir: &Path, dry_run: bool) -> Result<(), AppEr
                 .and_then(|m| ingest::month_loaded(&app.store, m))
                 .map_err(crate::pipeline::PipelineError::from)?;
         if loaded {
-            println!(
+            say!(
                 "{}: allerede indlæst; filerne er slettet efter indlæsningen (se {})",
                 folder.display(),
                 ingest::RECEIPT_FILE
@@ -348,20 +404,20 @@ fn ingest_cmd(settings: Settings, dir: &Path, dry_run: bool) -> Result<(), AppEr
                     match ingest::remove_loaded_delivery(folder, r) {
                         Ok(done) => {
                             if !done.deleted.is_empty() {
-                                println!(
+                                say!(
                                     "  {} filer slettet efter indlæsningen ({})",
                                     done.deleted.len(),
                                     ingest::RECEIPT_FILE
                                 );
                             }
                             if !done.kept.is_empty() {
-                                println!(
+                                say!(
                                     "  ADVARSEL: beholdt, fordi indholdet ikke er det indlæste: {}",
                                     done.kept.join(", ")
                                 );
                             }
                         }
-                        Err(e) => println!("  ADVARSEL: filerne kunne ikke slettes: {e}"),
+                        Err(e) => say!("  ADVARSEL: filerne kunne ikke slettes: {e}"),
                     }
                 }
                 true
@@ -378,7 +434,7 @@ fn ingest_cmd(settings: Settings, dir: &Path, dry_run: bool) -> Result<(), AppEr
         // month's citizens and spells, cannot be checked until this one is loaded.
         let remaining = folders.len() - i - 1;
         if !r.already_loaded && remaining > 0 {
-            println!(
+            say!(
                 "{remaining} senere måned(er) kontrolleres først, når denne er indlæst (de henviser til dens borgere og forløb)"
             );
             break;
@@ -394,14 +450,14 @@ fn print_load(folder: &Path, r: &ingest::LoadReport, dry_run: bool) {
             .as_ref()
             .map(|b| format!(" (siden erstattet af batch {b})"))
             .unwrap_or_default();
-        println!(
+        say!(
             "{}: batch {} er allerede indlæst{later}; intet indlæst igen",
             folder.display(),
             r.batch_id
         );
         return;
     }
-    println!(
+    say!(
         "{}: batch {} {}, {} rækker, {} i karantæne",
         folder.display(),
         r.batch_id,
@@ -414,7 +470,7 @@ fn print_load(folder: &Path, r: &ingest::LoadReport, dry_run: bool) {
         r.quarantined.len()
     );
     if let Some(old) = &r.supersedes {
-        println!(
+        say!(
             "  {} batch {} for {} ({} rækker); de gemmes til revision, men bruges ikke længere",
             if dry_run {
                 "ville erstatte"
@@ -427,16 +483,19 @@ fn print_load(folder: &Path, r: &ingest::LoadReport, dry_run: bool) {
         );
     }
     for e in &r.quarantined {
-        println!("  karantæne: {e}");
+        say!("  karantæne: {e}");
     }
 }
 
 fn print_run(r: &crate::pipeline::RunReport) {
-    println!("Kørsel {} for {}:", r.run_id, r.month.format("%Y-%m"));
+    say!("Kørsel {} for {}:", r.run_id, r.month.format("%Y-%m"));
     for s in &r.steps {
-        println!(
+        say!(
             "  {:<9} {:>8} rækker {:>7} ms  {}",
-            s.step, s.rows, s.duration_ms, s.detail
+            s.step,
+            s.rows,
+            s.duration_ms,
+            s.detail
         );
     }
 }
@@ -457,16 +516,16 @@ fn report_cmd(settings: Settings, month: NaiveDate) -> Result<(), AppError> {
         Source::Marts => "tabellerne fra kørslen for måneden",
         Source::Archive => "det grundlag, arkivet gemte",
     };
-    println!(
+    say!(
         "Rapporten for {} er dannet af {from}:",
         month.format("%Y-%m")
     );
     for f in &w.files {
-        println!("  {}", f.display());
+        say!("  {}", f.display());
     }
     match w.same_as_before {
-        Some(true) => println!("Filerne er byte for byte de samme som dem, arkivet havde."),
-        Some(false) => println!("Filerne afviger fra dem, arkivet havde (data, tekster eller skabeloner er ændret); de nye er gemt."),
+        Some(true) => say!("Filerne er byte for byte de samme som dem, arkivet havde."),
+        Some(false) => say!("Filerne afviger fra dem, arkivet havde (data, tekster eller skabeloner er ændret); de nye er gemt."),
         None => {}
     }
     Ok(())
@@ -476,7 +535,7 @@ fn backfill(app: &App) -> Result<(), AppError> {
     let started = Instant::now();
     let reports = app.backfill()?;
     let scored = reports.iter().filter(|r| r.model_version.is_some()).count();
-    println!(
+    say!(
         "Backfill: {} måneder kørt, {} kohorter scoret, {:.1} s",
         reports.len(),
         scored,
@@ -496,9 +555,9 @@ async fn serve(app: Arc<App>) -> Result<(), AppError> {
     let addr = listener
         .local_addr()
         .map_err(|source| AppError::Io { path: bind, source })?;
-    println!("Cockpittet kører på http://{addr}/  (stop med Ctrl+C)");
+    say!("Cockpittet kører på http://{addr}/  (stop med Ctrl+C)");
     if app.access.users().is_empty() {
-        println!(
+        say!(
             "Der er endnu ingen brugere, så ingen kan logge ind: stop serveren, og opret en administrator med 'jobcockpit user add NAVN --role admin'."
         );
     }
@@ -511,12 +570,12 @@ async fn serve(app: Arc<App>) -> Result<(), AppError> {
 /// Says where the key that encrypts the database comes from.
 fn print_store_key(settings: &Settings) {
     if std::env::var_os(crate::encryption::STORE_KEY_ENV).is_some() {
-        println!(
+        say!(
             "Databasenøglen (kryptering af databasen) tages fra {}",
             crate::encryption::STORE_KEY_ENV
         );
     } else {
-        println!(
+        say!(
             "Databasenøgle (kryptering af databasen): {}",
             crate::encryption::key_file(&settings.data_dir).display()
         );
@@ -546,8 +605,8 @@ fn demo_users(app: &App) -> Result<(), AppError> {
             path: path.display().to_string(),
             source,
         })?;
-    print!("{text}");
-    println!("(gemt i {}, kun læsbar for dig)", path.display());
+    say!("{}", text.trim_end_matches('\n'));
+    say!("(gemt i {}, kun læsbar for dig)", path.display());
     Ok(())
 }
 
@@ -588,20 +647,20 @@ async fn demo(
     .map_err(io)?;
     settings.data_dir = data_dir;
     app::init(&settings)?;
-    println!(
+    say!(
         "Demo: pseudonymiseringsnøgle oprettet i {}",
         settings.key_path().display()
     );
     print_store_key(&settings);
     synth_to(&settings.inbox_dir(), &cfg)?;
-    let app = blocking(move || {
+    let app = blocking("demoens backfill", move || {
         let app = App::open(settings)?;
         backfill(&app)?;
         Ok(app)
     })
     .await?;
     demo_users(&app)?;
-    println!(
+    say!(
         "Demo klar efter {:.1} s (syntetiske data + alle måneder gennem pipelinen)",
         started.elapsed().as_secs_f64()
     );

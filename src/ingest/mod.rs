@@ -71,8 +71,16 @@ impl fmt::Display for RowError {
 /// Ingest errors. A batch with any of these is not loaded at all.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("mappen {0} er ikke en månedslevering (navnet skal være ÅÅÅÅ-MM)")]
+    #[error("mappen {0} er ikke en månedslevering: navnet skal være præcis ÅÅÅÅ-MM (fire cifre, bindestreg, to cifre, måned 01-12)")]
     BadFolder(PathBuf),
+    #[error("mappen {dir} er en levering for {month}, som ligger efter indeværende måned ({current}); en levering kan ikke være for en måned, der ikke er begyndt")]
+    FutureMonth {
+        dir: PathBuf,
+        month: String,
+        current: String,
+    },
+    #[error("{0} er en symbolsk lænke; intet i indbakken følges gennem en lænke, så leveringen skal ligge som en almindelig mappe")]
+    SymlinkFolder(PathBuf),
     #[error("{0} er ikke en mappe med månedsleveringer (ÅÅÅÅ-MM) og ikke selv en levering")]
     NoDeliveries(PathBuf),
     #[error("filen {path} kunne ikke læses: {source}")]
@@ -95,6 +103,9 @@ pub enum IngestError {
     },
     #[error("databasefejl under indlæsning af {dir}: {source}")]
     Db { dir: PathBuf, source: duckdb::Error },
+    /// The months were committed, but writing them into the database file failed.
+    #[error("de indlæste måneder kunne ikke skrives ind i databasefilen (checkpoint): {0}. De er gemt i databasens log (WAL) og lægges ind, næste gang databasen åbnes; frigør plads, hvis disken er fuld, og kør kommandoen igen")]
+    Checkpoint(duckdb::Error),
 }
 
 impl IngestError {
@@ -162,24 +173,226 @@ pub struct LoadOptions<'a> {
     pub progress: &'a dyn Progress,
 }
 
-/// The month a delivery folder covers, from its name `YYYY-MM`.
-pub fn folder_month(dir: &Path) -> Result<NaiveDate, IngestError> {
-    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    NaiveDate::parse_from_str(&format!("{name}-01"), "%Y-%m-%d")
-        .map_err(|_| IngestError::BadFolder(dir.to_path_buf()))
+/// The month a folder name `ÅÅÅÅ-MM` stands for: exactly four ASCII digits, a
+/// dash and two ASCII digits, month 01-12. Nothing else: chrono's own parser
+/// would also take `2021-1` and `+2021-01`, so two folders could be one month.
+pub fn month_from_name(name: &str) -> Option<NaiveDate> {
+    let b = name.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 7 || b[4] != b'-' || !digits(0..4) || !digits(5..7) {
+        return None;
+    }
+    let year = name[..4].parse().ok()?;
+    let month = name[5..].parse().ok()?;
+    NaiveDate::from_ymd_opt(year, month, 1)
 }
 
-/// Delivery folders under `root`, oldest first.
+/// Whether a folder name tries to be a month (`2021-1`, `+2021-01`, `2021-13`):
+/// such a folder is refused by name, never skipped as if it were something else.
+pub fn looks_like_month(dir: &Path) -> bool {
+    dir.file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.chars().next())
+        .is_some_and(|c| c.is_ascii_digit() || c == '+' || c == '-')
+}
+
+/// The current month in Denmark, which no delivery can be later than.
+fn current_month() -> NaiveDate {
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Copenhagen);
+    NaiveDate::from_ymd_opt(now.year(), now.month(), 1).expect("day 1 exists")
+}
+
+/// The month a delivery folder covers, from its name `ÅÅÅÅ-MM`. A folder that is
+/// a symbolic link is refused: nothing under the inbox is followed through a link
+/// (whoever may drop files there could point a "delivery" anywhere).
+pub fn folder_month(dir: &Path) -> Result<NaiveDate, IngestError> {
+    folder_month_at(dir, current_month())
+}
+
+fn folder_month_at(dir: &Path, current: NaiveDate) -> Result<NaiveDate, IngestError> {
+    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let month = month_from_name(name).ok_or_else(|| IngestError::BadFolder(dir.to_path_buf()))?;
+    if month > current {
+        return Err(IngestError::FutureMonth {
+            dir: dir.to_path_buf(),
+            month: month.format("%Y-%m").to_string(),
+            current: current.format("%Y-%m").to_string(),
+        });
+    }
+    // Rebuilt from its components, the path loses a trailing slash, which would
+    // make the system follow the link it is meant to detect.
+    let path: PathBuf = dir.components().collect();
+    // A folder that does not exist is not a link; reading it says it is missing.
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(IngestError::SymlinkFolder(dir.to_path_buf()));
+    }
+    Ok(month)
+}
+
+/// Delivery folders under `root`, oldest first. An entry whose name tries to be
+/// a month but is not a valid delivery folder (a bad name, a month after the
+/// current one, a symbolic link) refuses the whole listing, before anything
+/// loads; so does a symbolic link to a folder, whatever its name. Other entries
+/// (files, folders such as `arkiv`) are left alone.
 pub fn delivery_folders(root: &Path) -> Result<Vec<(NaiveDate, PathBuf)>, IngestError> {
+    delivery_folders_at(root, current_month())
+}
+
+fn delivery_folders_at(
+    root: &Path,
+    current: NaiveDate,
+) -> Result<Vec<(NaiveDate, PathBuf)>, IngestError> {
     let entries =
         std::fs::read_dir(root).map_err(|_| IngestError::NoDeliveries(root.to_path_buf()))?;
-    let mut out: Vec<(NaiveDate, PathBuf)> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .filter_map(|p| folder_month(&p).ok().map(|m| (m, p)))
-        .collect();
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| IngestError::Read {
+            path: root.to_path_buf(),
+            source,
+        })?;
+        let path = entry.path();
+        // The entry's own type, not its target's: a link is refused (or left
+        // alone), never listed as a delivery.
+        let kind = entry.file_type().map_err(|source| IngestError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        if kind.is_symlink() {
+            if looks_like_month(&path) || path.is_dir() {
+                return Err(IngestError::SymlinkFolder(path));
+            }
+            continue;
+        }
+        if !kind.is_dir() {
+            continue;
+        }
+        match folder_month_at(&path, current) {
+            Ok(month) => out.push((month, path)),
+            Err(e) if looks_like_month(&path) => return Err(e),
+            Err(_) => {}
+        }
+    }
     out.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod folder_tests {
+    use super::*;
+
+    fn month(y: i32, m: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, 1).unwrap()
+    }
+
+    #[test]
+    fn a_folder_name_is_exactly_four_digits_a_dash_and_a_month() {
+        let now = month(2024, 6);
+        assert_eq!(
+            folder_month_at(Path::new("inbox/2024-03"), now).unwrap(),
+            month(2024, 3)
+        );
+        assert_eq!(
+            folder_month_at(Path::new("inbox/2024-03/"), now).unwrap(),
+            month(2024, 3)
+        );
+        for name in [
+            "2021-1",
+            "+2021-01",
+            "2021-13",
+            "2021-00",
+            "2021-01x",
+            "02021-01",
+            "2021_01",
+            "2021-01-01",
+            " 2021-01",
+            "２０２１-01",
+            "-2021-01",
+            "",
+        ] {
+            let err = folder_month_at(&Path::new("inbox").join(name), now).unwrap_err();
+            assert!(matches!(err, IngestError::BadFolder(_)), "{name}: {err}");
+            assert!(err.to_string().contains("præcis ÅÅÅÅ-MM"), "{err}");
+        }
+        assert_eq!(month_from_name("1999-12"), Some(month(1999, 12)));
+        assert_eq!(month_from_name("2021-1"), None);
+    }
+
+    #[test]
+    fn a_delivery_for_a_month_after_the_current_one_is_refused() {
+        // The current month itself may be delivered (an early extract), the next not.
+        let now = month(2024, 6);
+        assert!(folder_month_at(Path::new("inbox/2024-06"), now).is_ok());
+        let err = folder_month_at(Path::new("inbox/2024-07"), now).unwrap_err();
+        assert!(matches!(err, IngestError::FutureMonth { .. }), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains("inbox/2024-07")
+                && text.contains("2024-07")
+                && text.contains("(2024-06)"),
+            "{text}"
+        );
+        // Against today's month in Denmark.
+        let err = folder_month(Path::new("inbox/2031-01")).unwrap_err();
+        assert!(matches!(err, IngestError::FutureMonth { .. }), "{err}");
+        assert!(folder_month(Path::new("inbox/2024-03")).is_ok());
+    }
+
+    #[test]
+    fn a_month_attempt_in_the_inbox_refuses_the_whole_listing() {
+        let now = month(2024, 6);
+        for bad in ["2021-1", "+2021-01", "2021-13", "2021-01x", "2024-07"] {
+            let tmp = tempfile::tempdir().unwrap();
+            for name in ["2024-01", "2024-02", "arkiv", bad] {
+                std::fs::create_dir(tmp.path().join(name)).unwrap();
+            }
+            let err = delivery_folders_at(tmp.path(), now).unwrap_err();
+            assert!(err.to_string().contains(bad), "{bad}: {err}");
+        }
+        // Folders and files that do not try to be months are left alone.
+        let tmp = tempfile::tempdir().unwrap();
+        for name in ["2024-02", "2024-01", "arkiv", ".skjult"] {
+            std::fs::create_dir(tmp.path().join(name)).unwrap();
+        }
+        std::fs::write(tmp.path().join("2024-03.zip"), "").unwrap();
+        std::fs::write(tmp.path().join("LÆS MIG.txt"), "").unwrap();
+        let months: Vec<NaiveDate> = delivery_folders_at(tmp.path(), now)
+            .unwrap()
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect();
+        assert_eq!(months, vec![month(2024, 1), month(2024, 2)]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_delivery_folder_that_is_a_symbolic_link_is_refused() {
+        let now = month(2024, 6);
+        let tmp = tempfile::tempdir().unwrap();
+        let elsewhere = tmp.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let inbox = tmp.path().join("inbox");
+        std::fs::create_dir_all(inbox.join("2024-01")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, inbox.join("2024-02")).unwrap();
+        let err = delivery_folders_at(&inbox, now).unwrap_err();
+        assert!(matches!(err, IngestError::SymlinkFolder(_)), "{err}");
+        assert!(err.to_string().contains("2024-02"), "{err}");
+        for dir in [inbox.join("2024-02"), inbox.join("2024-02/")] {
+            let err = folder_month_at(&dir, now).unwrap_err();
+            assert!(matches!(err, IngestError::SymlinkFolder(_)), "{err}");
+        }
+        // A link to a folder is refused whatever its name; a link to a file
+        // that does not try to be a month is never followed, so it may stay.
+        std::fs::remove_file(inbox.join("2024-02")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, inbox.join("seneste")).unwrap();
+        assert!(matches!(
+            delivery_folders_at(&inbox, now),
+            Err(IngestError::SymlinkFolder(_))
+        ));
+        std::fs::remove_file(inbox.join("seneste")).unwrap();
+        std::fs::write(tmp.path().join("note.txt"), "").unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("note.txt"), inbox.join("note.txt")).unwrap();
+        assert_eq!(delivery_folders_at(&inbox, now).unwrap().len(), 1);
+    }
 }
 
 /// A file read and checked, ready to append.
@@ -332,7 +545,7 @@ pub fn load_many(
     let loaded = load_in_order(store, dirs, pseudo, opts, &load_opts, &mut report);
     // Fold the months into the file now, whether or not a later month failed:
     // what was committed stays committed.
-    let folded = threshold.end(store).map_err(db);
+    let folded = threshold.end(store);
     loaded.and(folded)
 }
 
@@ -349,6 +562,10 @@ struct BulkCheckpoints {
 
 const BULK_CHECKPOINT_THRESHOLD: &str = "256MB";
 
+/// The start of DuckDB's message when it declines a checkpoint because another
+/// write transaction is active (`DuckTransactionManager::Checkpoint`, DuckDB 1.2).
+const CHECKPOINT_DECLINED: &str = "Cannot CHECKPOINT: there are other write transactions active";
+
 impl BulkCheckpoints {
     fn begin(store: &Store) -> Result<BulkCheckpoints, duckdb::Error> {
         let conn = store.lock();
@@ -360,15 +577,23 @@ impl BulkCheckpoints {
         Ok(BulkCheckpoints { previous })
     }
 
-    fn end(self, store: &Store) -> Result<(), duckdb::Error> {
+    /// A failed checkpoint is an error (a full disk, say: DuckDB then
+    /// invalidates the open database, and the command must not exit 0), except
+    /// when DuckDB declines because another connection has a write transaction
+    /// open: nothing failed, the rows are safe in the WAL, and the next
+    /// checkpoint folds them in.
+    fn end(self, store: &Store) -> Result<(), IngestError> {
         let conn = store.lock();
-        conn.execute("set checkpoint_threshold = ?", [self.previous.as_str()])?;
-        // A reader's open transaction can make DuckDB refuse; the rows are
-        // safe in the WAL and the next automatic checkpoint folds them in.
-        if let Err(e) = conn.execute_batch("checkpoint") {
-            tracing::warn!(error = %e, "checkpoint efter indlæsningen blev udskudt");
+        let checkpoint = |source| IngestError::Checkpoint(source);
+        conn.execute("set checkpoint_threshold = ?", [self.previous.as_str()])
+            .map_err(checkpoint)?;
+        match conn.execute_batch("checkpoint") {
+            Err(e) if e.to_string().contains(CHECKPOINT_DECLINED) => {
+                tracing::warn!(error = %e, "checkpoint efter indlæsningen blev udskudt");
+                Ok(())
+            }
+            r => r.map_err(checkpoint),
         }
-        Ok(())
     }
 }
 
