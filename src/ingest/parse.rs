@@ -50,6 +50,9 @@ pub(super) struct FileChecker<'a> {
     interval: Option<(usize, usize)>,
     /// The field number of the CPR.
     cpr_position: Option<usize>,
+    /// Each date column's contract number and the index of its value in a
+    /// parsed row, and whether it is a month: compared with the birth date.
+    date_slots: Vec<(usize, usize, bool)>,
     n_fields: usize,
     month_end: NaiveDate,
     pseudo: &'a Pseudonymiser,
@@ -104,6 +107,19 @@ impl<'a> FileChecker<'a> {
             .filter_map(|k| extract.columns.iter().find(|c| c.name == *k).map(|c| c.ty))
             .collect();
         let packs_key = packable(&key_types);
+        let mut date_slots = Vec::new();
+        let mut slot = 0;
+        for (i, c) in extract.columns.iter().enumerate() {
+            if matches!(c.ty, ColumnType::Date | ColumnType::Month) {
+                date_slots.push((i, slot, c.ty == ColumnType::Month));
+            }
+            // A citizen's CPR gives three values (pseudonym, birth date, sex).
+            slot += if c.ty == ColumnType::Cpr && extract.id == extracts::CITIZENS.id {
+                3
+            } else {
+                1
+            };
+        }
         let mut packed_keys = Vec::new();
         let mut first_line_of_key = FastMap::default();
         if packs_key {
@@ -118,6 +134,7 @@ impl<'a> FileChecker<'a> {
             key_positions,
             interval,
             cpr_position,
+            date_slots,
             n_fields: header.len(),
             month_end,
             pseudo,
@@ -229,7 +246,7 @@ impl<'a> FileChecker<'a> {
             }
         }
         if ok {
-            ok = self.check_not_before_birth(line, fields, errors);
+            ok = self.check_not_before_birth(line, fields, &out, errors);
         }
         let mut packed = NOT_PACKED;
         if ok {
@@ -286,38 +303,45 @@ impl<'a> FileChecker<'a> {
         &self,
         line: u64,
         fields: &F,
+        values: &[Value],
         errors: &mut Vec<RowError>,
     ) -> bool {
+        if self.date_slots.is_empty() {
+            return true;
+        }
         let Some(birth) = self
             .cpr_position
             .and_then(|p| fields.field(p))
-            .and_then(|raw| Cpr::parse(raw.trim()).ok())
+            .and_then(|raw| Cpr::parse(raw).ok())
             .map(|cpr| cpr.birth_date())
         else {
             return true;
         };
+        // The parsed values hold each date as days since 1970: compared as such.
+        let days = |d: NaiveDate| match date_value(d) {
+            Value::Date32(x) => x,
+            _ => i32::MIN,
+        };
+        let (birth_day, birth_month) = (days(birth), days(birth.with_day(1).unwrap_or(birth)));
         let mut ok = true;
-        for (col, &pos) in self.extract.columns.iter().zip(&self.positions) {
-            let earliest = match col.ty {
-                ColumnType::Date => birth,
-                // A month counts from the first of the month of birth.
-                ColumnType::Month => birth.with_day(1).unwrap_or(birth),
-                _ => continue,
+        for &(col, slot, is_month) in &self.date_slots {
+            let Some(Value::Date32(d)) = values.get(slot) else {
+                continue;
             };
-            let raw = fields.field(pos).unwrap_or("");
-            if let Some(d) = parse_date(raw) {
-                if d < earliest {
-                    ok = false;
-                    errors.push(self.error(
-                        line,
-                        col.name,
-                        raw.trim().to_string(),
-                        format!(
-                            "datoen ligger før borgerens fødselsdato ({}, fra CPR-nummeret)",
-                            birth.format(extracts::DATE_FORMAT)
-                        ),
-                    ));
-                }
+            // A month counts from the first of the month of birth.
+            if *d < if is_month { birth_month } else { birth_day } {
+                ok = false;
+                let column = &self.extract.columns[col];
+                let raw = fields.field(self.positions[col]).unwrap_or("");
+                errors.push(self.error(
+                    line,
+                    column.name,
+                    raw.trim().to_string(),
+                    format!(
+                        "datoen ligger før borgerens fødselsdato ({}, fra CPR-nummeret)",
+                        birth.format(extracts::DATE_FORMAT)
+                    ),
+                ));
             }
         }
         ok
