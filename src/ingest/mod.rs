@@ -95,6 +95,8 @@ pub enum IngestError {
     /// refused: the file is cut off or still being written.
     #[error("{0}")]
     StatusIncomplete(MissingStatus),
+    /// A corrected re-delivery drops citizens or spells that rows of later
+    /// months' batches in force name; nothing was written.
     #[error("{}", correction_orphans_text(.dir, .month, .rows))]
     CorrectionOrphans {
         dir: PathBuf,
