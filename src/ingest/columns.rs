@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use duckdb::arrow::array::{
-    Array, ArrayRef, BooleanArray, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder,
-    StringArray, StringBuilder,
+    Array, ArrayRef, BooleanArray, BooleanBuilder, Date32Array, Date32Builder, Float64Builder,
+    Int32Builder, StringArray, StringBuilder,
 };
 use duckdb::arrow::compute::filter;
 use duckdb::arrow::datatypes::DataType;
@@ -164,6 +164,11 @@ impl Columns {
     /// Column `i` as text, if it is a text column.
     pub(super) fn text(&self, i: usize) -> Option<&StringArray> {
         self.arrays.get(i)?.as_any().downcast_ref::<StringArray>()
+    }
+
+    /// Column `i` as dates (days since 1970-01-01), if it is a date column.
+    pub(super) fn date(&self, i: usize) -> Option<&Date32Array> {
+        self.arrays.get(i)?.as_any().downcast_ref::<Date32Array>()
     }
 
     /// Keeps the rows where `keep` is true.

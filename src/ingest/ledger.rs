@@ -18,7 +18,8 @@ use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::Connection;
 
 use super::fasthash::FastSet;
-use super::{ParsedFile, RowError, Superseded};
+use super::{OrphanedRows, ParsedFile, RowError, Superseded};
+use crate::extracts;
 
 /// `None` if the batch was never loaded; otherwise the batch that has replaced it since, if any.
 pub(super) fn loaded_before(
@@ -72,17 +73,30 @@ fn ids(p: &ParsedFile, i: usize) -> Result<&StringArray, duckdb::Error> {
     })
 }
 
+/// The citizens known when a month is loaded, and which of them the delivery's
+/// status file leaves without a status for the month.
+pub(super) struct KnownCitizens {
+    /// In a batch in force for an earlier month, or in this delivery.
+    pub count: usize,
+    /// Known from earlier months, with no good status row for the month. Only
+    /// a count: of these the load knows the pseudonym alone, never to be shown.
+    pub earlier_without_status: usize,
+    /// New in this delivery, with no good status row for the month (sorted), so
+    /// that their `borgere.csv` rows can be named with the masked CPR.
+    pub new_without_status: Vec<u128>,
+}
+
 /// Quarantines rows that refer to a citizen or spell neither in this batch nor in
 /// a batch in force for an earlier month (interview -> spell -> citizen). The
-/// month's own earlier batch does not count: this batch replaces it. Returns how
-/// many citizens are known.
+/// month's own earlier batch does not count: this batch replaces it. Returns the
+/// citizens known and those without a status for `month`.
 pub(super) fn check_references(
     conn: &Connection,
     month: NaiveDate,
     parsed: &mut [ParsedFile],
     errors: &mut Vec<RowError>,
     cache: &mut KnownCache,
-) -> Result<usize, duckdb::Error> {
+) -> Result<KnownCitizens, duckdb::Error> {
     let (persons, spells) = cache.known_before(conn, month)?;
     let mut new_persons: FastSet<u128> = FastSet::default();
     let mut new_spells: FastSet<String> = FastSet::default();
@@ -100,19 +114,27 @@ pub(super) fn check_references(
     };
     let known_spell = |id: &str| spells.contains(id) || new_spells.contains(id);
     let failed = |e: String| duckdb::Error::ToSqlConversionFailure(e.into());
+    // The citizens with a status row for the month itself (history rows of new
+    // citizens are for earlier months), sorted; rows refused below are of
+    // unknown citizens, so they never stand in for a known one.
+    let mut with_status: Vec<u128> = Vec::new();
     for p in parsed.iter_mut() {
         let (person, spell) = reference_positions(p.extract.id);
         if person.is_some() {
+            let keys = if p.extract.id == extracts::STATUS.id {
+                let (this_month, all) = status_keys(p, month)?;
+                with_status = this_month;
+                all
+            } else {
+                sorted_unique(&p.person_keys)
+            };
             // Sorted against sorted: one pass over both lists instead of a hash
             // lookup per row (a national status file has 1.4 million rows and
             // the set as many citizens, so each lookup was a cache miss). The
             // reader thread is the busier one, so the sort is done here.
-            let unknown: FastSet<u128> = missing(
-                &missing(&sorted_unique(&p.person_keys), persons),
-                &new_person_keys,
-            )
-            .into_iter()
-            .collect();
+            let unknown: FastSet<u128> = missing(&missing(&keys, persons), &new_person_keys)
+                .into_iter()
+                .collect();
             let refused: Vec<_> = if unknown.is_empty() {
                 Vec::new()
             } else {
@@ -149,7 +171,41 @@ pub(super) fn check_references(
             p.remove(errors, "forloeb_id", refused).map_err(failed)?;
         }
     }
-    Ok(persons.len() + missing(&new_person_keys, persons).len())
+    let new_only = missing(&new_person_keys, persons);
+    Ok(KnownCitizens {
+        count: persons.len() + new_only.len(),
+        earlier_without_status: missing(persons, &with_status).len(),
+        new_without_status: missing(&new_only, &with_status),
+    })
+}
+
+/// The citizens of a status file's good rows, each list sorted without
+/// repeats: those with a row for `month`, and all. The two halves are sorted
+/// apart and merged, which costs what sorting all the keys once costs, so the
+/// completeness check adds no second sort of a national file.
+fn status_keys(p: &ParsedFile, month: NaiveDate) -> Result<(Vec<u128>, Vec<u128>), duckdb::Error> {
+    let months = p.columns.date(1).ok_or_else(|| {
+        duckdb::Error::ToSqlConversionFailure(
+            format!("{}: kolonne 1 er ikke en datokolonne", p.extract.id).into(),
+        )
+    })?;
+    // Arrow's Date32: days since 1970-01-01.
+    let target = month.to_epoch_days();
+    let mut this_month = Vec::with_capacity(p.person_keys.len());
+    let mut other = Vec::new();
+    for (key, m) in p.person_keys.iter().zip(months.values().iter()) {
+        if *m == target {
+            this_month.push(*key);
+        } else {
+            other.push(*key);
+        }
+    }
+    this_month.sort_unstable();
+    this_month.dedup();
+    other.sort_unstable();
+    other.dedup();
+    let all = merge(&this_month, &other);
+    Ok((this_month, all))
 }
 
 /// The keys of `query` that are not in `known`; both sorted ascending.
@@ -346,12 +402,25 @@ pub(super) struct Batch<'a> {
     pub started: Instant,
 }
 
+/// Rows of later months that a correction would leave without their citizen or spell.
+const CORRECTION_ORPHANS: &str = include_str!("../../sql/ingest/correction_orphans.sql");
+
+/// Why a batch was not written; either way nothing was.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum WriteError {
+    #[error(transparent)]
+    Db(#[from] duckdb::Error),
+    /// The correction drops citizens or spells that later months' rows name.
+    #[error("rettelsen ville efterlade rækker i senere måneder uden borger eller forløb")]
+    Orphans(Vec<OrphanedRows>),
+}
+
 /// Appends the batch, its quarantine and its ledger row, and supersedes the
 /// month's earlier batch, in one transaction. Returns the batch it replaced.
 pub(super) fn write_batch(
     conn: &Connection,
     b: &Batch<'_>,
-) -> Result<Option<Superseded>, duckdb::Error> {
+) -> Result<Option<Superseded>, WriteError> {
     conn.execute_batch("begin transaction")?;
     let result = write_in_transaction(conn, b);
     match result {
@@ -366,10 +435,19 @@ pub(super) fn write_batch(
     }
 }
 
+/// Writes the batch as [`write_batch`] does, with every check, and rolls it
+/// back: what a dry run needs to refuse what the load would refuse.
+pub(super) fn try_batch(conn: &Connection, b: &Batch<'_>) -> Result<(), WriteError> {
+    conn.execute_batch("begin transaction")?;
+    let result = write_in_transaction(conn, b);
+    conn.execute_batch("rollback")?;
+    result.map(|_| ())
+}
+
 fn write_in_transaction(
     conn: &Connection,
     b: &Batch<'_>,
-) -> Result<Option<Superseded>, duckdb::Error> {
+) -> Result<Option<Superseded>, WriteError> {
     let replaced = current_batch(conn, b.month)?;
     let total = append_all(conn, b.batch_id, b.parsed)?;
     let mut q = conn.appender("raw_quarantine")?;
@@ -419,8 +497,46 @@ fn write_in_transaction(
                 total as i64
             ],
         )?;
+        // Checked with the correction in place and the old batch out of force,
+        // so the query sees the months as staging would; a refusal rolls all
+        // of it back.
+        let orphans = orphaned_by_correction(conn, &old.batch_id, b.batch_id, b.month)?;
+        if !orphans.is_empty() {
+            return Err(WriteError::Orphans(orphans));
+        }
     }
     Ok(replaced)
+}
+
+/// Rows of later months' batches in force that name a citizen or spell the
+/// correction `new` of `month` dropped from `old` (sql/ingest/correction_orphans.sql).
+fn orphaned_by_correction(
+    conn: &Connection,
+    old: &str,
+    new: &str,
+    month: NaiveDate,
+) -> Result<Vec<OrphanedRows>, duckdb::Error> {
+    let mut stmt = conn.prepare(CORRECTION_ORPHANS)?;
+    let rows = stmt.query_map(duckdb::params![old, new, month.to_string()], |r| {
+        let examples = match r.get::<_, duckdb::types::Value>(4)? {
+            duckdb::types::Value::List(values) => values
+                .into_iter()
+                .filter_map(|v| match v {
+                    duckdb::types::Value::Text(t) => Some(t),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Ok(OrphanedRows {
+            month: r.get(0)?,
+            file: r.get(1)?,
+            column: r.get(2)?,
+            rows: r.get(3)?,
+            examples,
+        })
+    })?;
+    rows.collect()
 }
 
 /// Appends each file's rows as one Arrow record batch: DuckDB takes it in

@@ -101,11 +101,143 @@ pub enum IngestError {
         total_rows: usize,
         errors: Vec<RowError>,
     },
+    /// More known citizens lack the month's status than status rows were
+    /// refused: the file is cut off or still being written.
+    #[error("{0}")]
+    StatusIncomplete(MissingStatus),
+    /// A corrected re-delivery drops citizens or spells that rows of later
+    /// months' batches in force name; nothing was written.
+    #[error("{}", correction_orphans_text(.dir, .month, .rows))]
+    CorrectionOrphans {
+        dir: PathBuf,
+        month: NaiveDate,
+        rows: Vec<OrphanedRows>,
+    },
     #[error("databasefejl under indlæsning af {dir}: {source}")]
     Db { dir: PathBuf, source: duckdb::Error },
     /// The months were committed, but writing them into the database file failed.
     #[error("de indlæste måneder kunne ikke skrives ind i databasefilen (checkpoint): {0}. De er gemt i databasens log (WAL) og lægges ind, næste gang databasen åbnes; frigør plads, hvis disken er fuld, og kør kommandoen igen")]
     Checkpoint(duckdb::Error),
+}
+
+/// Rows of one later month's file that a correction would leave without the
+/// citizen or spell they name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrphanedRows {
+    /// The later delivery's month, `YYYY-MM`.
+    pub month: String,
+    /// The extract file the rows came in.
+    pub file: String,
+    /// `cpr` (the citizen is dropped) or `forloeb_id` (the spell is).
+    pub column: String,
+    pub rows: i64,
+    /// A few of the dropped spells' ids; citizens are never named.
+    pub examples: Vec<String>,
+}
+
+impl fmt::Display for OrphanedRows {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (rows, what) = match (self.rows, self.column.as_str()) {
+            (1, "cpr") => ("række henviser", "en borger"),
+            (_, "cpr") => ("rækker henviser", "en borger"),
+            (1, _) => ("række henviser", "et forløb"),
+            (_, _) => ("rækker henviser", "et forløb"),
+        };
+        write!(
+            f,
+            "{}: {}, {} {rows} til {what}, som rettelsen fjerner",
+            self.month, self.file, self.rows
+        )?;
+        if !self.examples.is_empty() {
+            write!(f, " (fx {})", self.examples.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// A status file without the month's row for more known citizens than it has
+/// rows refused (any refused row may be a missing citizen's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MissingStatus {
+    pub dir: PathBuf,
+    /// The status file, as errors name it.
+    pub file: String,
+    pub month: NaiveDate,
+    /// Citizens known: in batches in force for earlier months, and in this delivery.
+    pub known: usize,
+    /// Known citizens from earlier months without a status row for the month.
+    pub earlier: usize,
+    /// Citizens new in this delivery without a status row for the month.
+    pub new: usize,
+    /// Status rows refused as bad.
+    pub refused: usize,
+    /// A few of the new citizens without status, by their `borgere.csv` row
+    /// (CPR masked); citizens of earlier months are only counted, since the load
+    /// knows no more of them than the pseudonym.
+    pub examples: Vec<RowError>,
+}
+
+impl MissingStatus {
+    /// The refusal as one error for the status file as a whole, then the examples.
+    fn row_errors(&self) -> Vec<RowError> {
+        let whole = RowError {
+            file: self.file.clone(),
+            line: 0,
+            column: String::new(),
+            value: String::new(),
+            reason: format!(
+                "{} af {} kendte borgere har ingen status for {}",
+                self.earlier + self.new,
+                self.known,
+                self.month.format(extracts::DATE_FORMAT)
+            ),
+        };
+        std::iter::once(whole)
+            .chain(self.examples.iter().cloned())
+            .collect()
+    }
+}
+
+impl fmt::Display for MissingStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "leveringen {} blev afvist: {} af {} kendte borgere har ingen status for {} i {} \
+             ({} fra tidligere måneder, {} nye i denne levering), og kun {} statusrækker er \
+             fejlbehæftede. Status leveres for hver kendt borger hver måned, så filen er måske \
+             afkortet eller ved at blive skrevet. Intet er indlæst; lever filen igen, når den \
+             er skrevet færdig.",
+            self.dir.display(),
+            self.earlier + self.new,
+            self.known,
+            self.month.format(extracts::DATE_FORMAT),
+            self.file,
+            self.earlier,
+            self.new,
+            self.refused,
+        )?;
+        if !self.examples.is_empty() {
+            f.write_str("\nNye borgere uden status, fx:")?;
+        }
+        for e in &self.examples {
+            write!(f, "\n  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The Danish text of [`IngestError::CorrectionOrphans`].
+fn correction_orphans_text(dir: &Path, month: &NaiveDate, rows: &[OrphanedRows]) -> String {
+    let mut text = format!(
+        "rettelsen {} af {} blev afvist: den fjerner borgere eller forløb, som rækker i senere måneders leveringer henviser til, og ville efterlade dem uden borger eller forløb:",
+        dir.display(),
+        month.format("%Y-%m"),
+    );
+    for r in rows {
+        text.push_str(&format!("\n  {r}"));
+    }
+    text.push_str("\nIntet er indlæst. Lever også de senere måneder igen (rettet), eller behold borgeren og forløbet i rettelsen.");
+    text
 }
 
 impl IngestError {
@@ -118,6 +250,8 @@ impl IngestError {
                 | IngestError::File(_)
                 | IngestError::EmptyDelivery(_)
                 | IngestError::Rows { .. }
+                | IngestError::StatusIncomplete(_)
+                | IngestError::CorrectionOrphans { .. }
         )
     }
 
@@ -126,6 +260,7 @@ impl IngestError {
         match self {
             IngestError::File(e) => vec![e.clone()],
             IngestError::Rows { errors, .. } => errors.clone(),
+            IngestError::StatusIncomplete(m) => m.row_errors(),
             _ => Vec::new(),
         }
     }
@@ -745,7 +880,7 @@ fn finish_load(
     }
     let known_citizens =
         ledger::check_references(&conn, month, &mut parsed, &mut errors, known).map_err(db)?;
-    check_status_delivered(&parsed, known_citizens)?;
+    check_status_delivered(dir, month, &parsed, &known_citizens)?;
     let bad: usize = parsed.iter().map(|p| p.bad_lines).sum();
     let good: usize = parsed.iter().map(ParsedFile::len).sum();
     if bad + good == 0 {
@@ -764,24 +899,34 @@ fn finish_load(
         });
     }
     report.rows = row_counts(&parsed);
+    let batch = ledger::Batch {
+        batch_id: &batch_id,
+        month,
+        dir,
+        parsed: &parsed,
+        quarantined: &errors,
+        bad_rows: bad,
+        started,
+    };
+    let written = |e| match e {
+        ledger::WriteError::Db(source) => db(source),
+        ledger::WriteError::Orphans(rows) => IngestError::CorrectionOrphans {
+            dir: dir.to_path_buf(),
+            month,
+            rows,
+        },
+    };
     if opts.dry_run {
         report.supersedes = ledger::current_batch(&conn, month).map_err(db)?;
+        // Whether a correction orphans later rows is only known with it in
+        // place: written and rolled back, so the dry run refuses what the load would.
+        if report.supersedes.is_some() {
+            ledger::try_batch(&conn, &batch).map_err(written)?;
+        }
         report.quarantined = errors;
         return Ok(report);
     }
-    report.supersedes = ledger::write_batch(
-        &conn,
-        &ledger::Batch {
-            batch_id: &batch_id,
-            month,
-            dir,
-            parsed: &parsed,
-            quarantined: &errors,
-            bad_rows: bad,
-            started,
-        },
-    )
-    .map_err(db)?;
+    report.supersedes = ledger::write_batch(&conn, &batch).map_err(written)?;
     known.loaded(month, citizen_keys(&parsed), spell_ids(&parsed));
     report.quarantined = errors;
     Ok(report)
@@ -808,24 +953,75 @@ fn row_counts(parsed: &[ParsedFile]) -> Vec<(&'static str, usize)> {
     parsed.iter().map(|p| (p.extract.id, p.len())).collect()
 }
 
-/// `status.csv` carries a row for every known citizen every month, so a status
-/// file with only its header while citizens are known is a failed export.
-fn check_status_delivered(parsed: &[ParsedFile], known_citizens: usize) -> Result<(), IngestError> {
-    let status = parsed.iter().find(|p| p.extract.id == extracts::STATUS.id);
-    if let Some(p) = status {
-        if p.columns.is_empty() && p.bad_lines == 0 && known_citizens > 0 {
-            return Err(IngestError::File(RowError {
-                file: p.file.clone(),
-                line: 1,
-                column: String::new(),
-                value: String::new(),
-                reason: format!(
-                    "filen har kun overskriften, men {known_citizens} borgere er kendt, og status leveres for hver kendt borger hver måned"
-                ),
-            }));
+/// How many citizens without status a refusal names.
+const MAX_NAMED_WITHOUT_STATUS: usize = 5;
+
+/// `status.csv` carries a row for every known citizen every month
+/// (docs/extracts.md), so a known citizen without a row for the month means the
+/// file was cut off or is still being written; loading it would lose the rest.
+/// A status row refused as bad may be the missing citizen's, so the delivery is
+/// refused only when more citizens lack a status than rows were refused.
+fn check_status_delivered(
+    dir: &Path,
+    month: NaiveDate,
+    parsed: &[ParsedFile],
+    known: &ledger::KnownCitizens,
+) -> Result<(), IngestError> {
+    let Some(status) = parsed.iter().find(|p| p.extract.id == extracts::STATUS.id) else {
+        return Ok(());
+    };
+    // The plainer message for the plainest case: a file with only its header.
+    if status.columns.is_empty() && status.bad_lines == 0 && known.count > 0 {
+        return Err(IngestError::File(RowError {
+            file: status.file.clone(),
+            line: 1,
+            column: String::new(),
+            value: String::new(),
+            reason: format!(
+                "filen har kun overskriften, men {} borgere er kendt, og status leveres for hver kendt borger hver måned",
+                known.count
+            ),
+        }));
+    }
+    let without = known.earlier_without_status + known.new_without_status.len();
+    if without <= status.bad_lines {
+        return Ok(());
+    }
+    let reason = format!(
+        "borgeren har ingen status for {} i {}",
+        month.format(extracts::DATE_FORMAT),
+        status.file_name
+    );
+    let mut examples = Vec::new();
+    if let Some(citizens) = parsed
+        .iter()
+        .find(|p| p.extract.id == extracts::CITIZENS.id)
+    {
+        for (row, key) in citizens.person_keys.iter().enumerate() {
+            if examples.len() == MAX_NAMED_WITHOUT_STATUS {
+                break;
+            }
+            if known.new_without_status.binary_search(key).is_ok() {
+                examples.push(RowError {
+                    file: citizens.file.clone(),
+                    line: citizens.lines[row],
+                    column: "cpr".into(),
+                    value: format!("{}-****", String::from_utf8_lossy(&citizens.cpr_heads[row])),
+                    reason: reason.clone(),
+                });
+            }
         }
     }
-    Ok(())
+    Err(IngestError::StatusIncomplete(MissingStatus {
+        dir: dir.to_path_buf(),
+        file: status.file.clone(),
+        month,
+        known: known.count,
+        earlier: known.earlier_without_status,
+        new: known.new_without_status.len(),
+        refused: status.bad_lines,
+        examples,
+    }))
 }
 
 /// A batch is identified by the checksums of its files.

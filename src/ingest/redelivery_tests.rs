@@ -58,10 +58,13 @@ fn a_corrected_month_replaces_exactly_that_month_and_the_supersession_is_recorde
             ),
         ],
     );
+    // C is new in March, so March also carries C's register history (one month
+    // of it here).
     let march_rows = [
         status(A, "03-2024", "ydelse"),
         status(B, "03-2024", "beskaeftiget"),
         status(C, "03-2024", "ydelse"),
+        status(C, "02-2024", "beskaeftiget"),
     ];
     let march = write_delivery(
         &old_root,
@@ -78,7 +81,12 @@ fn a_corrected_month_replaces_exactly_that_month_and_the_supersession_is_recorde
             ),
             (
                 "status.csv",
-                &[&march_rows[0], &march_rows[1], &march_rows[2]],
+                &[
+                    &march_rows[0],
+                    &march_rows[1],
+                    &march_rows[2],
+                    &march_rows[3],
+                ],
             ),
         ],
     );
@@ -100,10 +108,12 @@ fn a_corrected_month_replaces_exactly_that_month_and_the_supersession_is_recorde
     }
     let before = staging(&store, "2024-04-01", "stg_status");
     let interviews_before = staging(&store, "2024-04-01", "stg_interviews");
-    assert_eq!(before.rows.len(), 8);
+    assert_eq!(before.rows.len(), 9);
     assert_eq!(interviews_before.rows.len(), 1);
 
-    // The correction: A's March status changes, B's March row and the interview are dropped.
+    // The correction: A's March status changes, C's history row and the
+    // interview are dropped. (B's March row stays: every known citizen has a
+    // status every month, so a correction without it is refused.)
     let corrected = write_delivery(
         &new_root,
         "2024-03",
@@ -115,7 +125,7 @@ fn a_corrected_month_replaces_exactly_that_month_and_the_supersession_is_recorde
             ),
             (
                 "status.csv",
-                &[&status(A, "03-2024", "syg"), &march_rows[2]],
+                &[&status(A, "03-2024", "syg"), &march_rows[1], &march_rows[2]],
             ),
         ],
     );
@@ -131,30 +141,30 @@ fn a_corrected_month_replaces_exactly_that_month_and_the_supersession_is_recorde
         .expect("the corrected month replaces the first delivery");
     assert_eq!(replaced.batch_id, old_batch);
     assert_eq!(
-        replaced.rows, 6,
-        "citizen, spell, interview and three status rows"
+        replaced.rows, 7,
+        "citizen, spell, interview and four status rows"
     );
 
     let after = staging(&store, "2024-04-01", "stg_status");
     let id = |cpr: &str| p.pseudonym(&crate::pseudonym::Cpr::parse(cpr).unwrap());
     let march_after = rows_where(&after, "month", "2024-03");
-    let march_text = format!("{march_after:?}");
-    assert_eq!(
-        march_after.len(),
-        2,
-        "B's dropped March row is gone: {march_text}"
-    );
-    assert!(!march_text.contains(&id(B)), "{march_text}");
+    assert_eq!(march_after.len(), 3, "{march_after:?}");
     assert!(rows_where(&after, "person_id", &id(A))
         .iter()
         .any(|r| format!("{r:?}").contains("syg")));
-    for other in ["2024-02", "2024-04"] {
-        assert_eq!(
-            rows_where(&before, "month", other),
-            rows_where(&after, "month", other),
-            "{other} is untouched"
-        );
-    }
+    let feb_after = rows_where(&after, "month", "2024-02");
+    let feb_text = format!("{feb_after:?}");
+    assert_eq!(
+        feb_after.len(),
+        2,
+        "C's history row dropped in the correction is gone: {feb_text}"
+    );
+    assert!(!feb_text.contains(&id(C)), "{feb_text}");
+    assert_eq!(
+        rows_where(&before, "month", "2024-04"),
+        rows_where(&after, "month", "2024-04"),
+        "April is untouched"
+    );
     assert!(
         staging(&store, "2024-04-01", "stg_interviews")
             .rows
@@ -191,8 +201,8 @@ fn a_corrected_month_replaces_exactly_that_month_and_the_supersession_is_recorde
             Cell::Text(old_batch.clone()),
             Cell::Text(r.batch_id.clone()),
             Cell::Text("2024-03-01".into()),
-            Cell::Int(6),
-            Cell::Int(4),
+            Cell::Int(7),
+            Cell::Int(5),
         ]]
     );
     let superseded_by: Option<String> = conn
@@ -210,7 +220,7 @@ fn a_corrected_month_replaces_exactly_that_month_and_the_supersession_is_recorde
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(kept, 3);
+    assert_eq!(kept, 4);
     drop(conn);
 
     // The same correction again, or the first delivery again: nothing is loaded.
@@ -436,4 +446,172 @@ fn months_loaded_together_see_the_citizens_of_a_correction_loaded_with_them() {
         "only B, dropped in the correction, is unknown: {q:?}"
     );
     assert_eq!(q[0].value, "020285-****");
+}
+
+/// The store's ledger and raw tables, to compare before and after a refusal.
+fn store_state(store: &Store) -> Vec<Table> {
+    let conn = store.lock();
+    [
+        "select batch_id, batch_month::varchar, superseded_by from load_batches order by all",
+        "select count(*) from batch_supersessions",
+        "select batch_id, count(*) from raw_citizens group by all order by all",
+        "select batch_id, count(*) from raw_spells group by all order by all",
+        "select batch_id, count(*) from raw_interviews group by all order by all",
+        "select batch_id, count(*) from raw_programmes group by all order by all",
+        "select batch_id, count(*) from raw_status group by all order by all",
+        "select batch_id, count(*) from raw_quarantine group by all order by all",
+    ]
+    .iter()
+    .map(|sql| query_table(&conn, sql, []).unwrap())
+    .collect()
+}
+
+#[test]
+fn a_correction_that_drops_a_citizen_later_months_use_is_refused_and_nothing_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_s, store) = temp_store();
+    let p = pseudo();
+    let citizen = |cpr: &str| format!("{cpr};7100;Midtby;dansk");
+    let feb = write_delivery(
+        &tmp.path().join("first"),
+        "2024-02",
+        &[
+            ("borgere.csv", &[&citizen(A), &citizen(B)]),
+            (
+                "ydelsesforloeb.csv",
+                &[
+                    &format!("F1;{A};dagpenge;05-02-2024;"),
+                    &format!("F2;{B};dagpenge;06-02-2024;"),
+                ],
+            ),
+            (
+                "status.csv",
+                &[
+                    &status(A, "02-2024", "ydelse"),
+                    &status(B, "02-2024", "ydelse"),
+                ],
+            ),
+        ],
+    );
+    // March names B and B's spell: an interview, a programme, a CV, a status.
+    let march = write_delivery(
+        &tmp.path().join("first"),
+        "2024-03",
+        &[
+            (
+                "samtaler.csv",
+                &[&format!("S1;F2;{B};05-03-2024;1;Team Midt")],
+            ),
+            ("cv.csv", &[&format!("{B};06-03-2024;gymnasial;4,0;;nej")]),
+            (
+                "indsatser.csv",
+                &[&format!(
+                    "I1;F2;{B};virksomhedspraktik;18-03-2024;30-05-2024"
+                )],
+            ),
+            (
+                "status.csv",
+                &[
+                    &status(A, "03-2024", "ydelse"),
+                    &status(B, "03-2024", "ydelse"),
+                ],
+            ),
+        ],
+    );
+    load_batch(&store, &feb, &p, 0.0).unwrap();
+    load_batch(&store, &march, &p, 0.0).unwrap();
+    let before = store_state(&store);
+
+    // February corrected without B (citizen, spell and status).
+    let corrected = write_delivery(
+        &tmp.path().join("corrected"),
+        "2024-02",
+        &[
+            ("borgere.csv", &[&citizen(A)]),
+            (
+                "ydelsesforloeb.csv",
+                &[&format!("F1;{A};dagpenge;05-02-2024;")],
+            ),
+            ("status.csv", &[&status(A, "02-2024", "ydelse")]),
+        ],
+    );
+    // The dry run refuses what the load refuses, and leaves the store as it was too.
+    let dry = dry_run(&store, &corrected, &p, 0.0).unwrap_err();
+    assert!(
+        matches!(dry, IngestError::CorrectionOrphans { .. }),
+        "{dry}"
+    );
+    assert_eq!(store_state(&store), before);
+    let err = load_batch(&store, &corrected, &p, 0.0).unwrap_err();
+    assert!(err.is_rejection(), "{err}");
+    let IngestError::CorrectionOrphans { rows, .. } = &err else {
+        panic!("not refused as orphaning later rows: {err}");
+    };
+    let named: Vec<(&str, &str, &str, i64, Vec<String>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.month.as_str(),
+                r.file.as_str(),
+                r.column.as_str(),
+                r.rows,
+                r.examples.clone(),
+            )
+        })
+        .collect();
+    let f2 = || vec!["F2".to_string()];
+    assert_eq!(
+        named,
+        vec![
+            ("2024-03", "cv.csv", "cpr", 1, vec![]),
+            ("2024-03", "indsatser.csv", "cpr", 1, vec![]),
+            ("2024-03", "indsatser.csv", "forloeb_id", 1, f2()),
+            ("2024-03", "samtaler.csv", "cpr", 1, vec![]),
+            ("2024-03", "samtaler.csv", "forloeb_id", 1, f2()),
+            ("2024-03", "status.csv", "cpr", 1, vec![]),
+        ]
+    );
+    let text = err.to_string();
+    for part in [
+        "rettelsen",
+        "2024-02 blev afvist",
+        "2024-03: status.csv, 1 række henviser til en borger, som rettelsen fjerner",
+        "2024-03: samtaler.csv, 1 række henviser til et forløb, som rettelsen fjerner (fx F2)",
+        "Intet er indlæst",
+        "Lever også de senere måneder igen",
+    ] {
+        assert!(text.contains(part), "{part:?} not in: {text}");
+    }
+    let b_id = p.pseudonym(&crate::pseudonym::Cpr::parse(B).unwrap());
+    assert!(!text.contains(&b_id) && !text.contains("020285"), "{text}");
+    assert_eq!(
+        store_state(&store),
+        before,
+        "a refused correction writes nothing"
+    );
+
+    // Kept in the correction, B's rows have their citizen and spell: accepted.
+    let kept = write_delivery(
+        &tmp.path().join("kept"),
+        "2024-02",
+        &[
+            ("borgere.csv", &[&citizen(A), &citizen(B)]),
+            (
+                "ydelsesforloeb.csv",
+                &[
+                    &format!("F1;{A};dagpenge;05-02-2024;"),
+                    &format!("F2;{B};kontanthjaelp_jobparat;06-02-2024;"),
+                ],
+            ),
+            (
+                "status.csv",
+                &[
+                    &status(A, "02-2024", "ydelse"),
+                    &status(B, "02-2024", "syg"),
+                ],
+            ),
+        ],
+    );
+    let r = load_batch(&store, &kept, &p, 0.0).unwrap();
+    assert!(r.supersedes.is_some());
 }

@@ -367,3 +367,140 @@ fn a_loaded_delivery_loses_its_files_keeps_a_receipt_and_is_recognised_as_loaded
         Removal::default()
     );
 }
+
+/// February with three citizens, and March's delivery adding a fourth with
+/// `march_status` as its status rows (`None`: a status row for all four).
+fn february_loaded_and_march(
+    root: &Path,
+    march_status: Option<&[&str]>,
+) -> (tempfile::TempDir, Store, PathBuf) {
+    let (t, store) = temp_store();
+    let feb = write_delivery(
+        &root.join("feb"),
+        "2024-02",
+        &[
+            (
+                "borgere.csv",
+                &[
+                    "010190-1233;7100;Midtby;dansk",
+                    "020285-2346;7130;Nørrevang;dansk",
+                    "150375-3451;7160;Østerhøj;dansk",
+                ],
+            ),
+            (
+                "status.csv",
+                &[
+                    "010190-1233;01-02-2024;ydelse",
+                    "020285-2346;01-02-2024;ydelse",
+                    "150375-3451;01-02-2024;ydelse",
+                ],
+            ),
+        ],
+    );
+    load_batch(&store, &feb, &pseudo(), 0.0).unwrap();
+    let all = [
+        "010190-1233;01-03-2024;ydelse",
+        "020285-2346;01-03-2024;beskaeftiget",
+        "150375-3451;01-03-2024;ydelse",
+        "240466-1235;01-03-2024;ydelse",
+        // The new citizen's register history.
+        "240466-1235;01-02-2024;beskaeftiget",
+    ];
+    let march = write_delivery(
+        &root.join("march"),
+        "2024-03",
+        &[
+            ("borgere.csv", &["240466-1235;7100;Midtby;dansk"]),
+            ("status.csv", march_status.unwrap_or(&all)),
+        ],
+    );
+    (t, store, march)
+}
+
+fn batches_loaded(store: &Store) -> i64 {
+    store
+        .lock()
+        .query_row("select count(*) from load_batches", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_status_file_cut_at_a_row_boundary_is_refused_and_nothing_is_loaded() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The writer got as far as the second citizen: every line whole, the rest missing.
+    let cut: &[&str] = &[
+        "010190-1233;01-03-2024;ydelse",
+        "020285-2346;01-03-2024;beskaeftiget",
+    ];
+    let (_t, store, march) = february_loaded_and_march(tmp.path(), Some(cut));
+    for dry in [true, false] {
+        let outcome = if dry {
+            dry_run(&store, &march, &pseudo(), 0.5)
+        } else {
+            load_batch(&store, &march, &pseudo(), 0.5)
+        };
+        let err = outcome.expect_err("a cut status file is refused");
+        assert!(err.is_rejection(), "{err}");
+        assert!(matches!(err, IngestError::StatusIncomplete(_)), "{err:?}");
+        let text = err.to_string();
+        for part in [
+            "2 af 4 kendte borgere har ingen status for 01-03-2024",
+            "1 fra tidligere måneder, 1 nye i denne levering",
+            "afkortet eller ved at blive skrevet",
+            "Intet er indlæst",
+            // The new citizen is named by its row, masked.
+            "borgere.csv, linje 2, kolonne 'cpr', værdi '240466-****'",
+        ] {
+            assert!(text.contains(part), "{part:?} not in: {text}");
+        }
+        // The citizen of February is only counted: the load knows its pseudonym alone.
+        let known = pseudo().pseudonym(&crate::pseudonym::Cpr::parse("150375-3451").unwrap());
+        assert!(!text.contains(&known) && !text.contains("150375"), "{text}");
+        assert!(!text.contains("240466-1235"), "{text}");
+        assert_eq!(batches_loaded(&store), 1, "February only");
+    }
+    // The whole file, written to the end, loads.
+    let (_u, store, march) = february_loaded_and_march(tmp.path(), None);
+    let r = load_batch(&store, &march, &pseudo(), 0.0).unwrap();
+    assert!(r.quarantined.is_empty(), "{:?}", r.quarantined);
+    assert_eq!(batches_loaded(&store), 2);
+}
+
+#[test]
+fn a_bad_status_row_of_a_citizen_is_quarantined_and_the_rest_loads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rows: &[&str] = &[
+        "010190-1233;01-03-2024;ydelse",
+        "020285-2346;01-03-2024;ledig",
+        "150375-3451;01-03-2024;ydelse",
+        "240466-1235;01-03-2024;ydelse",
+        "240466-1235;01-02-2024;beskaeftiget",
+    ];
+    let (_t, store, march) = february_loaded_and_march(tmp.path(), Some(rows));
+    let r = load_batch(&store, &march, &pseudo(), 0.5).unwrap();
+    assert_eq!(r.quarantined.len(), 1, "{:?}", r.quarantined);
+    let q = &r.quarantined[0];
+    assert_eq!((q.line, q.column.as_str()), (3, "status"), "{q}");
+    assert!(q.reason.contains("ukendt kode"), "{q}");
+    let status: i64 = store
+        .lock()
+        .query_row(
+            "select count(*) from raw_status where batch_id = ?",
+            [&r.batch_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(status, 4);
+
+    // One bad row can stand for one missing citizen, not for two.
+    let (_u, store, march) = february_loaded_and_march(tmp.path(), Some(&rows[..4]));
+    assert!(load_batch(&store, &march, &pseudo(), 0.5).is_ok());
+    let (_v, store, march) = february_loaded_and_march(tmp.path(), Some(&rows[..3]));
+    let err = load_batch(&store, &march, &pseudo(), 0.5).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("2 af 4 kendte borgere har ingen status"),
+        "{err}"
+    );
+    assert_eq!(batches_loaded(&store), 1);
+}
