@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::parse::scrub_cpr;
-use super::tests::{copy_delivery, fixtures, pseudo, temp_store};
+use super::tests::{batches_loaded, copy_delivery, fixtures, pseudo, temp_store};
 use super::*;
 
 #[derive(Debug, serde::Deserialize)]
@@ -123,11 +123,11 @@ fn every_bad_delivery_in_the_corpus_gets_its_expected_error_with_cprs_masked() {
             .err()
             .unwrap_or_else(|| panic!("{name}: loaded despite its error"));
         assert!(err.is_rejection(), "{name}: {err}");
-        let batches: i64 = store
-            .lock()
-            .query_row("select count(*) from load_batches", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(batches, 0, "{name}: a refused delivery left a batch");
+        assert_eq!(
+            batches_loaded(&store),
+            0,
+            "{name}: a refused delivery left a batch"
+        );
 
         // With any share of bad rows allowed, a row case loads its good rows:
         // no CPR-shaped value may reach any text column of the store (#23).

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::tests::{copy_delivery, fixtures, pseudo, temp_store};
+use super::tests::{batches_loaded as batches, copy_delivery, fixtures, pseudo, temp_store};
 use super::*;
 
 /// What the store key looks like: 64 hex digits, in a file of its own.
@@ -22,13 +22,6 @@ fn key_file(root: &Path) -> PathBuf {
     let key = keys.join("store.key");
     std::fs::write(&key, format!("{KEY_HEX}\n")).unwrap();
     key
-}
-
-fn batches(store: &Store) -> i64 {
-    store
-        .lock()
-        .query_row("select count(*) from load_batches", [], |r| r.get(0))
-        .unwrap()
 }
 
 #[test]

@@ -246,7 +246,7 @@ impl<'a> FileChecker<'a> {
             }
         }
         if ok {
-            ok = self.check_not_before_birth(line, fields, &out, errors);
+            ok = self.check_not_before_birth(line, fields, person.map(|(_, b)| b), &out, errors);
         }
         let mut packed = NOT_PACKED;
         if ok {
@@ -287,7 +287,7 @@ impl<'a> FileChecker<'a> {
             self.lines.push(line);
             self.cpr_heads.push(head);
             // Every extract names its citizen by CPR; 0 is no citizen's key.
-            self.person_keys.push(person.unwrap_or(0));
+            self.person_keys.push(person.map_or(0, |(key, _)| key));
             if self.packs_key {
                 self.packed_keys.push(packed);
             }
@@ -303,18 +303,11 @@ impl<'a> FileChecker<'a> {
         &self,
         line: u64,
         fields: &F,
+        birth: Option<NaiveDate>,
         values: &[Value],
         errors: &mut Vec<RowError>,
     ) -> bool {
-        if self.date_slots.is_empty() {
-            return true;
-        }
-        let Some(birth) = self
-            .cpr_position
-            .and_then(|p| fields.field(p))
-            .and_then(|raw| Cpr::parse(raw).ok())
-            .map(|cpr| cpr.birth_date())
-        else {
+        let Some(birth) = birth.filter(|_| !self.date_slots.is_empty()) else {
             return true;
         };
         // The parsed values hold each date as days since 1970: compared as such.
@@ -819,7 +812,7 @@ fn clean_text(v: &str) -> Result<String, String> {
 }
 
 /// Parses one value and pushes its database value(s); a CPR's pseudonym also
-/// goes to `person` as a number. Returns the reason in Danish when the value is
+/// goes to `person` as a number, with the birth date. Returns the reason in Danish when the value is
 /// refused.
 pub(super) fn parse_value(
     raw: &str,
@@ -828,7 +821,7 @@ pub(super) fn parse_value(
     ctx: &CellContext<'_>,
     pseudo: &Pseudonymiser,
     out: &mut Vec<Value>,
-    person: &mut Option<u128>,
+    person: &mut Option<(u128, NaiveDate)>,
 ) -> Result<(), String> {
     let v = raw.trim();
     if v.is_empty() {
@@ -848,7 +841,7 @@ pub(super) fn parse_value(
                 ));
             }
             let key = pseudo.key(&cpr);
-            *person = Some(key);
+            *person = Some((key, cpr.birth_date()));
             out.push(Value::Text(pseudonym_text(key)));
             // Birth date and sex are derived here because the CPR is dropped now.
             if ctx.extract.id == extracts::CITIZENS.id {

@@ -178,7 +178,8 @@ fn a_cpr_becomes_a_pseudonym_and_never_stays_in_the_output() {
     )
     .unwrap();
     assert_eq!(out.len(), 3, "pseudonym, birth date, sex");
-    let key = person.expect("the CPR's key");
+    let (key, birth) = person.expect("the CPR's key");
+    assert_eq!(birth, NaiveDate::from_ymd_opt(1990, 1, 1).unwrap());
     assert_eq!(out[0], Value::Text(crate::pseudonym::pseudonym_text(key)));
     assert!(!format!("{out:?}").contains("0101901233"));
     assert!(!format!("{out:?}").contains("010190-1233"));
@@ -417,7 +418,8 @@ fn february_loaded_and_march(
     (t, store, march)
 }
 
-fn batches_loaded(store: &Store) -> i64 {
+/// How many batches the store's ledger holds (a refused delivery adds none).
+pub(super) fn batches_loaded(store: &Store) -> i64 {
     store
         .lock()
         .query_row("select count(*) from load_batches", [], |r| r.get(0))
