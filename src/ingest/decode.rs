@@ -58,6 +58,10 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// standard) maps them to C1 control characters, which no extract contains.
 const UNDEFINED_IN_1252: [u8; 5] = [0x81, 0x8D, 0x8F, 0x90, 0x9D];
 
+/// Why a file whose lines end in CR alone is refused.
+const CR_ALONE: &str =
+    "filen bruger CR alene som linjeskift (gammelt Mac-format); levér CRLF eller LF";
+
 /// How much of the file is read at a time.
 const BLOCK: usize = 1 << 20;
 
@@ -282,7 +286,7 @@ impl Scanner {
         // The file so far has no LF at all: it ends its lines with CR alone.
         let no_lf_yet = self.line == 1 && memchr::memchr(b'\n', &block[..at]).is_none();
         let reason = if no_lf_yet {
-            "filen bruger CR alene som linjeskift (gammelt Mac-format); levér CRLF eller LF"
+            CR_ALONE
         } else {
             "et CR-tegn uden LF efter sig: kontrakten har ingen linjeskift inde i en værdi"
         };
@@ -293,9 +297,15 @@ impl Scanner {
     /// the first byte with no Windows-1252 character, to decide at the end.
     fn check_encoding(&mut self, block: &[u8]) {
         if self.first_invalid.is_none() {
-            let mut data = std::mem::take(&mut self.utf8_tail);
-            let tail_len = data.len();
-            data.extend_from_slice(block);
+            // A sequence cut by the last block's end is completed with this
+            // block; nearly always there is none, and the block is not copied.
+            let tail = std::mem::take(&mut self.utf8_tail);
+            let tail_len = tail.len();
+            let data: std::borrow::Cow<'_, [u8]> = if tail.is_empty() {
+                std::borrow::Cow::Borrowed(block)
+            } else {
+                std::borrow::Cow::Owned([tail.as_slice(), block].concat())
+            };
             // Index `j` of `data` is byte `j - tail_len` of the block.
             let at = |j: usize| {
                 j.saturating_sub(tail_len)
@@ -379,9 +389,7 @@ impl Scanner {
                 line: self.line,
                 field: Some(fields_before(&self.carry, self.delimiter)),
                 value: "0x0D".into(),
-                reason:
-                    "filen bruger CR alene som linjeskift (gammelt Mac-format); levér CRLF eller LF"
-                        .into(),
+                reason: CR_ALONE.into(),
             });
         }
         if self.first_invalid.is_none() && !self.utf8_tail.is_empty() {

@@ -245,8 +245,8 @@ fn parse_csv(
             "filen er tom; en fil uden rækker skal stadig have sin overskriftsrække",
         ));
     }
-    let header_guess = header_fields(&scanned.header, scanned.encoding);
     if !scanned.last_line.is_empty() {
+        let header = header_fields(&scanned.header, scanned.encoding);
         // The contract ends every row with a line break, the last one too: a file
         // that stops mid-line was cut off (a full disk, an interrupted copy).
         let last = header_fields(&scanned.last_line, scanned.encoding);
@@ -254,7 +254,7 @@ fn parse_csv(
         return Err(file_error(
             &file,
             scanned.line_breaks + 1,
-            &column_name(extract, &header_guess, field),
+            &column_name(extract, &header, field),
             last.last().map_or("", String::as_str),
             "filen slutter midt i en linje uden linjeskift: den er sandsynligvis afkortet, så hele filen afvises",
         ));
