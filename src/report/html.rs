@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::dashboard::to_value;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
-use super::archive::Digest;
+use super::digest::Digest;
 use super::catalogue::Catalogue;
 use super::content::Document;
 use super::ReportError;
