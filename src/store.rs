@@ -63,8 +63,10 @@ pub const MIGRATIONS: &[SqlFile] = &[
     sql_file!("schema/021_access_audit_rows.sql"),
 ];
 
-/// Staging views (latest delivery wins, only batches up to the run month).
+/// Staging views (latest delivery wins, only batches up to the run month). The
+/// batches in force come first: every other view reads deliveries through it.
 pub const STAGING: &[SqlFile] = &[
+    sql_file!("staging/batches_in_force.sql"),
     sql_file!("staging/stg_citizens.sql"),
     sql_file!("staging/stg_spells.sql"),
     sql_file!("staging/stg_interviews.sql"),
