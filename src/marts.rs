@@ -330,8 +330,14 @@ mod tests {
     #[test]
     fn marts_are_ordered_by_what_they_read() {
         let marts = load(&files(&[
-            ("mart_c", "reads = [\"mart_b\"]\n[disclosure]\ncount = \"n\"\n"),
-            ("mart_a", "reads = [\"mart_c\"]\n[disclosure]\ncount = \"n\"\n"),
+            (
+                "mart_c",
+                "reads = [\"mart_b\"]\n[disclosure]\ncount = \"n\"\n",
+            ),
+            (
+                "mart_a",
+                "reads = [\"mart_c\"]\n[disclosure]\ncount = \"n\"\n",
+            ),
             ("mart_b", COUNTED),
         ]))
         .unwrap();
@@ -342,8 +348,14 @@ mod tests {
     #[test]
     fn marts_that_read_each_other_in_a_ring_are_refused() {
         let err = load(&files(&[
-            ("mart_a", "reads = [\"mart_b\"]\n[disclosure]\ncount = \"n\"\n"),
-            ("mart_b", "reads = [\"mart_a\"]\n[disclosure]\ncount = \"n\"\n"),
+            (
+                "mart_a",
+                "reads = [\"mart_b\"]\n[disclosure]\ncount = \"n\"\n",
+            ),
+            (
+                "mart_b",
+                "reads = [\"mart_a\"]\n[disclosure]\ncount = \"n\"\n",
+            ),
             ("mart_c", COUNTED),
         ]))
         .unwrap_err();
@@ -362,7 +374,10 @@ mod tests {
 
     #[test]
     fn a_mart_without_a_count_must_say_it_counts_no_persons() {
-        let err = load(&files(&[("mart_a", "[disclosure]\ndimensions = [\"x\"]\n")]));
+        let err = load(&files(&[(
+            "mart_a",
+            "[disclosure]\ndimensions = [\"x\"]\n",
+        )]));
         assert!(err.is_err());
         let ok = load(&files(&[(
             "mart_a",

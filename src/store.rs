@@ -179,8 +179,11 @@ impl Store {
                     source,
                 })?;
             let result = conn.execute_batch(m.sql).and_then(|_| {
-                conn.execute("insert into schema_migrations values (?, now())", [m.name])
-                    .map(|_| ())
+                conn.execute(
+                    "insert into schema_migrations (name, applied_at) values (?, now())",
+                    [m.name],
+                )
+                .map(|_| ())
             });
             match result {
                 Ok(()) => conn.execute_batch("commit")?,

@@ -267,7 +267,14 @@ mod tests {
         }
         assert_eq!(
             stored_names(&CITIZENS),
-            ["person_id", "birth_date", "sex", "postal_code", "district", "origin"]
+            [
+                "person_id",
+                "birth_date",
+                "sex",
+                "postal_code",
+                "district",
+                "origin"
+            ]
         );
     }
 

@@ -23,8 +23,7 @@ fn repo(rel: &str) -> PathBuf {
 }
 
 fn layout() -> Layout {
-    Layout::load(&repo("reports"))
-        .expect("the repository's report definition loads")
+    Layout::load(&repo("reports")).expect("the repository's report definition loads")
 }
 
 fn month() -> NaiveDate {

@@ -131,7 +131,8 @@ fn a_page_with_filters_needs_every_mart_filterable_by_them() {
         .unwrap()
         .disclosure
         .clone();
-    let with = |spec: crate::marts::MartSpec| Dashboard::parse_with(PAGE, move |_| Some(spec.clone()));
+    let with =
+        |spec: crate::marts::MartSpec| Dashboard::parse_with(PAGE, move |_| Some(spec.clone()));
     let mut without_filter = real.clone();
     without_filter.filter = None;
     assert!(with(without_filter).is_err());
