@@ -55,3 +55,39 @@ impl ReportSpec {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<ReportSpec, ReportError> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("report.toml"), text).unwrap();
+        ReportSpec::load(dir.path(), &mut Digest::default())
+    }
+
+    const MONTHS: &str = "history_months = 24\ntable_months = 12\n";
+
+    #[test]
+    fn each_mart_of_the_report_gets_the_rule_of_its_mart_file() {
+        let spec = load(&format!("marts = [\"mart_programmes\"]\n{MONTHS}")).unwrap();
+        let rule = &spec.marts["mart_programmes"];
+        let file = crate::marts::get("mart_programmes").unwrap().unwrap();
+        assert_eq!(*rule, file.disclosure.rule());
+        assert_eq!(rule.count.as_deref(), Some("n"));
+    }
+
+    #[test]
+    fn a_name_in_the_report_that_is_not_a_mart_is_refused() {
+        let err = load(&format!("marts = [\"mart_nope\"]\n{MONTHS}")).unwrap_err();
+        assert!(err.to_string().contains("mart_nope"), "{err}");
+    }
+
+    #[test]
+    fn the_report_cannot_declare_a_rule_of_its_own() {
+        let text = format!(
+            "marts = [\"mart_programmes\"]\n{MONTHS}[rules.mart_programmes]\ncount = \"n\"\n"
+        );
+        assert!(load(&text).is_err());
+    }
+}
