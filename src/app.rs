@@ -198,10 +198,7 @@ impl App {
             }))
             .with_reports(Arc::new(web::reports::Reports {
                 archive: crate::report::Archive::new(&self.settings.data_dir),
-                layout: crate::report::Layout::load(
-                    &self.settings.reports_dir,
-                    &self.settings.dashboards_dir,
-                )?,
+                layout: crate::report::Layout::load(&self.settings.reports_dir)?,
             })))
     }
 }

@@ -505,7 +505,7 @@ fn print_run(r: &crate::pipeline::RunReport) {
 fn report_cmd(settings: Settings, month: NaiveDate) -> Result<(), AppError> {
     use crate::report::{self, Layout, ReportContext, Source};
     let app = App::open(settings)?;
-    let layout = Layout::load(&app.settings.reports_dir, &app.settings.dashboards_dir)?;
+    let layout = Layout::load(&app.settings.reports_dir)?;
     let ctx = ReportContext {
         settings: &app.settings,
         pipeline: &app.pipeline,

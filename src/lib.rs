@@ -21,6 +21,8 @@ pub mod encryption;
 pub mod extracts;
 /// Loading monthly deliveries into the raw tables.
 pub mod ingest;
+/// The marts (sql/marts/): what each reads and how disclosure control protects it.
+pub mod marts;
 /// Metric formulas (intervals, Brier) shared by model and monitoring.
 pub mod metrics;
 /// Training, explaining, registering and scoring the decision tree.

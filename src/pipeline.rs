@@ -325,9 +325,7 @@ fn run_step(
             ))
         }
         "marts" => {
-            for f in store::MARTS {
-                run_file(conn, f)?;
-            }
+            store::run_marts(conn)?;
             Ok((count_rows(conn, "mart_cohorts")?, String::new()))
         }
         other => Err(format!("ukendt trin '{other}'").into()),

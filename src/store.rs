@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use duckdb::Connection;
 
 use crate::encryption::{self, EncryptionError, EncryptionKey};
+use crate::marts::{self, MartError};
 use crate::table::{Cell, Table};
 
 /// Store errors, with the SQL file or migration that failed.
@@ -26,6 +27,8 @@ pub enum StoreError {
     Db(#[from] duckdb::Error),
     #[error("ukendt mart: {0}")]
     UnknownMart(String),
+    #[error(transparent)]
+    Marts(#[from] MartError),
 }
 
 /// One embedded SQL file.
@@ -60,8 +63,10 @@ pub const MIGRATIONS: &[SqlFile] = &[
     sql_file!("schema/021_access_audit_rows.sql"),
 ];
 
-/// Staging views (latest delivery wins, only batches up to the run month).
+/// Staging views (latest delivery wins, only batches up to the run month). The
+/// batches in force come first: every other view reads deliveries through it.
 pub const STAGING: &[SqlFile] = &[
+    sql_file!("staging/batches_in_force.sql"),
     sql_file!("staging/stg_citizens.sql"),
     sql_file!("staging/stg_spells.sql"),
     sql_file!("staging/stg_interviews.sql"),
@@ -81,38 +86,31 @@ pub const FEATURES: &[SqlFile] = &[
 /// Per-cohort metrics; takes the run id as its one parameter.
 pub const METRIC_COHORTS: SqlFile = sql_file!("metrics/metric_cohorts.sql");
 
-/// Marts: the only tables the cockpit reads.
-pub const MARTS: &[SqlFile] = &[
-    sql_file!("marts/mart_inflow.sql"),
-    sql_file!("marts/mart_cohorts.sql"),
-    sql_file!("marts/mart_kpi.sql"),
-    sql_file!("marts/mart_performance.sql"),
-    sql_file!("marts/mart_estimates.sql"),
-    sql_file!("marts/mart_calibration.sql"),
-    sql_file!("marts/mart_reliability.sql"),
-    sql_file!("marts/mart_survival.sql"),
-    sql_file!("marts/mart_drift.sql"),
-    sql_file!("marts/mart_fairness.sql"),
-    sql_file!("marts/mart_alerts.sql"),
-    sql_file!("marts/mart_quality.sql"),
-    // Read by the monthly report (src/report/).
-    sql_file!("marts/mart_programmes.sql"),
-    sql_file!("marts/mart_model_changes.sql"),
-    sql_file!("marts/mart_data_quality.sql"),
-    sql_file!("marts/mart_quarantine.sql"),
-    // Cohort outcomes by group for the filters, with cell keys (src/disclosure/ckey.rs).
-    sql_file!("marts/mart_cohort_groups.sql"),
-    // The cockpit's runs and model pages (dashboards/koersler.toml, drift.toml).
-    sql_file!("marts/mart_runs.sql"),
-    sql_file!("marts/mart_run_steps.sql"),
-    sql_file!("marts/mart_model_card.sql"),
-];
-
-/// The mart table names, taken from the mart files' names.
+/// The mart table names, from the mart files (`sql/marts/`, see `crate::marts`).
 pub fn mart_names() -> impl Iterator<Item = &'static str> {
-    MARTS
-        .iter()
-        .map(|f| f.name.trim_start_matches("marts/").trim_end_matches(".sql"))
+    marts::names()
+}
+
+/// Builds every mart, each after the marts it reads.
+pub fn run_marts(conn: &Connection) -> Result<(), StoreError> {
+    for m in marts::catalogue()? {
+        run_mart_sql(conn, m)?;
+    }
+    Ok(())
+}
+
+/// Builds one mart on its own (for tests of one mart's SQL).
+pub fn run_mart(conn: &Connection, name: &str) -> Result<(), StoreError> {
+    let mart = marts::get(name)?.ok_or_else(|| StoreError::UnknownMart(name.to_string()))?;
+    run_mart_sql(conn, mart)
+}
+
+fn run_mart_sql(conn: &Connection, mart: &marts::Mart) -> Result<(), StoreError> {
+    conn.execute_batch(mart.sql)
+        .map_err(|source| StoreError::Sql {
+            name: mart.file.clone(),
+            source,
+        })
 }
 
 /// A handle on the store. Cloning shares the same database; DuckDB calls are
@@ -132,6 +130,8 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens (or creates) the encrypted database file and applies pending migrations.
     pub fn open(path: &Path, key: &EncryptionKey) -> Result<Store, StoreError> {
+        // A bad mart file is found before the store is touched, not by the first run.
+        marts::catalogue()?;
         let conn = encryption::open_encrypted(path, key)?;
         let store = Store {
             conn: Arc::new(Mutex::new(conn)),
@@ -179,8 +179,11 @@ impl Store {
                     source,
                 })?;
             let result = conn.execute_batch(m.sql).and_then(|_| {
-                conn.execute("insert into schema_migrations values (?, now())", [m.name])
-                    .map(|_| ())
+                conn.execute(
+                    "insert into schema_migrations (name, applied_at) values (?, now())",
+                    [m.name],
+                )
+                .map(|_| ())
             });
             match result {
                 Ok(()) => conn.execute_batch("commit")?,

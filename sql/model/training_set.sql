@@ -1,4 +1,6 @@
--- Labelled rows of mature cohorts from ?1 to ?2 (first days of months), for training.
+-- Labelled rows of mature cohorts from ?1 to ?2 (first days of months), for training
+-- (src/model/) and, for the same months, as a version's drift reference
+-- (src/monitor/rows.rs): drift compares each new cohort with these rows.
 select m.*, l.label
 from feat_model_matrix as m
 inner join feat_labels as l using (spell_id)

@@ -21,11 +21,9 @@ people as (
     from feat_features
 ),
 
--- The batches in force at the run month, as sql/staging/stg_status.sql takes them.
+-- The batches in force at the run month, as every staging view takes them.
 batches as (
-    select batch_id, batch_month, loaded_at
-    from load_batches
-    where batch_month <= (select run_month from params) and superseded_by is null
+    select batch_id, batch_month, loaded_at from batches_in_force
 ),
 
 -- The last month the status data cover: the latest month of any batch in force

@@ -1,16 +1,7 @@
--- Typed spells as known at the run month: among the batches in force (one per month up to the run month), the latest delivery of each key wins.
+-- Typed spells as known at the run month: among the batches in force (sql/staging/batches_in_force.sql), the latest delivery of each key wins.
 create or replace view stg_spells as
-with params as (
-    select run_month from run_params
-),
-
-batches as (
-    select batch_id, batch_month, loaded_at
-    from load_batches
-    where
-        batch_month <= (select run_month from params)
-        -- one batch per month: a corrected re-delivery supersedes the month's earlier batch whole
-        and superseded_by is null
+with batches as (
+    select batch_id, batch_month, loaded_at from batches_in_force
 ),
 
 ranked as (

@@ -102,11 +102,7 @@ fn setup() -> Connection {
         )
         .unwrap();
     }
-    let file = store::MARTS
-        .iter()
-        .find(|f| f.name == "marts/mart_cohort_groups.sql")
-        .expect("the mart is registered");
-    store::run_file(&c, file).unwrap();
+    store::run_mart(&c, "mart_cohort_groups").unwrap();
     c
 }
 

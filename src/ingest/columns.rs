@@ -41,6 +41,51 @@ pub(super) fn stored_types(extract: &Extract) -> Vec<DataType> {
     out
 }
 
+/// The raw-table column each value of [`stored_types`] is stored in, in the same
+/// order: the append names its columns, so the raw table's column order does not
+/// matter and a column added to it cannot shift the values of the others.
+pub(super) fn stored_names(extract: &Extract) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for c in extract.columns {
+        if c.ty == ColumnType::Cpr {
+            out.push("person_id");
+            if extract.id == extracts::CITIZENS.id {
+                out.extend(["birth_date", "sex"]);
+            }
+            continue;
+        }
+        out.push(raw_column(extract.id, c.name));
+    }
+    out
+}
+
+/// The raw-table name of a contract column: the contract speaks the delivering
+/// systems' Danish, the store English. A name not listed here is stored under its
+/// contract name (and the append refuses it if the raw table has no such column).
+fn raw_column(extract: &str, column: &'static str) -> &'static str {
+    match (extract, column) {
+        (_, "forloeb_id") => "spell_id",
+        (_, "startdato") => "start_date",
+        (_, "slutdato") => "end_date",
+        ("citizens", "postnummer") => "postal_code",
+        ("citizens", "distrikt") => "district",
+        ("citizens", "herkomst") => "origin",
+        ("spells", "maalgruppe") => "target_group",
+        ("interviews", "samtale_id") => "interview_id",
+        ("interviews", "dato") => "interview_date",
+        ("interviews", "nummer") => "seq",
+        ("cvs", "registreret_dato") => "registered_date",
+        ("cvs", "uddannelse") => "education",
+        ("cvs", "erfaring_aar") => "experience_years",
+        ("cvs", "seneste_disco") => "disco",
+        ("cvs", "koerekort") => "driving_licence",
+        ("programmes", "indsats_id") => "programme_id",
+        ("programmes", "type") => "programme_type",
+        ("status", "maaned") => "month",
+        (_, other) => other,
+    }
+}
+
 enum Builder {
     Text(StringBuilder),
     Date(Date32Builder),
@@ -208,6 +253,29 @@ mod tests {
         c.retain(&BooleanArray::from(vec![false])).unwrap();
         assert!(c.is_empty());
         assert_eq!(c.arrays().len(), 3);
+    }
+
+    #[test]
+    fn every_stored_value_has_a_raw_column_of_its_own() {
+        for extract in crate::extracts::ALL {
+            let names = stored_names(extract);
+            assert_eq!(names.len(), stored_types(extract).len(), "{}", extract.id);
+            let mut unique = names.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!(unique.len(), names.len(), "{}", extract.id);
+        }
+        assert_eq!(
+            stored_names(&CITIZENS),
+            [
+                "person_id",
+                "birth_date",
+                "sex",
+                "postal_code",
+                "district",
+                "origin"
+            ]
+        );
     }
 
     #[test]

@@ -450,7 +450,10 @@ fn write_in_transaction(
 ) -> Result<Option<Superseded>, WriteError> {
     let replaced = current_batch(conn, b.month)?;
     let total = append_all(conn, b.batch_id, b.parsed)?;
-    let mut q = conn.appender("raw_quarantine")?;
+    let mut q = conn.appender_with_columns(
+        "raw_quarantine",
+        &["batch_id", "file", "line", "column_name", "value", "reason"],
+    )?;
     for e in b.quarantined {
         q.append_row(duckdb::params![
             b.batch_id,
@@ -560,14 +563,25 @@ fn append_all(
             std::iter::repeat_n(batch_id, n),
         )));
         columns.extend(p.columns.arrays().iter().cloned());
-        let fields: Vec<Field> = columns
+        // Named after the raw table's columns, and appended to those columns by
+        // name: once per file, so the per-row path is unchanged.
+        let mut names = vec!["batch_id"];
+        names.extend(super::columns::stored_names(p.extract));
+        let fields: Vec<Field> = names
             .iter()
-            .enumerate()
-            .map(|(i, a)| Field::new(format!("c{i}"), a.data_type().clone(), true))
+            .zip(&columns)
+            .map(|(name, a)| Field::new(*name, a.data_type().clone(), true))
             .collect();
+        if fields.len() != columns.len() {
+            return Err(duckdb::Error::InvalidColumnName(format!(
+                "{table}: {} columns, {} names",
+                columns.len(),
+                fields.len()
+            )));
+        }
         let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
             .map_err(|e| duckdb::Error::ToSqlConversionFailure(Box::new(e)))?;
-        let mut app = conn.appender(&table)?;
+        let mut app = conn.appender_with_columns(&table, &names)?;
         app.append_record_batch(batch)?;
         app.flush()?;
         total += n;

@@ -133,7 +133,9 @@ pub fn update(
             }
             None => {
                 conn.execute(
-                    "insert into alerts values (?, ?, ?, ?, ?, ?, ?, ?, now(), now(), 'aaben')",
+                    "insert into alerts (alert_key, kind, severity, subject, message, value,
+                         first_seen_month, last_seen_month, first_seen_at, last_seen_at, status)
+                     values (?, ?, ?, ?, ?, ?, ?, ?, now(), now(), 'aaben')",
                     params![
                         key,
                         a.kind,

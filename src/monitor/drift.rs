@@ -144,7 +144,9 @@ fn freeze_reference(
     reference.insert(RISK.into(), Binning::numeric(&risk));
     let labels: Vec<f64> = y.iter().map(|&v| f64::from(v)).collect();
     reference.insert(BASE_RATE.into(), Binning::categorical(&labels));
-    let mut app = conn.appender("model_reference")?;
+    // By column name, in the order of the values appended below.
+    let mut app =
+        conn.appender_with_columns("model_reference", &["version", "feature", "n", "binning"])?;
     for (feature, b) in &reference {
         app.append_row(params![
             version,
@@ -253,7 +255,21 @@ pub fn write(
             }
         }
     }
-    let mut app = conn.appender("metric_drift")?;
+    // By column name, in the order of the values appended below.
+    let mut app = conn.appender_with_columns(
+        "metric_drift",
+        &[
+            "cohort_month",
+            "model_version",
+            "feature",
+            "feature_label",
+            "n",
+            "psi",
+            "js_distance",
+            "level",
+            "computed_in_run",
+        ],
+    )?;
     for (month, version, feature, n, psi, js, lvl) in app_rows {
         let label = feature_label(input, &feature);
         app.append_row(params![

@@ -70,7 +70,9 @@ pub fn write(
                 ];
                 for (metric, value) in METRICS.iter().zip(values) {
                     conn.execute(
-                        "insert into metric_cbpe values (?, ?, ?, ?, ?, null, null)",
+                        "insert into metric_cbpe (cohort_month, model_version, metric, estimated,
+                             estimated_in_run, realised, realised_in_run)
+                         values (?, ?, ?, ?, ?, null, null)",
                         params![date_value(*month), version, metric, value, input.run_id],
                     )?;
                 }

@@ -119,7 +119,33 @@ pub fn write(
             alpha: cfg.fairness_alpha,
         },
     );
-    let mut app = conn.appender("metric_fairness")?;
+    // By column name, in the order of the values appended below.
+    let mut app = conn.appender_with_columns(
+        "metric_fairness",
+        &[
+            "cohort_month",
+            "window_from",
+            "model_version",
+            "dimension",
+            "grp",
+            "metric",
+            "n",
+            "numerator",
+            "denominator",
+            "value",
+            "ci_low",
+            "ci_high",
+            "reference_group",
+            "ratio",
+            "p_value",
+            "p_adjusted",
+            "ratio_outside",
+            "significant",
+            "flagged",
+            "suppress",
+            "computed_in_run",
+        ],
+    )?;
     let mut alerts = Vec::new();
     for g in &results {
         app.append_row(params![

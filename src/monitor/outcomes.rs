@@ -22,7 +22,24 @@ pub fn write(
     if total == 0 {
         return Ok(());
     }
-    let mut app = conn.appender("metric_risk_bands")?;
+    // By column name, in the order of the values appended below.
+    let mut app = conn.appender_with_columns(
+        "metric_risk_bands",
+        &[
+            "scope",
+            "cohort_month",
+            "model_version",
+            "risk_band",
+            "n",
+            "share",
+            "mean_predicted",
+            "n_labelled",
+            "observed_rate",
+            "observed_ci_low",
+            "observed_ci_high",
+            "computed_in_run",
+        ],
+    )?;
     for band in BANDS {
         let rs: Vec<_> = scope.rows.iter().filter(|r| r.risk_band == band).collect();
         if rs.is_empty() {
@@ -61,7 +78,24 @@ pub fn write(
     app.flush()?;
 
     let horizon = input.pipeline.cohort.horizon_months;
-    let mut app = conn.appender("metric_survival")?;
+    // By column name, in the order of the values appended below.
+    let mut app = conn.appender_with_columns(
+        "metric_survival",
+        &[
+            "scope",
+            "cohort_month",
+            "model_version",
+            "risk_band",
+            "month_after",
+            "n_at_risk",
+            "n_events",
+            "n_censored",
+            "survival",
+            "ci_low",
+            "ci_high",
+            "computed_in_run",
+        ],
+    )?;
     for band in BANDS.iter().copied().chain([ALL]) {
         let (durations, events): (Vec<u32>, Vec<bool>) = scope
             .rows

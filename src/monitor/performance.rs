@@ -205,7 +205,24 @@ pub fn write(
         None,
         n,
     ));
-    let mut app = conn.appender("metric_performance")?;
+    // By column name, in the order of the values below: a column added to the table
+    // cannot shift them.
+    let mut app = conn.appender_with_columns(
+        "metric_performance",
+        &[
+            "scope",
+            "cohort_month",
+            "model_version",
+            "threshold",
+            "metric",
+            "value",
+            "ci_low",
+            "ci_high",
+            "numerator",
+            "denominator",
+            "computed_in_run",
+        ],
+    )?;
     for r in &rows {
         app.append_row(params![
             scope.name,
@@ -246,7 +263,10 @@ fn write_calibration(
     let ece = calibration::expected_calibration_error(y, p, bins);
     let fit = calibration::logistic_recalibration(y, p);
     conn.execute(
-        "insert into metric_calibration values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into metric_calibration (scope, cohort_month, model_version, n, mean_predicted,
+             observed_rate, ece, citl, citl_ci_low, citl_ci_high, intercept, slope, slope_ci_low,
+             slope_ci_high, computed_in_run)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         params![
             scope.name,
             date_value(scope.cohort_month),
@@ -265,7 +285,24 @@ fn write_calibration(
             input.run_id
         ],
     )?;
-    let mut app = conn.appender("metric_calibration_bins")?;
+    let mut app = conn.appender_with_columns(
+        "metric_calibration_bins",
+        &[
+            "scope",
+            "cohort_month",
+            "model_version",
+            "strategy",
+            "bin",
+            "bin_low",
+            "bin_high",
+            "n",
+            "mean_predicted",
+            "observed_rate",
+            "ci_low",
+            "ci_high",
+            "computed_in_run",
+        ],
+    )?;
     for strategy in [Strategy::Uniform, Strategy::Quantile] {
         append_bins(
             &mut app,

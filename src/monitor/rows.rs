@@ -12,7 +12,9 @@ use crate::store::query_table;
 use crate::table::{Cell, Table};
 
 const MONITOR_ROWS: &str = include_str!("../../sql/monitor/monitor_rows.sql");
-const REFERENCE_ROWS: &str = include_str!("../../sql/monitor/reference_rows.sql");
+/// A version's drift reference is exactly the rows it was trained on, so it is read
+/// by the training query itself (one query, not a copy that could drift apart).
+const REFERENCE_ROWS: &str = include_str!("../../sql/model/training_set.sql");
 
 /// The protected attributes audited for fairness, in the order of `MonitorRow::groups`.
 pub const DIMENSIONS: [&str; 5] = ["sex", "age_band", "district", "target_group", "origin"];

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
 
+use super::digest::sha256_hex;
 use super::inputs::{self, Inputs};
 use super::{Rendered, ReportError};
 use crate::table::Cell;
@@ -19,29 +19,6 @@ use crate::table::Cell;
 pub const INPUTS_FILE: &str = "grundlag.json";
 /// The manifest file of a month.
 pub const MANIFEST_FILE: &str = "manifest.json";
-
-/// SHA-256 of `bytes` as lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-/// A running SHA-256 over named parts (the layout files).
-#[derive(Default)]
-pub struct Digest(Sha256);
-
-impl Digest {
-    /// Adds one named part; the name is hashed too, so moving text between files counts.
-    pub fn add(&mut self, name: &str, bytes: &[u8]) {
-        self.0.update((name.len() as u64).to_le_bytes());
-        self.0.update(name.as_bytes());
-        self.0.update((bytes.len() as u64).to_le_bytes());
-        self.0.update(bytes);
-    }
-
-    pub fn finish(self) -> String {
-        hex::encode(self.0.finalize())
-    }
-}
 
 /// A delivery the report was built from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
 
-use super::archive::Digest;
+use super::digest::Digest;
 use super::ReportError;
 
 /// The texts, flattened to dotted keys, and the nested table for the templates.

@@ -8,9 +8,9 @@ use std::path::Path;
 use crate::dashboard::to_value;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
-use super::archive::Digest;
 use super::catalogue::Catalogue;
 use super::content::Document;
+use super::digest::Digest;
 use super::ReportError;
 
 /// Templates the report folder must have.

@@ -15,6 +15,7 @@
 pub mod archive;
 mod catalogue;
 mod content;
+mod digest;
 mod html;
 pub mod inputs;
 mod pdf;
@@ -45,10 +46,6 @@ pub enum ReportError {
     },
     #[error("fejl i {path}: {message}")]
     Spec { path: PathBuf, message: String },
-    #[error("marten {0} har ingen diskretionsregel: hverken en side i dashboards/ eller reports/report.toml erklærer den")]
-    NoRule(String),
-    #[error("siderne erklærer marten {0} med forskellige diskretionsregler")]
-    ConflictingRules(String),
     #[error("teksten '{0}' mangler i rapportens tekstkatalog")]
     MissingText(String),
     #[error(transparent)]
@@ -92,11 +89,11 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// Reads `reports/report.toml`, the catalogue and the templates, and the
-    /// disclosure rules the cockpit's page files declare.
-    pub fn load(reports_dir: &Path, dashboards_dir: &Path) -> Result<Layout, ReportError> {
-        let mut digest = archive::Digest::default();
-        let spec = ReportSpec::load(reports_dir, dashboards_dir, &mut digest)?;
+    /// Reads `reports/report.toml` (with each mart's rule from its mart file), the
+    /// catalogue and the templates.
+    pub fn load(reports_dir: &Path) -> Result<Layout, ReportError> {
+        let mut digest = digest::Digest::default();
+        let spec = ReportSpec::load(reports_dir, &mut digest)?;
         let catalogue =
             catalogue::Catalogue::load(&reports_dir.join("messages.da.toml"), &mut digest)?;
         let html = html::Templates::load(reports_dir, &mut digest)?;
@@ -205,7 +202,7 @@ pub fn regenerate(
 fn write(ctx: &ReportContext<'_>, inputs: Inputs, source: Source) -> Result<Written, ReportError> {
     let archive = Archive::new(&ctx.settings.data_dir);
     let encoded = inputs::encode(&inputs);
-    let inputs_sha256 = archive::sha256_hex(encoded.as_bytes());
+    let inputs_sha256 = digest::sha256_hex(encoded.as_bytes());
     let before = archive.manifest(inputs.month)?;
     // The same inputs are the same report: keep its creation date, so that
     // regenerating it gives the same bytes, the PDF included.
@@ -241,7 +238,7 @@ pub fn step(
     pipeline: &PipelineConfig,
     month: NaiveDate,
 ) -> Result<(i64, String), ReportError> {
-    let layout = Layout::load(&settings.reports_dir, &settings.dashboards_dir)?;
+    let layout = Layout::load(&settings.reports_dir)?;
     let ctx = ReportContext {
         settings,
         pipeline,

@@ -1,15 +1,15 @@
-//! `reports/report.toml`: the marts the report reads and, for a mart no cockpit page
-//! reads, its disclosure rule. A mart a page declares always gets the page's rule,
-//! so the report hides exactly what the cockpit hides.
+//! `reports/report.toml`: the marts the report reads and how many months it shows.
+//! Each mart is disclosed by the rule of its mart file (`sql/marts/mart_x.toml`),
+//! the same rule every cockpit page uses, so the report hides exactly what the
+//! cockpit hides.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
 
-use super::archive::Digest;
+use super::digest::Digest;
 use super::ReportError;
-use crate::dashboard::spec::{Dashboard, MartSpec};
 use crate::disclosure::Rule;
 
 #[derive(Debug, Deserialize)]
@@ -18,8 +18,6 @@ struct File {
     marts: Vec<String>,
     history_months: usize,
     table_months: usize,
-    #[serde(default)]
-    rules: BTreeMap<String, MartSpec>,
 }
 
 /// The report's marts with the rule each one is disclosed by.
@@ -33,37 +31,22 @@ pub struct ReportSpec {
 }
 
 impl ReportSpec {
-    /// Reads `report.toml` in `reports_dir` and the page files in `dashboards_dir`.
-    pub fn load(
-        reports_dir: &Path,
-        dashboards_dir: &Path,
-        digest: &mut Digest,
-    ) -> Result<ReportSpec, ReportError> {
+    /// Reads `report.toml` in `reports_dir`; a mart that does not exist is refused.
+    pub fn load(reports_dir: &Path, digest: &mut Digest) -> Result<ReportSpec, ReportError> {
         let path = reports_dir.join("report.toml");
         let text = std::fs::read_to_string(&path).map_err(ReportError::io(&path))?;
         digest.add("report.toml", text.as_bytes());
-        let file: File = toml::from_str(&text).map_err(|e| ReportError::Spec {
+        let bad = |message: String| ReportError::Spec {
             path: path.clone(),
-            message: e.to_string(),
-        })?;
-        let pages = page_rules(dashboards_dir)?;
+            message,
+        };
+        let file: File = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
         let mut marts = BTreeMap::new();
         for name in &file.marts {
-            if !crate::store::mart_names().any(|m| m == name) {
-                return Err(ReportError::Spec {
-                    path,
-                    message: format!("'{name}' er ikke en mart (sql/marts/)"),
-                });
-            }
-            let rule = match pages.get(name) {
-                Some(rule) => rule.clone(),
-                None => file
-                    .rules
-                    .get(name)
-                    .map(MartSpec::rule)
-                    .ok_or_else(|| ReportError::NoRule(name.clone()))?,
-            };
-            marts.insert(name.clone(), rule);
+            let mart = crate::marts::get(name)
+                .map_err(|e| bad(e.to_string()))?
+                .ok_or_else(|| bad(format!("'{name}' er ikke en mart (sql/marts/)")))?;
+            marts.insert(name.clone(), mart.disclosure.rule());
         }
         Ok(ReportSpec {
             marts,
@@ -73,35 +56,38 @@ impl ReportSpec {
     }
 }
 
-/// The rule each mart gets on the cockpit's pages. Two pages that declare one mart
-/// differently would make "as the cockpit does" ambiguous, so that is refused.
-fn page_rules(dir: &Path) -> Result<BTreeMap<String, Rule>, ReportError> {
-    let mut paths = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(ReportError::io(dir))? {
-        let path = entry.map_err(ReportError::io(dir))?.path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            paths.push(path);
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<ReportSpec, ReportError> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("report.toml"), text).unwrap();
+        ReportSpec::load(dir.path(), &mut Digest::default())
     }
-    paths.sort();
-    let mut rules: BTreeMap<String, Rule> = BTreeMap::new();
-    for path in paths {
-        let text = std::fs::read_to_string(&path).map_err(ReportError::io(&path))?;
-        let page = Dashboard::parse(&text).map_err(|e| ReportError::Spec {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
-        for (name, spec) in &page.marts {
-            let rule = spec.rule();
-            match rules.get(name) {
-                Some(existing) if *existing != rule => {
-                    return Err(ReportError::ConflictingRules(name.clone()))
-                }
-                _ => {
-                    rules.insert(name.clone(), rule);
-                }
-            }
-        }
+
+    const MONTHS: &str = "history_months = 24\ntable_months = 12\n";
+
+    #[test]
+    fn each_mart_of_the_report_gets_the_rule_of_its_mart_file() {
+        let spec = load(&format!("marts = [\"mart_programmes\"]\n{MONTHS}")).unwrap();
+        let rule = &spec.marts["mart_programmes"];
+        let file = crate::marts::get("mart_programmes").unwrap().unwrap();
+        assert_eq!(*rule, file.disclosure.rule());
+        assert_eq!(rule.count.as_deref(), Some("n"));
     }
-    Ok(rules)
+
+    #[test]
+    fn a_name_in_the_report_that_is_not_a_mart_is_refused() {
+        let err = load(&format!("marts = [\"mart_nope\"]\n{MONTHS}")).unwrap_err();
+        assert!(err.to_string().contains("mart_nope"), "{err}");
+    }
+
+    #[test]
+    fn the_report_cannot_declare_a_rule_of_its_own() {
+        let text = format!(
+            "marts = [\"mart_programmes\"]\n{MONTHS}[rules.mart_programmes]\ncount = \"n\"\n"
+        );
+        assert!(load(&text).is_err());
+    }
 }

@@ -23,8 +23,7 @@ fn repo(rel: &str) -> PathBuf {
 }
 
 fn layout() -> Layout {
-    Layout::load(&repo("reports"), &repo("dashboards"))
-        .expect("the repository's report definition loads")
+    Layout::load(&repo("reports")).expect("the repository's report definition loads")
 }
 
 fn month() -> NaiveDate {
@@ -326,7 +325,7 @@ fn a_missing_catalogue_text_fails_the_report_instead_of_showing_its_key() {
         text.replace("model_kept = ", "model_kept_typo = "),
     )
     .unwrap();
-    let layout = Layout::load(dir.path(), &repo("dashboards")).unwrap();
+    let layout = Layout::load(dir.path()).unwrap();
     let mut raw = fixture::raw_marts();
     fixture::kept_not_promoted(&mut raw);
     let err = render(&layout, &disclosed(&layout, &raw), BUILT_AT).unwrap_err();

@@ -88,7 +88,7 @@ pub async fn protected(state: &AppState, page: &Dashboard) -> Result<Arc<Protect
             }
         }
     }
-    // Only marts declared in a dashboard file are ever asked for.
+    // Only marts the components of a page file name are ever asked for.
     let marts: Vec<(String, Rule)> = page
         .marts
         .iter()

@@ -18,7 +18,7 @@ use crate::helpers::{repo_path, shared_app, spawn_server, TestApp};
 
 fn regenerate(t: &TestApp, month: NaiveDate) -> report::Written {
     let app = &t.app;
-    let layout = Layout::load(&app.settings.reports_dir, &app.settings.dashboards_dir).unwrap();
+    let layout = Layout::load(&app.settings.reports_dir).unwrap();
     let ctx = ReportContext {
         settings: &app.settings,
         pipeline: &app.pipeline,

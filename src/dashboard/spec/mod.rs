@@ -10,29 +10,14 @@
 //! roles = ["ledelse", "dataenhed"]  # who may open it (src/access/roles.rs); nobody
 //!                                   # when missing: access is denied by default
 //!
-//! # Every mart the page reads, and how disclosure control protects it. Columns not
-//! # named in `dimensions` are figures; a figure is hidden in a row where one of its
-//! # counts is below k, and so is a figure that no count protects.
-//! [marts.mart_cohorts]
-//! dimensions = ["cohort_month", "model_version"]   # describe the row, never hidden
-//! count = "n"                                        # the row's count: protects all
-//! counts = { n_scored = ["mean_predicted"] }         # counts of subgroups: protect
-//!                                                    # themselves and the listed figures
-//! # Disclosure control (src/disclosure/, docs/disclosure.md). A column `c_ckey` beside
-//! # a count `c` makes the count perturbed (cell key); in such a mart only perturbed
-//! # values and figures derived from them are published.
-//! ratios = { observed_rate = ["n_unemployed", "n_labelled"] }  # figure = num / den,
-//!                                                    # computed from the published counts
-//! intervals = { observed_rate = ["ci_low", "ci_high"] }  # Wilson 95 % of a ratio
-//! breakdown = { column = "dimension", total = "alle", within = ["cohort_month"] }
-//!                                                    # rows that break a total down:
-//!                                                    # complementary suppression
-//! filter = { group = "dimension", value = "grp", period = "cohort_month" }
-//!                                                    # how the page's filters select rows
+//! # The marts the page reads are those its components name. Each mart's disclosure
+//! # rule is in its own file beside its SQL (sql/marts/mart_x.toml, see src/marts.rs),
+//! # so every page and the report protect a mart alike. A mart that does not exist
+//! # is refused when the page is loaded.
 //!
 //! filters = ["periode", "maalgruppe", "aldersgruppe", "distrikt"]  # (top level) the
 //! # filters the page offers (src/dashboard/filter.rs): every mart of the page must then
-//! # declare `filter` (with `period` for "periode") and a breakdown.
+//! # declare `filter` (with `period` for "periode") and a breakdown in its mart file.
 //! [[components]]
 //! kind = "kpi"          # kpi | line | bar | table
 //! mart = "mart_kpi"
@@ -72,7 +57,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::format::Format;
-use crate::disclosure::{Breakdown, Interval, Ratio, Rule};
+pub use crate::marts::{BreakdownSpec, MartFilter, MartSpec};
 pub use figures::{Document, Heatmap, IntervalPlot, Reliability, RowFilter};
 
 /// One page, as written in its dashboard file.
@@ -99,6 +84,9 @@ pub struct Dashboard {
     /// The filters the page offers (see `filter.rs`).
     #[serde(default)]
     pub filters: Vec<super::filter::FilterKind>,
+    /// The marts the components name, each with the disclosure declaration of its
+    /// mart file (filled in by [`Dashboard::parse`], never written in the page).
+    #[serde(skip)]
     pub marts: BTreeMap<String, MartSpec>,
     pub components: Vec<Component>,
 }
@@ -109,86 +97,6 @@ fn default_order() -> i32 {
 
 /// Danish texts for stored codes: column name -> code -> text.
 pub type Codes = BTreeMap<String, BTreeMap<String, String>>;
-
-/// A mart the page reads, with its disclosure declaration.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MartSpec {
-    #[serde(default)]
-    pub dimensions: Vec<String>,
-    pub count: Option<String>,
-    #[serde(default)]
-    pub counts: BTreeMap<String, Vec<String>>,
-    /// figure = [numerator, denominator], computed from the published values.
-    #[serde(default)]
-    pub ratios: BTreeMap<String, [String; 2]>,
-    /// ratio figure = [low, high]: its Wilson 95 % interval.
-    #[serde(default)]
-    pub intervals: BTreeMap<String, [String; 2]>,
-    /// Rows that break a total down, for complementary suppression.
-    pub breakdown: Option<BreakdownSpec>,
-    /// How the page's filters select this mart's rows.
-    pub filter: Option<MartFilter>,
-}
-
-/// `breakdown = { column, total, within }` (see [`crate::disclosure::Breakdown`]).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BreakdownSpec {
-    pub column: String,
-    pub total: String,
-    #[serde(default)]
-    pub within: Vec<String>,
-}
-
-/// `filter = { group, value, period }`: the column naming the breakdown of a row
-/// ("alle" for totals), the column with the group, and the date column the period
-/// filter selects on.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MartFilter {
-    pub group: String,
-    pub value: String,
-    pub period: Option<String>,
-}
-
-impl MartSpec {
-    /// The disclosure rule this declaration describes.
-    pub fn rule(&self) -> Rule {
-        Rule {
-            dimensions: self.dimensions.clone(),
-            count: self.count.clone(),
-            partial: self
-                .counts
-                .iter()
-                .map(|(c, f)| (c.clone(), f.clone()))
-                .collect(),
-            ratios: self
-                .ratios
-                .iter()
-                .map(|(figure, [numerator, denominator])| Ratio {
-                    figure: figure.clone(),
-                    numerator: numerator.clone(),
-                    denominator: denominator.clone(),
-                })
-                .collect(),
-            intervals: self
-                .intervals
-                .iter()
-                .map(|(ratio, [low, high])| Interval {
-                    ratio: ratio.clone(),
-                    low: low.clone(),
-                    high: high.clone(),
-                })
-                .collect(),
-            breakdown: self.breakdown.as_ref().map(|b| Breakdown {
-                column: b.column.clone(),
-                total: b.total.clone(),
-                within: b.within.clone(),
-            }),
-        }
-    }
-}
 
 /// One block of a page.
 #[derive(Debug, Clone, Deserialize)]
@@ -342,12 +250,43 @@ pub enum SpecError {
     Toml(#[from] toml::de::Error),
     #[error("{0}")]
     Invalid(String),
+    #[error(transparent)]
+    Marts(#[from] crate::marts::MartError),
 }
 
 impl Dashboard {
-    /// Parses and checks one dashboard file.
+    /// Parses and checks one dashboard file, taking each mart's disclosure
+    /// declaration from its mart file; a mart that does not exist is refused.
     pub fn parse(text: &str) -> Result<Self, SpecError> {
-        let dashboard: Dashboard = toml::from_str(text)?;
+        let catalogue = crate::marts::catalogue()?;
+        Self::parse_with(text, |name| {
+            catalogue
+                .iter()
+                .find(|m| m.name == name)
+                .map(|m| m.disclosure.clone())
+        })
+    }
+
+    /// As [`Dashboard::parse`], with the marts looked up in `marts` (tests render
+    /// pages over made-up marts).
+    pub fn parse_with(
+        text: &str,
+        marts: impl Fn(&str) -> Option<MartSpec>,
+    ) -> Result<Self, SpecError> {
+        let mut dashboard: Dashboard = toml::from_str(text)?;
+        for (i, component) in dashboard.components.iter().enumerate() {
+            let name = component.mart();
+            if dashboard.marts.contains_key(name) {
+                continue;
+            }
+            let spec = marts(name).ok_or_else(|| {
+                SpecError::Invalid(format!(
+                    "component {} ({name}): there is no such mart (sql/marts/)",
+                    i + 1
+                ))
+            })?;
+            dashboard.marts.insert(name.to_string(), spec);
+        }
         dashboard.check().map_err(SpecError::Invalid)?;
         Ok(dashboard)
     }
@@ -364,27 +303,12 @@ impl Dashboard {
                 self.slug
             ));
         }
-        for name in self.marts.keys() {
-            let rest = name.strip_prefix("mart_").unwrap_or("");
-            if rest.is_empty()
-                || !rest
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-            {
-                return Err(format!(
-                    "mart {name:?} must be named mart_<lowercase_snake_case>"
-                ));
-            }
-        }
         if self.components.is_empty() {
             return Err("a dashboard needs at least one component".into());
         }
         self.check_filters()?;
         for (i, component) in self.components.iter().enumerate() {
             let at = |msg: &str| format!("component {} ({}): {msg}", i + 1, component.mart());
-            if !self.marts.contains_key(component.mart()) {
-                return Err(at("the mart is not declared under [marts]"));
-            }
             match component {
                 Component::Kpi(k) => {
                     let r = &k.row;
@@ -429,21 +353,11 @@ impl Dashboard {
 }
 
 impl Dashboard {
-    /// Every mart of a page that offers filters must be filterable by them and protected
-    /// by complementary suppression; intervals belong to declared ratios.
+    /// Every mart of a page that offers filters must be filterable by them (and so,
+    /// by its mart file's own check, protected by complementary suppression).
     fn check_filters(&self) -> Result<(), String> {
         use super::filter::FilterKind;
         for (name, m) in &self.marts {
-            for ratio in m.intervals.keys() {
-                if !m.ratios.contains_key(ratio) {
-                    return Err(format!(
-                        "{name}: interval of {ratio:?}, which is not a ratio"
-                    ));
-                }
-            }
-            if m.filter.is_some() && m.breakdown.is_none() {
-                return Err(format!("{name}: a filterable mart needs a breakdown"));
-            }
             if self.filters.is_empty() {
                 continue;
             }

@@ -3,9 +3,6 @@ use super::*;
 const MINIMAL: &str = r#"
     slug = "drift"
     title = "Drift"
-    [marts.mart_inflow]
-    dimensions = ["month"]
-    counts = { new_spells = [] }
     [[components]]
     kind = "line"
     mart = "mart_inflow"
@@ -27,8 +24,16 @@ fn a_minimal_dashboard_is_parsed() {
     };
     assert_eq!(chart.x.format, Format::Month);
     assert_eq!(chart.series[0].label, "Nye forløb");
+    // The rule is the mart file's (sql/marts/mart_inflow.toml), not the page's.
     let rule = d.marts["mart_inflow"].rule();
-    assert_eq!(rule.partial, vec![("new_spells".to_string(), vec![])]);
+    assert_eq!(rule.dimensions, ["month"]);
+    assert!(rule.partial.contains(&("new_spells".to_string(), vec![])));
+}
+
+#[test]
+fn a_page_that_declares_a_disclosure_rule_itself_is_refused() {
+    let text = format!("{MINIMAL}\n[marts.mart_inflow]\ndimensions = [\"month\"]\n");
+    assert!(matches!(Dashboard::parse(&text), Err(SpecError::Toml(_))));
 }
 
 #[test]
@@ -52,10 +57,23 @@ fn an_unknown_format_is_refused() {
 }
 
 #[test]
-fn a_component_reading_an_undeclared_mart_is_refused() {
+fn a_component_naming_a_mart_that_does_not_exist_is_refused() {
     let text = MINIMAL.replace(r#"mart = "mart_inflow""#, r#"mart = "mart_other""#);
     let err = Dashboard::parse(&text).unwrap_err().to_string();
-    assert!(err.contains("not declared"), "{err}");
+    assert!(err.contains("no such mart"), "{err}");
+}
+
+#[test]
+fn every_page_file_in_the_repository_names_only_marts_that_exist() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/dashboards");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let d = Dashboard::parse(&std::fs::read_to_string(&path).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(!d.marts.is_empty(), "{}", path.display());
+        }
+    }
 }
 
 #[test]
@@ -64,7 +82,7 @@ fn a_mart_name_outside_the_mart_layer_is_refused() {
     assert!(Dashboard::parse(&text)
         .unwrap_err()
         .to_string()
-        .contains("mart_"));
+        .contains("no such mart"));
 }
 
 #[test]
@@ -107,9 +125,6 @@ fn the_shared_code_labels_file_is_valid() {
 const HEATMAP: &str = r#"
     slug = "d"
     title = "D"
-    [marts.mart_drift]
-    dimensions = ["cohort_month", "feature_label"]
-    count = "n"
     [[components]]
     kind = "heatmap"
     mart = "mart_drift"
@@ -156,9 +171,6 @@ fn survival_reliability_interval_and_document_components_are_parsed() {
         notice = "Sammenhænge, ikke virkninger."
         [labels.risk_band]
         hoej = "Høj"
-        [marts.mart_x]
-        dimensions = ["month_after"]
-        count = "n"
         [[components]]
         kind = "survival"
         mart = "mart_x"
@@ -191,7 +203,7 @@ fn survival_reliability_interval_and_document_components_are_parsed() {
         column = "markdown"
         folded = true
     "#;
-    let d = Dashboard::parse(text).unwrap();
+    let d = Dashboard::parse_with(text, |_| Some(MartSpec::default())).unwrap();
     assert!(matches!(d.components[0], Component::Survival(_)));
     assert!(matches!(d.components[1], Component::Reliability(_)));
     assert!(matches!(d.components[2], Component::Interval(_)));
