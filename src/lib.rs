@@ -30,6 +30,8 @@ pub mod model;
 pub mod monitor;
 /// The monthly pipeline runner.
 pub mod pipeline;
+/// Shared presentation below every layer that writes text: formats, charts, messages.
+pub mod present;
 /// CPR parsing and keyed pseudonyms.
 pub mod pseudonym;
 /// The monthly report to the employment committee: HTML, PDF and XLSX, archived.

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use duckdb::{params, Connection};
 
 use crate::config::{PipelineConfig, Settings};
-use crate::dashboard::format::number;
+use crate::present::format::number;
 use crate::ingest::{self, IngestError};
 use crate::model::{self, card, champion, policy::FeaturePolicy, registry, ModelError};
 use crate::monitor;

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::backend::Backend;
+pub use super::row::AuditRow;
 use super::roles::Role;
 use super::AccessError;
 
@@ -73,27 +74,6 @@ impl Outcome {
             _ => Outcome::Allowed,
         }
     }
-}
-
-/// One stored row.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct AuditRow {
-    pub seq: i64,
-    /// UTC, `åååå-mm-dd tt:mm:ss.ffffff`.
-    pub at: String,
-    pub user: Option<String>,
-    pub role: Option<String>,
-    pub client: Option<String>,
-    pub method: String,
-    pub route: Option<String>,
-    pub path: String,
-    pub query: Option<String>,
-    pub action: String,
-    pub outcome: String,
-    pub status: i32,
-    pub detail: Option<String>,
-    pub prev_hash: String,
-    pub hash: String,
 }
 
 fn cut(s: String) -> String {

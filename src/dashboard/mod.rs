@@ -1,10 +1,7 @@
 //! Dashboards as data: the page files in `dashboards/*.toml`, the templates beside
 //! them, and the one generic renderer that turns any page file into HTML.
 
-pub mod chart;
 pub mod filter;
-pub mod format;
-pub mod messages;
 pub mod render;
 pub mod spec;
 
@@ -14,7 +11,8 @@ use std::path::{Path, PathBuf};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 
-use self::messages::Messages;
+use crate::present::messages::Messages;
+use crate::present::to_value;
 use self::spec::{Dashboard, SpecError};
 use crate::table::Table;
 
@@ -311,33 +309,6 @@ impl Catalog {
         ctx.insert("viewer", to_value(viewer));
         ctx.insert("t", to_value(&self.t));
         Value::from(ctx)
-    }
-}
-
-/// Converts a serialisable view into a template value, for the cockpit and the
-/// committee report alike. Through serde_json rather than minijinja's `Serde`
-/// wrapper: a NaN becomes none, which templates show as a gap, never as "NaN".
-pub(crate) fn to_value<T: Serialize>(view: &T) -> Value {
-    json(serde_json::to_value(view).unwrap_or_default())
-}
-
-fn json(v: serde_json::Value) -> Value {
-    use serde_json::Value as J;
-    match v {
-        J::Null => Value::from(()),
-        J::Bool(b) => Value::from(b),
-        J::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => Value::from(i),
-            (None, Some(f)) => Value::from(f),
-            (None, None) => Value::from(()),
-        },
-        J::String(s) => Value::from(s),
-        J::Array(items) => Value::from(items.into_iter().map(json).collect::<Vec<_>>()),
-        J::Object(map) => Value::from(
-            map.into_iter()
-                .map(|(k, v)| (k, json(v)))
-                .collect::<BTreeMap<String, Value>>(),
-        ),
     }
 }
 

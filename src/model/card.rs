@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::champion::Decision;
 use super::policy::FeaturePolicy;
 use super::{ModelError, TrainOutcome};
-use crate::dashboard::format::{number, percent};
+use crate::present::format::{number, percent};
 use crate::store::query_table;
 use crate::table::Cell;
 

@@ -6,7 +6,7 @@
 //! an earlier month whose window ended before them.
 
 use super::{TrainOutcome, TrainedTree};
-use crate::dashboard::format::number;
+use crate::present::format::number;
 use crate::metrics::brier;
 
 /// The decision of one month, with its reason in Danish.

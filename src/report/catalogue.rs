@@ -92,7 +92,7 @@ impl Catalogue {
         };
         fill(
             &self.t(&form),
-            &[("n", crate::dashboard::format::number(n as f64, 0))],
+            &[("n", crate::present::format::number(n as f64, 0))],
         )
     }
 

@@ -9,7 +9,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::AppState;
-use crate::dashboard::messages::{Messages, DA};
+use crate::present::messages::{Messages, DA};
 use crate::dashboard::{filter, DashboardError};
 use crate::disclosure::ThresholdTooLow;
 

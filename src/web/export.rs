@@ -22,7 +22,7 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError}
 
 use super::{data, AppState, WebError};
 use crate::dashboard::filter::{self, Selection};
-use crate::dashboard::messages::Messages;
+use crate::present::messages::Messages;
 use crate::dashboard::render::{self, ComponentView};
 use crate::dashboard::spec::Dashboard;
 use crate::disclosure;

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::chart::{self, ChartView};
-use super::format::{self, Format, Shown};
-use super::messages::Messages;
+use crate::present::chart::{self, ChartView};
+use crate::present::format::{self, Format, Shown};
+use crate::present::messages::Messages;
 use super::spec::{Chart, Codes, ColumnSpec, Component, Dashboard, RowFilter, TableSpec};
 use crate::table::{Cell, Table};
 

@@ -71,7 +71,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::format::Format;
+use crate::present::format::Format;
 use crate::disclosure::{Breakdown, Interval, Ratio, Rule};
 pub use figures::{Document, Heatmap, IntervalPlot, Reliability, RowFilter};
 

@@ -3,7 +3,7 @@
 
 use super::cells::{rows, Column, NumFmt, RCell, Row, V};
 use super::{Block, Ctx};
-use crate::dashboard::format;
+use crate::present::format;
 
 /// Dimensions in reading order; any other follows in the mart's order.
 const ORDER: [&str; 6] = [

@@ -3,7 +3,7 @@
 
 use super::cells::{rows, Column, NumFmt, RCell, Row};
 use super::{Block, Ctx};
-use crate::dashboard::format;
+use crate::present::format;
 
 pub fn blocks(ctx: &Ctx) -> Vec<Block> {
     let psi = [

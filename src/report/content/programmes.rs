@@ -4,7 +4,7 @@
 use super::cells::{rows, Column, NumFmt, RCell, Row};
 use super::summary::window_args;
 use super::{Block, Ctx};
-use crate::dashboard::format;
+use crate::present::format;
 
 const BANDS: [&str; 3] = ["lav", "mellem", "hoej"];
 

@@ -177,7 +177,7 @@ fn yes_no(v: bool, t: &Messages) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dashboard::messages::DA;
+    use crate::present::messages::DA;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
