@@ -44,5 +44,7 @@ pub mod store;
 pub mod synth;
 /// Result tables handed from marts to the web layer.
 pub mod table;
+/// Every code set, its Danish labels and its SQL macros, defined once.
+pub mod vocabulary;
 /// The cockpit web server.
 pub mod web;

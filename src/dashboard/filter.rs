@@ -41,13 +41,13 @@ impl FilterKind {
         }
     }
 
-    /// The Danish label.
+    /// The Danish label: the name of the breakdown's code set in the vocabulary.
     pub fn label(self) -> &'static str {
-        match self {
-            FilterKind::Periode => "Periode",
-            FilterKind::Maalgruppe => "Målgruppe",
-            FilterKind::Aldersgruppe => "Aldersgruppe",
-            FilterKind::Distrikt => "Distrikt",
+        match self.dimension() {
+            None => "Periode",
+            Some(d) => crate::vocabulary::get()
+                .breakdown(d)
+                .map_or(d, |set| set.name.as_str()),
         }
     }
 
@@ -356,36 +356,26 @@ pub fn view(dashboard: &Dashboard, options: &Options, sel: &Selection, k: u32) -
     }
 }
 
-/// The Danish label of a group code (the extract contract's codes; districts are names).
+/// The Danish label of a group code, from the vocabulary (districts are names).
 pub fn group_label(kind: FilterKind, code: &str) -> String {
-    let known = match (kind, code) {
-        (_, "ukendt") => "Ukendt",
-        (FilterKind::Maalgruppe, "dagpenge") => "Dagpenge",
-        (FilterKind::Maalgruppe, "kontanthjaelp_jobparat") => "Kontanthjælp, jobparat",
-        (FilterKind::Maalgruppe, "kontanthjaelp_aktivitetsparat") => {
-            "Kontanthjælp, aktivitetsparat"
-        }
-        (FilterKind::Maalgruppe, "uddannelseshjaelp") => "Uddannelseshjælp",
-        (FilterKind::Maalgruppe, "integrationsydelse") => "Integrationsydelse",
-        (FilterKind::Aldersgruppe, "under_30") => "Under 30 år",
-        (FilterKind::Aldersgruppe, "30_44") => "30-44 år",
-        (FilterKind::Aldersgruppe, "45_54") => "45-54 år",
-        (FilterKind::Aldersgruppe, "55_plus") => "55 år og derover",
-        _ => return code.to_string(),
-    };
-    known.to_string()
+    breakdown_set(kind)
+        .and_then(|set| set.label(code))
+        .unwrap_or(code)
+        .to_string()
 }
 
-/// Age bands in age order, everything else by label.
-fn sort_key(kind: FilterKind, code: &str) -> u8 {
-    match (kind, code) {
-        (FilterKind::Aldersgruppe, "under_30") => 0,
-        (FilterKind::Aldersgruppe, "30_44") => 1,
-        (FilterKind::Aldersgruppe, "45_54") => 2,
-        (FilterKind::Aldersgruppe, "55_plus") => 3,
-        (_, "ukendt") => 9,
-        _ => 5,
+/// An ordered set (age bands) in its order, everything else by label; a missing
+/// value ('ukendt') last.
+fn sort_key(kind: FilterKind, code: &str) -> usize {
+    match breakdown_set(kind) {
+        _ if code == "ukendt" => usize::MAX,
+        Some(set) if set.ordered => set.position(code).unwrap_or(usize::MAX - 1),
+        _ => usize::MAX - 1,
     }
+}
+
+fn breakdown_set(kind: FilterKind) -> Option<&'static crate::vocabulary::CodeSet> {
+    crate::vocabulary::get().breakdown(kind.dimension()?)
 }
 
 /// Percent-encodes a query value (unreserved characters stay).

@@ -16,9 +16,6 @@ use crate::present::to_value;
 use self::spec::{Dashboard, SpecError};
 use crate::table::Table;
 
-/// Danish texts for the codes stored in marts, shared by every page.
-const CODES_FILE: &str = "labels/codes.toml";
-
 /// Templates every installation must have.
 const REQUIRED_TEMPLATES: [&str; 2] = ["dashboard.html", "error.html"];
 
@@ -40,6 +37,8 @@ pub enum DashboardError {
     Template(#[from] minijinja::Error),
     #[error(transparent)]
     Render(#[from] render::RenderError),
+    #[error(transparent)]
+    Vocabulary(#[from] crate::vocabulary::VocabularyError),
 }
 
 /// The loaded page files and templates; built once at start-up.
@@ -97,20 +96,14 @@ impl Catalog {
             return Err(DashboardError::NoDashboards(dir.to_path_buf()));
         }
         dashboards.sort_by(|a, b| (a.order, &a.slug).cmp(&(b.order, &b.slug)));
-        // Danish texts for stored codes, shared by every page; a page's own win.
-        let codes_path = dir.join(CODES_FILE);
-        if codes_path.is_file() {
-            let codes: spec::Codes =
-                toml::from_str(&read(&codes_path)?).map_err(|e| DashboardError::Spec {
-                    path: codes_path.clone(),
-                    source: SpecError::Toml(e),
-                })?;
-            for d in &mut dashboards {
-                for (column, texts) in &codes {
-                    let own = d.labels.entry(column.clone()).or_default();
-                    for (code, text) in texts {
-                        own.entry(code.clone()).or_insert_with(|| text.clone());
-                    }
+        // Danish texts for stored codes, shared by every page (the vocabulary); a
+        // page's own win.
+        let codes = crate::vocabulary::check()?.column_labels();
+        for d in &mut dashboards {
+            for (column, texts) in &codes {
+                let own = d.labels.entry(column.clone()).or_default();
+                for (code, text) in texts {
+                    own.entry(code.clone()).or_insert_with(|| text.clone());
                 }
             }
         }
@@ -131,7 +124,7 @@ impl Catalog {
         Ok(Catalog {
             dashboards,
             env,
-            t: messages::DA,
+            t: crate::present::messages::DA,
         })
     }
 

@@ -69,12 +69,6 @@ impl Catalogue {
         })
     }
 
-    /// The text at `key`, or `None` when the catalogue has none (for optional
-    /// labels such as a group's display name).
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.texts.get(key).map(String::as_str)
-    }
-
     /// The text at `key` with each `{name}` replaced by its value.
     pub fn f(&self, key: &str, args: &[(&str, String)]) -> String {
         fill(&self.t(key), args)
