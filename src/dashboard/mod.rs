@@ -39,6 +39,8 @@ pub enum DashboardError {
     Render(#[from] render::RenderError),
     #[error(transparent)]
     Vocabulary(#[from] crate::vocabulary::VocabularyError),
+    #[error(transparent)]
+    Messages(#[from] crate::present::catalogue::CatalogueError),
 }
 
 /// The loaded page files and templates; built once at start-up.
@@ -99,6 +101,7 @@ impl Catalog {
         // Danish texts for stored codes, shared by every page (the vocabulary); a
         // page's own win.
         let codes = crate::vocabulary::check()?.column_labels();
+        crate::present::messages::check()?;
         for d in &mut dashboards {
             for (column, texts) in &codes {
                 let own = d.labels.entry(column.clone()).or_default();
@@ -124,7 +127,7 @@ impl Catalog {
         Ok(Catalog {
             dashboards,
             env,
-            t: crate::present::messages::DA,
+            t: *crate::present::messages::DA,
         })
     }
 

@@ -2,6 +2,7 @@
 //! catalogue and template values. It sits below every module that writes text (model,
 //! monitor, pipeline, report, dashboard, web), so none of them has to import the cockpit.
 
+pub mod catalogue;
 pub mod chart;
 pub mod format;
 pub mod messages;
