@@ -145,7 +145,11 @@ impl Vocabulary {
                     labels.insert(code.clone(), label.clone());
                 }
             }
-            for (key, set) in c.dimensions.iter().filter_map(|k| Some((k, self.sets.get(k)?))) {
+            for (key, set) in c
+                .dimensions
+                .iter()
+                .filter_map(|k| Some((k, self.sets.get(k)?)))
+            {
                 labels.insert(key.clone(), set.name.clone());
                 if let Some(b) = &set.breakdown {
                     labels.insert(b.clone(), set.name.clone());
@@ -183,7 +187,12 @@ impl Vocabulary {
                 .find(|(k, s)| k.as_str() == code || s.breakdown.as_deref() == Some(code))
                 .map(|(_, s)| s.name.as_str())
         };
-        let extra = || c.extra.iter().find(|(k, _)| k == code).map(|(_, l)| l.as_str());
+        let extra = || {
+            c.extra
+                .iter()
+                .find(|(k, _)| k == code)
+                .map(|(_, l)| l.as_str())
+        };
         extra()
             .or(from_sets)
             .or_else(from_dimensions)
@@ -362,8 +371,14 @@ mod tests {
     fn an_unknown_set_or_code_is_an_error() {
         let v = get();
         assert_eq!(v.label("age_band", "30_44"), Ok("30-44 år"));
-        assert!(matches!(v.label("age_band", "60_plus"), Err(VocabularyError::UnknownCode { .. })));
-        assert!(matches!(v.set("alder"), Err(VocabularyError::UnknownSet(_))));
+        assert!(matches!(
+            v.label("age_band", "60_plus"),
+            Err(VocabularyError::UnknownCode { .. })
+        ));
+        assert!(matches!(
+            v.set("alder"),
+            Err(VocabularyError::UnknownSet(_))
+        ));
         let broken = "[sets.a]\nname = \"A\"\ncodes = []\n[columns.x]\nsets = [\"b\"]\n";
         assert_eq!(
             Vocabulary::parse(broken).unwrap_err(),

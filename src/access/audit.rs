@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::backend::Backend;
-pub use super::row::AuditRow;
 use super::roles::Role;
+pub use super::row::AuditRow;
 use super::AccessError;
 
 /// The hash before the first row.

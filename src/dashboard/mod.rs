@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 
+use self::spec::{Dashboard, SpecError};
 use crate::present::messages::Messages;
 use crate::present::to_value;
-use self::spec::{Dashboard, SpecError};
 use crate::table::Table;
 
 /// Templates every installation must have.

@@ -191,8 +191,12 @@ fn render(
             };
             let (dimension, group) = (text(get(row, "dimension")), text(get(row, "grp")));
             let vocabulary = crate::vocabulary::get();
-            let group = vocabulary.label(&dimension, &group).map_or(group, String::from);
-            let dimension = vocabulary.set(&dimension).map_or(dimension, |s| s.name.clone());
+            let group = vocabulary
+                .label(&dimension, &group)
+                .map_or(group, String::from);
+            let dimension = vocabulary
+                .set(&dimension)
+                .map_or(dimension, |s| s.name.clone());
             if n < i64::from(input.k) {
                 let hidden = format!("færre end {}", input.k);
                 return GroupRow {

@@ -85,10 +85,7 @@ impl Catalogue {
             1 => format!("{key}.one"),
             _ => format!("{key}.many"),
         };
-        fill(
-            &self.t(&form),
-            &[("n", super::format::number(n as f64, 0))],
-        )
+        fill(&self.t(&form), &[("n", super::number::number(n as f64, 0))])
     }
 
     /// A list of texts (a reading guide), each filled like [`Catalogue::f`].

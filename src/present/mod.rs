@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod chart;
 pub mod format;
 pub mod messages;
+pub mod number;
 
 use std::collections::BTreeMap;
 
@@ -64,7 +65,11 @@ mod tests {
             if path.extension().is_none_or(|e| e != "rs") {
                 continue;
             }
-            let rel = path.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = path
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             let text = std::fs::read_to_string(&path).unwrap();
             if text.contains("crate::dashboard") && !allowed.contains(&rel.as_str()) {
                 offenders.push(rel);

@@ -200,7 +200,7 @@ fn a_small_group_is_hidden_in_the_report_exactly_as_the_cockpit_hides_it() {
             assert!(!text.contains(secret), "{secret} leaked into the PDF");
         }
         assert!(
-            text.contains("Efterkommer, vestligt"),
+            text.contains("Efterkommere, vestlige"),
             "the group's row is in the PDF"
         );
     }

@@ -9,9 +9,9 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::AppState;
-use crate::present::messages::{Messages, DA};
 use crate::dashboard::DashboardError;
 use crate::disclosure::ThresholdTooLow;
+use crate::present::messages::{Messages, DA};
 
 /// Everything that can go wrong between a request and its page.
 #[derive(Debug, thiserror::Error)]

@@ -22,10 +22,10 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError}
 
 use super::{data, AppState, WebError};
 use crate::dashboard::filter::{self, Selection};
-use crate::present::messages::{Messages, DA};
 use crate::dashboard::render::{self, ComponentView};
 use crate::dashboard::spec::Dashboard;
 use crate::disclosure;
+use crate::present::messages::{Messages, DA};
 
 /// The export routes.
 pub fn router() -> Router<AppState> {

@@ -71,8 +71,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::present::format::Format;
 use crate::disclosure::{Breakdown, Interval, Ratio, Rule};
+use crate::present::format::Format;
 pub use figures::{Document, Heatmap, IntervalPlot, Reliability, RowFilter};
 
 /// One page, as written in its dashboard file.

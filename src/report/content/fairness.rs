@@ -6,7 +6,6 @@ use super::{Block, Ctx};
 use crate::present::format;
 use crate::vocabulary::Dimension;
 
-
 pub fn blocks(ctx: &Ctx) -> Vec<Block> {
     let mut all: Vec<Row> = rows(ctx.inputs.mart("mart_fairness")).collect();
     all.sort_by_key(group_rank);
@@ -199,7 +198,12 @@ fn group_rank(r: &Row) -> (usize, Vec<usize>) {
         .text("grp")
         .unwrap_or("")
         .split(' ')
-        .map(|p| ordered.iter().position(|g| *g == p).unwrap_or(ordered.len()))
+        .map(|p| {
+            ordered
+                .iter()
+                .position(|g| *g == p)
+                .unwrap_or(ordered.len())
+        })
         .collect();
     (dim, parts)
 }
