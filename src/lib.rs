@@ -32,6 +32,8 @@ pub mod model;
 pub mod monitor;
 /// The monthly pipeline runner.
 pub mod pipeline;
+/// Shared presentation below every layer that writes text: formats, charts, messages.
+pub mod present;
 /// CPR parsing and keyed pseudonyms.
 pub mod pseudonym;
 /// The monthly report to the employment committee: HTML, PDF and XLSX, archived.
@@ -44,5 +46,7 @@ pub mod store;
 pub mod synth;
 /// Result tables handed from marts to the web layer.
 pub mod table;
+/// Every code set, its Danish labels and its SQL macros, defined once.
+pub mod vocabulary;
 /// The cockpit web server.
 pub mod web;

@@ -10,10 +10,10 @@ use chrono::NaiveDate;
 use duckdb::{params, Connection};
 
 use crate::config::{PipelineConfig, Settings};
-use crate::dashboard::format::number;
 use crate::ingest::{self, IngestError};
 use crate::model::{self, card, champion, policy::FeaturePolicy, registry, ModelError};
 use crate::monitor;
+use crate::present::format::number;
 use crate::pseudonym::Pseudonymiser;
 use crate::store::{self, count_rows, run_file, Store, StoreError};
 

@@ -138,6 +138,11 @@ impl Store {
             path: path.to_path_buf(),
         };
         store.migrate()?;
+        // Derived codes (the age band) are macros that staging, features and marts use.
+        crate::vocabulary::create_macros(&store.lock()).map_err(|source| StoreError::Sql {
+            name: "sql/vocabulary.toml".into(),
+            source,
+        })?;
         Ok(store)
     }
 

@@ -33,13 +33,7 @@ records as (
     select
         c.cohort_month,
         c.target_group,
-        case
-            when p.age is null then 'ukendt'
-            when p.age < 30 then 'under_30'
-            when p.age < 45 then '30_44'
-            when p.age < 55 then '45_54'
-            else '55_plus'
-        end as age_band,
+        age_band(p.age) as age_band,
         coalesce(p.district, 'ukendt') as district,
         s.probability,
         s.risk_band = 'hoej' as high,

@@ -1,5 +1,6 @@
 -- Error rates of one version's validation predictions by protected group (sex and
 -- age band), at the 0.5 threshold the model card describes. Parameter: version.
+-- The card orders the rows by their Danish labels.
 with rows as (
     select v.probability, v.label, f.sex, f.age
     from model_validation_rows as v
@@ -9,23 +10,19 @@ with rows as (
 
 labelled as (
     select
-        case sex when 'K' then 'Kvinder' else 'Mænd' end as sex_group,
-        case
-            when age < 30 then 'Under 30 år'
-            when age < 45 then '30-44 år'
-            when age < 55 then '45-54 år'
-            else '55 år og derover'
-        end as age_group,
+        sex,
+        age_band(age) as age_band,
         probability,
         label,
         (probability >= 0.5)::integer as flagged
     from rows
 ),
 
+-- Codes, not labels: the card names them from the vocabulary (sql/vocabulary.toml).
 by_group as (
-    select 'Køn' as dimension, sex_group as grp, * exclude (sex_group, age_group) from labelled
+    select 'sex' as dimension, sex as grp, * exclude (sex, age_band) from labelled
     union all
-    select 'Alder' as dimension, age_group as grp, * exclude (sex_group, age_group) from labelled
+    select 'age_band' as dimension, age_band as grp, * exclude (sex, age_band) from labelled
 ),
 
 final as (
@@ -42,4 +39,3 @@ final as (
 )
 
 select * from final
-order by dimension, grp

@@ -73,12 +73,7 @@ final as (
         l.label,
         p.sex,
         p.age,
-        case
-            when p.age < 30 then 'under_30'
-            when p.age < 45 then '30_44'
-            when p.age < 55 then '45_54'
-            else '55_plus'
-        end as age_band,
+        age_band(p.age) as age_band,
         p.district,
         p.target_group,
         p.origin,

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::backend::Backend;
 use super::roles::Role;
+pub use super::row::AuditRow;
 use super::AccessError;
 
 /// The hash before the first row.
@@ -73,27 +74,6 @@ impl Outcome {
             _ => Outcome::Allowed,
         }
     }
-}
-
-/// One stored row.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct AuditRow {
-    pub seq: i64,
-    /// UTC, `åååå-mm-dd tt:mm:ss.ffffff`.
-    pub at: String,
-    pub user: Option<String>,
-    pub role: Option<String>,
-    pub client: Option<String>,
-    pub method: String,
-    pub route: Option<String>,
-    pub path: String,
-    pub query: Option<String>,
-    pub action: String,
-    pub outcome: String,
-    pub status: i32,
-    pub detail: Option<String>,
-    pub prev_hash: String,
-    pub hash: String,
 }
 
 fn cut(s: String) -> String {

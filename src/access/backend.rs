@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use duckdb::types::{TimeUnit, Value};
 use duckdb::{params, Connection};
 
-use super::audit::AuditRow;
+use super::row::AuditRow;
 use super::users::User;
 use super::AccessError;
 use crate::store::{Store, StoreError};

@@ -15,6 +15,7 @@ pub mod limiter;
 pub mod password;
 pub mod roles;
 pub mod routes;
+pub mod row;
 pub mod sessions;
 pub mod users;
 

@@ -18,6 +18,7 @@ use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
 use super::spec::{Dashboard, MartFilter};
+use crate::present::messages::DA;
 use crate::table::{Cell, Table};
 
 /// A filter a page can offer.
@@ -41,13 +42,13 @@ impl FilterKind {
         }
     }
 
-    /// The Danish label.
+    /// The Danish label: the name of the breakdown's code set in the vocabulary.
     pub fn label(self) -> &'static str {
-        match self {
-            FilterKind::Periode => "Periode",
-            FilterKind::Maalgruppe => "Målgruppe",
-            FilterKind::Aldersgruppe => "Aldersgruppe",
-            FilterKind::Distrikt => "Distrikt",
+        match self.dimension() {
+            None => DA.filter.period,
+            Some(d) => crate::vocabulary::get()
+                .breakdown(d)
+                .map_or(d, |set| set.name.as_str()),
         }
     }
 
@@ -68,27 +69,6 @@ pub const GROUP_PARAM: &str = "gruppe";
 pub const PERIOD_PARAM: &str = "periode";
 /// The value of the group column in a filterable mart's total rows.
 pub const TOTAL: &str = "alle";
-
-/// Danish texts of the filter form.
-pub const FORM_LABEL: &str = "Filtrér siden";
-pub const GROUP_LABEL: &str = "Gruppe";
-pub const ALL_GROUPS: &str = "Alle borgere";
-pub const ALL_PERIODS: &str = "Hele perioden";
-pub const SUBMIT: &str = "Vis";
-pub const RESET: &str = "Nulstil filtre";
-/// Shown under the form.
-pub const HINT: &str = "Du kan vælge én gruppe ad gangen. Grupper med færre end {k} personer \
-                        kan ikke vælges.";
-/// The 400 page for a filter the page does not offer or a value it does not allow.
-pub const BAD_TITLE: &str = "Filteret kan ikke bruges";
-pub const BAD_MESSAGE: &str = "Siden har ikke det filter eller den værdi, som adressen beder om. \
-    Vælg filtre i formularen på siden. Grupper med færre end det tilladte antal personer \
-    kan ikke vælges, og der kan kun vælges én gruppe ad gangen.";
-/// Shown when a page is filtered, before the active filters.
-pub const SHOWING: &str = "Filtreret på";
-/// The export links under every table.
-pub const EXPORT_LABEL: &str = "Hent tabellen som";
-pub const EXPORT_OR: &str = "eller";
 
 /// What the reader asked for, validated.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -336,56 +316,47 @@ pub fn view(dashboard: &Dashboard, options: &Options, sel: &Selection, k: u32) -
     if let Some(y) = sel.year {
         active.push(format!("{}: {y}", FilterKind::Periode.label()));
     }
+    let t = &DA.filter;
     FilterView {
         offered: !dashboard.filters.is_empty(),
-        label: FORM_LABEL,
-        hint: HINT.replace("{k}", &k.to_string()),
-        submit: SUBMIT,
-        reset: RESET,
-        showing: SHOWING,
-        group_label: GROUP_LABEL,
-        all_groups: ALL_GROUPS,
+        label: t.form_label,
+        hint: t.hint.replace("{k}", &k.to_string()),
+        submit: t.submit,
+        reset: t.reset,
+        showing: t.showing,
+        group_label: t.group_label,
+        all_groups: t.all_groups,
         groups,
         period_label: FilterKind::Periode.label(),
-        all_periods: ALL_PERIODS,
+        all_periods: t.all_periods,
         years,
         active,
         query: sel.query(),
-        export_label: EXPORT_LABEL,
-        export_or: EXPORT_OR,
+        export_label: t.export_label,
+        export_or: t.export_or,
     }
 }
 
-/// The Danish label of a group code (the extract contract's codes; districts are names).
+/// The Danish label of a group code, from the vocabulary (districts are names).
 pub fn group_label(kind: FilterKind, code: &str) -> String {
-    let known = match (kind, code) {
-        (_, "ukendt") => "Ukendt",
-        (FilterKind::Maalgruppe, "dagpenge") => "Dagpenge",
-        (FilterKind::Maalgruppe, "kontanthjaelp_jobparat") => "Kontanthjælp, jobparat",
-        (FilterKind::Maalgruppe, "kontanthjaelp_aktivitetsparat") => {
-            "Kontanthjælp, aktivitetsparat"
-        }
-        (FilterKind::Maalgruppe, "uddannelseshjaelp") => "Uddannelseshjælp",
-        (FilterKind::Maalgruppe, "integrationsydelse") => "Integrationsydelse",
-        (FilterKind::Aldersgruppe, "under_30") => "Under 30 år",
-        (FilterKind::Aldersgruppe, "30_44") => "30-44 år",
-        (FilterKind::Aldersgruppe, "45_54") => "45-54 år",
-        (FilterKind::Aldersgruppe, "55_plus") => "55 år og derover",
-        _ => return code.to_string(),
-    };
-    known.to_string()
+    breakdown_set(kind)
+        .and_then(|set| set.label(code))
+        .unwrap_or(code)
+        .to_string()
 }
 
-/// Age bands in age order, everything else by label.
-fn sort_key(kind: FilterKind, code: &str) -> u8 {
-    match (kind, code) {
-        (FilterKind::Aldersgruppe, "under_30") => 0,
-        (FilterKind::Aldersgruppe, "30_44") => 1,
-        (FilterKind::Aldersgruppe, "45_54") => 2,
-        (FilterKind::Aldersgruppe, "55_plus") => 3,
-        (_, "ukendt") => 9,
-        _ => 5,
+/// An ordered set (age bands) in its order, everything else by label; a missing
+/// value ('ukendt') last.
+fn sort_key(kind: FilterKind, code: &str) -> usize {
+    match breakdown_set(kind) {
+        _ if code == "ukendt" => usize::MAX,
+        Some(set) if set.ordered => set.position(code).unwrap_or(usize::MAX - 1),
+        _ => usize::MAX - 1,
     }
+}
+
+fn breakdown_set(kind: FilterKind) -> Option<&'static crate::vocabulary::CodeSet> {
+    crate::vocabulary::get().breakdown(kind.dimension()?)
 }
 
 /// Percent-encodes a query value (unreserved characters stay).

@@ -1,10 +1,7 @@
 //! Dashboards as data: the page files in `dashboards/*.toml`, the templates beside
 //! them, and the one generic renderer that turns any page file into HTML.
 
-pub mod chart;
 pub mod filter;
-pub mod format;
-pub mod messages;
 pub mod render;
 pub mod spec;
 
@@ -14,12 +11,10 @@ use std::path::{Path, PathBuf};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 
-use self::messages::Messages;
 use self::spec::{Dashboard, SpecError};
+use crate::present::messages::Messages;
+use crate::present::to_value;
 use crate::table::Table;
-
-/// Danish texts for the codes stored in marts, shared by every page.
-const CODES_FILE: &str = "labels/codes.toml";
 
 /// Templates every installation must have.
 const REQUIRED_TEMPLATES: [&str; 2] = ["dashboard.html", "error.html"];
@@ -42,6 +37,10 @@ pub enum DashboardError {
     Template(#[from] minijinja::Error),
     #[error(transparent)]
     Render(#[from] render::RenderError),
+    #[error(transparent)]
+    Vocabulary(#[from] crate::vocabulary::VocabularyError),
+    #[error(transparent)]
+    Messages(#[from] crate::present::catalogue::CatalogueError),
 }
 
 /// The loaded page files and templates; built once at start-up.
@@ -99,20 +98,15 @@ impl Catalog {
             return Err(DashboardError::NoDashboards(dir.to_path_buf()));
         }
         dashboards.sort_by(|a, b| (a.order, &a.slug).cmp(&(b.order, &b.slug)));
-        // Danish texts for stored codes, shared by every page; a page's own win.
-        let codes_path = dir.join(CODES_FILE);
-        if codes_path.is_file() {
-            let codes: spec::Codes =
-                toml::from_str(&read(&codes_path)?).map_err(|e| DashboardError::Spec {
-                    path: codes_path.clone(),
-                    source: SpecError::Toml(e),
-                })?;
-            for d in &mut dashboards {
-                for (column, texts) in &codes {
-                    let own = d.labels.entry(column.clone()).or_default();
-                    for (code, text) in texts {
-                        own.entry(code.clone()).or_insert_with(|| text.clone());
-                    }
+        // Danish texts for stored codes, shared by every page (the vocabulary); a
+        // page's own win.
+        let codes = crate::vocabulary::check()?.column_labels();
+        crate::present::messages::check()?;
+        for d in &mut dashboards {
+            for (column, texts) in &codes {
+                let own = d.labels.entry(column.clone()).or_default();
+                for (code, text) in texts {
+                    own.entry(code.clone()).or_insert_with(|| text.clone());
                 }
             }
         }
@@ -133,7 +127,7 @@ impl Catalog {
         Ok(Catalog {
             dashboards,
             env,
-            t: messages::DA,
+            t: *crate::present::messages::DA,
         })
     }
 
@@ -311,33 +305,6 @@ impl Catalog {
         ctx.insert("viewer", to_value(viewer));
         ctx.insert("t", to_value(&self.t));
         Value::from(ctx)
-    }
-}
-
-/// Converts a serialisable view into a template value, for the cockpit and the
-/// committee report alike. Through serde_json rather than minijinja's `Serde`
-/// wrapper: a NaN becomes none, which templates show as a gap, never as "NaN".
-pub(crate) fn to_value<T: Serialize>(view: &T) -> Value {
-    json(serde_json::to_value(view).unwrap_or_default())
-}
-
-fn json(v: serde_json::Value) -> Value {
-    use serde_json::Value as J;
-    match v {
-        J::Null => Value::from(()),
-        J::Bool(b) => Value::from(b),
-        J::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => Value::from(i),
-            (None, Some(f)) => Value::from(f),
-            (None, None) => Value::from(()),
-        },
-        J::String(s) => Value::from(s),
-        J::Array(items) => Value::from(items.into_iter().map(json).collect::<Vec<_>>()),
-        J::Object(map) => Value::from(
-            map.into_iter()
-                .map(|(k, v)| (k, json(v)))
-                .collect::<BTreeMap<String, Value>>(),
-        ),
     }
 }
 

@@ -69,6 +69,8 @@ const SPELLS: &[Spell] = &[
 
 fn setup() -> Connection {
     let c = Connection::open_in_memory().unwrap();
+    // The store creates the vocabulary's macros (the age band) when it opens.
+    crate::vocabulary::create_macros(&c).unwrap();
     c.execute_batch(
         "create table feat_cohort (spell_id varchar, person_id varchar, cohort_month date, target_group varchar);
          create table feat_features (spell_id varchar, age integer, district varchar);

@@ -155,14 +155,14 @@ fn a_file_that_changes_while_it_is_read_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("status.csv");
     std::fs::write(&path, "cpr;maaned;status\r\n").unwrap();
-    let (file, before) = read::open_regular(&path).unwrap();
-    assert!(read::unchanged_since(&file, &before, "status.csv").is_ok());
+    let (file, before) = open::open_regular(&path).unwrap();
+    assert!(open::unchanged_since(&file, &before, "status.csv").is_ok());
     std::fs::OpenOptions::new()
         .append(true)
         .open(&path)
         .and_then(|mut f| std::io::Write::write_all(&mut f, b"010190-1233;01-03-2024;ydelse\r\n"))
         .unwrap();
-    let err = read::unchanged_since(&file, &before, "status.csv").unwrap_err();
+    let err = open::unchanged_since(&file, &before, "status.csv").unwrap_err();
     assert!(
         err.to_string().contains("ændret, mens den blev læst"),
         "{err}"

@@ -12,6 +12,7 @@ mod fasthash;
 #[cfg(test)]
 mod hostile_tests;
 mod ledger;
+mod open;
 mod parquet;
 mod parse;
 pub mod progress;
@@ -830,7 +831,7 @@ fn refuse_links(dir: &Path) -> Result<(), IngestError> {
                 line: 0,
                 column: String::new(),
                 value: String::new(),
-                reason: read::SYMLINK_REASON.into(),
+                reason: open::SYMLINK_REASON.into(),
             }));
         }
     }
@@ -1061,12 +1062,12 @@ pub fn remove_loaded_delivery(dir: &Path, load: &LoadReport) -> Result<Removal, 
     for extract in extracts::ALL {
         for name in [extract.file.to_string(), extract.parquet_file()] {
             let path = dir.join(&name);
-            if !read::present(&path)? {
+            if !open::present(&path)? {
                 continue;
             }
             // Never through a link: a link (or anything but a regular file)
             // put there after the load is kept and named, not followed.
-            let Ok((file, meta)) = read::open_regular(&path) else {
+            let Ok((file, meta)) = open::open_regular(&path) else {
                 removal.kept.push(name);
                 continue;
             };

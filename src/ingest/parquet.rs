@@ -27,7 +27,7 @@ pub(super) fn parse_parquet(
     errors: &mut Vec<RowError>,
     progress: &dyn Progress,
 ) -> Result<ParsedFile, IngestError> {
-    let (f, before) = super::read::open_regular(path)?;
+    let (f, before) = super::open::open_regular(path)?;
     let mut hasher = Sha256::new();
     std::io::copy(&mut (&f).take(before.len()), &mut hasher).map_err(|source| {
         IngestError::Read {
@@ -80,7 +80,7 @@ pub(super) fn parse_parquet(
     progress.finish();
     drop(rows);
     drop(stmt);
-    super::read::unchanged_since(&f, &before, &file)?;
+    super::open::unchanged_since(&f, &before, &file)?;
     let name = extract.parquet_file();
     checker.finish(checksum, name, errors)
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::champion::Decision;
 use super::policy::FeaturePolicy;
 use super::{ModelError, TrainOutcome};
-use crate::dashboard::format::{number, percent};
+use crate::present::format::{number, percent};
 use crate::store::query_table;
 use crate::table::Cell;
 
@@ -180,7 +180,7 @@ fn render(
             .unwrap_or(Cell::Null)
     };
     let share = |c: Cell| c.as_f64().map_or_else(|| "–".into(), |x| percent(x, 1));
-    let groups: Vec<GroupRow> = groups
+    let mut groups: Vec<GroupRow> = groups
         .rows
         .iter()
         .map(|row| {
@@ -190,6 +190,13 @@ fn render(
                 _ => String::new(),
             };
             let (dimension, group) = (text(get(row, "dimension")), text(get(row, "grp")));
+            let vocabulary = crate::vocabulary::get();
+            let group = vocabulary
+                .label(&dimension, &group)
+                .map_or(group, String::from);
+            let dimension = vocabulary
+                .set(&dimension)
+                .map_or(dimension, |s| s.name.clone());
             if n < i64::from(input.k) {
                 let hidden = format!("færre end {}", input.k);
                 return GroupRow {
@@ -213,6 +220,7 @@ fn render(
             }
         })
         .collect();
+    groups.sort_by(|a, b| (&a.dimension, &a.group).cmp(&(&b.dimension, &b.group)));
     let labels: Vec<&str> = input
         .policy
         .inputs

@@ -6,8 +6,8 @@
 //! an earlier month whose window ended before them.
 
 use super::{TrainOutcome, TrainedTree};
-use crate::dashboard::format::number;
 use crate::metrics::brier;
+use crate::present::format::number;
 
 /// The decision of one month, with its reason in Danish.
 #[derive(Debug, Clone, PartialEq)]

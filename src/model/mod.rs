@@ -288,13 +288,7 @@ pub struct Score {
 
 /// The risk band of a probability: `lav`, `mellem` or `hoej`.
 pub fn risk_band(p: f64, cfg: &PipelineConfig) -> &'static str {
-    if p >= cfg.scoring.high_from {
-        "hoej"
-    } else if p < cfg.scoring.low_below {
-        "lav"
-    } else {
-        "mellem"
-    }
+    crate::vocabulary::RiskBand::of(p, cfg.scoring.low_below, cfg.scoring.high_from).as_code()
 }
 
 /// Scores the cohort of `month` with `tree`.

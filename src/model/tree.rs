@@ -97,7 +97,7 @@ impl Leaf {
     /// The explanation a caseworker can read to the citizen: the rule, how many
     /// similar people the model learned from, and what happened to them.
     pub fn explanation(&self, horizon_months: u32) -> String {
-        let pct = |x: f64| crate::dashboard::format::percent(x, 0);
+        let pct = |x: f64| crate::present::format::percent(x, 0);
         let raw = if self.n > 0 {
             self.n_pos as f64 / self.n as f64
         } else {
@@ -107,7 +107,7 @@ impl Leaf {
             "{} → {} af {} lignende personer var stadig ledige {} måneder senere (95 %-interval {} til {}).",
             self.rule,
             pct(raw),
-            crate::dashboard::format::number(self.n as f64, 0),
+            crate::present::format::number(self.n as f64, 0),
             horizon_months,
             pct(self.ci_low),
             pct(self.ci_high)

@@ -30,18 +30,14 @@ use super::rows::{MonitorRow, DIMENSIONS};
 use super::{MonitorError, MonitorInput, Window};
 use crate::metrics::fairness::{self, AuditConfig, AuditRow, GroupRows};
 use crate::store::date_value;
+use crate::vocabulary::Dimension;
 use chrono::NaiveDate;
 
-/// Danish names of the audited dimensions, for alert texts.
+/// Danish name of an audited dimension, for alert texts: its vocabulary set's name.
 fn dimension_label(d: &str) -> &str {
-    match d {
-        "sex" => "Køn",
-        "age_band" => "Aldersgruppe",
-        "district" => "Bydel",
-        "target_group" => "Målgruppe",
-        "origin" => "Herkomst",
-        "sex_age_band" => "Køn og aldersgruppe",
-        other => other,
+    match d.parse::<Dimension>() {
+        Ok(dimension) => dimension.name(),
+        Err(_) => d,
     }
 }
 
@@ -85,7 +81,7 @@ pub fn write(
         .map(|(i, d)| (d.to_string(), groups(rows, |r| r.groups[i].clone())))
         .collect();
     grouped.push((
-        "sex_age_band".into(),
+        Dimension::SexAgeBand.as_code().into(),
         groups(rows, |r| {
             [r.groups[0].as_str(), " ", r.groups[1].as_str()].concat()
         }),
@@ -183,8 +179,8 @@ pub fn write(
                     dimension_label(&g.dimension),
                     if ratio > 1.0 { "undervurderer" } else { "overvurderer" },
                     g.group,
-                    crate::dashboard::format::number(ratio, 2),
-                    crate::dashboard::format::number(100.0 * g.value.unwrap_or(f64::NAN), 1),
+                    crate::present::format::number(ratio, 2),
+                    crate::present::format::number(100.0 * g.value.unwrap_or(f64::NAN), 1),
                     g.n,
                     input.cfg().window_cohorts,
                 ),

@@ -154,7 +154,7 @@ pub struct Scope<'a> {
 impl<'a> Scope<'a> {
     fn cohort(month: NaiveDate, rows: &[&'a MonitorRow]) -> Scope<'a> {
         Scope {
-            name: "kohorte",
+            name: crate::vocabulary::Scope::Kohorte.as_code(),
             cohort_month: month,
             model_version: version_of(rows),
             rows: rows.to_vec(),
@@ -202,7 +202,7 @@ impl<'a> Window<'a> {
         Some(Window {
             from: oldest,
             scope: Scope {
-                name: "vindue",
+                name: crate::vocabulary::Scope::Vindue.as_code(),
                 cohort_month: newest,
                 model_version: version_of(&rows),
                 rows,

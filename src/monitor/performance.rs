@@ -368,7 +368,7 @@ pub fn calibration_alert(
     if gap.abs() <= input.cfg().calibration_tolerance || !outside {
         return None;
     }
-    let pct = |x: f64| crate::dashboard::format::percent(x, 1);
+    let pct = |x: f64| crate::present::format::percent(x, 1);
     Some(Alert {
         kind: "kalibrering",
         severity: Severity::Warning,

@@ -41,7 +41,7 @@ pub struct MonitorRow {
 impl MonitorRow {
     /// Flagged at the policy threshold: the high-risk band.
     pub fn flagged(&self) -> bool {
-        self.risk_band == "hoej"
+        self.risk_band == crate::vocabulary::RiskBand::Hoej.as_code()
     }
 }
 

@@ -235,7 +235,7 @@ impl Archive {
             files.sort_by_key(|f| rank(&f.2));
             out.push(ArchiveEntry {
                 month: m.month.clone(),
-                month_label: crate::dashboard::format::month_long(month),
+                month_label: crate::present::format::month_long(month),
                 built_at: m.built_at.clone(),
                 model_version: m.model_version.clone(),
                 files,

@@ -1,143 +1,31 @@
-//! The report's message catalogue (`reports/messages.da.toml`): every text of the
-//! report, by dotted key (`summary.inflow`), with `{name}` placeholders. An English
-//! report would be one more file.
+//! The report's message catalogue (`reports/messages.da.toml`), in the shared format
+//! of [`crate::present::catalogue`]: read from the reports folder and counted in the
+//! report's digest.
 
-use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Mutex;
+
+pub use crate::present::catalogue::Catalogue;
 
 use super::digest::Digest;
 use super::ReportError;
 
-/// The texts, flattened to dotted keys, and the nested table for the templates.
-pub struct Catalogue {
-    texts: BTreeMap<String, String>,
-    lists: BTreeMap<String, Vec<String>>,
-    nested: serde_json::Value,
-    /// Keys asked for but missing; reported once the document is built.
-    missing: Mutex<Vec<String>>,
-}
-
 impl Catalogue {
-    /// Reads and flattens the catalogue file.
+    /// Reads the report's catalogue file and adds it to the digest.
     pub fn load(path: &Path, digest: &mut Digest) -> Result<Catalogue, ReportError> {
         let text = std::fs::read_to_string(path).map_err(ReportError::io(path))?;
         digest.add("messages.da.toml", text.as_bytes());
-        let value: toml::Table = toml::from_str(&text).map_err(|e| ReportError::Spec {
+        Catalogue::parse("messages.da.toml", &text).map_err(|e| ReportError::Spec {
             path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        let mut cat = Catalogue {
-            texts: BTreeMap::new(),
-            lists: BTreeMap::new(),
-            nested: serde_json::to_value(&value).map_err(|e| ReportError::Spec {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })?,
-            missing: Mutex::new(Vec::new()),
-        };
-        cat.flatten("", &value);
-        Ok(cat)
-    }
-
-    fn flatten(&mut self, prefix: &str, table: &toml::Table) {
-        for (key, value) in table {
-            let key = if prefix.is_empty() {
-                key.clone()
-            } else {
-                format!("{prefix}.{key}")
-            };
-            match value {
-                toml::Value::String(s) => {
-                    self.texts.insert(key, s.trim_end().to_string());
-                }
-                toml::Value::Array(items) => {
-                    let list = items.iter().filter_map(|i| i.as_str()).map(String::from);
-                    self.lists.insert(key, list.collect());
-                }
-                toml::Value::Table(t) => self.flatten(&key, t),
-                _ => {}
-            }
-        }
-    }
-
-    /// The text at `key`; a missing key is remembered and shows as the key.
-    pub fn t(&self, key: &str) -> String {
-        self.texts.get(key).cloned().unwrap_or_else(|| {
-            self.note_missing(key);
-            format!("[{key}]")
+            message: e.message,
         })
-    }
-
-    /// The text at `key`, or `None` when the catalogue has none (for optional
-    /// labels such as a group's display name).
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.texts.get(key).map(String::as_str)
-    }
-
-    /// The text at `key` with each `{name}` replaced by its value.
-    pub fn f(&self, key: &str, args: &[(&str, String)]) -> String {
-        fill(&self.t(key), args)
-    }
-
-    /// A counted phrase: `key.one` for 1, `key.zero` for 0 (when the catalogue has
-    /// it, else `key.many`), `key.many` otherwise, with `{n}` filled in ("1 alarm",
-    /// "3 alarmer", "ingen alarmer").
-    pub fn count(&self, key: &str, n: usize) -> String {
-        let zero = format!("{key}.zero");
-        let form = match n {
-            0 if self.texts.contains_key(&zero) => zero,
-            1 => format!("{key}.one"),
-            _ => format!("{key}.many"),
-        };
-        fill(
-            &self.t(&form),
-            &[("n", crate::dashboard::format::number(n as f64, 0))],
-        )
-    }
-
-    /// A list of texts (a reading guide), each filled like [`Catalogue::f`].
-    pub fn list(&self, key: &str, args: &[(&str, String)]) -> Vec<String> {
-        match self.lists.get(key) {
-            Some(items) => items.iter().map(|s| fill(s, args)).collect(),
-            None => {
-                self.note_missing(key);
-                Vec::new()
-            }
-        }
-    }
-
-    fn note_missing(&self, key: &str) {
-        let mut missing = self.missing.lock().unwrap_or_else(|e| e.into_inner());
-        missing.push(key.to_string());
-    }
-
-    /// The whole catalogue as a nested value, for templates.
-    pub fn nested(&self) -> &serde_json::Value {
-        &self.nested
     }
 
     /// Fails if a text was asked for that the catalogue lacks, so a typo in a key
     /// cannot reach a committee member as `[key]`.
     pub fn check_complete(&self) -> Result<(), ReportError> {
-        let first = {
-            let mut missing = self.missing.lock().unwrap_or_else(|e| e.into_inner());
-            let first = missing.first().cloned();
-            missing.clear();
-            first
-        };
-        match first {
+        match self.first_missing() {
             Some(key) => Err(ReportError::MissingText(key)),
             None => Ok(()),
         }
     }
-}
-
-/// Replaces each `{name}` in `text` by its value.
-pub fn fill(text: &str, args: &[(&str, String)]) -> String {
-    let mut out = text.to_string();
-    for (name, value) in args {
-        out = out.replace(&format!("{{{name}}}"), value);
-    }
-    out
 }

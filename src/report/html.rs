@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::dashboard::to_value;
+use crate::present::to_value;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
 use super::catalogue::Catalogue;

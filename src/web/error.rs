@@ -9,9 +9,9 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::AppState;
-use crate::dashboard::messages::{Messages, DA};
-use crate::dashboard::{filter, DashboardError};
+use crate::dashboard::DashboardError;
 use crate::disclosure::ThresholdTooLow;
+use crate::present::messages::{Messages, DA};
 
 /// Everything that can go wrong between a request and its page.
 #[derive(Debug, thiserror::Error)]
@@ -67,7 +67,7 @@ impl WebError {
         let a = &t.access;
         match self {
             WebError::NotFound => (t.not_found_title, t.not_found),
-            WebError::BadFilter => (filter::BAD_TITLE, filter::BAD_MESSAGE),
+            WebError::BadFilter => (t.filter.bad_title, t.filter.bad_message),
             WebError::Unauthenticated => (a.unauthenticated_title, a.unauthenticated),
             WebError::Forbidden => (a.forbidden_title, a.forbidden),
             WebError::Csrf => (a.csrf_title, a.csrf),

@@ -22,10 +22,10 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError}
 
 use super::{data, AppState, WebError};
 use crate::dashboard::filter::{self, Selection};
-use crate::dashboard::messages::Messages;
 use crate::dashboard::render::{self, ComponentView};
 use crate::dashboard::spec::Dashboard;
 use crate::disclosure;
+use crate::present::messages::{Messages, DA};
 
 /// The export routes.
 pub fn router() -> Router<AppState> {
@@ -113,7 +113,7 @@ fn sheet(
     let mut notes = Vec::new();
     let active = filter::view(page, &protected.options, selection, state.k).active;
     if !active.is_empty() {
-        notes.push(format!("{} {}.", filter::SHOWING, active.join(", ")));
+        notes.push(format!("{} {}.", DA.filter.showing, active.join(", ")));
     }
     if table.suppressed {
         notes.push(Messages::with_k(t.suppressed_note, state.k));

@@ -11,7 +11,8 @@ use serde::Serialize;
 
 use super::guard::{AuditNote, CurrentUser};
 use super::{AppState, WebError};
-use crate::dashboard::{format, Link, Viewer};
+use crate::dashboard::{Link, Viewer};
+use crate::present::format;
 
 /// Starts runs for the cockpit (implemented by the app, which owns the pipeline).
 pub trait RunTrigger: Send + Sync + 'static {

@@ -13,7 +13,7 @@ mod monitoring_validation;
 mod report;
 
 use helpers::{shared_app, spawn_server};
-use jobcockpit::dashboard::format;
+use jobcockpit::present::format;
 use jobcockpit::store::query_table;
 use jobcockpit::table::Cell;
 

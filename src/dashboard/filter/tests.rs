@@ -61,7 +61,7 @@ fn only_groups_with_a_visible_count_and_offered_filters_are_allowed() {
         .map(|(c, _)| c.as_str())
         .collect();
     assert_eq!(districts, ["Vestby", "Østerhøj"]);
-    assert_eq!(o.groups[&FilterKind::Maalgruppe][0].1, "Dagpenge");
+    assert_eq!(o.groups[&FilterKind::Maalgruppe][0].1, "Dagpengemodtagere");
     // The page does not offer age bands although the mart has them.
     assert!(!o.groups.contains_key(&FilterKind::Aldersgruppe));
     assert_eq!(o.years, [2024, 2023]);

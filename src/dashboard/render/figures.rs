@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use super::{at, located, show, table_view, ComponentView, Cx, Mart, RenderError, TableView};
-use crate::dashboard::chart::{self, IntervalRow};
-use crate::dashboard::format::{Format, Shown};
 use crate::dashboard::spec::{ColumnSpec, Heatmap, IntervalPlot, Reliability};
+use crate::present::chart::{self, IntervalRow};
+use crate::present::format::{Format, Shown};
 use crate::table::Cell;
 
 /// A column shown in the format of another (an interval end in its figure's format).

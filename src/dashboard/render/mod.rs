@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::chart::{self, ChartView};
-use super::format::{self, Format, Shown};
-use super::messages::Messages;
 use super::spec::{Chart, Codes, ColumnSpec, Component, Dashboard, RowFilter, TableSpec};
+use crate::present::chart::{self, ChartView};
+use crate::present::format::{self, Format, Shown};
+use crate::present::messages::Messages;
 use crate::table::{Cell, Table};
 
 /// A mart that does not have what the dashboard file asks of it.

@@ -1,7 +1,7 @@
 use chrono::NaiveDate;
 
 use super::*;
-use crate::dashboard::messages::DA;
+use crate::present::messages::DA;
 
 fn month(m: u32) -> Cell {
     Cell::Date(NaiveDate::from_ymd_opt(2024, m, 1).unwrap())

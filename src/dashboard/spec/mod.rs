@@ -46,7 +46,7 @@
 //! Every component but `kpi` takes `where = { column = "…", equals = "…" }` to read
 //! only the matching rows. A page may set `notice`: a text shown in a box at the top.
 //! Codes stored in marts (risk bands, programme types, groups) are shown with the
-//! Danish texts of `dashboards/labels/codes.toml`, by column name; a page may add its
+//! Danish texts of the vocabulary (`sql/vocabulary.toml`), by column name; a page may add its
 //! own under `[labels.<column>]` (`code = "Dansk tekst"`).
 //!
 //! A column is `{ column, label, format, decimals, if_null }`; `format` is one of
@@ -56,7 +56,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::format::Format;
+use crate::present::format::Format;
 pub use crate::marts::{BreakdownSpec, MartFilter, MartSpec};
 pub use figures::{Document, Heatmap, IntervalPlot, Reliability, RowFilter};
 
@@ -74,7 +74,7 @@ pub struct Dashboard {
     pub guide: Vec<String>,
     /// A text shown in a box at the top of the page (e.g. "associations, not effects").
     pub notice: Option<String>,
-    /// Danish texts for codes, by column name; the shared `labels/codes.toml` is
+    /// Danish texts for codes, by column name; the vocabulary's column labels are
     /// merged in at load (the page's own entries win).
     #[serde(default)]
     pub labels: Codes,

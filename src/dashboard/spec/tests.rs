@@ -116,9 +116,8 @@ fn every_dashboard_file_in_the_repository_is_valid() {
 }
 
 #[test]
-fn the_shared_code_labels_file_is_valid() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/dashboards/labels/codes.toml");
-    let codes: Codes = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+fn the_shared_code_labels_come_from_the_vocabulary() {
+    let codes: Codes = crate::vocabulary::get().column_labels();
     assert_eq!(codes["risk_band"]["hoej"], "Høj risiko");
 }
 

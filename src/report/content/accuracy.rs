@@ -5,8 +5,8 @@ use super::cells::{of100, rows, Column, NumFmt, RCell, Row, V};
 use super::cohorts::{chart_block, labelled_chart, last, series, share_args};
 use super::summary::window_args;
 use super::{Block, Ctx};
-use crate::dashboard::chart::Kind;
-use crate::dashboard::format::{self, Format};
+use crate::present::chart::Kind;
+use crate::present::format::{self, Format};
 use crate::table::Cell;
 
 /// Mature cohorts shown one by one in the table.

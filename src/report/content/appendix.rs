@@ -4,7 +4,7 @@
 use super::cells::{rows, Column, NumFmt, RCell, Row};
 use super::cohorts::months_before;
 use super::{Block, Ctx};
-use crate::dashboard::format;
+use crate::present::format;
 use crate::report::archive::Manifest;
 
 pub fn method(ctx: &Ctx) -> Vec<Block> {

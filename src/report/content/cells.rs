@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::dashboard::format;
+use crate::present::format;
 use crate::table::{Cell, Table};
 
 /// A number as the report may use it.

@@ -5,9 +5,9 @@ use chrono::NaiveDate;
 
 use super::cells::{rows, Column, NumFmt, RCell, Row, V};
 use super::{Block, Ctx};
-use crate::dashboard::chart::{self, BandInput, Input, Kind, SeriesInput};
-use crate::dashboard::format::{self, Format};
-use crate::dashboard::messages::DA;
+use crate::present::chart::{self, BandInput, Input, Kind, SeriesInput};
+use crate::present::format::{self, Format};
+use crate::present::messages::DA;
 use crate::table::Cell;
 
 pub fn blocks(ctx: &Ctx) -> Vec<Block> {

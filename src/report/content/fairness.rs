@@ -3,19 +3,8 @@
 
 use super::cells::{rows, Column, NumFmt, RCell, Row, V};
 use super::{Block, Ctx};
-use crate::dashboard::format;
-
-/// Dimensions in reading order; any other follows in the mart's order.
-const ORDER: [&str; 6] = [
-    "sex",
-    "age_band",
-    "sex_age_band",
-    "target_group",
-    "origin",
-    "district",
-];
-/// Codes whose order is not alphabetical; others keep the mart's order.
-const GROUPS: [&str; 6] = ["K", "M", "under_30", "30_44", "45_54", "55_plus"];
+use crate::present::format;
+use crate::vocabulary::Dimension;
 
 pub fn blocks(ctx: &Ctx) -> Vec<Block> {
     let mut all: Vec<Row> = rows(ctx.inputs.mart("mart_fairness")).collect();
@@ -189,16 +178,32 @@ fn times100(v: V) -> V {
     }
 }
 
-/// Groups in reading order: dimension as [`ORDER`], then women before men and ages
-/// from young to old as [`GROUPS`], then the mart's order.
+/// Groups in reading order: dimensions in [`Dimension`]'s order, then women before
+/// men and ages from young to old (the vocabulary's order of sex and age band; other
+/// codes are not ordered), then the mart's order.
 fn group_rank(r: &Row) -> (usize, Vec<usize>) {
     let d = r.text("dimension").unwrap_or("");
-    let dim = ORDER.iter().position(|o| *o == d).unwrap_or(ORDER.len());
+    let dim = d
+        .parse::<Dimension>()
+        .ok()
+        .and_then(|d| Dimension::ALL.iter().position(|o| *o == d))
+        .unwrap_or(Dimension::ALL.len());
+    let v = crate::vocabulary::get();
+    let ordered: Vec<&str> = ["sex", "age_band"]
+        .iter()
+        .filter_map(|k| v.set(k).ok())
+        .flat_map(|s| s.codes().filter(|c| *c != "ukendt"))
+        .collect();
     let parts = r
         .text("grp")
         .unwrap_or("")
         .split(' ')
-        .map(|p| GROUPS.iter().position(|g| *g == p).unwrap_or(GROUPS.len()))
+        .map(|p| {
+            ordered
+                .iter()
+                .position(|g| *g == p)
+                .unwrap_or(ordered.len())
+        })
         .collect();
     (dim, parts)
 }
@@ -209,27 +214,15 @@ fn with_base(ctx: &Ctx, more: &[(&'static str, String)]) -> Vec<(&'static str, S
     args
 }
 
-fn dimension(ctx: &Ctx, r: &Row) -> String {
-    let d = r.text("dimension").unwrap_or("");
-    ctx.t
-        .get(&format!("labels.dimension.{d}"))
-        .map_or_else(|| d.to_string(), String::from)
+fn dimension(_ctx: &Ctx, r: &Row) -> String {
+    crate::vocabulary::get().column_label("dimension", r.text("dimension").unwrap_or(""))
 }
 
-/// A group's display name; a combined group ("K 55_plus") is named part by part.
-pub fn group(ctx: &Ctx, grp: &str) -> String {
-    grp.split(' ')
-        .map(|part| {
-            ctx.t
-                .get(&format!("labels.group.{part}"))
-                .map_or_else(|| part.to_string(), String::from)
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+/// A group's display name, as the cockpit shows it (the reference group too).
+pub fn group(_ctx: &Ctx, grp: &str) -> String {
+    crate::vocabulary::get().column_label("reference_group", grp)
 }
 
-fn metric(ctx: &Ctx, m: &str) -> String {
-    ctx.t
-        .get(&format!("labels.metric.{m}"))
-        .map_or_else(|| m.to_string(), String::from)
+fn metric(_ctx: &Ctx, m: &str) -> String {
+    crate::vocabulary::get().column_label("metric", m)
 }

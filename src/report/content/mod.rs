@@ -19,8 +19,8 @@ use super::catalogue::Catalogue;
 use super::inputs::Inputs;
 use super::spec::ReportSpec;
 use super::ReportError;
-use crate::dashboard::chart::ChartView;
-use crate::dashboard::format;
+use crate::present::chart::ChartView;
+use crate::present::format;
 
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]

@@ -4,7 +4,7 @@
 use super::cells::{rows, Column, NumFmt, RCell, Row, V};
 use super::summary::decision;
 use super::{Block, Ctx};
-use crate::dashboard::format;
+use crate::present::format;
 
 pub fn blocks(ctx: &Ctx) -> Vec<Block> {
     let tolerance = format::number(ctx.inputs.param("promotion_tolerance"), 3);

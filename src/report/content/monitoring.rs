@@ -3,7 +3,7 @@
 
 use super::cells::{rows, Column, NumFmt, RCell, Row};
 use super::{Block, Ctx};
-use crate::dashboard::format;
+use crate::present::format;
 
 pub fn blocks(ctx: &Ctx) -> Vec<Block> {
     let psi = [
@@ -38,12 +38,7 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
     } else {
         let level = |r: &Row| {
             let l = r.text("level").unwrap_or("");
-            RCell::text(
-                ctx.t
-                    .get(&format!("labels.level.{l}"))
-                    .unwrap_or(l)
-                    .to_string(),
-            )
+            RCell::text(crate::vocabulary::get().column_label("level", l))
         };
         let table_rows = moved
             .iter()
@@ -82,12 +77,7 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
     out.push(Block::Paragraph {
         text: ctx.f("overvaagning.alerts_intro", &[]),
     });
-    let label = |group: &str, v: &str| {
-        ctx.t
-            .get(&format!("labels.{group}.{v}"))
-            .unwrap_or(v)
-            .to_string()
-    };
+    let label = |column: &str, v: &str| crate::vocabulary::get().column_label(column, v);
     let table_rows = alerts
         .iter()
         .map(|r| {

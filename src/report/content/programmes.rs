@@ -4,9 +4,13 @@
 use super::cells::{rows, Column, NumFmt, RCell, Row};
 use super::summary::window_args;
 use super::{Block, Ctx};
-use crate::dashboard::format;
+use crate::present::format;
+use crate::vocabulary::RiskBand;
 
-const BANDS: [&str; 3] = ["lav", "mellem", "hoej"];
+/// The risk bands in the vocabulary's order.
+fn bands() -> impl Iterator<Item = &'static str> {
+    RiskBand::ALL.iter().map(|b| b.as_code())
+}
 
 pub fn blocks(ctx: &Ctx) -> Vec<Block> {
     let all: Vec<Row> = rows(ctx.inputs.mart("mart_programmes")).collect();
@@ -34,8 +38,7 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
         Some(r) => RCell::num(r.v(col), fmt, &u),
         None => RCell::hidden(),
     };
-    let by_band = BANDS
-        .iter()
+    let by_band = bands()
         .map(|band| {
             let (with, without) = (find(band, "alle"), find(band, "ingen"));
             vec![
@@ -72,15 +75,15 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
     let by_kind = kinds
         .iter()
         .map(|kind| {
-            let mut row = vec![RCell::text(label(ctx, "programme", kind))];
-            for band in BANDS {
+            let mut row = vec![RCell::text(label("programme_type", kind))];
+            for band in bands() {
                 row.push(num(find(band, kind), "share_of_band", NumFmt::Percent(1)));
             }
             row
         })
         .collect();
     let mut columns = vec![Column::text(ctx.t.t("indsatser.kinds.kind"))];
-    columns.extend(BANDS.iter().map(|b| Column::num(band_label(ctx, b))));
+    columns.extend(bands().map(|b| Column::num(band_label(ctx, b))));
     out.push(ctx.table("indsatser.kinds", columns, by_kind, &window));
     out
 }
@@ -96,8 +99,6 @@ pub fn band_label(ctx: &Ctx, band: &str) -> String {
     )
 }
 
-fn label(ctx: &Ctx, group: &str, v: &str) -> String {
-    ctx.t
-        .get(&format!("labels.{group}.{v}"))
-        .map_or_else(|| v.to_string(), String::from)
+fn label(column: &str, v: &str) -> String {
+    crate::vocabulary::get().column_label(column, v)
 }

@@ -3,7 +3,7 @@
 
 use super::cells::{of100, rows, Row, V};
 use super::{Block, Ctx};
-use crate::dashboard::format;
+use crate::present::format;
 
 pub fn blocks(ctx: &Ctx) -> Vec<Block> {
     vec![

@@ -1,9 +1,9 @@
-//! Draws a chart laid out by the cockpit's chart module (`dashboard::chart`) as PDF
+//! Draws a chart laid out by the cockpit's chart module (`present::chart`) as PDF
 //! vectors: the same geometry, colours and dash patterns as the inline SVG of the
 //! HTML report, so the two show the same picture.
 
 use super::{Anchor, Op, Pen, Rgb, INK, LINE, MUTED, WHITE};
-use crate::dashboard::chart::ChartView;
+use crate::present::chart::ChartView;
 
 /// Chart text size in chart units (as `svg.chart text` in the CSS).
 const TEXT: f32 = 13.0;

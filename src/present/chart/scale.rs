@@ -2,7 +2,7 @@
 //! and lines that break at gaps.
 
 use super::{Input, Kind, Pt};
-use crate::dashboard::format::{self, Format};
+use crate::present::format::{self, Format};
 use crate::table::Cell;
 
 /// Inset of the first and last x position, so their tick labels fit in the picture.

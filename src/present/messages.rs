@@ -1,8 +1,17 @@
-//! The message catalogue: every text a user reads that does not come from a dashboard
-//! file. Templates receive it as `t`; an English version is one more constant.
+//! The cockpit's messages: every text a user reads that does not come from a dashboard
+//! file, as a typed view of `dashboards/templates/messages.da.toml` (the catalogue
+//! format the report uses). Templates receive it as `t`; an English version is one
+//! more file.
+
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+use super::catalogue::{Catalogue, CatalogueError};
 
 /// User-facing texts of the cockpit.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, Copy, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Messages {
     pub lang: &'static str,
     pub product: &'static str,
@@ -63,10 +72,36 @@ pub struct Messages {
     pub back_to_start: &'static str,
     /// Logins, roles and administration.
     pub access: AccessMessages,
+    /// The filter form and its refusals.
+    pub filter: FilterMessages,
+}
+
+/// Texts of the filter form (`dashboard::filter`).
+#[derive(Debug, Clone, Copy, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterMessages {
+    pub form_label: &'static str,
+    pub group_label: &'static str,
+    pub all_groups: &'static str,
+    pub period: &'static str,
+    pub all_periods: &'static str,
+    pub submit: &'static str,
+    pub reset: &'static str,
+    /// Shown under the form; `{k}` is the threshold.
+    pub hint: &'static str,
+    /// The 400 page for a filter the page does not offer or a value it does not allow.
+    pub bad_title: &'static str,
+    pub bad_message: &'static str,
+    /// Shown when a page is filtered, before the active filters.
+    pub showing: &'static str,
+    /// The export links under every table.
+    pub export_label: &'static str,
+    pub export_or: &'static str,
 }
 
 /// Texts of logins, refusals and the administration pages.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, Copy, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AccessMessages {
     pub logged_in_as: &'static str,
     pub logout: &'static str,
@@ -90,74 +125,33 @@ pub struct AccessMessages {
 }
 
 /// Danish, the product's language.
-pub const DA: Messages = Messages {
-    lang: "da",
-    product: "Jobcockpit",
-    nav_label: "Sider",
-    skip_to_content: "Gå til indholdet",
-    suppressed_mark: "–",
-    suppressed_note: "– Færre end {k} personer – vises ikke.",
-    suppressed_sr: "vises ikke",
-    unknown: "endnu ikke kendt",
-    yes: "ja",
-    no: "nej",
-    interval: "95 %-interval",
-    interval_to: "til",
-    show_numbers: "Vis tal",
-    gaps_note: "Huller i en linje er måneder med færre end {k} personer eller tal, der endnu ikke er kendt.",
-    gaps_cells_note: "Celler med – bygger på færre end {k} personer eller er endnu ikke kendt.",
-    gaps_rows_note: "Grupper uden punkt bygger på færre end {k} personer eller er endnu ikke kendt.",
-    line_chart: "Linjediagram",
-    bar_chart: "Søjlediagram",
-    step_chart: "Trappekurve",
-    perfect_calibration: "Perfekt kalibrering (faktisk = forudsagt)",
-    observed_with_interval: "Faktisk andel med 95 %-interval",
-    value_with_interval: "Værdi med 95 %-interval",
-    reliability_desc: "Pålidelighedsdiagram med {n} risikogrupper: forudsagt andel vandret, faktisk andel lodret. {above} grupper ligger sikkert over diagonalen (modellen undervurderer risikoen), {below} sikkert under (modellen overvurderer den).",
-    heatmap_desc: "Varmekort med {rows} rækker ({y}) og {columns} kolonner ({x}). Antal celler pr. niveau: {levels}.",
-    interval_desc: "Punkter med 95 %-interval for {n} grupper, heraf {flagged} markeret.",
-    show_document: "Vis hele teksten",
-    notice_label: "Vigtigt:",
-    table_region: "Tabel",
-    reference_mark: "referencegruppe",
-    reference_line: "Referencegruppens værdi",
-    series_one: "serie",
-    series_many: "serier",
-    points_one: "punkt",
-    points_many: "punkter",
-    lower: "nedre",
-    upper: "øvre",
-    from_word: "fra",
-    to_word: "til",
-    no_data: "Der er endnu ingen tal.",
-    reading_guide: "Sådan læser du siden",
-    not_found_title: "Siden findes ikke",
-    not_found: "Der er ingen side på denne adresse. Den kan være flyttet eller fjernet.",
-    error_title: "Der opstod en fejl",
-    error: "Der opstod en fejl. Prøv igen om lidt, og kontakt dataenheden, hvis fejlen bliver ved.",
-    back_to_start: "Til forsiden",
-    access: AccessMessages {
-        logged_in_as: "Logget ind som",
-        logout: "Log ud",
-        login_title: "Log ind",
-        login_intro: "Jobcockpit viser samlede tal om jobcentrets borgere. Log ind med dit brugernavn og din adgangskode.",
-        username: "Brugernavn",
-        password: "Adgangskode",
-        login_button: "Log ind",
-        logged_out: "Du er logget ud.",
-        expired: "Du skal logge ind for at se siden. Var du logget ind, er din session udløbet.",
-        unauthenticated_title: "Log ind først",
-        unauthenticated: "Du skal være logget ind for at gøre dette.",
-        forbidden_title: "Ingen adgang",
-        forbidden: "Din rolle giver ikke adgang til denne side.",
-        csrf_title: "Formularen kunne ikke bruges",
-        csrf: "Formularen er udløbet eller kom ikke fra Jobcockpit. Gå tilbage, genindlæs siden, og prøv igen.",
-        too_large_title: "For stor forespørgsel",
-        too_large: "Forespørgslen er for stor.",
-        sso_refused: "Log-ind-oplysningerne kom ikke fra en godkendt server.",
-        no_pages: "Der er endnu ingen sider til din rolle.",
-    },
-};
+/// The cockpit's catalogue file, compiled in (the pages cannot run without it).
+const SOURCE_DA: &str = include_str!("../../dashboards/templates/messages.da.toml");
+
+/// Danish, the product's language: `dashboards/templates/messages.da.toml`, read by
+/// the catalogue loader the report uses, parsed on first use. [`check`] runs at
+/// start-up, so a missing text stops the cockpit before it serves a page.
+pub static DA: LazyLock<Messages> = LazyLock::new(|| match load(SOURCE_DA) {
+    Ok(m) => m,
+    Err(e) => panic!("{e}"),
+});
+
+/// Parses a cockpit catalogue into the typed messages; every field must be there.
+fn load(text: &str) -> Result<Messages, CatalogueError> {
+    let catalogue = Catalogue::parse("messages.da.toml", text)?;
+    // The texts live as long as the process; leaking the one parsed tree lets the
+    // typed view borrow `&'static str` from it, so `Messages` stays `Copy`.
+    let tree: &'static serde_json::Value = Box::leak(Box::new(catalogue.nested().clone()));
+    Messages::deserialize(tree).map_err(|e| CatalogueError {
+        name: "messages.da.toml".into(),
+        message: e.to_string(),
+    })
+}
+
+/// The cockpit's catalogue, or why it cannot be used (checked at start-up).
+pub fn check() -> Result<(), CatalogueError> {
+    load(SOURCE_DA).map(|_| ())
+}
 
 impl Messages {
     /// A text with `{k}` replaced by the disclosure threshold.
@@ -170,5 +164,21 @@ impl Messages {
         values.iter().fold(text.to_string(), |acc, (name, value)| {
             acc.replace(&format!("{{{name}}}"), value)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cockpit_catalogue_has_every_text_and_nothing_else() {
+        check().unwrap();
+        assert_eq!(DA.lang, "da");
+        assert_eq!(DA.access.logout, "Log ud");
+        let extra = format!("{SOURCE_DA}\nunused = \"x\"\n");
+        assert!(load(&extra).is_err());
+        let missing = SOURCE_DA.replace("product = \"Jobcockpit\"\n", "");
+        assert!(load(&missing).is_err());
     }
 }

@@ -5,6 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::messages::Messages;
+pub use super::number::number;
 use crate::table::Cell;
 
 /// How a column's values are shown.
@@ -63,31 +64,6 @@ const MONTHS_LONG: [&str; 12] = [
     "november",
     "december",
 ];
-
-/// `value` with `decimals` decimals, a decimal comma and `.` between thousands.
-pub fn number(value: f64, decimals: usize) -> String {
-    let text = format!("{:.*}", decimals, value.abs());
-    let (whole, frac) = match text.split_once('.') {
-        Some((w, f)) => (w, Some(f)),
-        None => (text.as_str(), None),
-    };
-    let mut out = String::with_capacity(text.len() + whole.len() / 3 + 1);
-    // A value that rounds to zero is shown without a sign ("0,0", never "-0,0").
-    if value < 0.0 && text.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
-        out.push('-');
-    }
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            out.push('.');
-        }
-        out.push(digit);
-    }
-    if let Some(frac) = frac {
-        out.push(',');
-        out.push_str(frac);
-    }
-    out
-}
 
 /// A share 0..1 as a Danish percentage: `0.413` -> `41,3 %`.
 pub fn percent(share: f64, decimals: usize) -> String {
@@ -177,7 +153,7 @@ fn yes_no(v: bool, t: &Messages) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dashboard::messages::DA;
+    use crate::present::messages::DA;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

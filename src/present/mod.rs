@@ -1,0 +1,80 @@
+//! Shared presentation: Danish number and date formats, chart geometry, the message
+//! catalogue and template values. It sits below every module that writes text (model,
+//! monitor, pipeline, report, dashboard, web), so none of them has to import the cockpit.
+
+pub mod catalogue;
+pub mod chart;
+pub mod format;
+pub mod messages;
+pub mod number;
+
+use std::collections::BTreeMap;
+
+use minijinja::Value;
+use serde::Serialize;
+
+/// Converts a serialisable view into a template value, for the cockpit and the
+/// committee report alike. Through serde_json rather than minijinja's `Serde`
+/// wrapper: a NaN becomes none, which templates show as a gap, never as "NaN".
+pub fn to_value<T: Serialize>(view: &T) -> Value {
+    json(serde_json::to_value(view).unwrap_or_default())
+}
+
+fn json(v: serde_json::Value) -> Value {
+    use serde_json::Value as J;
+    match v {
+        J::Null => Value::from(()),
+        J::Bool(b) => Value::from(b),
+        J::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Value::from(i),
+            (None, Some(f)) => Value::from(f),
+            (None, None) => Value::from(()),
+        },
+        J::String(s) => Value::from(s),
+        J::Array(items) => Value::from(items.into_iter().map(json).collect::<Vec<_>>()),
+        J::Object(map) => Value::from(
+            map.into_iter()
+                .map(|(k, v)| (k, json(v)))
+                .collect::<BTreeMap<String, Value>>(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Layers only look down: model, monitor, pipeline and report take formats,
+    /// charts and messages from here, never from the cockpit.
+    #[test]
+    fn no_layer_below_the_cockpit_imports_it() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        // The report still takes its disclosure rules from the page files until the
+        // marts declare their own (issue #13, item 1); those two files only.
+        let allowed = ["report/spec.rs", "report/tests.rs"];
+        let mut offenders = Vec::new();
+        let mut stack: Vec<std::path::PathBuf> = ["model", "monitor", "report", "pipeline.rs"]
+            .iter()
+            .map(|p| root.join(p))
+            .collect();
+        while let Some(path) = stack.pop() {
+            if path.is_dir() {
+                for entry in std::fs::read_dir(&path).unwrap() {
+                    stack.push(entry.unwrap().path());
+                }
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let rel = path
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let text = std::fs::read_to_string(&path).unwrap();
+            if text.contains("crate::dashboard") && !allowed.contains(&rel.as_str()) {
+                offenders.push(rel);
+            }
+        }
+        assert!(offenders.is_empty(), "import the cockpit: {offenders:?}");
+    }
+}
