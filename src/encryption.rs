@@ -117,7 +117,7 @@ impl EncryptionKey {
 
 /// The store key file in a data dir.
 pub fn key_file(data_dir: &Path) -> PathBuf {
-    data_dir.join("keys").join("store.key")
+    crate::config::DataDir::from(data_dir).store_key_file()
 }
 
 /// Where DuckDB spills temporary files for the store (encrypted as well).
