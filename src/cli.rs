@@ -11,8 +11,8 @@ use clap::{Parser, Subcommand};
 
 use crate::app::{self, App, AppError};
 use crate::config::{DataDir, Settings};
-use crate::pipeline::{remove_if_configured, Inbox, MonthFolder};
 use crate::ingest;
+use crate::pipeline::{remove_if_configured, Inbox, MonthFolder};
 use crate::synth::{self, SynthConfig};
 
 /// Set once standard output is gone (a reader such as `head -1` closed the
@@ -260,8 +260,9 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             blocking("kørslen", move || {
                 let app = App::open(settings)?;
                 // The month the schedule would run now, as the cockpit's button.
-                let month = month
-                    .unwrap_or_else(|| crate::schedule::current_target_month(&app.pipeline.schedule));
+                let month = month.unwrap_or_else(|| {
+                    crate::schedule::current_target_month(&app.pipeline.schedule)
+                });
                 if !force {
                     app.check_not_behind(month)?;
                 }

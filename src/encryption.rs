@@ -252,6 +252,7 @@ fn attach_error(shown: &str, e: duckdb::Error, secret: &str) -> EncryptionError 
 }
 
 /// The one foreign function: registering the shim compiled by build.rs.
+// Calling C needs `unsafe`; the crate denies it (Cargo.toml `[lints.rust]`) everywhere else.
 #[allow(unsafe_code)]
 mod ffi {
     extern "C" {

@@ -93,23 +93,50 @@ mod tests {
     #[test]
     fn the_month_turns_at_midnight_in_copenhagen_not_in_utc() {
         // 23:30 UTC on New Year's Eve is 00:30 on 1 January in Copenhagen (CET, +1).
-        assert_eq!(target_month(&schedule(0), utc(2025, 12, 31, 23, 30)), month(2026, 1));
-        assert_eq!(target_month(&schedule(-1), utc(2025, 12, 31, 23, 30)), month(2025, 12));
-        assert_eq!(target_month(&schedule(0), utc(2025, 12, 31, 22, 59)), month(2025, 12));
+        assert_eq!(
+            target_month(&schedule(0), utc(2025, 12, 31, 23, 30)),
+            month(2026, 1)
+        );
+        assert_eq!(
+            target_month(&schedule(-1), utc(2025, 12, 31, 23, 30)),
+            month(2025, 12)
+        );
+        assert_eq!(
+            target_month(&schedule(0), utc(2025, 12, 31, 22, 59)),
+            month(2025, 12)
+        );
     }
 
     #[test]
     fn the_month_turns_at_local_midnight_in_summer_time_too() {
         // Summer time (CEST, +2) began 29 March 2026: 22:30 UTC on 31 March is
         // 00:30 on 1 April in Copenhagen, 21:59 UTC still March.
-        assert_eq!(target_month(&schedule(0), utc(2026, 3, 31, 22, 30)), month(2026, 4));
-        assert_eq!(target_month(&schedule(0), utc(2026, 3, 31, 21, 59)), month(2026, 3));
+        assert_eq!(
+            target_month(&schedule(0), utc(2026, 3, 31, 22, 30)),
+            month(2026, 4)
+        );
+        assert_eq!(
+            target_month(&schedule(0), utc(2026, 3, 31, 21, 59)),
+            month(2026, 3)
+        );
         // Summer time ended 25 October 2026: the turn of the month is at +1 again.
-        assert_eq!(target_month(&schedule(0), utc(2026, 10, 31, 22, 30)), month(2026, 10));
-        assert_eq!(target_month(&schedule(0), utc(2026, 10, 31, 23, 0)), month(2026, 11));
+        assert_eq!(
+            target_month(&schedule(0), utc(2026, 10, 31, 22, 30)),
+            month(2026, 10)
+        );
+        assert_eq!(
+            target_month(&schedule(0), utc(2026, 10, 31, 23, 0)),
+            month(2026, 11)
+        );
         // The night the clocks go back (02:00-03:00 twice) is an ordinary day.
-        assert_eq!(target_month(&schedule(-1), utc(2026, 10, 25, 0, 30)), month(2026, 9));
-        assert_eq!(target_month(&schedule(-1), utc(2026, 10, 25, 1, 30)), month(2026, 9));
+        assert_eq!(
+            target_month(&schedule(-1), utc(2026, 10, 25, 0, 30)),
+            month(2026, 9)
+        );
+        assert_eq!(
+            target_month(&schedule(-1), utc(2026, 10, 25, 1, 30)),
+            month(2026, 9)
+        );
     }
 
     #[test]

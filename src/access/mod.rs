@@ -22,17 +22,16 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-
 pub use self::audit::{AuditEntry, AuditLog, AuditRow, Outcome};
 // The settings type lives in `config` (settings types below behaviour); re-exported
 // so `access::AccessSettings` keeps working for callers.
-pub use crate::config::AccessSettings;
 use self::backend::{Backend, MemoryBackend, StoreBackend};
 use self::limiter::{Gate, Limiter};
 pub use self::roles::Role;
 pub use self::sessions::Session;
 use self::sessions::Sessions;
 pub use self::users::User;
+pub use crate::config::AccessSettings;
 use crate::store::{Store, StoreError};
 
 /// Errors of user administration and of the audit log.

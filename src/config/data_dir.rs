@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// A data dir. Code asks it for a path instead of joining names itself, so the
@@ -46,11 +45,6 @@ impl DataDir {
     /// Where monthly deliveries arrive, one folder per month (`YYYY-MM`).
     pub fn inbox(&self) -> PathBuf {
         self.0.join("inbox")
-    }
-
-    /// The inbox folder of one month's delivery.
-    pub fn inbox_month(&self, month: NaiveDate) -> PathBuf {
-        self.inbox().join(month.format("%Y-%m").to_string())
     }
 
     /// The archive of monthly reports, one folder per month (`YYYY-MM`).
@@ -107,10 +101,12 @@ mod tests {
     fn the_layout_is_the_one_the_docs_describe() {
         let d = DataDir::new("/srv/jc");
         assert_eq!(d.store_file(), Path::new("/srv/jc/jobcockpit.duckdb"));
-        assert_eq!(d.pseudonym_key_file(), Path::new("/srv/jc/keys/pseudonym.key"));
+        assert_eq!(
+            d.pseudonym_key_file(),
+            Path::new("/srv/jc/keys/pseudonym.key")
+        );
         assert_eq!(d.store_key_file(), Path::new("/srv/jc/keys/store.key"));
-        let march = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
-        assert_eq!(d.inbox_month(march), Path::new("/srv/jc/inbox/2024-03"));
+        assert_eq!(d.inbox(), Path::new("/srv/jc/inbox"));
         assert_eq!(d.reports(), Path::new("/srv/jc/reports"));
     }
 }

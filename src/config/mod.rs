@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use self::access::AccessSettings;
 pub use self::data_dir::DataDir;
-pub use self::step::{parse_steps, Step};
+pub use self::step::Step;
 pub use self::values::{DisclosureK, Secret};
 
 /// The prefix of the environment variables that override settings; nested keys
@@ -27,8 +27,10 @@ pub const ENV_PREFIX: &str = "JOBCOCKPIT_";
 /// Environment variables with the prefix that are not settings: key material,
 /// read where it is used (`JOBCOCKPIT_STORE_KEY` by `encryption`,
 /// `JOBCOCKPIT_PSEUDONYM_KEY` by [`Settings::load`] into a [`Secret`]), so a hex
-/// key of digits only is never parsed as a number on the way.
-const ENV_NOT_SETTINGS: &[&str] = &["store_key", "pseudonym_key"];
+/// key of digits only is never parsed as a number on the way; and
+/// `JOBCOCKPIT_BIN`, the binary the test scripts run (`tests/a11y/run.sh`). Any
+/// other unknown `JOBCOCKPIT_*` variable is refused as a misspelt setting.
+const ENV_NOT_SETTINGS: &[&str] = &["store_key", "pseudonym_key", "bin"];
 
 /// Configuration errors name the file and what is wrong.
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +72,7 @@ pub struct Settings {
     /// Folder of the committee report's definition, texts and templates.
     pub reports_dir: PathBuf,
     /// Logins, sessions, single sign-on (`[access]`).
-    pub access: crate::access::AccessSettings,
+    pub access: AccessSettings,
     /// Delete a delivery's files (which hold raw CPR numbers) once it is loaded,
     /// leaving a receipt (`ingest::RECEIPT_FILE`). On by default: the store holds
     /// every row, pseudonymised, and the case systems keep the originals.
@@ -115,10 +117,7 @@ impl Settings {
         let env = Env::prefixed(ENV_PREFIX)
             .split("__")
             .ignore(ENV_NOT_SETTINGS);
-        let mut settings: Settings = figment
-            .merge(env)
-            .extract()
-            .map_err(|e| invalid(e, file))?;
+        let mut settings: Settings = figment.merge(env).extract().map_err(|e| invalid(e, file))?;
         settings.pseudonym_key = std::env::var("JOBCOCKPIT_PSEUDONYM_KEY")
             .ok()
             .map(Secret::new);
@@ -149,7 +148,10 @@ impl Settings {
 /// A figment error in Danish, naming the key as it was given and its value.
 fn invalid(err: figment::Error, file: Option<&Path>) -> ConfigError {
     // figment keeps every error of an extraction; the first is enough to act on.
-    let e = err.into_iter().next().unwrap_or_else(|| figment::Error::from(String::new()));
+    let e = err
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| figment::Error::from(String::new()));
     let dotted = e.path.join(".");
     let (key, origin) = match &e.metadata {
         // The variable's own name (figment's interpolation writes `ACCESS.HTTPS`).
@@ -354,7 +356,10 @@ mod tests {
     #[test]
     fn an_unknown_step_is_refused_naming_the_file_and_the_step() {
         let err = pipeline_with("\"marts\"", "\"magic\"");
-        assert!(err.contains("p.toml") && err.contains("ukendt trin 'magic'"), "{err}");
+        assert!(
+            err.contains("p.toml") && err.contains("ukendt trin 'magic'"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -388,6 +393,7 @@ mod tests {
         std::env::set_var("JOBCOCKPIT_REPORTS_DIR", "/opt/rapporter");
         std::env::set_var("JOBCOCKPIT_ACCESS__IDLE_TIMEOUT_SECS", "90");
         std::env::set_var("JOBCOCKPIT_PSEUDONYM_KEY", "0011");
+        std::env::set_var("JOBCOCKPIT_ACCESS__TRUSTED_PROXIES", "[\"10.0.0.1\"]");
         let s = Settings::load(Some(&file));
         std::env::set_var("JOBCOCKPIT_DISCLOSURE_K", "2");
         let low = Settings::load(Some(&file));
@@ -400,6 +406,7 @@ mod tests {
             "JOBCOCKPIT_REPORTS_DIR",
             "JOBCOCKPIT_ACCESS__IDLE_TIMEOUT_SECS",
             "JOBCOCKPIT_PSEUDONYM_KEY",
+            "JOBCOCKPIT_ACCESS__TRUSTED_PROXIES",
             "JOBCOCKPIT_ACCESS__HTTP",
         ] {
             std::env::remove_var(v);
@@ -408,6 +415,10 @@ mod tests {
         let s = s.unwrap();
         assert_eq!(s.reports_dir, Path::new("/opt/rapporter"));
         assert_eq!(s.access.idle_timeout_secs, 90);
+        assert_eq!(
+            s.access.trusted_proxies,
+            ["10.0.0.1".parse::<std::net::IpAddr>().unwrap()]
+        );
         assert_eq!((s.bind.as_str(), s.disclosure_k.get()), ("0.0.0.0:9000", 7));
         assert_eq!(s.pseudonym_key.as_ref().map(Secret::expose), Some("0011"));
         assert!(!format!("{s:?}").contains("0011"), "the key must not print");
@@ -418,7 +429,10 @@ mod tests {
             "{low}"
         );
         let word = word.unwrap_err().to_string();
-        assert!(word.contains("JOBCOCKPIT_DISCLOSURE_K") && word.contains("fem"), "{word}");
+        assert!(
+            word.contains("JOBCOCKPIT_DISCLOSURE_K") && word.contains("fem"),
+            "{word}"
+        );
         let unknown = unknown.unwrap_err().to_string();
         assert!(unknown.contains("ukendt indstilling 'http'"), "{unknown}");
     }

@@ -72,7 +72,7 @@ impl std::fmt::Display for Step {
 }
 
 /// Parses the `steps` list: known names, none twice, in run order, none required missing.
-pub fn parse_steps(names: &[String]) -> Result<Vec<Step>, String> {
+pub(crate) fn parse_steps(names: &[String]) -> Result<Vec<Step>, String> {
     let known = || {
         Step::ALL
             .iter()

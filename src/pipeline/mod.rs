@@ -155,7 +155,10 @@ fn run_steps(
         report.record(
             Step::Report,
             started,
-            outcome.as_ref().map(Clone::clone).map_err(ToString::to_string),
+            outcome
+                .as_ref()
+                .map(Clone::clone)
+                .map_err(ToString::to_string),
         );
         outcome.map_err(|e| PipelineError::Step {
             step: Step::Report,
@@ -187,7 +190,10 @@ fn transform_steps(
         report.record(
             step,
             started,
-            outcome.as_ref().map(Clone::clone).map_err(ToString::to_string),
+            outcome
+                .as_ref()
+                .map(Clone::clone)
+                .map_err(ToString::to_string),
         );
         outcome.map_err(|source| PipelineError::Step { step, source })?;
     }

@@ -21,7 +21,11 @@ pub struct RunLog {
 
 impl RunLog {
     /// Records a run of `month` as running; its id is the month and the start time.
-    pub fn start(conn: &Connection, month: NaiveDate, trigger: &str) -> Result<RunLog, duckdb::Error> {
+    pub fn start(
+        conn: &Connection,
+        month: NaiveDate,
+        trigger: &str,
+    ) -> Result<RunLog, duckdb::Error> {
         let run_id = format!(
             "{}-{}",
             month.format("%Y-%m"),
@@ -37,7 +41,11 @@ impl RunLog {
     }
 
     /// Records the steps in the order they ran.
-    pub fn record_steps(&self, conn: &Connection, steps: &[StepRecord]) -> Result<(), duckdb::Error> {
+    pub fn record_steps(
+        &self,
+        conn: &Connection,
+        steps: &[StepRecord],
+    ) -> Result<(), duckdb::Error> {
         let mut stmt = conn.prepare(STEP_RECORDED)?;
         for (i, s) in steps.iter().enumerate() {
             stmt.execute(params![
@@ -73,7 +81,9 @@ impl RunLog {
     /// The month (`YYYY-MM`) of the latest successful run, if any.
     pub fn latest_succeeded_month(conn: &Connection) -> Result<Option<String>, duckdb::Error> {
         Ok(conn
-            .query_row(LATEST_SUCCEEDED_MONTH, [], |r| r.get::<_, Option<String>>(0))
+            .query_row(LATEST_SUCCEEDED_MONTH, [], |r| {
+                r.get::<_, Option<String>>(0)
+            })
             .optional()?
             .flatten())
     }

@@ -202,7 +202,12 @@ fn a_disclosure_threshold_below_three_is_refused_at_start() {
 #[tokio::test]
 async fn the_server_stops_when_shutdown_completes() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let state = AppState::new(Arc::new(fake_marts()), dashboards_dir(), DisclosureK::default()).unwrap();
+    let state = AppState::new(
+        Arc::new(fake_marts()),
+        dashboards_dir(),
+        DisclosureK::default(),
+    )
+    .unwrap();
     serve(listener, state, async {}).await.unwrap();
 }
 
