@@ -98,7 +98,7 @@ fn repo(rel: &str) -> PathBuf {
 
 fn settings(data_dir: &Path) -> Settings {
     Settings {
-        data_dir: data_dir.to_path_buf(),
+        data_dir: data_dir.to_path_buf().into(),
         dashboards_dir: repo("dashboards"),
         pipeline_file: repo("pipelines/monthly.toml"),
         policy_file: repo("model/features.toml"),

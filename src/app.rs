@@ -2,7 +2,6 @@
 //! policy, the pseudonymisation key and the store; `serve` runs the cockpit and
 //! the scheduler side by side in one process, the only writer of the store.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -13,7 +12,7 @@ use crate::config::{ConfigError, PipelineConfig, Settings};
 use crate::encryption::{self, EncryptionError, EncryptionKey};
 use crate::model::policy::FeaturePolicy;
 use crate::model::ModelError;
-use crate::pipeline::{self, Context, PipelineError, RunReport};
+use crate::pipeline::{self, Context, PipelineError, RunLog, RunReport};
 use crate::pseudonym::{create_key_file, PseudonymError, Pseudonymiser};
 use crate::store::{read_mart, Store, StoreError};
 use crate::table::Table;
@@ -56,12 +55,12 @@ pub enum AppError {
 /// key (both 0600; the store key only when `JOBCOCKPIT_STORE_KEY` is not set).
 /// Returns whether a new pseudonymisation key was written.
 pub fn init(settings: &Settings) -> Result<bool, AppError> {
-    let key = settings.key_path();
-    let store_key = encryption::key_file(&settings.data_dir);
+    let key = settings.data_dir.pseudonym_key_file();
+    let store_key = settings.data_dir.store_key_file();
     for dir in [
-        settings.data_dir.clone(),
-        settings.inbox_dir(),
-        key.parent().map(Path::to_path_buf).unwrap_or_default(),
+        settings.data_dir.root().to_path_buf(),
+        settings.data_dir.inbox(),
+        settings.data_dir.keys_dir(),
     ] {
         std::fs::create_dir_all(&dir).map_err(|source| AppError::Io {
             path: dir.display().to_string(),
@@ -99,9 +98,9 @@ impl App {
     pub fn open(settings: Settings) -> Result<App, AppError> {
         let pipeline = PipelineConfig::load(&settings.pipeline_file)?;
         let policy = FeaturePolicy::load(&settings.policy_file)?;
-        let pseudonymiser = match std::env::var("JOBCOCKPIT_PSEUDONYM_KEY") {
-            Ok(hex) => Pseudonymiser::from_hex(&hex)?,
-            Err(_) => {
+        let pseudonymiser = match &settings.pseudonym_key {
+            Some(hex) => Pseudonymiser::from_hex(hex.expose())?,
+            None => {
                 let path = settings.key_path();
                 if !path.exists() {
                     return Err(AppError::NoKey(path.display().to_string()));
@@ -113,18 +112,11 @@ impl App {
             path: settings.data_dir.display().to_string(),
             source,
         })?;
-        let store_key = EncryptionKey::load(&encryption::key_file(&settings.data_dir))?;
+        let store_key = EncryptionKey::load(&settings.data_dir.store_key_file())?;
         let store = Store::open(&settings.store_path(), &store_key)?;
         // One process owns the store, so a run still marked as running was cut off
         // (a crash or a kill): say so instead of leaving it running forever.
-        store
-            .lock()
-            .execute(
-                "update pipeline_runs set status = 'failed', finished_at = now(),
-                 error = 'afbrudt: processen stoppede under kørslen' where status = 'running'",
-                [],
-            )
-            .map_err(StoreError::from)?;
+        RunLog::close_interrupted(&store.lock()).map_err(StoreError::from)?;
         let access = Access::open(&store, settings.access.clone())?;
         Ok(App {
             settings,
@@ -156,12 +148,7 @@ impl App {
     /// Refuses a run for a month before the latest successful run: it would
     /// rebuild the marts as of that older month and roll the cockpit back.
     pub fn check_not_behind(&self, month: NaiveDate) -> Result<(), PipelineError> {
-        let conn = self.store.lock();
-        let latest: Option<String> = conn.query_row(
-            "select strftime(max(run_month), '%Y-%m') from pipeline_runs where status = 'succeeded'",
-            [],
-            |r| r.get(0),
-        )?;
+        let latest = RunLog::latest_succeeded_month(&self.store.lock())?;
         match latest {
             Some(latest) if latest > month.format("%Y-%m").to_string() => {
                 Err(PipelineError::Behind { month, latest })
@@ -212,8 +199,7 @@ struct CockpitRuns {
 
 impl RunTrigger for CockpitRuns {
     fn month(&self) -> NaiveDate {
-        let now = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Copenhagen);
-        crate::schedule::target_month(now, self.app.pipeline.schedule.month_offset)
+        crate::schedule::current_target_month(&self.app.pipeline.schedule)
     }
 
     fn start(&self, by: &str) -> Result<NaiveDate, String> {

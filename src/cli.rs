@@ -10,8 +10,9 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
 use crate::app::{self, App, AppError};
-use crate::config::Settings;
+use crate::config::{DataDir, Settings};
 use crate::ingest;
+use crate::pipeline::{remove_if_configured, Inbox, MonthFolder};
 use crate::synth::{self, SynthConfig};
 
 /// Set once standard output is gone (a reader such as `head -1` closed the
@@ -256,10 +257,12 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             blocking("indlæsningen", move || ingest_cmd(settings, &dir, dry_run)).await
         }
         Command::Run { month, force } => {
-            let now = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Copenhagen);
-            let month = month.unwrap_or_else(|| crate::schedule::target_month(now, -1));
             blocking("kørslen", move || {
                 let app = App::open(settings)?;
+                // The month the schedule would run now, as the cockpit's button.
+                let month = month.unwrap_or_else(|| {
+                    crate::schedule::current_target_month(&app.pipeline.schedule)
+                });
                 if !force {
                     app.check_not_behind(month)?;
                 }
@@ -337,17 +340,15 @@ fn synth_to(out: &Path, cfg: &SynthConfig) -> Result<(), AppError> {
 fn ingest_cmd(settings: Settings, dir: &Path, dry_run: bool) -> Result<(), AppError> {
     let app = App::open(settings)?;
     let folders = match ingest::folder_month(dir) {
-        Ok(_) => vec![dir.to_path_buf()],
+        Ok(month) => vec![(month, dir.to_path_buf())],
         // A name that tries to be a month is a delivery with a bad name (or a
         // future month, or a link), not an inbox to look inside.
         Err(e) if ingest::looks_like_month(dir) => {
             return Err(crate::pipeline::PipelineError::from(e).into())
         }
-        Err(_) => ingest::delivery_folders(dir)
-            .map_err(crate::pipeline::PipelineError::from)?
-            .into_iter()
-            .map(|(_, p)| p)
-            .collect(),
+        Err(_) => Inbox::new(dir)
+            .months()
+            .map_err(crate::pipeline::PipelineError::from)?,
     };
     if folders.is_empty() {
         return Err(
@@ -360,19 +361,17 @@ fn ingest_cmd(settings: Settings, dir: &Path, dry_run: bool) -> Result<(), AppEr
     // Folders whose files were deleted after an earlier load: loaded, if the
     // store says so; otherwise they stay in the list and fail with the missing file.
     let mut todo = Vec::new();
-    for folder in folders {
-        let loaded = ingest::holds_no_delivery_files(&folder)
-            && ingest::folder_month(&folder)
-                .and_then(|m| ingest::month_loaded(&app.store, m))
-                .map_err(crate::pipeline::PipelineError::from)?;
-        if loaded {
-            say!(
+    for (month, folder) in folders {
+        match MonthFolder::of(&app.store, &folder, month)
+            .map_err(crate::pipeline::PipelineError::from)?
+        {
+            MonthFolder::Loaded(folder) => say!(
                 "{}: allerede indlæst; filerne er slettet efter indlæsningen (se {})",
                 folder.display(),
                 ingest::RECEIPT_FILE
-            );
-        } else {
-            todo.push(folder);
+            ),
+            // A folder that vanished meanwhile fails in the load with its path.
+            MonthFolder::Pending(folder) | MonthFolder::Missing(folder) => todo.push(folder),
         }
     }
     let folders = todo;
@@ -400,8 +399,8 @@ fn ingest_cmd(settings: Settings, dir: &Path, dry_run: bool) -> Result<(), AppEr
                 print_load(folder, r, false);
                 // The month is committed: its files with raw CPRs can go. A
                 // failure to delete is reported and does not stop the load.
-                if remove {
-                    match ingest::remove_loaded_delivery(folder, r) {
+                if let Some(removal) = remove_if_configured(remove, folder, r) {
+                    match removal {
                         Ok(done) => {
                             if !done.deleted.is_empty() {
                                 say!(
@@ -577,7 +576,7 @@ fn print_store_key(settings: &Settings) {
     } else {
         say!(
             "Databasenøgle (kryptering af databasen): {}",
-            crate::encryption::key_file(&settings.data_dir).display()
+            settings.data_dir.store_key_file().display()
         );
     }
 }
@@ -590,7 +589,7 @@ fn demo_users(app: &App) -> Result<(), AppError> {
     for (name, role, password) in &users {
         text.push_str(&format!("  {name:<20} {:<14} {password}\n", role.label()));
     }
-    let path = app.settings.data_dir.join("demo-brugere.txt");
+    let path = app.settings.data_dir.demo_users_file();
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -610,9 +609,6 @@ fn demo_users(app: &App) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Marks a folder as made by the demo, so a later demo may empty it.
-const DEMO_MARKER: &str = ".jobcockpit-demo";
-
 async fn demo(
     mut settings: Settings,
     data_dir: PathBuf,
@@ -620,6 +616,7 @@ async fn demo(
     no_serve: bool,
 ) -> Result<(), AppError> {
     let started = Instant::now();
+    let data_dir = DataDir::new(data_dir);
     let io = |source| AppError::Io {
         path: data_dir.display().to_string(),
         source,
@@ -627,7 +624,7 @@ async fn demo(
     if data_dir.exists() {
         // Only a folder the demo made itself (or an empty one) is emptied: pointed at
         // a real data dir, this would destroy its keys and every pseudonym with them.
-        let is_demo = data_dir.join(DEMO_MARKER).exists();
+        let is_demo = data_dir.demo_marker().exists();
         let is_empty = std::fs::read_dir(&data_dir).map_err(io)?.next().is_none();
         if !is_demo && !is_empty {
             return Err(AppError::Io {
@@ -637,11 +634,11 @@ async fn demo(
                 ),
             });
         }
-        std::fs::remove_dir_all(&data_dir).map_err(io)?;
+        std::fs::remove_dir_all(data_dir.root()).map_err(io)?;
     }
-    std::fs::create_dir_all(&data_dir).map_err(io)?;
+    std::fs::create_dir_all(data_dir.root()).map_err(io)?;
     std::fs::write(
-        data_dir.join(DEMO_MARKER),
+        data_dir.demo_marker(),
         "Syntetiske demodata fra 'jobcockpit demo'.\n",
     )
     .map_err(io)?;

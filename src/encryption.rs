@@ -117,7 +117,7 @@ impl EncryptionKey {
 
 /// The store key file in a data dir.
 pub fn key_file(data_dir: &Path) -> PathBuf {
-    data_dir.join("keys").join("store.key")
+    crate::config::DataDir::from(data_dir).store_key_file()
 }
 
 /// Where DuckDB spills temporary files for the store (encrypted as well).
@@ -252,6 +252,7 @@ fn attach_error(shown: &str, e: duckdb::Error, secret: &str) -> EncryptionError 
 }
 
 /// The one foreign function: registering the shim compiled by build.rs.
+// Calling C needs `unsafe`; the crate denies it (Cargo.toml `[lints.rust]`) everywhere else.
 #[allow(unsafe_code)]
 mod ffi {
     extern "C" {

@@ -9,7 +9,7 @@ pub mod access;
 pub mod app;
 /// The command line.
 pub mod cli;
-/// Typed settings and the pipeline definition.
+/// Typed settings (parsed, layered) and the pipeline definition with its steps.
 pub mod config;
 /// The cockpit's page definitions, renderer and charts.
 pub mod dashboard;

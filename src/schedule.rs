@@ -1,7 +1,8 @@
 //! The monthly schedule: a tokio-cron-scheduler job from `pipelines/monthly.toml`
-//! that runs the pipeline for the month the schedule names, in its time zone.
+//! that runs the pipeline for the month the schedule names, in its time zone, and
+//! the one function that says which month that is.
 
-use chrono::{Datelike, NaiveDate, TimeZone};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 use crate::config::ScheduleConfig;
@@ -9,20 +10,28 @@ use crate::config::ScheduleConfig;
 /// Schedule errors.
 #[derive(Debug, thiserror::Error)]
 pub enum ScheduleError {
-    #[error("ukendt tidszone '{0}'")]
-    TimeZone(String),
     #[error("planlæggeren fejlede: {0}")]
     Scheduler(#[from] JobSchedulerError),
 }
 
-/// The month a run started at `now` processes: the current month moved by `offset`.
-pub fn target_month<Tz: TimeZone>(now: chrono::DateTime<Tz>, offset: i32) -> NaiveDate {
-    let first = NaiveDate::from_ymd_opt(now.year(), now.month(), 1).expect("day 1 exists");
+/// The month a run started at `now` processes: the month `now` falls in on the
+/// schedule's clock (Europe/Copenhagen), moved by the schedule's `month_offset`.
+/// The scheduler, `jobcockpit run` without `--month` and the cockpit's run button
+/// all ask this function, so they agree just after midnight on the 1st too.
+pub fn target_month(cfg: &ScheduleConfig, now: DateTime<Utc>) -> NaiveDate {
+    let local = now.with_timezone(&cfg.timezone);
+    let first = NaiveDate::from_ymd_opt(local.year(), local.month(), 1).expect("day 1 exists");
+    let offset = cfg.month_offset;
     if offset >= 0 {
-        first + chrono::Months::new(offset as u32)
+        first + chrono::Months::new(offset.unsigned_abs())
     } else {
         first - chrono::Months::new(offset.unsigned_abs())
     }
+}
+
+/// [`target_month`] now.
+pub fn current_target_month(cfg: &ScheduleConfig) -> NaiveDate {
+    target_month(cfg, Utc::now())
 }
 
 /// Starts a scheduler that calls `run` with the target month at every tick.
@@ -31,16 +40,13 @@ pub async fn start<F>(cfg: &ScheduleConfig, run: F) -> Result<JobScheduler, Sche
 where
     F: Fn(NaiveDate) + Clone + Send + Sync + 'static,
 {
-    let tz: chrono_tz::Tz = cfg
-        .timezone
-        .parse()
-        .map_err(|_| ScheduleError::TimeZone(cfg.timezone.clone()))?;
-    let offset = cfg.month_offset;
+    let tz = cfg.timezone;
+    let month_of = cfg.clone();
     let scheduler = JobScheduler::new().await?;
     let job = Job::new_async_tz(cfg.cron.as_str(), tz, move |_id, _lock| {
         let run = run.clone();
+        let month = current_target_month(&month_of);
         Box::pin(async move {
-            let month = target_month(chrono::Utc::now().with_timezone(&tz), offset);
             tracing::info!(%month, "planlagt månedskørsel starter");
             if let Err(e) = tokio::task::spawn_blocking(move || run(month)).await {
                 tracing::error!(error = %e, "planlagt kørsel gik ned");
@@ -55,14 +61,81 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
+
+    fn schedule(offset: i32) -> ScheduleConfig {
+        ScheduleConfig {
+            cron: "0 0 6 5 * *".into(),
+            timezone: chrono_tz::Europe::Copenhagen,
+            month_offset: offset,
+        }
+    }
+
+    fn month(y: i32, m: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, 1).unwrap()
+    }
+
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+    }
 
     #[test]
     fn the_scheduled_run_on_the_5th_processes_the_previous_month() {
-        let tz = chrono_tz::Europe::Copenhagen;
-        let now = tz.with_ymd_and_hms(2026, 1, 5, 6, 0, 0).unwrap();
+        let now = chrono_tz::Europe::Copenhagen
+            .with_ymd_and_hms(2026, 1, 5, 6, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(target_month(&schedule(-1), now), month(2025, 12));
+        assert_eq!(target_month(&schedule(0), now), month(2026, 1));
+        assert_eq!(target_month(&schedule(1), now), month(2026, 2));
+    }
+
+    #[test]
+    fn the_month_turns_at_midnight_in_copenhagen_not_in_utc() {
+        // 23:30 UTC on New Year's Eve is 00:30 on 1 January in Copenhagen (CET, +1).
         assert_eq!(
-            target_month(now, -1),
-            NaiveDate::from_ymd_opt(2025, 12, 1).unwrap()
+            target_month(&schedule(0), utc(2025, 12, 31, 23, 30)),
+            month(2026, 1)
+        );
+        assert_eq!(
+            target_month(&schedule(-1), utc(2025, 12, 31, 23, 30)),
+            month(2025, 12)
+        );
+        assert_eq!(
+            target_month(&schedule(0), utc(2025, 12, 31, 22, 59)),
+            month(2025, 12)
+        );
+    }
+
+    #[test]
+    fn the_month_turns_at_local_midnight_in_summer_time_too() {
+        // Summer time (CEST, +2) began 29 March 2026: 22:30 UTC on 31 March is
+        // 00:30 on 1 April in Copenhagen, 21:59 UTC still March.
+        assert_eq!(
+            target_month(&schedule(0), utc(2026, 3, 31, 22, 30)),
+            month(2026, 4)
+        );
+        assert_eq!(
+            target_month(&schedule(0), utc(2026, 3, 31, 21, 59)),
+            month(2026, 3)
+        );
+        // Summer time ended 25 October 2026: the turn of the month is at +1 again.
+        assert_eq!(
+            target_month(&schedule(0), utc(2026, 10, 31, 22, 30)),
+            month(2026, 10)
+        );
+        assert_eq!(
+            target_month(&schedule(0), utc(2026, 10, 31, 23, 0)),
+            month(2026, 11)
+        );
+        // The night the clocks go back (02:00-03:00 twice) is an ordinary day.
+        assert_eq!(
+            target_month(&schedule(-1), utc(2026, 10, 25, 0, 30)),
+            month(2026, 9)
+        );
+        assert_eq!(
+            target_month(&schedule(-1), utc(2026, 10, 25, 1, 30)),
+            month(2026, 9)
         );
     }
 
@@ -71,7 +144,7 @@ mod tests {
         let cfg =
             crate::config::PipelineConfig::load(std::path::Path::new("pipelines/monthly.toml"))
                 .unwrap();
-        let tz: chrono_tz::Tz = cfg.schedule.timezone.parse().unwrap();
+        let tz = cfg.schedule.timezone;
         assert!(
             Job::new_async_tz(cfg.schedule.cron.as_str(), tz, |_, _| Box::pin(async {})).is_ok()
         );

@@ -20,19 +20,19 @@ pub mod sessions;
 pub mod users;
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
-
 pub use self::audit::{AuditEntry, AuditLog, AuditRow, Outcome};
+// The settings type lives in `config` (settings types below behaviour); re-exported
+// so `access::AccessSettings` keeps working for callers.
 use self::backend::{Backend, MemoryBackend, StoreBackend};
 use self::limiter::{Gate, Limiter};
 pub use self::roles::Role;
 pub use self::sessions::Session;
 use self::sessions::Sessions;
 pub use self::users::User;
+pub use crate::config::AccessSettings;
 use crate::store::{Store, StoreError};
 
 /// Errors of user administration and of the audit log.
@@ -75,38 +75,6 @@ pub enum LoginError {
     Locked(u64),
     #[error("Der opstod en fejl. Prøv igen om lidt.")]
     Internal,
-}
-
-/// Settings of access control (`[access]` in the configuration file).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AccessSettings {
-    /// Browsers reach the cockpit over https (natively or through the proxy in
-    /// `ops/`): cookies get `Secure` and the `__Host-` prefix, responses HSTS.
-    pub https: bool,
-    /// A session unused this long ends (seconds; default 30 minutes).
-    pub idle_timeout_secs: u64,
-    /// A session ends this long after login however much it is used (seconds;
-    /// default 10 hours, a working day).
-    pub absolute_timeout_secs: u64,
-    /// Single sign-on: the header in which the municipality's reverse proxy puts
-    /// the authenticated user name (e.g. `X-Remote-User`). Off when unset.
-    pub sso_header: Option<String>,
-    /// Addresses of the proxies whose `sso_header` and `X-Forwarded-For` are
-    /// believed. The header from any other address is refused.
-    pub trusted_proxies: Vec<IpAddr>,
-}
-
-impl Default for AccessSettings {
-    fn default() -> Self {
-        AccessSettings {
-            https: false,
-            idle_timeout_secs: 30 * 60,
-            absolute_timeout_secs: 10 * 60 * 60,
-            sso_header: None,
-            trusted_proxies: Vec::new(),
-        }
-    }
 }
 
 /// A user as the admin page and `jobcockpit user list` show it.

@@ -1,8 +1,16 @@
 //! The model registry in the store: every trained version with its window,
-//! parameters, validation figures and tree, and the leaves that explain it.
+//! parameters, validation figures and tree, the leaves that explain it, the
+//! champion decisions and the scores made with it. The only writer of the model
+//! tables; every insert names its columns.
 
 use chrono::NaiveDate;
-use duckdb::{params, Connection, OptionalExt};
+use duckdb::{named_params, params, Connection, OptionalExt};
+
+use super::Score;
+use crate::store::date_value;
+
+const VERSION_INSERT: &str = include_str!("../../sql/model/version_insert.sql");
+const DECISION_INSERT: &str = include_str!("../../sql/model/decision_insert.sql");
 
 use super::champion::Decision;
 use super::policy::FeaturePolicy;
@@ -37,26 +45,43 @@ pub fn save(
         [&outcome.version],
     )?;
     conn.execute(
-        "insert into model_versions values (?, ?, ?::date, ?::date, ?::date, ?, ?, ?, ?, ?, ?::date, ?::date, ?, ?, ?, now())",
-        params![
-            outcome.version,
-            run_id,
-            run_month.to_string(),
-            outcome.train_from.to_string(),
-            outcome.train_to.to_string(),
-            outcome.n_train as i64,
-            outcome.base_rate,
-            params_json.to_string(),
-            serde_json::to_string(&policy.input_names()).unwrap_or_default(),
-            serde_json::to_string(&t.nodes).unwrap_or_default(),
-            outcome.val_from.to_string(),
-            outcome.train_to.to_string(),
-            outcome.validations.first().map(|v| v.n as i64),
-            outcome.val_brier,
-            outcome.val_brier_baseline,
+        VERSION_INSERT,
+        named_params! {
+            "version": outcome.version,
+            "run_id": run_id,
+            "run_month": run_month.to_string(),
+            "train_from": outcome.train_from.to_string(),
+            "train_to": outcome.train_to.to_string(),
+            "n_train": outcome.n_train as i64,
+            "base_rate": outcome.base_rate,
+            "params": params_json.to_string(),
+            "features": serde_json::to_string(&policy.input_names()).unwrap_or_default(),
+            "tree": serde_json::to_string(&t.nodes).unwrap_or_default(),
+            "val_from": outcome.val_from.to_string(),
+            "val_to": outcome.train_to.to_string(),
+            "n_val": outcome.validations.first().map(|v| v.n as i64),
+            "val_brier": outcome.val_brier,
+            "val_brier_baseline": outcome.val_brier_baseline,
+        },
+    )?;
+    let mut val = conn.appender_with_columns(
+        "model_validation",
+        &[
+            "version",
+            "method",
+            "n",
+            "brier",
+            "auc",
+            "log_loss",
+            "accuracy",
+            "accuracy_ci_low",
+            "accuracy_ci_high",
+            "brier_ci_low",
+            "brier_ci_high",
+            "auc_ci_low",
+            "auc_ci_high",
         ],
     )?;
-    let mut val = conn.appender("model_validation")?;
     for v in &outcome.validations {
         val.append_row(params![
             outcome.version,
@@ -75,7 +100,19 @@ pub fn save(
         ])?;
     }
     val.flush()?;
-    let mut app = conn.appender("model_leaves")?;
+    let mut app = conn.appender_with_columns(
+        "model_leaves",
+        &[
+            "version",
+            "leaf_id",
+            "rule",
+            "n",
+            "n_pos",
+            "probability",
+            "ci_low",
+            "ci_high",
+        ],
+    )?;
     for l in &t.leaves {
         app.append_row(params![
             outcome.version,
@@ -130,20 +167,72 @@ pub fn record_decision(
         d.champion_version.clone().unwrap_or_default()
     };
     conn.execute(
-        "insert into model_decisions values (?, ?::date, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-        params![
-            run_id,
-            run_month.to_string(),
-            challenger,
-            d.champion_version,
-            d.promote,
-            after,
-            d.challenger_brier,
-            d.champion_brier,
-            tolerance,
-            d.reason
+        DECISION_INSERT,
+        named_params! {
+            "run_id": run_id,
+            "run_month": run_month.to_string(),
+            "challenger": challenger,
+            "champion_before": d.champion_version,
+            "promoted": d.promote,
+            "champion_after": after,
+            "challenger_brier": d.challenger_brier,
+            "champion_brier": d.champion_brier,
+            "tolerance": tolerance,
+            "reason": d.reason,
+        },
+    )?;
+    Ok(())
+}
+
+/// The input names a version was trained with, in the order its splits refer to.
+pub fn input_names(conn: &Connection, version: &str) -> Result<Vec<String>, ModelError> {
+    let json: String = conn.query_row(
+        "select features from model_versions where version = ?",
+        [version],
+        |r| r.get(0),
+    )?;
+    serde_json::from_str(&json).map_err(|e| ModelError::Tree(e.to_string()))
+}
+
+/// Stores a cohort's scores made by `version`. A re-run of a month replaces that
+/// cohort's scores: one score per spell.
+pub fn save_scores(
+    conn: &Connection,
+    run_id: &str,
+    cohort_month: NaiveDate,
+    version: &str,
+    scores: &[Score],
+) -> Result<(), ModelError> {
+    conn.execute(
+        "delete from model_scores where cohort_month = ?::date",
+        [cohort_month.to_string()],
+    )?;
+    let mut app = conn.appender_with_columns(
+        "model_scores",
+        &[
+            "spell_id",
+            "person_id",
+            "cohort_month",
+            "model_version",
+            "probability",
+            "risk_band",
+            "leaf_id",
+            "scored_in_run",
         ],
     )?;
+    for s in scores {
+        app.append_row(params![
+            s.spell_id,
+            s.person_id,
+            date_value(cohort_month),
+            version,
+            s.probability,
+            s.risk_band,
+            s.leaf_id as i32,
+            run_id
+        ])?;
+    }
+    app.flush()?;
     Ok(())
 }
 

@@ -172,7 +172,7 @@ pub fn generate(
         conn,
         &ctx.layout.spec,
         ctx.pipeline,
-        ctx.settings.disclosure_k,
+        ctx.settings.disclosure_k.get(),
         month,
     )?;
     write(ctx, inputs, Source::Marts)

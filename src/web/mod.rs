@@ -40,8 +40,8 @@ pub use self::error::WebError;
 pub use self::run::RunTrigger;
 use crate::access::routes::RouteTable;
 use crate::access::{Access, AccessSettings};
+use crate::config::DisclosureK;
 use crate::dashboard::Catalog;
-use crate::disclosure;
 
 /// Where pages get their marts from (the DuckDB store in production).
 pub trait MartSource: Send + Sync + 'static {
@@ -74,15 +74,15 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Loads the dashboards and templates in `dashboards_dir`; refuses `k` below
-    /// [`disclosure::MIN_K`]. Access control starts empty, in memory: nobody can log
-    /// in until [`AppState::with_access`] gives it the store's users.
+    /// Loads the dashboards and templates in `dashboards_dir`; `k` is at least
+    /// [`crate::disclosure::MIN_K`] by its type. Access control starts empty, in memory:
+    /// nobody can log in until [`AppState::with_access`] gives it the store's users.
     pub fn new(
         source: Arc<dyn MartSource>,
         dashboards_dir: &Path,
-        k: u32,
+        k: DisclosureK,
     ) -> Result<Self, WebError> {
-        let k = disclosure::check_k(k)?;
+        let k = k.get();
         let catalog = Catalog::load(dashboards_dir)?;
         for d in catalog.dashboards().iter().filter(|d| d.roles.is_empty()) {
             tracing::warn!(slug = %d.slug, "siden har ingen roller og kan ikke ses af nogen");

@@ -44,7 +44,7 @@ pub fn backfilled_app_with(
 ) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings {
-        data_dir: dir.path().join("data"),
+        data_dir: dir.path().join("data").into(),
         ..Settings::default()
     };
     configure(&mut settings);
@@ -64,7 +64,7 @@ pub fn backfilled_app_with(
 pub fn empty_app(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings {
-        data_dir: dir.path().join("data"),
+        data_dir: dir.path().join("data").into(),
         ..Settings::default()
     };
     configure(&mut settings);

@@ -34,7 +34,7 @@ fn a_planted_shock_and_district_bias_raise_drift_calibration_and_fairness_alerts
     };
     let dir = tempfile::tempdir().unwrap();
     let settings = Settings {
-        data_dir: dir.path().join("data"),
+        data_dir: dir.path().join("data").into(),
         ..Settings::default()
     };
     app::init(&settings).unwrap();

@@ -29,7 +29,7 @@ fn app(source: Arc<dyn MartSource>) -> TestApp {
 }
 
 fn app_as(source: Arc<dyn MartSource>, role: crate::access::Role) -> TestApp {
-    let state = AppState::new(source, dashboards_dir(), 5).unwrap();
+    let state = AppState::new(source, dashboards_dir(), DisclosureK::default()).unwrap();
     let (token, session) = state.access().session_for_tests("test", role);
     TestApp {
         router: router(state),
@@ -192,14 +192,22 @@ async fn health_and_stylesheet_are_served() {
 
 #[test]
 fn a_disclosure_threshold_below_three_is_refused_at_start() {
-    let result = AppState::new(Arc::new(fake_marts()), dashboards_dir(), 2);
-    assert!(matches!(result, Err(WebError::Threshold(_))));
+    // The settings cannot hold one, so no state is ever built with it.
+    assert!(matches!(
+        DisclosureK::new(2).map_err(WebError::from),
+        Err(WebError::Threshold(_))
+    ));
 }
 
 #[tokio::test]
 async fn the_server_stops_when_shutdown_completes() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let state = AppState::new(Arc::new(fake_marts()), dashboards_dir(), 5).unwrap();
+    let state = AppState::new(
+        Arc::new(fake_marts()),
+        dashboards_dir(),
+        DisclosureK::default(),
+    )
+    .unwrap();
     serve(listener, state, async {}).await.unwrap();
 }
 

@@ -1,0 +1,12 @@
+//! `marts`: the tables the cockpit and the report read, in the order their mart files
+//! declare (`sql/marts/mart_x.toml`).
+
+use duckdb::Connection;
+
+use super::StepResult;
+use crate::store::{self, count_rows};
+
+pub(super) fn run(conn: &Connection) -> StepResult {
+    store::run_marts(conn)?;
+    Ok((count_rows(conn, "mart_cohorts")?, String::new()))
+}
