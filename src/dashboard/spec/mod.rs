@@ -56,8 +56,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::present::format::Format;
 pub use crate::marts::{BreakdownSpec, MartFilter, MartSpec};
+use crate::present::format::Format;
 pub use figures::{Document, Heatmap, IntervalPlot, Reliability, RowFilter};
 
 /// One page, as written in its dashboard file.

@@ -4,9 +4,9 @@
 use duckdb::Connection;
 
 use super::StepResult;
-use crate::present::format::number;
 use crate::model::{self, card, champion, registry};
 use crate::pipeline::{Context, RunReport};
+use crate::present::format::number;
 
 pub(super) fn run(conn: &Connection, ctx: &Context<'_>, report: &RunReport) -> StepResult {
     let Some(outcome) = model::train(conn, report.month, ctx.pipeline, ctx.policy)? else {
