@@ -242,7 +242,7 @@ fn a_rate_is_computed_from_the_published_counts_not_taken_from_the_mart() {
         out.rows[0][2].as_f64().unwrap(),
     );
     assert_eq!(out.rows[0][3], Cell::Float(e / n));
-    let (lo, hi) = crate::metrics::wilson_interval(e as u64, n as u64);
+    let (lo, hi) = jobcockpit_metrics::wilson_interval(e as u64, n as u64);
     assert_eq!(out.rows[0][4..], [Cell::Float(lo), Cell::Float(hi)]);
 }
 

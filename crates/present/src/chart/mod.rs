@@ -19,8 +19,8 @@ use self::scale::{
 };
 use super::format::Format;
 use super::messages::Messages;
-use crate::table::Cell;
 use chrono::{Datelike, NaiveDate};
+use jobcockpit_table::Cell;
 
 const WIDTH: f64 = 720.0;
 const PLOT_HEIGHT: f64 = 240.0;

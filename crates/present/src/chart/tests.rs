@@ -1,7 +1,7 @@
 use chrono::NaiveDate;
 
 use super::*;
-use crate::present::messages::DA;
+use crate::messages::DA;
 
 fn months(n: u32) -> Vec<Cell> {
     (1..=n)
@@ -203,7 +203,7 @@ fn a_step_band_closes_along_the_upper_steps() {
 
 mod reliability_diagram {
     use super::super::reliability::{layout, BinInput, ReliabilityInput};
-    use crate::present::messages::DA;
+    use crate::messages::DA;
 
     fn bin(p: f64, o: f64, lo: f64, hi: f64) -> BinInput {
         BinInput {
@@ -267,7 +267,7 @@ mod reliability_diagram {
 
 mod heat_map {
     use super::super::heatmap::{layout, level, HeatmapInput};
-    use crate::present::messages::DA;
+    use crate::messages::DA;
 
     fn input() -> HeatmapInput {
         HeatmapInput {
@@ -321,8 +321,8 @@ mod heat_map {
 
 mod interval_plot {
     use super::super::interval::{layout, IntervalInput, IntervalRow};
-    use crate::present::format::Format;
-    use crate::present::messages::DA;
+    use crate::format::Format;
+    use crate::messages::DA;
 
     fn row(group: &str, label: &str, v: Option<f64>, flagged: bool) -> IntervalRow {
         IntervalRow {

@@ -2,8 +2,8 @@
 //! and lines that break at gaps.
 
 use super::{Input, Kind, Pt};
-use crate::present::format::{self, Format};
-use crate::table::Cell;
+use crate::format::{self, Format};
+use jobcockpit_table::Cell;
 
 /// Inset of the first and last x position, so their tick labels fit in the picture.
 const X_INSET: f64 = 32.0;

@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::scale::{nice_step, round1, tick_label};
 use super::{LegendItem, Tick};
-use crate::present::format::Format;
-use crate::present::messages::Messages;
+use crate::format::Format;
+use crate::messages::Messages;
 
 const WIDTH: f64 = 720.0;
 const RIGHT_TEXT: f64 = 150.0;

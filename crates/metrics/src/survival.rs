@@ -188,7 +188,8 @@ mod tests {
     #[test]
     fn kaplan_meier_matches_lifelines() {
         let all: serde_json::Value =
-            serde_json::from_str(include_str!("../../tests/reference/monitoring_b.json")).unwrap();
+            serde_json::from_str(include_str!("../../../tests/reference/monitoring_b.json"))
+                .unwrap();
         let cases = all["survival"].as_array().unwrap();
         assert!(cases.len() >= 6);
         for case in cases {

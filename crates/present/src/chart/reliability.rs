@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::scale::{nice_step, round1, tick_label};
 use super::{LegendItem, Tick};
-use crate::present::format::Format;
-use crate::present::messages::Messages;
+use crate::format::Format;
+use crate::messages::Messages;
 
 const WIDTH: f64 = 560.0;
 const SIDE: f64 = 380.0;

@@ -125,7 +125,10 @@ mod tests {
 
     /// Values from tests/reference/skeleton_metrics.py (statsmodels, scikit-learn).
     fn reference() -> serde_json::Value {
-        serde_json::from_str(include_str!("../../tests/reference/skeleton_metrics.json")).unwrap()
+        serde_json::from_str(include_str!(
+            "../../../tests/reference/skeleton_metrics.json"
+        ))
+        .unwrap()
     }
 
     #[test]

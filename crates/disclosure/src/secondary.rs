@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::Breakdown;
-use crate::table::{Cell, Table};
+use jobcockpit_table::{Cell, Table};
 
 /// Hides further cells in `hidden[count][row]` until every sibling set is safe.
 /// `counts` are the rule's counts (the row count first when `row_count`).

@@ -410,7 +410,7 @@ mod tests {
 
     /// Values from tests/reference/monitoring_a.py (scikit-learn, statsmodels).
     fn reference() -> Value {
-        serde_json::from_str(include_str!("../../tests/reference/monitoring_a.json")).unwrap()
+        serde_json::from_str(include_str!("../../../tests/reference/monitoring_a.json")).unwrap()
     }
 
     /// Exact floats from their IEEE-754 bits (see the script).

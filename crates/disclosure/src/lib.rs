@@ -39,8 +39,8 @@ mod secondary;
 
 use std::collections::HashSet;
 
-use crate::metrics::wilson_interval;
-use crate::table::{Cell, Table};
+use jobcockpit_metrics::wilson_interval;
+use jobcockpit_table::{Cell, Table};
 
 /// The smallest threshold the product accepts (Statistics Denmark's rule for
 /// researchers); anything lower is refused at start-up.
@@ -462,7 +462,5 @@ fn drop_keys(mut table: Table) -> Table {
 
 #[cfg(test)]
 mod attack_tests;
-#[cfg(test)]
-mod mart_tests;
 #[cfg(test)]
 mod tests;

@@ -378,7 +378,7 @@ mod tests {
     use super::*;
 
     fn reference() -> serde_json::Value {
-        serde_json::from_str(include_str!("../../tests/reference/monitoring_b.json")).unwrap()
+        serde_json::from_str(include_str!("../../../tests/reference/monitoring_b.json")).unwrap()
     }
 
     #[test]

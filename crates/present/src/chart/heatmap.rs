@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::scale::round1;
 use super::LegendItem;
-use crate::present::messages::Messages;
+use crate::messages::Messages;
 
 const MIN_WIDTH: f64 = 720.0;
 const RIGHT: f64 = 16.0;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::messages::Messages;
 pub use super::number::number;
-use crate::table::Cell;
+use jobcockpit_table::Cell;
 
 /// How a column's values are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -153,7 +153,7 @@ fn yes_no(v: bool, t: &Messages) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::present::messages::DA;
+    use crate::messages::DA;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -208,12 +208,12 @@ pub fn at_threshold(p: &[f64], y: &[u32], threshold: f64) -> Classification {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::{auc, bootstrap_ci, brier};
+    use crate::{auc, bootstrap_ci, brier};
     use serde_json::Value;
 
     /// Values from tests/reference/monitoring_a.py (scikit-learn, statsmodels, scipy).
     fn reference() -> Value {
-        serde_json::from_str(include_str!("../../tests/reference/monitoring_a.json")).unwrap()
+        serde_json::from_str(include_str!("../../../tests/reference/monitoring_a.json")).unwrap()
     }
 
     /// Exact floats from their IEEE-754 bits (see the script).

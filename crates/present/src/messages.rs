@@ -126,7 +126,7 @@ pub struct AccessMessages {
 
 /// Danish, the product's language.
 /// The cockpit's catalogue file, compiled in (the pages cannot run without it).
-const SOURCE_DA: &str = include_str!("../../dashboards/templates/messages.da.toml");
+const SOURCE_DA: &str = include_str!("../../../dashboards/templates/messages.da.toml");
 
 /// Danish, the product's language: `dashboards/templates/messages.da.toml`, read by
 /// the catalogue loader the report uses, parsed on first use. [`check`] runs at

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use duckdb::Connection;
 
-use super::ckey::{record_keys, subset_key};
+use crate::disclosure::ckey::{record_keys, subset_key};
 use crate::store::{self, query_table};
 use crate::table::Cell;
 
