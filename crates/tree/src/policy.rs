@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::ModelError;
+use crate::TreeError;
 
 /// How a feature reads in a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -41,10 +41,10 @@ pub struct FeaturePolicy {
 
 impl FeaturePolicy {
     /// Reads and checks the policy file.
-    pub fn load(path: &Path) -> Result<FeaturePolicy, ModelError> {
+    pub fn load(path: &Path) -> Result<FeaturePolicy, TreeError> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| ModelError::Policy(format!("kunne ikke læse {}: {e}", path.display())))?;
-        Self::parse(&text).map_err(|e| ModelError::Policy(format!("{}: {e}", path.display())))
+            .map_err(|e| TreeError::Policy(format!("kunne ikke læse {}: {e}", path.display())))?;
+        Self::parse(&text).map_err(|e| TreeError::Policy(format!("{}: {e}", path.display())))
     }
 
     /// Parses and checks a policy text.
@@ -80,9 +80,14 @@ impl FeaturePolicy {
 mod tests {
     use super::*;
 
+    /// The shipped policy lives with the product, at the workspace root.
+    fn shipped() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../model/features.toml")
+    }
+
     #[test]
     fn the_shipped_policy_is_valid_and_keeps_sex_and_origin_out() {
-        let p = FeaturePolicy::load(Path::new("model/features.toml")).unwrap();
+        let p = FeaturePolicy::load(&shipped()).unwrap();
         assert!(!p.input_names().contains(&"sex"));
         assert!(!p.input_names().contains(&"origin"));
         assert_eq!(p.hash.len(), 64);
@@ -90,7 +95,7 @@ mod tests {
 
     #[test]
     fn a_policy_that_uses_sex_as_input_is_refused() {
-        let text = std::fs::read_to_string("model/features.toml").unwrap()
+        let text = std::fs::read_to_string(shipped()).unwrap()
             + "\n[[input]]\nname = \"sex\"\nlabel = \"Køn\"\nkind = \"flag\"\n";
         let err = FeaturePolicy::parse(&text).unwrap_err();
         assert!(err.contains("'sex' må aldrig"), "{err}");

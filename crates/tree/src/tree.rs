@@ -9,8 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::policy::{FeatureKind, FeaturePolicy};
-use crate::metrics::wilson_interval;
+use crate::policy::{FeatureKind, FeaturePolicy};
+use jobcockpit_metrics::wilson_interval;
 
 /// One node of a fitted tree. A row goes to `true_child` when its
 /// value is `<= split_value`; a node without children is a leaf.
@@ -97,7 +97,7 @@ impl Leaf {
     /// The explanation a caseworker can read to the citizen: the rule, how many
     /// similar people the model learned from, and what happened to them.
     pub fn explanation(&self, horizon_months: u32) -> String {
-        let pct = |x: f64| crate::present::format::percent(x, 0);
+        let pct = |x: f64| jobcockpit_present::format::percent(x, 0);
         let raw = if self.n > 0 {
             self.n_pos as f64 / self.n as f64
         } else {
@@ -107,7 +107,7 @@ impl Leaf {
             "{} → {} af {} lignende personer var stadig ledige {} måneder senere (95 %-interval {} til {}).",
             self.rule,
             pct(raw),
-            crate::present::format::number(self.n as f64, 0),
+            jobcockpit_present::format::number(self.n as f64, 0),
             horizon_months,
             pct(self.ci_low),
             pct(self.ci_high)

@@ -37,8 +37,8 @@
 //! the top, the tree for a smaller `max_depth` is the deeper tree cut ([`truncate`]),
 //! so a grid search fits once per `min_samples_leaf`.
 
-use super::tree::TreeNode;
-use super::ModelError;
+use crate::tree::TreeNode;
+use crate::TreeError;
 
 /// Hyper-parameters of one fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,13 +103,13 @@ pub fn available_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-fn fit_error(msg: impl Into<String>) -> ModelError {
-    ModelError::Fit(msg.into())
+fn fit_error(msg: impl Into<String>) -> TreeError {
+    TreeError::Fit(msg.into())
 }
 
 impl Columns {
     /// Codes the rows of `x` (all of the same length, no NaN) on up to `threads` cores.
-    pub fn new(x: &[Vec<f64>], threads: usize) -> Result<Columns, ModelError> {
+    pub fn new(x: &[Vec<f64>], threads: usize) -> Result<Columns, TreeError> {
         let n_rows = x.len();
         if n_rows == 0 {
             return Err(fit_error("ingen rækker at træne på"));
@@ -168,7 +168,7 @@ pub fn fit(
     y: &[u32],
     params: CartParams,
     threads: usize,
-) -> Result<Vec<TreeNode>, ModelError> {
+) -> Result<Vec<TreeNode>, TreeError> {
     let n = cols.n_rows;
     if y.len() != n {
         return Err(fit_error(format!("{} etiketter til {n} rækker", y.len())));
@@ -703,7 +703,7 @@ mod tests {
     }
 
     fn route(nodes: &[TreeNode], row: &[f64]) -> usize {
-        super::super::tree::route(nodes, row)
+        crate::tree::route(nodes, row)
     }
 
     #[test]
@@ -746,7 +746,7 @@ mod tests {
         // tests/reference/cart_reference.py: sklearn's trees on a seeded matrix where
         // every split is the unique best (no tie for the random feature order to break).
         let fixture: serde_json::Value =
-            serde_json::from_str(include_str!("../../tests/reference/cart_reference.json"))
+            serde_json::from_str(include_str!("../../../tests/reference/cart_reference.json"))
                 .expect("fixture");
         let x: Vec<Vec<f64>> = serde_json::from_value(fixture["x"].clone()).expect("x");
         let y: Vec<u32> = serde_json::from_value(fixture["y"].clone()).expect("y");
