@@ -172,7 +172,7 @@ pub fn generate(
         conn,
         &ctx.layout.spec,
         ctx.pipeline,
-        ctx.settings.disclosure_k.get(),
+        ctx.settings.disclosure_k,
         month,
     )?;
     write(ctx, inputs, Source::Marts)

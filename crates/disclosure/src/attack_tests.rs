@@ -15,6 +15,11 @@ use chrono::NaiveDate;
 
 const K: u32 = 5;
 
+/// The threshold the attacks face, as `apply` takes it.
+fn dk() -> DisclosureK {
+    DisclosureK::new(K).unwrap()
+}
+
 #[derive(Clone)]
 struct Person {
     district: &'static str,
@@ -121,7 +126,7 @@ fn rule() -> Rule {
 }
 
 fn publish(people: &[Person], rule: &Rule) -> Table {
-    apply(mart(people, true), rule, K)
+    apply(mart(people, true), rule, dk())
 }
 
 /// What a filtered page (or its export) shows for one group: its row, or None.
@@ -173,8 +178,8 @@ fn attack_2_the_total_minus_the_visible_siblings_does_not_give_the_hidden_cell_b
     let mut world_b = town("a", 1, 0);
     world_b.extend(group("a", 400, 2, "Østerhøj", 2)); // the two persons live elsewhere
     let (a, b) = (
-        apply(mart(&world_a, false), &rule(), K),
-        apply(mart(&world_b, false), &rule(), K),
+        apply(mart(&world_a, false), &rule(), dk()),
+        apply(mart(&world_b, false), &rule(), dk()),
     );
     let districts = |t: &Table| {
         t.rows
@@ -237,7 +242,7 @@ fn attack_3_two_overlapping_filters_do_not_isolate_the_few_between_them() {
         let salt = format!("key{key}");
         let mut p = group(&salt, 0, 100, "Stor", 40);
         p.extend(group(&salt, 500, 3, "Lille", 1));
-        let out = apply(mart(&p, true), &no_secondary, K);
+        let out = apply(mart(&p, true), &no_secondary, dk());
         let (all, all_e) = read(&out, "alle", "alle").unwrap();
         let (stor, stor_e) = read(&out, "distrikt", "Stor").unwrap();
         right_n += i32::from(all - stor == 3);

@@ -76,6 +76,55 @@ pub fn check_k(k: u32) -> Result<u32, ThresholdTooLow> {
     }
 }
 
+/// The smallest number of persons behind any figure shown. At least [`MIN_K`] by
+/// construction ([`DisclosureK::new`] and deserialising are the only ways in), so
+/// [`apply`] and every caller take it as it is: the threshold is checked once, where
+/// the configuration is read.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "u32", into = "u32")]
+pub struct DisclosureK(u32);
+
+impl DisclosureK {
+    /// Refuses a threshold below [`MIN_K`].
+    pub fn new(k: u32) -> Result<DisclosureK, ThresholdTooLow> {
+        check_k(k).map(DisclosureK)
+    }
+
+    /// The threshold as a number.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl Default for DisclosureK {
+    fn default() -> Self {
+        DisclosureK(DEFAULT_K)
+    }
+}
+
+impl TryFrom<u32> for DisclosureK {
+    type Error = ThresholdTooLow;
+    fn try_from(k: u32) -> Result<Self, Self::Error> {
+        DisclosureK::new(k)
+    }
+}
+
+impl From<DisclosureK> for u32 {
+    fn from(k: DisclosureK) -> u32 {
+        k.0
+    }
+}
+
+impl std::fmt::Display for DisclosureK {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+const _: () = assert!(MIN_K <= DEFAULT_K, "the default k must be allowed");
+
 /// A figure computed here as `numerator / denominator` from the published values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ratio {
@@ -242,10 +291,8 @@ impl Rule {
 
 /// Runs the whole disclosure control over one mart (see the module documentation):
 /// perturbation, derived figures, primary and complementary suppression; drops cell keys.
-///
-/// `k` below [`MIN_K`] is raised to it: the caller should have refused it already.
-pub fn apply(table: Table, rule: &Rule, k: u32) -> Table {
-    let k = i64::from(k.max(MIN_K));
+pub fn apply(table: Table, rule: &Rule, k: DisclosureK) -> Table {
+    let k = i64::from(k.get());
     let truth = table.clone();
     let mut out = table;
     let perturbed = perturb(&mut out, k);

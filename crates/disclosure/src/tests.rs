@@ -51,7 +51,7 @@ fn rule() -> Rule {
 
 #[test]
 fn a_count_under_k_is_suppressed_and_so_are_rates_computed_from_it() {
-    let out = apply(cohorts(), &rule(), 5);
+    let out = apply(cohorts(), &rule(), k(5));
     assert_eq!(
         out.rows[1][1..],
         [
@@ -65,20 +65,20 @@ fn a_count_under_k_is_suppressed_and_so_are_rates_computed_from_it() {
 
 #[test]
 fn dimension_columns_are_kept_in_a_suppressed_row() {
-    let out = apply(cohorts(), &rule(), 5);
+    let out = apply(cohorts(), &rule(), k(5));
     assert_eq!(out.rows[1][0], month(2));
 }
 
 #[test]
 fn rows_at_or_above_k_are_untouched() {
-    let out = apply(cohorts(), &rule(), 4);
+    let out = apply(cohorts(), &rule(), k(4));
     assert_eq!(out.rows[0], cohorts().rows[0]);
     assert_eq!(out.rows[1], cohorts().rows[1]);
 }
 
 #[test]
 fn a_figure_from_a_small_subgroup_is_suppressed_while_the_rest_of_the_row_stays() {
-    let out = apply(cohorts(), &rule(), 5);
+    let out = apply(cohorts(), &rule(), k(5));
     assert_eq!(
         out.rows[2],
         vec![
@@ -95,7 +95,7 @@ fn a_figure_from_a_small_subgroup_is_suppressed_while_the_rest_of_the_row_stays(
 fn a_null_figure_stays_null_because_there_is_nothing_to_hide() {
     let mut t = cohorts();
     t.rows[1][4] = Cell::Null;
-    let out = apply(t, &rule(), 5);
+    let out = apply(t, &rule(), k(5));
     assert_eq!(out.rows[1][3..], [Cell::Suppressed, Cell::Null]);
 }
 
@@ -107,7 +107,7 @@ fn a_figure_no_count_protects_is_suppressed_everywhere() {
             dimensions: vec!["cohort_month".into()],
             ..Rule::default()
         },
-        5,
+        k(5),
     );
     assert!(out.rows.iter().all(|r| r[1..]
         .iter()
@@ -116,7 +116,7 @@ fn a_figure_no_count_protects_is_suppressed_everywhere() {
 
 #[test]
 fn a_missing_count_column_suppresses_its_figures() {
-    let out = apply(cohorts(), &Rule::new("persons", &["cohort_month"]), 5);
+    let out = apply(cohorts(), &Rule::new("persons", &["cohort_month"]), k(5));
     assert!(out
         .rows
         .iter()
@@ -130,11 +130,19 @@ fn a_threshold_below_three_is_refused() {
 }
 
 #[test]
-fn apply_never_uses_a_threshold_below_three() {
-    let mut t = cohorts();
-    t.rows[0][1] = Cell::Int(2);
-    let out = apply(t, &rule(), 1);
-    assert_eq!(out.rows[0][1], Cell::Suppressed);
+fn a_threshold_below_three_cannot_be_made() {
+    // apply takes a DisclosureK, so no caller can hand it k = 1 or 2.
+    assert_eq!(DisclosureK::new(1), Err(ThresholdTooLow(1)));
+    assert_eq!(DisclosureK::new(2), Err(ThresholdTooLow(2)));
+    assert_eq!(DisclosureK::new(3).map(DisclosureK::get), Ok(3));
+    assert_eq!(DisclosureK::default().get(), DEFAULT_K);
+    // The way in that deserialising takes (`try_from = "u32"`).
+    assert_eq!(DisclosureK::try_from(2), Err(ThresholdTooLow(2)));
+}
+
+/// A threshold for the tests.
+fn k(k: u32) -> DisclosureK {
+    DisclosureK::new(k).unwrap()
 }
 
 fn text(s: &str) -> Cell {
@@ -180,7 +188,7 @@ fn one_hidden_sibling_takes_the_next_smallest_with_it() {
     let out = apply(
         districts(&[("A", 50), ("B", 40), ("C", 27), ("D", 3)]),
         &breakdown_rule(),
-        5,
+        k(5),
     );
     assert_eq!(hidden_groups(&out), ["C", "D"]);
 }
@@ -190,7 +198,7 @@ fn hidden_siblings_that_add_up_to_fewer_than_k_take_another() {
     let out = apply(
         districts(&[("A", 50), ("B", 40), ("C", 2), ("D", 1)]),
         &breakdown_rule(),
-        5,
+        k(5),
     );
     assert_eq!(hidden_groups(&out), ["B", "C", "D"]);
 }
@@ -199,10 +207,10 @@ fn hidden_siblings_that_add_up_to_fewer_than_k_take_another() {
 fn when_no_sibling_is_left_the_total_is_hidden() {
     // Two districts: one small, so the other is hidden, and the pair still holds only
     // what the total holds: the total itself (>= k) may stay.
-    let out = apply(districts(&[("A", 50), ("D", 3)]), &breakdown_rule(), 5);
+    let out = apply(districts(&[("A", 50), ("D", 3)]), &breakdown_rule(), k(5));
     assert_eq!(hidden_groups(&out), ["A", "D"]);
     // A single small sibling alone under its total: the total must go.
-    let out = apply(districts(&[("D", 3)]), &breakdown_rule(), 5);
+    let out = apply(districts(&[("D", 3)]), &breakdown_rule(), k(5));
     assert_eq!(hidden_groups(&out), ["alle", "D"]);
 }
 
@@ -211,7 +219,7 @@ fn a_hidden_zero_needs_no_partner() {
     let out = apply(
         districts(&[("A", 50), ("B", 40), ("D", 0)]),
         &breakdown_rule(),
-        5,
+        k(5),
     );
     assert_eq!(hidden_groups(&out), ["D"]);
 }
@@ -235,7 +243,7 @@ fn a_rate_is_computed_from_the_published_counts_not_taken_from_the_mart() {
         .with_partial("e", &[])
         .with_ratio("rate", "e", "n")
         .with_interval("rate", "lo", "hi");
-    let out = apply(t, &rule, 5);
+    let out = apply(t, &rule, k(5));
     assert_eq!(out.columns, ["m", "n", "e", "rate", "lo", "hi"]);
     let (n, e) = (
         out.rows[0][1].as_f64().unwrap(),
@@ -257,7 +265,7 @@ fn in_a_perturbed_mart_a_figure_not_derived_from_perturbed_counts_is_suppressed(
             Cell::Float(0.2),
         ]],
     };
-    let out = apply(t, &Rule::new("n", &["m"]), 5);
+    let out = apply(t, &Rule::new("n", &["m"]), k(5));
     assert_eq!(out.columns, ["m", "n", "brier"]);
     assert_eq!(out.rows[0][2], Cell::Suppressed);
     assert!(matches!(out.rows[0][1], Cell::Int(97..=103)));
@@ -269,6 +277,6 @@ fn a_count_whose_cell_key_is_missing_is_suppressed() {
         columns: ["m", "n", "n_ckey"].map(String::from).to_vec(),
         rows: vec![vec![month(1), Cell::Int(100), Cell::Null]],
     };
-    let out = apply(t, &Rule::new("n", &["m"]), 5);
+    let out = apply(t, &Rule::new("n", &["m"]), k(5));
     assert_eq!(out.rows[0][1], Cell::Suppressed);
 }
