@@ -95,7 +95,7 @@ impl Layout {
         let mut digest = digest::Digest::default();
         let spec = ReportSpec::load(reports_dir, &mut digest)?;
         let catalogue =
-            catalogue::Catalogue::load(&reports_dir.join("messages.da.toml"), &mut digest)?;
+            catalogue::load(&reports_dir.join("messages.da.toml"), &mut digest)?;
         let html = html::Templates::load(reports_dir, &mut digest)?;
         Ok(Layout {
             spec,
