@@ -94,8 +94,7 @@ impl Layout {
     pub fn load(reports_dir: &Path) -> Result<Layout, ReportError> {
         let mut digest = digest::Digest::default();
         let spec = ReportSpec::load(reports_dir, &mut digest)?;
-        let catalogue =
-            catalogue::load(&reports_dir.join("messages.da.toml"), &mut digest)?;
+        let catalogue = catalogue::load(&reports_dir.join("messages.da.toml"), &mut digest)?;
         let html = html::Templates::load(reports_dir, &mut digest)?;
         Ok(Layout {
             spec,
