@@ -119,6 +119,10 @@ pub struct Classification {
     pub specificity: Rate,
     /// (tp + fp) / n: the share flagged high risk.
     pub selection_rate: Rate,
+    /// tn / (tn + fn), the negative predictive value: of those not flagged high risk,
+    /// the share who found work or education (scikit-learn
+    /// `precision_score(pos_label=0)`; tests/reference/npv.py).
+    pub npv: Rate,
     /// 2tp / (2tp + fp + fn) (scikit-learn `f1_score`); beside CBPE's estimated F1.
     /// `None` when tp + fp + fn = 0; no interval.
     pub f1: Option<f64>,
@@ -201,6 +205,7 @@ pub fn at_threshold(p: &[f64], y: &[u32], threshold: f64) -> Classification {
         fnr: Rate::new(c.fn_, positives),
         specificity: Rate::new(c.tn, c.tn + c.fp),
         selection_rate: Rate::new(c.tp + c.fp, n),
+        npv: Rate::new(c.tn, c.tn + c.fn_),
         f1: (f1_den > 0).then(|| (2 * c.tp) as f64 / f1_den as f64),
     }
 }
@@ -274,6 +279,26 @@ mod tests {
         );
         close(actual.ci_low, v("low"), 1e-9, &format!("{what}.low"));
         close(actual.ci_high, v("high"), 1e-9, &format!("{what}.high"));
+    }
+
+    #[test]
+    fn npv_matches_scikit_learn_and_statsmodels() {
+        let cases = reference();
+        let npv: Value =
+            serde_json::from_str(include_str!("../../../tests/reference/npv.json")).unwrap();
+        let threshold = npv["threshold"].as_f64().unwrap();
+        assert_eq!(threshold, cases["threshold"].as_f64().unwrap());
+        let expected = npv["cases"].as_array().unwrap();
+        let cases = cases["cases"].as_array().unwrap();
+        assert_eq!(expected.len(), cases.len());
+        for (case, e) in cases.iter().zip(expected) {
+            let name = case["name"].as_str().unwrap();
+            assert_eq!(name, e["name"].as_str().unwrap());
+            let c = at_threshold(&from_bits(&case["p_bits"]), &labels(&case["y"]), threshold);
+            same_rate(&c.npv, &e["npv"], &format!("{name} npv"));
+        }
+        // The fixture has a case where every row is flagged: NPV unknown, not 0.
+        assert!(expected.iter().any(|e| e["npv"].is_null()));
     }
 
     #[test]
