@@ -24,6 +24,10 @@ pub struct AccessSettings {
     /// Addresses of the proxies whose `sso_header` and `X-Forwarded-For` are
     /// believed. The header from any other address is refused.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Distinct anonymous requests one client address may add to the audit log
+    /// as rows of their own per minute; exact repeats, and anything beyond this,
+    /// are summed into one row per minute (`access::aggregate`).
+    pub anonymous_rows_per_minute: usize,
 }
 
 impl Default for AccessSettings {
@@ -34,6 +38,7 @@ impl Default for AccessSettings {
             absolute_timeout_secs: 10 * 60 * 60,
             sso_header: None,
             trusted_proxies: Vec::new(),
+            anonymous_rows_per_minute: 120,
         }
     }
 }

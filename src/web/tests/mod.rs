@@ -276,3 +276,62 @@ fn every_dashboard_in_the_repository_declares_who_may_see_it() {
         );
     }
 }
+
+/// A request from `ip`, as the server's connection info gives it.
+fn from(ip: [u8; 4], uri: &str) -> Request<Body> {
+    let mut r = Request::get(uri).body(Body::empty()).unwrap();
+    r.extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            ip, 40_000,
+        ))));
+    r
+}
+
+#[tokio::test]
+async fn metrics_and_readiness_answer_only_the_configured_addresses_and_are_not_audited() {
+    let state = AppState::new(
+        Arc::new(fake_marts()),
+        dashboards_dir(),
+        DisclosureK::default(),
+    )
+    .unwrap();
+    let access = state.access().clone();
+    let app = router(state);
+    for _ in 0..3 {
+        let (status, _, body) = send(app.clone(), from([10, 0, 0, 9], "/healthz")).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
+    }
+    let (status, headers, body) = send(app.clone(), from([127, 0, 0, 1], "/metrics")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    assert!(body.contains("jobcockpit_up 1\n"), "{body}");
+    assert!(
+        body.contains("jobcockpit_http_request_duration_seconds_count{class=\"health\"} 3\n"),
+        "{body}"
+    );
+    assert!(
+        body.contains("jobcockpit_health_requests_total 3\n"),
+        "{body}"
+    );
+    let (status, _, body) = send(app.clone(), from([10, 0, 0, 9], "/metrics")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(!body.contains("jobcockpit_up"));
+    // Without a store there is nothing to be ready with; the answer stays text.
+    let (status, _, body) = send(app.clone(), from([127, 0, 0, 1], "/readyz")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(body.starts_with("klar: nej\n"), "{body}");
+    // A request that is audited, for contrast.
+    let (status, _, _) = send(app.clone(), from([10, 0, 0, 9], "/static/cockpit.css")).await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = access.audit().recent(None, 100).unwrap();
+    assert!(rows.iter().any(|r| r.path == "/static/cockpit.css"));
+    assert!(
+        !rows
+            .iter()
+            .any(|r| ["/healthz", "/readyz", "/metrics"].contains(&r.path.as_str())),
+        "{rows:?}"
+    );
+}
