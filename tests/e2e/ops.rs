@@ -217,6 +217,7 @@ async fn sigterm_stops_the_server_without_losing_an_audit_row() {
     );
     assert!(answered >= 400, "{answered}");
     let (rows, lifecycle) = audit_after(&data, "term");
+    eprintln!("SIGTERM: {sent} requests sent, {answered} answered, {rows} audit rows");
     // Every answered request is in the log, and nothing the server never saw.
     assert!(
         rows as usize >= answered && rows as usize <= sent,
@@ -235,6 +236,7 @@ async fn sigkill_loses_no_answered_request_and_the_next_start_says_so() {
         .await
         .unwrap();
     let (rows, lifecycle) = audit_after(&data, "kill");
+    eprintln!("SIGKILL: {sent} requests sent, {answered} answered, {rows} audit rows");
     // The bound: a killed server can lose only the rows of requests it never
     // answered (in flight at the kill), because each row is stored first.
     assert!(
