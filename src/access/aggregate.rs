@@ -166,7 +166,7 @@ impl Aggregator {
             .map(|(_, t)| summary_of_repeats(t))
             .collect();
         out.extend(self.coarse.drain().map(|(k, t)| summary_over_limit(k, t)));
-        out.sort_by(|a, b| a.at.cmp(&b.at));
+        out.sort_by_key(|e| e.at);
         out
     }
 }

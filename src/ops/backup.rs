@@ -442,6 +442,48 @@ fn restore_from(
     })
 }
 
+/// Backups made by a running server, for `jobcockpit backup` while it runs
+/// (DuckDB lets one process open the store, so the command asks the server).
+pub trait Maker: Send + Sync + 'static {
+    /// Whether `token` proves the store key ([`token`]).
+    fn authorised(&self, token: &str) -> bool;
+    /// Writes a backup named `name` into the data dir's backup folder. Blocking.
+    fn make(&self, name: &str) -> Result<(PathBuf, Manifest), OpsError>;
+}
+
+/// A name the server accepts for a backup file: 1 to 64 of `a-z`, `0-9`, `-`.
+pub fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// The backups of a running store.
+pub struct StoreBackups {
+    pub store: crate::store::Store,
+    pub key: std::sync::Arc<EncryptionKey>,
+    pub data_dir: DataDir,
+}
+
+impl Maker for StoreBackups {
+    fn authorised(&self, given: &str) -> bool {
+        token_matches(&self.key, given)
+    }
+
+    fn make(&self, name: &str) -> Result<(PathBuf, Manifest), OpsError> {
+        if !valid_name(name) {
+            return Err(OpsError::Server(format!("ugyldigt navn '{name}'")));
+        }
+        let dir = self.data_dir.backups();
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let path = dir.join(format!("{name}.{EXTENSION}"));
+        let conn = self.store.reader()?;
+        let manifest = create(&conn, &self.key, &self.data_dir, &path)?;
+        Ok((path, manifest))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -534,47 +576,5 @@ mod tests {
         assert!(check_empty(&d).is_ok());
         std::fs::write(d.store_file(), b"x").unwrap();
         assert!(matches!(check_empty(&d), Err(OpsError::NotEmpty(_))));
-    }
-}
-
-/// Backups made by a running server, for `jobcockpit backup` while it runs
-/// (DuckDB lets one process open the store, so the command asks the server).
-pub trait Maker: Send + Sync + 'static {
-    /// Whether `token` proves the store key ([`token`]).
-    fn authorised(&self, token: &str) -> bool;
-    /// Writes a backup named `name` into the data dir's backup folder. Blocking.
-    fn make(&self, name: &str) -> Result<(PathBuf, Manifest), OpsError>;
-}
-
-/// A name the server accepts for a backup file: 1 to 64 of `a-z`, `0-9`, `-`.
-pub fn valid_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
-/// The backups of a running store.
-pub struct StoreBackups {
-    pub store: crate::store::Store,
-    pub key: std::sync::Arc<EncryptionKey>,
-    pub data_dir: DataDir,
-}
-
-impl Maker for StoreBackups {
-    fn authorised(&self, given: &str) -> bool {
-        token_matches(&self.key, given)
-    }
-
-    fn make(&self, name: &str) -> Result<(PathBuf, Manifest), OpsError> {
-        if !valid_name(name) {
-            return Err(OpsError::Server(format!("ugyldigt navn '{name}'")));
-        }
-        let dir = self.data_dir.backups();
-        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-        let path = dir.join(format!("{name}.{EXTENSION}"));
-        let conn = self.store.reader()?;
-        let manifest = create(&conn, &self.key, &self.data_dir, &path)?;
-        Ok((path, manifest))
     }
 }
