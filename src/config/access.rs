@@ -28,6 +28,11 @@ pub struct AccessSettings {
     /// as rows of their own per minute; exact repeats, and anything beyond this,
     /// are summed into one row per minute (`access::aggregate`).
     pub anonymous_rows_per_minute: usize,
+    /// Each response waits until its audit row is stored, so a crash loses no
+    /// row of an answered request (on by default). Off: rows are queued and
+    /// stored in the background, as fast as the pages allow, and a crash can
+    /// lose what was queued (a clean stop still stores everything).
+    pub audit_before_response: bool,
 }
 
 impl Default for AccessSettings {
@@ -39,6 +44,7 @@ impl Default for AccessSettings {
             sso_header: None,
             trusted_proxies: Vec::new(),
             anonymous_rows_per_minute: 120,
+            audit_before_response: true,
         }
     }
 }

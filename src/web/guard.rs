@@ -404,7 +404,7 @@ pub(super) async fn guard(
         Some(_) => Outcome::Refused,
         None => Outcome::of_status(status.as_u16()),
     };
-    let stored = state.access.audit().record_stored(AuditEntry {
+    let entry = AuditEntry {
         at,
         user,
         role,
@@ -421,10 +421,18 @@ pub(super) async fn guard(
         outcome,
         status: status.as_u16(),
         detail,
-    });
+    };
+    if !settings.audit_before_response {
+        // Queued only (`[access] audit_before_response = false`): faster under
+        // load, but a crash can lose what is queued.
+        state.access.audit().record(entry);
+        state.telemetry.observe(class, started.elapsed());
+        return response;
+    }
     // The response leaves only once its row is stored: a killed server has
     // answered nothing it did not log. If the row cannot be stored, nothing is
     // shown that the log does not know of.
+    let stored = state.access.audit().record_stored(entry);
     let stored = matches!(tokio::time::timeout(AUDIT_WAIT, stored).await, Ok(Ok(true)));
     if !stored {
         state.telemetry.audit_refused();

@@ -335,3 +335,59 @@ async fn metrics_and_readiness_answer_only_the_configured_addresses_and_are_not_
         "{rows:?}"
     );
 }
+
+/// A login through the form from `ip`: the form's token and cookie, then the post.
+async fn login_from(app: &Router, ip: [u8; 4], name: &str, password: &str) -> StatusCode {
+    let (_, headers, _) = send(app.clone(), from(ip, "/login")).await;
+    let token = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("jc_login="))
+        .and_then(|rest| rest.split(';').next())
+        .unwrap()
+        .to_string();
+    let body = serde_urlencoded::to_string([
+        ("csrf", token.as_str()),
+        ("username", name),
+        ("password", password),
+        ("next", "/"),
+    ])
+    .unwrap();
+    let mut r = Request::post("/login")
+        .header(header::COOKIE, format!("jc_login={token}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    r.extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            ip, 40_000,
+        ))));
+    send(app.clone(), r).await.0
+}
+
+#[tokio::test]
+async fn a_stranger_hammering_a_name_does_not_keep_its_user_out_from_her_own_address() {
+    let state = AppState::new(
+        Arc::new(fake_marts()),
+        dashboards_dir(),
+        DisclosureK::default(),
+    )
+    .unwrap();
+    state
+        .access()
+        .add_user("anna", crate::access::Role::Udvalg, Some("en lang nok kode"))
+        .unwrap();
+    let app = router(state);
+    let stranger = [203, 0, 113, 66];
+    for _ in 0..5 {
+        let status = login_from(&app, stranger, "anna", "forkert kode!!").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // The stranger is throttled for the name, even with the right password...
+    let status = login_from(&app, stranger, "anna", "en lang nok kode").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // ...and anna, from her own address, gets in.
+    let status = login_from(&app, [10, 0, 0, 7], "anna", "en lang nok kode").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
