@@ -376,7 +376,11 @@ async fn a_stranger_hammering_a_name_does_not_keep_its_user_out_from_her_own_add
     .unwrap();
     state
         .access()
-        .add_user("anna", crate::access::Role::Udvalg, Some("en lang nok kode"))
+        .add_user(
+            "anna",
+            crate::access::Role::Udvalg,
+            Some("en lang nok kode"),
+        )
         .unwrap();
     let app = router(state);
     let stranger = [203, 0, 113, 66];
