@@ -37,6 +37,8 @@ pub enum AppError {
     Report(#[from] crate::report::ReportError),
     #[error(transparent)]
     Access(#[from] AccessError),
+    #[error(transparent)]
+    Ops(#[from] crate::ops::OpsError),
     #[error("kunne ikke oprette {path}: {source}")]
     Io {
         path: String,
@@ -91,6 +93,11 @@ pub struct App {
     /// Counts pipeline runs in this process: the cockpit's cached pages are kept until
     /// it changes (the one process owns the store, so no run happens elsewhere).
     marts_version: Arc<AtomicU64>,
+    /// The scheduler's sign of life, for `/readyz`.
+    heartbeat: Arc<crate::ops::probe::Heartbeat>,
+    /// The store key, kept for backups made while the server runs (DuckDB keeps
+    /// its own derived key in memory anyway). Wiped on drop, never printed.
+    store_key: Arc<EncryptionKey>,
 }
 
 impl App {
@@ -126,6 +133,8 @@ impl App {
             store,
             access,
             marts_version: Arc::default(),
+            heartbeat: Arc::default(),
+            store_key: Arc::new(store_key),
         })
     }
 
@@ -177,7 +186,20 @@ impl App {
             self.settings.disclosure_k,
         )
         .map_err(|e| AppError::Web(e.to_string()))?;
+        let probe = crate::ops::probe::StoreProbe::new(
+            self.store.reader()?,
+            self.settings.data_dir.root().to_path_buf(),
+            self.settings.ops.min_free_disk_mb,
+            self.heartbeat.clone(),
+        );
+        let backups = crate::ops::backup::StoreBackups {
+            store: self.store.clone(),
+            key: self.store_key.clone(),
+            data_dir: self.settings.data_dir.clone(),
+        };
         Ok(state
+            .with_ops(Arc::new(probe), self.settings.ops.clone())
+            .with_backups(Arc::new(backups))
             .with_access(self.access.clone())
             .with_runs(Arc::new(CockpitRuns {
                 app: self.clone(),
@@ -245,12 +267,35 @@ impl MartSource for StoreMarts {
 }
 
 /// Serves the cockpit on `listener` and runs the monthly schedule until `shutdown`.
+/// The audit log gets a row when the server starts (and, first, one saying so if
+/// the previous server did not stop cleanly) and, after the last request is
+/// answered, the counted summaries and a row saying it stopped.
 pub async fn serve(
     app: Arc<App>,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
     let state = app.web_state()?;
+    let audit_app = app.clone();
+    let previous = tokio::task::spawn_blocking(move || audit_app.access.audit().server_started())
+        .await
+        .map_err(|e| AppError::Web(e.to_string()))??;
+    if let Some(message) = previous {
+        tracing::warn!("{message}");
+    }
+    // A checkpoint of the chain in the background (the first one recomputes every
+    // row), so the admin page checks only rows written after it.
+    let audit_app = app.clone();
+    std::thread::spawn(
+        move || match audit_app.access.audit().verify_since_checkpoint() {
+            Ok(v) if v.broken_at.is_some() => tracing::error!(
+                row = v.broken_at,
+                "revisionsloggens kæde er brudt; se /admin/revision"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "revisionsloggens kæde kunne ikke kontrolleres"),
+        },
+    );
     let runner = {
         let app = app.clone();
         move |month: NaiveDate| match app.run_month(month, "schedule") {
@@ -261,9 +306,18 @@ pub async fn serve(
     let mut scheduler = crate::schedule::start(&app.pipeline.schedule, runner)
         .await
         .map_err(|e| AppError::Web(e.to_string()))?;
+    crate::schedule::add_heartbeat(&scheduler, app.heartbeat.clone())
+        .await
+        .map_err(|e| AppError::Web(e.to_string()))?;
     let served = web::serve(listener, state, shutdown)
         .await
         .map_err(|e| AppError::Web(e.to_string()));
     let _ = scheduler.shutdown().await;
+    // Every request has been answered (graceful shutdown waits for them), so
+    // every request row is stored; now the summaries and the stop row.
+    let audit_app = app.clone();
+    tokio::task::spawn_blocking(move || audit_app.access.audit().server_stopped())
+        .await
+        .map_err(|e| AppError::Web(e.to_string()))??;
     served
 }

@@ -112,6 +112,21 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::access::command::UserCommand,
     },
+    /// Tager en krypteret sikkerhedskopi af databasen og datamappens øvrige filer (ikke nøglerne).
+    ///
+    /// Kører serveren, beder kommandoen den om kopien (et sammenhængende øjebliksbillede,
+    /// mens den arbejder videre); ellers åbnes databasen direkte. Kopien er krypteret
+    /// med databasenøglen og har et manifest med kontrolsum.
+    Backup {
+        /// Filen, kopien skrives til (må ikke findes).
+        #[arg(long)]
+        out: PathBuf,
+        /// Den kørende servers adresse (standard: bind-adressen fra konfigurationen).
+        #[arg(long)]
+        server: Option<String>,
+    },
+    /// Gendanner en sikkerhedskopi i en tom datamappe (kun mappen keys/ med nøglerne må ligge der).
+    Restore { file: PathBuf },
     /// Syntetiske data, hele historikken gennem pipelinen, og cockpittet på http://127.0.0.1:8080.
     Demo {
         /// Datamappe for demoen; den tømmes og genopbygges.
@@ -210,6 +225,15 @@ pub fn exit_code(e: &AppError) -> u8 {
                 A::AuditStopped(_) => exit::FAILED,
             }
         }
+        AppError::Ops(o) => {
+            use crate::ops::OpsError as O;
+            match o {
+                O::Db(_) | O::Encryption(_) | O::Io { .. } => exit::STORE,
+                O::Store(s) => store(s),
+                O::NotEmpty(_) => exit::USAGE,
+                O::BadBackup { .. } | O::Server(_) => exit::FAILED,
+            }
+        }
         AppError::Pipeline(p) => match p {
             P::Ingest(i) if i.is_rejection() => exit::REJECTED,
             P::Ingest(ingest::IngestError::Db { .. } | ingest::IngestError::Checkpoint(_)) => {
@@ -283,6 +307,15 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             .await?;
             say!("{done}");
             Ok(())
+        }
+        Command::Backup { out, server } => {
+            blocking("sikkerhedskopien", move || {
+                backup_cmd(&settings, &out, server.as_deref())
+            })
+            .await
+        }
+        Command::Restore { file } => {
+            blocking("gendannelsen", move || restore_cmd(&settings, &file)).await
         }
         Command::Serve => {
             let app =
@@ -530,6 +563,91 @@ fn report_cmd(settings: Settings, month: NaiveDate) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Whether opening the store failed because another process (the server) holds it.
+fn held_by_another_process(e: &crate::store::StoreError) -> bool {
+    let text = e.to_string();
+    text.contains("Could not set lock") || text.contains("Conflicting lock")
+}
+
+/// `backup --out`: directly when the store is free, else through the running server.
+fn backup_cmd(settings: &Settings, out: &Path, server: Option<&str>) -> Result<(), AppError> {
+    use crate::encryption::EncryptionKey;
+    use crate::ops::{backup, remote};
+    if out.exists() {
+        return Err(AppError::Io {
+            path: out.display().to_string(),
+            source: std::io::Error::new(std::io::ErrorKind::AlreadyExists, "findes allerede"),
+        });
+    }
+    let key = EncryptionKey::load(&settings.data_dir.store_key_file())?;
+    let started = Instant::now();
+    let manifest = match crate::store::Store::open(&settings.store_path(), &key) {
+        Ok(store) => {
+            let conn = store.reader()?;
+            backup::create(&conn, &key, &settings.data_dir, out)?
+        }
+        Err(e) if held_by_another_process(&e) => {
+            let address = server
+                .map(str::to_string)
+                .unwrap_or_else(|| remote::local_address(&settings.bind));
+            say!("Serveren kører; den laver kopien ({address}) …");
+            let name = format!("kopi-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
+            let made = remote::request_backup(&address, &backup::token(&key), &name)?;
+            // Checked here too: what is moved into place is a whole, unchanged copy.
+            let (manifest, _) = backup::read(&made)?;
+            if std::fs::rename(&made, out).is_err() {
+                // Another file system: copy, then remove the server's file.
+                std::fs::copy(&made, out).map_err(|source| AppError::Io {
+                    path: out.display().to_string(),
+                    source,
+                })?;
+                let _ = std::fs::remove_file(&made);
+            }
+            manifest
+        }
+        Err(e) => return Err(e.into()),
+    };
+    say!(
+        "Sikkerhedskopi skrevet til {} på {:.1} s: {} tabeller, {} filer, {} bytes, SHA-256 {}",
+        out.display(),
+        started.elapsed().as_secs_f64(),
+        manifest.tables,
+        manifest.files,
+        manifest.database_bytes,
+        manifest.database_sha256
+    );
+    say!(
+        "Kopien er krypteret med databasenøglen (nøgle-id {}); gem nøglerne adskilt fra kopien.",
+        manifest.key_id
+    );
+    Ok(())
+}
+
+/// `restore FILE`: into the configured data dir, which must be empty but for keys/.
+fn restore_cmd(settings: &Settings, file: &Path) -> Result<(), AppError> {
+    use crate::encryption::EncryptionKey;
+    let key = EncryptionKey::load(&settings.data_dir.store_key_file())?;
+    let r = crate::ops::backup::restore(file, &settings.data_dir, &key)?;
+    // Opening applies any migration newer than the copy, as a start would.
+    crate::store::Store::open(&settings.store_path(), &key)?;
+    say!(
+        "Gendannet i {}: {} tabeller, {} rækker, {} filer (kopi fra {}, jobcockpit {}).",
+        settings.data_dir.display(),
+        r.tables,
+        r.rows,
+        r.files,
+        r.manifest.created_at,
+        r.manifest.jobcockpit_version
+    );
+    if !settings.key_path().exists() && settings.pseudonym_key.is_none() {
+        say!(
+            "Læg også pseudonymiseringsnøglen i {} (eller sæt JOBCOCKPIT_PSEUDONYM_KEY), før næste kørsel.",
+            settings.key_path().display()
+        );
+    }
+    Ok(())
+}
+
 fn backfill(app: &App) -> Result<(), AppError> {
     let started = Instant::now();
     let reports = app.backfill()?;
@@ -560,10 +678,39 @@ async fn serve(app: Arc<App>) -> Result<(), AppError> {
             "Der er endnu ingen brugere, så ingen kan logge ind: stop serveren, og opret en administrator med 'jobcockpit user add NAVN --role admin'."
         );
     }
-    app::serve(app, listener, async {
+    let served = app::serve(app.clone(), listener, stop_signal()).await;
+    // Store what is still queued and stop the audit writer before the process
+    // ends: `app` may outlive this function in a run's thread, so its drop
+    // cannot be relied on.
+    let audit_app = app.clone();
+    let _ = tokio::task::spawn_blocking(move || audit_app.access.audit().close()).await;
+    served
+}
+
+/// Completes on Ctrl+C (SIGINT) or SIGTERM (systemd's and Docker's stop), so both
+/// stop the server gracefully: requests in progress are answered and logged.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "SIGTERM kan ikke opfanges; kun Ctrl+C stopper pænt");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
         let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
+    }
+    tracing::info!("stopsignal modtaget: serveren lukker ned");
 }
 
 /// Says where the key that encrypts the database comes from.

@@ -107,6 +107,49 @@ impl EncryptionKey {
         }
     }
 
+    /// A value derived from the key for `purpose` (HMAC-SHA256 keyed with it):
+    /// proof that a caller holds the key without the key itself.
+    pub fn derive(&self, purpose: &[u8]) -> [u8; 32] {
+        use hmac::Mac;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.bytes[..])
+            .expect("HMAC takes a key of any length");
+        mac.update(purpose);
+        let mut out = [0u8; 32];
+        out.copy_from_slice(&mac.finalize().into_bytes());
+        out
+    }
+
+    /// A short public name of the key (16 hex characters), so a backup can say
+    /// which key opens it. Derived one way: it tells nothing about the key.
+    pub fn id(&self) -> String {
+        hex::encode(&self.derive(b"jobcockpit key id v1")[..8])
+    }
+
+    /// Attaches another encrypted database file under `alias` on `conn`, with
+    /// this key (bound as a parameter, never in SQL text). `alias` comes from
+    /// this crate, never from input.
+    pub fn attach(
+        &self,
+        conn: &Connection,
+        path: &Path,
+        alias: &'static str,
+    ) -> Result<(), EncryptionError> {
+        let shown = path.display().to_string();
+        let path_str = path
+            .to_str()
+            .ok_or_else(|| EncryptionError::Path(shown.clone()))?;
+        let secret = self.duckdb_secret();
+        let sql = [
+            "attach ? as ",
+            alias,
+            " (encryption_key ?, encryption_cipher 'GCM')",
+        ]
+        .concat();
+        conn.execute(&sql, [path_str, secret.as_str()])
+            .map_err(|e| attach_error(&shown, e, &secret))?;
+        Ok(())
+    }
+
     /// What DuckDB is given: base64. DuckDB decodes a key that is valid base64
     /// back to its bytes (here: these 32) before its key derivation, and uses
     /// any other text as it is.

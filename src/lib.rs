@@ -32,6 +32,8 @@ pub mod model;
 /// Monitoring every cohort: outcomes, performance, calibration, CBPE, drift,
 /// fairness and alerts, stored in the metric tables.
 pub mod monitor;
+/// Operations: health, readiness, Prometheus metrics, backup and restore.
+pub mod ops;
 /// The monthly pipeline runner.
 pub mod pipeline;
 /// Shared presentation below every layer that writes text: formats, charts, messages

@@ -58,6 +58,22 @@ where
     Ok(scheduler)
 }
 
+/// Adds a job that beats `heartbeat` every few seconds (and beats it now), so
+/// `/readyz` can tell whether the scheduler is alive.
+pub async fn add_heartbeat(
+    scheduler: &JobScheduler,
+    heartbeat: std::sync::Arc<crate::ops::probe::Heartbeat>,
+) -> Result<(), ScheduleError> {
+    heartbeat.beat();
+    let every = format!("*/{} * * * * *", crate::ops::probe::HEARTBEAT_EVERY_SECS);
+    let job = Job::new_async(every.as_str(), move |_id, _lock| {
+        heartbeat.beat();
+        Box::pin(async {})
+    })?;
+    scheduler.add(job).await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

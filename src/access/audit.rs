@@ -1,13 +1,19 @@
 //! The append-only audit log: one row per request (page view, export, login,
-//! administrative action, refusal) and per administrative command, with user, role,
-//! route, filters (the query), time and outcome.
+//! administrative action, refusal), per administrative command and per server
+//! start and stop, with user, role, route, filters (the query), time and outcome.
 //!
-//! Requests never wait for the store: [`AuditLog::record`] hands the entry to one
-//! writer thread, which writes whatever has queued up in one transaction. Each row
-//! carries `hash = SHA-256(previous hash ‖ JSON of its fields)`, so deleting or
-//! editing a row, or inserting one between others, is found by [`AuditLog::verify`].
+//! Rows go through a queue to one writer thread (`writer.rs`), which writes
+//! whatever has queued up in one transaction. The guard waits until its row is
+//! stored before the response leaves ([`AuditLog::record_stored`]), so a killed
+//! server has answered no request it did not log; a stopped server stores what
+//! is queued and a row saying it stopped ([`AuditLog::server_stopped`]), and the
+//! next start can tell whether the previous one stopped cleanly. Anonymous
+//! repeats are summed (`aggregate.rs`). Each row carries `hash = SHA-256(previous
+//! hash ‖ JSON of its fields)`, so deleting or editing a row, or inserting one
+//! between others, is found by [`AuditLog::verify`]; the admin page checks only
+//! the rows after the last verified checkpoint (`verify.rs`).
 
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -17,14 +23,14 @@ use sha2::{Digest, Sha256};
 use super::backend::Backend;
 use super::roles::Role;
 pub use super::row::AuditRow;
+use super::verify;
+use super::writer::{write_loop, Chain, Counters, Msg};
 use super::AccessError;
 
 /// The hash before the first row.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 /// Longest path, query or detail kept; longer values are cut (and marked).
 const MAX_FIELD: usize = 1024;
-/// Rows written per transaction at most.
-const MAX_BATCH: usize = 2000;
 
 /// What happened, as a request or command reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +94,7 @@ fn cut(s: String) -> String {
 }
 
 impl AuditRow {
-    fn chain(seq: i64, e: AuditEntry, prev_hash: &str) -> AuditRow {
+    pub(super) fn chain(seq: i64, e: AuditEntry, prev_hash: &str) -> AuditRow {
         let mut row = AuditRow {
             seq,
             at: e.at.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
@@ -135,17 +141,76 @@ impl AuditRow {
 }
 
 /// The result of checking the chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Verification {
+    /// Rows in the chain, as far as the check saw.
     pub rows: u64,
     /// The first row whose number, link or hash is wrong.
     pub broken_at: Option<i64>,
+    /// Rows recomputed by this check (after the checkpoint it started from).
+    pub checked: u64,
+    /// The checkpoint the check started from; `None`: from the first row.
+    pub from_checkpoint: Option<i64>,
+    /// When every row was last recomputed (UTC), if ever.
+    pub last_full_check: Option<String>,
 }
 
-enum Msg {
-    Entry(Box<AuditEntry>),
-    /// Answered with whether everything queued before it is stored.
-    Flush(Sender<bool>),
+/// What the log can tell about how the previous server stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UncleanStop {
+    /// When the server that did not stop cleanly was started (UTC).
+    pub started_at: String,
+    /// The last row it wrote, and when.
+    pub last_seq: i64,
+    pub last_at: String,
+}
+
+impl UncleanStop {
+    /// What the next start says, on the terminal and in the log.
+    pub fn message(&self) -> String {
+        format!(
+            "Den forrige server (startet {} UTC) stoppede uden at lukke ned (fx SIGKILL, nedbrud eller strømsvigt). \
+             Revisionsloggens seneste række er nr. {} fra {} UTC. Hver besvaret forespørgsel blev skrevet, før svaret \
+             blev sendt, så kun forespørgsler, der ikke nåede at blive besvaret, kan mangle, og de anonyme gentagelser, \
+             der var talt, men endnu ikke skrevet (højst det sidste minuts optælling).",
+            self.started_at, self.last_seq, self.last_at
+        )
+    }
+}
+
+/// Counts since the log was opened, for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AuditStats {
+    /// Rows stored.
+    pub written: u64,
+    /// Anonymous requests counted into summary rows instead of a row each.
+    pub summed: u64,
+    /// Transactions that failed (and were retried).
+    pub failed_writes: u64,
+}
+
+/// The `path` of the rows about the server itself (action [`LIFECYCLE_ACTION`]).
+pub const LIFECYCLE_START: &str = "/drift/start";
+pub const LIFECYCLE_STOP: &str = "/drift/stop";
+pub const LIFECYCLE_UNCLEAN: &str = "/drift/uren-stop";
+pub const LIFECYCLE_ACTION: &str = "drift";
+
+/// A row about the server itself, not about a request.
+pub(super) fn lifecycle_entry(path: &str, detail: String) -> AuditEntry {
+    AuditEntry {
+        at: Utc::now(),
+        user: None,
+        role: None,
+        client: None,
+        method: "-".into(),
+        route: None,
+        path: path.into(),
+        query: None,
+        action: LIFECYCLE_ACTION.into(),
+        outcome: Outcome::Allowed,
+        status: 0,
+        detail: Some(detail),
+    }
 }
 
 /// The audit log: a queue to the writer thread, and reads through the backend.
@@ -153,50 +218,93 @@ pub struct AuditLog {
     backend: Arc<dyn Backend>,
     tx: Mutex<Option<Sender<Msg>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
+    counters: Arc<Counters>,
+    /// Found at open; reported (and taken) by [`AuditLog::server_started`].
+    previous: Mutex<Option<UncleanStop>>,
 }
 
 impl AuditLog {
-    /// Starts the writer after the last stored row.
-    pub fn start(backend: Arc<dyn Backend>) -> Result<AuditLog, AccessError> {
-        let (seq, hash) = backend
-            .last_audit()?
-            .unwrap_or_else(|| (0, GENESIS.to_string()));
+    /// Starts the writer after the last stored row. Anonymous requests beyond
+    /// `distinct_per_client` distinct ones a minute are summed (`aggregate.rs`).
+    pub fn start(
+        backend: Arc<dyn Backend>,
+        distinct_per_client: usize,
+    ) -> Result<AuditLog, AccessError> {
+        let last = backend.last_audit()?;
+        let previous = match backend.last_lifecycle()? {
+            Some(row) if row.path == LIFECYCLE_START => {
+                let (last_seq, last_at) = match last.as_ref() {
+                    Some((seq, _)) => (
+                        *seq,
+                        backend.audit_row(*seq)?.map(|r| r.at).unwrap_or_default(),
+                    ),
+                    None => (0, String::new()),
+                };
+                Some(UncleanStop {
+                    started_at: row.at,
+                    last_seq,
+                    last_at,
+                })
+            }
+            _ => None,
+        };
+        let (seq, hash) = last.unwrap_or_else(|| (0, GENESIS.to_string()));
         let (tx, rx) = mpsc::channel();
         let writer_backend = backend.clone();
+        let counters = Arc::new(Counters::default());
+        let writer_counters = counters.clone();
         let writer = std::thread::Builder::new()
             .name("audit-writer".into())
-            .spawn(move || write_loop(&*writer_backend, rx, seq, hash))
+            .spawn(move || {
+                write_loop(
+                    &*writer_backend,
+                    rx,
+                    Chain::new(seq, hash),
+                    &writer_counters,
+                    distinct_per_client,
+                )
+            })
             .map_err(|e| AccessError::AuditStopped(e.to_string()))?;
         Ok(AuditLog {
             backend,
             tx: Mutex::new(Some(tx)),
             writer: Mutex::new(Some(writer)),
+            counters,
+            previous: Mutex::new(previous),
         })
+    }
+
+    fn send(&self, msg: Msg) -> bool {
+        self.tx
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_some_and(|tx| tx.send(msg).is_ok())
     }
 
     /// Queues an entry; never blocks on the store.
     pub fn record(&self, entry: AuditEntry) {
-        let sent = self
-            .tx
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .map(|tx| tx.send(Msg::Entry(Box::new(entry))).is_ok());
-        if sent != Some(true) {
+        if !self.send(Msg::Entry(Box::new(entry), None)) {
             tracing::error!("revisionsloggen er stoppet; en hændelse kunne ikke skrives");
         }
+    }
+
+    /// Queues an entry; the receiver answers `true` once it is stored (or, for
+    /// an anonymous repeat, counted), `false` or an error if it could not be.
+    /// The guard waits for it before the response leaves, so a crash can only
+    /// lose the rows of requests that were never answered.
+    pub fn record_stored(&self, entry: AuditEntry) -> tokio::sync::oneshot::Receiver<bool> {
+        let (done, stored) = tokio::sync::oneshot::channel();
+        if !self.send(Msg::Entry(Box::new(entry), Some(done))) {
+            tracing::error!("revisionsloggen er stoppet; en hændelse kunne ikke skrives");
+        }
+        stored
     }
 
     /// Waits until every entry recorded before this call is stored. Blocking.
     pub fn flush(&self) -> Result<(), AccessError> {
         let (done_tx, done_rx) = mpsc::channel();
-        let sent = self
-            .tx
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .map(|tx| tx.send(Msg::Flush(done_tx)).is_ok());
-        if sent != Some(true) {
+        if !self.send(Msg::Flush(done_tx)) {
             return Err(AccessError::AuditStopped("skriveren kører ikke".into()));
         }
         match done_rx.recv() {
@@ -208,10 +316,90 @@ impl AuditLog {
         }
     }
 
+    /// How the previous server stopped, if it did not stop cleanly (found when
+    /// the log was opened).
+    pub fn previous_unclean_stop(&self) -> Option<UncleanStop> {
+        self.previous
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Records that a server starts on this log, and first, if the previous one
+    /// did not stop cleanly, that too. Returns the message about the previous
+    /// server, once. Blocking (waits for the rows to be stored).
+    pub fn server_started(&self) -> Result<Option<String>, AccessError> {
+        let previous = self
+            .previous
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let message = previous.as_ref().map(UncleanStop::message);
+        if let Some(m) = &message {
+            self.record(lifecycle_entry(LIFECYCLE_UNCLEAN, m.clone()));
+        }
+        self.record(lifecycle_entry(
+            LIFECYCLE_START,
+            format!(
+                "server startet (proces {}, jobcockpit {})",
+                std::process::id(),
+                env!("CARGO_PKG_VERSION")
+            ),
+        ));
+        self.flush()?;
+        Ok(message)
+    }
+
+    /// Writes what is counted and a row saying the server stopped cleanly, and
+    /// waits until it is stored. Blocking.
+    pub fn server_stopped(&self) -> Result<(), AccessError> {
+        let (done_tx, done_rx) = mpsc::channel();
+        if !self.send(Msg::Stop(done_tx)) {
+            return Err(AccessError::AuditStopped("skriveren kører ikke".into()));
+        }
+        match done_rx.recv() {
+            Ok(true) => Ok(()),
+            _ => Err(AccessError::AuditStopped(
+                "stoprækken kunne ikke skrives".into(),
+            )),
+        }
+    }
+
+    /// Stores everything queued and stops the writer; later entries are refused.
+    /// Blocking. Also done on drop.
+    pub fn close(&self) {
+        // Closing the queue lets the writer store what is left and stop.
+        self.tx.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(h) = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = h.join();
+        }
+    }
+
+    /// Counts since the log was opened.
+    pub fn stats(&self) -> AuditStats {
+        self.counters.snapshot()
+    }
+
     /// The newest `limit` rows (of one user, or everyone's), newest first.
     pub fn recent(&self, user: Option<&str>, limit: usize) -> Result<Vec<AuditRow>, AccessError> {
+        self.page(user, None, limit)
+    }
+
+    /// One page, newest first: `limit` rows numbered below `before` (or the newest).
+    pub fn page(
+        &self,
+        user: Option<&str>,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<AuditRow>, AccessError> {
         self.flush()?;
-        self.backend.recent_audit(user, limit)
+        self.backend.audit_page(user, before, limit)
+    }
+
+    /// How many rows the log holds.
+    pub fn count(&self) -> Result<i64, AccessError> {
+        self.flush()?;
+        Ok(self.backend.audit_count()?.0)
     }
 
     /// Every row (of one user, or everyone's), oldest first, handed to `f`.
@@ -224,28 +412,23 @@ impl AuditLog {
         self.backend.each_audit(user, f)
     }
 
-    /// Recomputes the whole chain.
+    /// Recomputes the whole chain from the first row, and records the result as
+    /// a checkpoint if it is intact.
     pub fn verify(&self) -> Result<Verification, AccessError> {
-        let mut v = Verification {
-            rows: 0,
-            broken_at: None,
-        };
-        let mut prev = GENESIS.to_string();
-        let mut expected_seq = 1;
-        self.for_each(None, &mut |row| {
-            v.rows += 1;
-            if v.broken_at.is_none()
-                && (row.seq != expected_seq
-                    || row.prev_hash != prev
-                    || row.hash != row.expected_hash())
-            {
-                v.broken_at = Some(row.seq);
-            }
-            expected_seq = row.seq + 1;
-            prev = row.hash;
-            Ok(())
-        })?;
-        Ok(v)
+        self.flush()?;
+        let last_full = self.backend.last_checkpoint()?.and_then(|c| c.full_at);
+        verify::check(&*self.backend, None, last_full)
+    }
+
+    /// Checks the rows written since the last verified checkpoint (and that the
+    /// checkpoint's row is still the row that was verified); from the first row
+    /// when there is none. A change to a row before the checkpoint is found by
+    /// [`AuditLog::verify`], the full check.
+    pub fn verify_since_checkpoint(&self) -> Result<Verification, AccessError> {
+        self.flush()?;
+        let checkpoint = self.backend.last_checkpoint()?;
+        let last_full = checkpoint.as_ref().and_then(|c| c.full_at.clone());
+        verify::check(&*self.backend, checkpoint.as_ref(), last_full)
     }
 
     /// The rows as CSV (`;`, UTF-8 with BOM, as Danish Excel opens it). A cell that
@@ -310,80 +493,6 @@ pub fn defuse(cell: &str) -> std::borrow::Cow<'_, str> {
 
 impl Drop for AuditLog {
     fn drop(&mut self) {
-        // Closing the queue lets the writer store what is left and stop.
-        self.tx.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(h) = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            let _ = h.join();
-        }
+        self.close();
     }
-}
-
-/// The chain state of the writer.
-struct Chain {
-    seq: i64,
-    last_hash: String,
-}
-
-impl Chain {
-    /// Chains and stores `pending` in one transaction; on success empties it.
-    fn store(&mut self, backend: &dyn Backend, pending: &mut Vec<AuditEntry>) -> bool {
-        if pending.is_empty() {
-            return true;
-        }
-        let mut prev = self.last_hash.clone();
-        let rows: Vec<AuditRow> = pending
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let row = AuditRow::chain(self.seq + 1 + i as i64, e.clone(), &prev);
-                prev = row.hash.clone();
-                row
-            })
-            .collect();
-        match backend.append_audit(&rows) {
-            Ok(()) => {
-                self.seq += rows.len() as i64;
-                self.last_hash = prev;
-                pending.clear();
-                true
-            }
-            Err(e) => {
-                // The entries stay queued and are tried again with the next batch;
-                // the chain only advances once they are stored.
-                tracing::error!(error = %e, rows = rows.len(), "revisionsloggen kunne ikke skrives");
-                false
-            }
-        }
-    }
-}
-
-fn write_loop(backend: &dyn Backend, rx: Receiver<Msg>, seq: i64, last_hash: String) {
-    let mut chain = Chain { seq, last_hash };
-    let mut pending: Vec<AuditEntry> = Vec::new();
-    let mut waiting: Vec<Sender<bool>> = Vec::new();
-    while let Ok(first) = rx.recv() {
-        let mut next = Some(first);
-        while let Some(m) = next.take() {
-            match m {
-                Msg::Entry(e) => pending.push(*e),
-                Msg::Flush(done) => waiting.push(done),
-            }
-            if pending.len() < MAX_BATCH {
-                next = rx.try_recv().ok();
-            }
-        }
-        let mut stored = chain.store(backend, &mut pending);
-        for _ in 0..3 {
-            if stored {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            stored = chain.store(backend, &mut pending);
-        }
-        for done in waiting.drain(..) {
-            let _ = done.send(stored);
-        }
-    }
-    // The queue is closed: store what is left.
-    chain.store(backend, &mut pending);
 }

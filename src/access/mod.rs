@@ -8,6 +8,7 @@
 //! ([`backend::StoreBackend`]); users are cached in memory. Sessions and login
 //! failures live in memory only.
 
+pub mod aggregate;
 pub mod audit;
 pub mod backend;
 pub mod command;
@@ -18,8 +19,11 @@ pub mod routes;
 pub mod row;
 pub mod sessions;
 pub mod users;
+mod verify;
+mod writer;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -71,7 +75,7 @@ pub enum LoginError {
     BadCredentials,
     #[error("For mange mislykkede login-forsøg på kort tid. Vent {0} sekunder, og prøv igen.")]
     Throttled(u64),
-    #[error("Kontoen er midlertidigt spærret efter for mange mislykkede login-forsøg. Prøv igen om {0} minutter, eller bed en administrator om at nulstille adgangskoden.")]
+    #[error("Brugeren er midlertidigt spærret fra din adresse efter for mange mislykkede login-forsøg. Prøv igen om {0} minutter, eller bed en administrator om at nulstille adgangskoden.")]
     Locked(u64),
     #[error("Der opstod en fejl. Prøv igen om lidt.")]
     Internal,
@@ -89,6 +93,37 @@ pub struct UserView {
     pub updated_at: String,
 }
 
+/// Login counts since start, for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LoginStats {
+    pub succeeded: u64,
+    /// Wrong name or password, or a disabled user.
+    pub failed: u64,
+    /// Refused by throttling or a lock before the password was looked at.
+    pub throttled: u64,
+    /// Alerts raised for the administrator.
+    pub alerts: u64,
+}
+
+#[derive(Default)]
+struct LoginCounters {
+    succeeded: AtomicU64,
+    failed: AtomicU64,
+    throttled: AtomicU64,
+    alerts: AtomicU64,
+}
+
+/// An alert for the administrator, as the admin pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AdminAlert {
+    /// UTC, `åååå-mm-dd tt:mm:ss`.
+    pub at: String,
+    pub message: String,
+}
+
+/// Alerts kept in memory for the admin pages (they are in the audit log too).
+const ALERTS_KEPT: usize = 20;
+
 struct Inner {
     settings: AccessSettings,
     backend: Arc<dyn Backend>,
@@ -96,6 +131,8 @@ struct Inner {
     sessions: Mutex<Sessions>,
     limiter: Mutex<Limiter>,
     audit: AuditLog,
+    logins: LoginCounters,
+    alerts: Mutex<VecDeque<AdminAlert>>,
 }
 
 /// Access control of one store. Cloning shares it.
@@ -127,7 +164,7 @@ impl Access {
             .into_iter()
             .map(|u| (u.name.clone(), u))
             .collect();
-        let audit = AuditLog::start(backend.clone())?;
+        let audit = AuditLog::start(backend.clone(), settings.anonymous_rows_per_minute)?;
         let sessions = Sessions::new(
             Duration::from_secs(settings.idle_timeout_secs),
             Duration::from_secs(settings.absolute_timeout_secs),
@@ -139,6 +176,8 @@ impl Access {
             sessions: Mutex::new(sessions),
             limiter: Mutex::new(Limiter::default()),
             audit,
+            logins: LoginCounters::default(),
+            alerts: Mutex::new(VecDeque::new()),
         })))
     }
 
@@ -148,6 +187,66 @@ impl Access {
 
     pub fn audit(&self) -> &AuditLog {
         &self.0.audit
+    }
+
+    /// Login counts since start.
+    pub fn login_stats(&self) -> LoginStats {
+        let c = &self.0.logins;
+        LoginStats {
+            succeeded: c.succeeded.load(Ordering::Relaxed),
+            failed: c.failed.load(Ordering::Relaxed),
+            throttled: c.throttled.load(Ordering::Relaxed),
+            alerts: c.alerts.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The newest alerts raised since start, newest first.
+    pub fn alerts(&self) -> Vec<AdminAlert> {
+        self.0
+            .alerts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .rev()
+            .cloned()
+            .collect()
+    }
+
+    /// Records the limiter's new alerts: a row each in the audit log, a warning
+    /// in the server log, and the admin pages' list.
+    fn raise_alerts(&self, client: &str) {
+        let alerts = self.limiter().take_alerts();
+        for a in alerts {
+            tracing::warn!(alert = %a.message, "sikkerhedsalarm");
+            self.0.logins.alerts.fetch_add(1, Ordering::Relaxed);
+            let at = chrono::Utc::now();
+            {
+                let mut kept = self.0.alerts.lock().unwrap_or_else(|e| e.into_inner());
+                if kept.len() >= ALERTS_KEPT {
+                    kept.pop_front();
+                }
+                kept.push_back(AdminAlert {
+                    at: at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                    message: a.message.clone(),
+                });
+            }
+            // Status 0: a row about the log-in attempts, not a request, so it is
+            // never summed with anonymous requests.
+            self.0.audit.record(AuditEntry {
+                at,
+                user: None,
+                role: None,
+                client: Some(client.to_string()),
+                method: "POST".into(),
+                route: Some("/login".into()),
+                path: "/login".into(),
+                query: None,
+                action: "alarm".into(),
+                outcome: Outcome::Refused,
+                status: 0,
+                detail: Some(a.message),
+            });
+        }
     }
 
     fn users_read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, User>> {
@@ -264,11 +363,18 @@ impl Access {
         client: &str,
     ) -> Result<(String, Session), LoginError> {
         let name = name.trim();
-        match self.limiter().begin(name, client, Instant::now()) {
+        let gate = self.limiter().begin(name, client, Instant::now());
+        self.raise_alerts(client);
+        let counters = &self.0.logins;
+        match gate {
             Gate::Open => {}
-            Gate::Throttled(wait) => return Err(LoginError::Throttled(wait.as_secs().max(1))),
+            Gate::Throttled(wait) => {
+                counters.throttled.fetch_add(1, Ordering::Relaxed);
+                return Err(LoginError::Throttled(wait.as_secs().max(1)));
+            }
             Gate::Locked(wait) => {
-                return Err(LoginError::Locked(wait.as_secs().div_ceil(60).max(1)))
+                counters.throttled.fetch_add(1, Ordering::Relaxed);
+                return Err(LoginError::Locked(wait.as_secs().div_ceil(60).max(1)));
             }
         }
         let user = self.users_read().get(name).cloned();
@@ -281,8 +387,12 @@ impl Access {
         };
         let user = match user {
             Some(u) if ok && u.enabled => u,
-            _ => return Err(LoginError::BadCredentials),
+            _ => {
+                counters.failed.fetch_add(1, Ordering::Relaxed);
+                return Err(LoginError::BadCredentials);
+            }
         };
+        counters.succeeded.fetch_add(1, Ordering::Relaxed);
         self.limiter().succeeded(name, client);
         self.sessions()
             .create(&user.name, user.role, Instant::now())

@@ -110,6 +110,20 @@ pub const ROUTES: &[RouteRule] = &[
     rule(POST, "/login", Allow::Public, Action::Login),
     rule(POST, "/logout", Allow::AnyRole, Action::Logout),
     rule(GET, "/healthz", Allow::Public, Action::Health),
+    // Readiness and Prometheus metrics: public in this table, answered only to
+    // the addresses in `[ops] metrics_from` (src/web/ops.rs). Health routes are
+    // counted, not audited row by row.
+    rule(GET, "/readyz", Allow::Public, Action::Health),
+    rule(GET, "/metrics", Allow::Public, Action::Health),
+    // A backup written by the running server for `jobcockpit backup`: public in
+    // this table, but the handler answers only `[ops] metrics_from` addresses
+    // with the store key's proof, and 404 to anyone else.
+    rule(
+        GET,
+        "/drift/sikkerhedskopi/{name}",
+        Allow::Public,
+        Action::Export,
+    ),
     rule(GET, "/static/{*file}", Allow::Public, Action::Static),
     // Dashboards: who sees a page is written in its file (`roles = [...]`); its
     // tables as CSV or XLSX (src/web/export.rs) follow the page.
@@ -266,7 +280,7 @@ mod tests {
     }
 
     #[test]
-    fn only_the_login_form_the_stylesheet_and_the_health_check_are_public() {
+    fn only_the_login_form_the_stylesheet_and_the_health_checks_are_public() {
         let public: Vec<_> = ROUTES
             .iter()
             .filter(|r| r.allow == Allow::Public)
@@ -278,6 +292,9 @@ mod tests {
                 ("GET", "/login"),
                 ("POST", "/login"),
                 ("GET", "/healthz"),
+                ("GET", "/readyz"),
+                ("GET", "/metrics"),
+                ("GET", "/drift/sikkerhedskopi/{name}"),
                 ("GET", "/static/{*file}")
             ]
         );

@@ -22,3 +22,20 @@ pub struct AuditRow {
     pub prev_hash: String,
     pub hash: String,
 }
+
+/// A point up to which the chain was found intact: checks after it start there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The last row the check covered.
+    pub seq: i64,
+    /// That row's hash.
+    pub hash: String,
+    /// Rows in the chain up to and including `seq`.
+    pub rows: i64,
+    /// Every row from the first was recomputed (not only those after a checkpoint).
+    pub full: bool,
+    /// UTC, `åååå-mm-dd tt:mm:ss`.
+    pub verified_at: String,
+    /// When the newest full check was made (UTC), if ever.
+    pub full_at: Option<String>,
+}

@@ -1,5 +1,6 @@
 //! Users, logins and the audit chain against the memory backend.
 
+use super::backend::Backend;
 use super::*;
 
 fn access() -> Access {
@@ -168,13 +169,102 @@ fn audit_rows_are_numbered_chained_and_verify() {
     assert_eq!(rows[0].seq, 25, "newest first");
     assert_eq!(rows[24].prev_hash, audit::GENESIS);
     assert_eq!(rows[0].prev_hash, rows[1].hash);
-    assert_eq!(
-        a.audit().verify().unwrap(),
-        audit::Verification {
-            rows: 25,
-            broken_at: None
+    let v = a.audit().verify().unwrap();
+    assert_eq!((v.rows, v.checked, v.broken_at), (25, 25, None));
+    assert!(v.last_full_check.is_some());
+}
+
+#[test]
+fn pages_of_the_log_follow_each_other_without_gaps_or_overlap() {
+    let a = access();
+    for i in 0..25 {
+        a.audit().record(entry(&format!("/d/side{i}")));
+    }
+    let first = a.audit().page(None, None, 10).unwrap();
+    let second = a.audit().page(None, Some(first[9].seq), 10).unwrap();
+    let third = a.audit().page(None, Some(second[9].seq), 10).unwrap();
+    let seqs: Vec<i64> = first
+        .iter()
+        .chain(&second)
+        .chain(&third)
+        .map(|r| r.seq)
+        .collect();
+    assert_eq!(seqs, (1..=25).rev().collect::<Vec<i64>>());
+    assert_eq!(a.audit().count().unwrap(), 25);
+}
+
+#[test]
+fn a_stranger_cannot_lock_a_user_out_from_her_own_address_and_the_admin_is_alerted() {
+    let a = access();
+    a.add_user("anna", Role::Udvalg, Some("en lang nok kode"))
+        .unwrap();
+    // Ten wrong passwords from the stranger's address: throttled after five.
+    let mut refused = 0;
+    for _ in 0..10 {
+        match a.login("anna", "forkert kode!!", "203.0.113.66") {
+            Err(LoginError::BadCredentials) => {}
+            Err(LoginError::Throttled(_) | LoginError::Locked(_)) => refused += 1,
+            other => panic!("{other:?}"),
         }
+    }
+    assert_eq!(refused, 5);
+    assert!(matches!(
+        a.login("anna", "en lang nok kode", "203.0.113.66"),
+        Err(LoginError::Throttled(_))
+    ));
+    // Anna from her own address gets in at once.
+    assert!(a.login("anna", "en lang nok kode", "10.0.0.7").is_ok());
+    let stats = a.login_stats();
+    assert_eq!((stats.failed, stats.throttled, stats.succeeded), (5, 6, 1));
+}
+
+#[test]
+fn repeated_failures_for_a_name_raise_an_alert_in_the_log_and_on_the_admin_page() {
+    let a = access();
+    a.add_user("anna", Role::Udvalg, Some("en lang nok kode"))
+        .unwrap();
+    // From ten addresses, so no address is throttled.
+    for i in 0..limiter::ALERT_USER {
+        let _ = a.login("anna", "forkert kode!!", &format!("198.51.100.{i}"));
+    }
+    let alerts = a.alerts();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert!(alerts[0].message.contains("'anna'"));
+    assert_eq!(a.login_stats().alerts, 1);
+    let rows = a.audit().recent(None, 10).unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r.action == "alarm" && r.detail.as_deref() == Some(alerts[0].message.as_str())),
+        "{rows:?}"
     );
+}
+
+#[test]
+fn a_server_that_did_not_stop_cleanly_is_reported_at_the_next_open() {
+    let backend = std::sync::Arc::new(backend::MemoryBackend::default());
+    let log = AuditLog::start(backend.clone(), 120).unwrap();
+    assert_eq!(log.server_started().unwrap(), None);
+    log.record(entry("/d/overblik"));
+    log.server_stopped().unwrap();
+    log.close();
+    // Opened again after a clean stop: nothing to report.
+    let log = AuditLog::start(backend.clone(), 120).unwrap();
+    assert_eq!(log.previous_unclean_stop(), None);
+    log.server_started().unwrap();
+    log.record(entry("/d/kohorter"));
+    log.flush().unwrap();
+    // "Killed": the log is dropped without a stop row.
+    drop(log);
+    let log = AuditLog::start(backend.clone(), 120).unwrap();
+    let unclean = log.previous_unclean_stop().expect("found");
+    let last = backend.last_audit().unwrap().unwrap().0;
+    assert_eq!(unclean.last_seq, last);
+    let message = log.server_started().unwrap().expect("said once");
+    assert!(message.contains("stoppede uden at lukke ned"), "{message}");
+    let rows = log.recent(None, 2).unwrap();
+    assert_eq!(rows[1].path, audit::LIFECYCLE_UNCLEAN);
+    assert_eq!(rows[0].path, audit::LIFECYCLE_START);
+    assert_eq!(log.server_started().unwrap(), None, "said once only");
 }
 
 #[test]

@@ -24,6 +24,15 @@ pub struct AccessSettings {
     /// Addresses of the proxies whose `sso_header` and `X-Forwarded-For` are
     /// believed. The header from any other address is refused.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Distinct anonymous requests one client address may add to the audit log
+    /// as rows of their own per minute; exact repeats, and anything beyond this,
+    /// are summed into one row per minute (`access::aggregate`).
+    pub anonymous_rows_per_minute: usize,
+    /// Each response waits until its audit row is stored, so a crash loses no
+    /// row of an answered request (on by default). Off: rows are queued and
+    /// stored in the background, as fast as the pages allow, and a crash can
+    /// lose what was queued (a clean stop still stores everything).
+    pub audit_before_response: bool,
 }
 
 impl Default for AccessSettings {
@@ -34,6 +43,8 @@ impl Default for AccessSettings {
             absolute_timeout_secs: 10 * 60 * 60,
             sso_header: None,
             trusted_proxies: Vec::new(),
+            anonymous_rows_per_minute: 120,
+            audit_before_response: true,
         }
     }
 }

@@ -52,6 +52,12 @@ impl DataDir {
         self.0.join("reports")
     }
 
+    /// Backups written by the running server for `jobcockpit backup`, before the
+    /// command moves them where it was asked to.
+    pub fn backups(&self) -> PathBuf {
+        self.0.join("backups")
+    }
+
     /// Model cards and other model artefacts.
     pub fn models(&self) -> PathBuf {
         self.0.join("models")

@@ -6,6 +6,7 @@
 
 mod access;
 mod data_dir;
+mod ops;
 mod step;
 mod values;
 
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use self::access::AccessSettings;
 pub use self::data_dir::DataDir;
+pub use self::ops::OpsSettings;
 pub use self::step::Step;
 pub use self::values::{DisclosureK, Secret};
 
@@ -73,6 +75,8 @@ pub struct Settings {
     pub reports_dir: PathBuf,
     /// Logins, sessions, single sign-on (`[access]`).
     pub access: AccessSettings,
+    /// Readiness, metrics (`[ops]`).
+    pub ops: OpsSettings,
     /// Delete a delivery's files (which hold raw CPR numbers) once it is loaded,
     /// leaving a receipt (`ingest::RECEIPT_FILE`). On by default: the store holds
     /// every row, pseudonymised, and the case systems keep the originals.
@@ -94,6 +98,7 @@ impl Default for Settings {
             policy_file: PathBuf::from("model/features.toml"),
             reports_dir: PathBuf::from("reports"),
             access: AccessSettings::default(),
+            ops: OpsSettings::default(),
             remove_loaded_deliveries: true,
             pseudonym_key: None,
         }

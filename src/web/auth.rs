@@ -187,7 +187,7 @@ async fn login(
             let why = match e {
                 LoginError::BadCredentials => "forkert navn eller adgangskode",
                 LoginError::Throttled(_) => "for mange forsøg (bremset)",
-                LoginError::Locked(_) => "kontoen er midlertidigt spærret",
+                LoginError::Locked(_) => "brugeren er midlertidigt spærret fra denne adresse",
                 LoginError::Internal => "intern fejl",
             };
             response.extensions_mut().insert(AuditNote::detail(format!(

@@ -78,6 +78,11 @@ impl WebError {
     }
 }
 
+/// Marks a response whose body is the answer even with an error status (the
+/// readiness text): [`render_errors`] leaves it as it is.
+#[derive(Clone, Copy)]
+pub(super) struct KeepBody;
+
 /// The detail of an error, carried in the response's extensions to [`render_errors`].
 #[derive(Clone)]
 struct Detail(Arc<WebError>);
@@ -105,6 +110,9 @@ pub(super) async fn render_errors(
     next: Next,
 ) -> Response {
     let mut response = next.run(request).await;
+    if response.extensions().get::<KeepBody>().is_some() {
+        return response;
+    }
     let status = response.status();
     let detail = response.extensions_mut().remove::<Detail>();
     // The guard leaves who is looking, so the error page's menu is theirs.

@@ -1,9 +1,11 @@
 //! The one middleware that decides every request: who is asking (session cookie,
 //! or the trusted single sign-on header), whether the route table lets their role
 //! use the route (deny by default), whether a state-changing request carries the
-//! right CSRF token, and, whatever the answer, one audit row per request.
+//! right CSRF token, and, whatever the answer, one audit row per request, stored
+//! before the response leaves. Health checks are counted instead (`/metrics`).
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -13,12 +15,30 @@ use axum::response::{IntoResponse, Redirect, Response};
 use subtle::ConstantTimeEq;
 
 use super::{AppState, WebError};
-use crate::access::routes::{Allow, Matched, ROUTES};
-use crate::access::{AuditEntry, Outcome, Role, Session};
+use crate::access::routes::{Action, Allow, Matched, ROUTES};
+use crate::access::{AccessError, AuditEntry, Outcome, Role, Session};
 use crate::dashboard::{Link, Viewer};
+use crate::ops::RouteClass;
 
 /// Largest request body accepted (the forms are a few hundred bytes).
 pub const BODY_LIMIT: usize = 16 * 1024;
+/// How long a response waits for its audit row before it is refused instead.
+const AUDIT_WAIT: Duration = Duration::from_secs(10);
+
+/// The latency histogram's class of a route's action.
+fn route_class(action: Option<Action>) -> RouteClass {
+    match action {
+        Some(Action::View) => RouteClass::View,
+        Some(Action::Export) => RouteClass::Export,
+        Some(Action::Admin) => RouteClass::Admin,
+        Some(Action::Login) => RouteClass::Login,
+        Some(Action::Logout) => RouteClass::Logout,
+        Some(Action::Run) => RouteClass::Run,
+        Some(Action::Static) => RouteClass::Static,
+        Some(Action::Health) => RouteClass::Health,
+        None => RouteClass::Unknown,
+    }
+}
 
 /// The session of the request, for handlers (absent on public routes without one).
 #[derive(Debug, Clone)]
@@ -277,6 +297,7 @@ pub(super) async fn guard(
     mut request: Request,
     next: Next,
 ) -> Response {
+    let started = Instant::now();
     let at = chrono::Utc::now();
     let method = request.method().clone();
     let path = request.uri().path().to_string();
@@ -349,7 +370,16 @@ pub(super) async fn guard(
         response.headers_mut().append(header::SET_COOKIE, set);
     }
     // For the error pages, rendered further out.
-    response.extensions_mut().insert(viewer);
+    response.extensions_mut().insert(viewer.clone());
+
+    let action = matched.as_ref().map(|m| m.rule.action);
+    let class = route_class(action);
+    if action == Some(Action::Health) {
+        // Load balancers and Prometheus ask every few seconds: counted in
+        // /metrics, not written row by row (they flooded the log).
+        state.telemetry.observe(class, started.elapsed());
+        return response;
+    }
 
     let note = response
         .extensions_mut()
@@ -374,7 +404,7 @@ pub(super) async fn guard(
         Some(_) => Outcome::Refused,
         None => Outcome::of_status(status.as_u16()),
     };
-    state.access.audit().record(AuditEntry {
+    let entry = AuditEntry {
         at,
         user,
         role,
@@ -391,6 +421,27 @@ pub(super) async fn guard(
         outcome,
         status: status.as_u16(),
         detail,
-    });
+    };
+    if !settings.audit_before_response {
+        // Queued only (`[access] audit_before_response = false`): faster under
+        // load, but a crash can lose what is queued.
+        state.access.audit().record(entry);
+        state.telemetry.observe(class, started.elapsed());
+        return response;
+    }
+    // The response leaves only once its row is stored: a killed server has
+    // answered nothing it did not log. If the row cannot be stored, nothing is
+    // shown that the log does not know of.
+    let stored = state.access.audit().record_stored(entry);
+    let stored = matches!(tokio::time::timeout(AUDIT_WAIT, stored).await, Ok(Ok(true)));
+    if !stored {
+        state.telemetry.audit_refused();
+        response = WebError::Access(AccessError::AuditStopped(
+            "revisionsrækken blev ikke skrevet; svaret er holdt tilbage".into(),
+        ))
+        .into_response();
+        response.extensions_mut().insert(viewer);
+    }
+    state.telemetry.observe(class, started.elapsed());
     response
 }

@@ -14,6 +14,8 @@ mod data;
 mod error;
 mod export;
 pub mod guard;
+/// Readiness and Prometheus metrics (`/readyz`, `/metrics`).
+mod ops;
 mod pages;
 /// The committee reports' archive: `/rapporter` (src/report/).
 pub mod reports;
@@ -40,7 +42,7 @@ pub use self::error::WebError;
 pub use self::run::RunTrigger;
 use crate::access::routes::RouteTable;
 use crate::access::{Access, AccessSettings};
-use crate::config::DisclosureK;
+use crate::config::{DisclosureK, OpsSettings};
 use crate::dashboard::Catalog;
 
 /// Where pages get their marts from (the DuckDB store in production).
@@ -71,6 +73,14 @@ pub struct AppState {
     cache: Arc<data::Cache>,
     /// The archive of committee reports, when the app has one (`reports.rs`).
     reports: Option<Arc<reports::Reports>>,
+    /// Request timings and counts for `/metrics`.
+    telemetry: Arc<crate::ops::Telemetry>,
+    /// What `/readyz` and `/metrics` read, when the app has a store.
+    probe: Option<Arc<dyn crate::ops::Probe>>,
+    /// Who may read `/readyz` and `/metrics`.
+    ops: Arc<OpsSettings>,
+    /// Backups for `jobcockpit backup` while the server runs.
+    backups: Option<Arc<dyn crate::ops::backup::Maker>>,
 }
 
 impl AppState {
@@ -96,7 +106,24 @@ impl AppState {
             runs: None,
             cache: Arc::default(),
             reports: None,
+            telemetry: Arc::default(),
+            probe: None,
+            ops: Arc::default(),
+            backups: None,
         })
+    }
+
+    /// Writes backups for `jobcockpit backup` (`/drift/sikkerhedskopi/{name}`).
+    pub fn with_backups(mut self, backups: Arc<dyn crate::ops::backup::Maker>) -> Self {
+        self.backups = Some(backups);
+        self
+    }
+
+    /// Answers `/readyz` and `/metrics` from `probe`, to the addresses `settings` names.
+    pub fn with_ops(mut self, probe: Arc<dyn crate::ops::Probe>, settings: OpsSettings) -> Self {
+        self.probe = Some(probe);
+        self.ops = Arc::new(settings);
+        self
     }
 
     /// Uses these users, sessions and audit log.
@@ -146,6 +173,7 @@ pub fn router(state: AppState) -> Router {
         .merge(run::router())
         .merge(export::router())
         .merge(reports::router())
+        .merge(ops::router())
         .nest_service("/static", static_files)
         .fallback(pages::not_found)
         // Innermost first. Body limit and timeout sit inside the guard, so a

@@ -10,6 +10,7 @@ mod leakage;
 mod model;
 mod monitoring;
 mod monitoring_validation;
+mod ops;
 mod report;
 
 use helpers::{shared_app, spawn_server};

@@ -276,3 +276,122 @@ fn every_dashboard_in_the_repository_declares_who_may_see_it() {
         );
     }
 }
+
+/// A request from `ip`, as the server's connection info gives it.
+fn from(ip: [u8; 4], uri: &str) -> Request<Body> {
+    let mut r = Request::get(uri).body(Body::empty()).unwrap();
+    r.extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            ip, 40_000,
+        ))));
+    r
+}
+
+#[tokio::test]
+async fn metrics_and_readiness_answer_only_the_configured_addresses_and_are_not_audited() {
+    let state = AppState::new(
+        Arc::new(fake_marts()),
+        dashboards_dir(),
+        DisclosureK::default(),
+    )
+    .unwrap();
+    let access = state.access().clone();
+    let app = router(state);
+    for _ in 0..3 {
+        let (status, _, body) = send(app.clone(), from([10, 0, 0, 9], "/healthz")).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
+    }
+    let (status, headers, body) = send(app.clone(), from([127, 0, 0, 1], "/metrics")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    assert!(body.contains("jobcockpit_up 1\n"), "{body}");
+    assert!(
+        body.contains("jobcockpit_http_request_duration_seconds_count{class=\"health\"} 3\n"),
+        "{body}"
+    );
+    assert!(
+        body.contains("jobcockpit_health_requests_total 3\n"),
+        "{body}"
+    );
+    let (status, _, body) = send(app.clone(), from([10, 0, 0, 9], "/metrics")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(!body.contains("jobcockpit_up"));
+    // Without a store there is nothing to be ready with; the answer stays text.
+    let (status, _, body) = send(app.clone(), from([127, 0, 0, 1], "/readyz")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(body.starts_with("klar: nej\n"), "{body}");
+    // A request that is audited, for contrast.
+    let (status, _, _) = send(app.clone(), from([10, 0, 0, 9], "/static/cockpit.css")).await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = access.audit().recent(None, 100).unwrap();
+    assert!(rows.iter().any(|r| r.path == "/static/cockpit.css"));
+    assert!(
+        !rows
+            .iter()
+            .any(|r| ["/healthz", "/readyz", "/metrics"].contains(&r.path.as_str())),
+        "{rows:?}"
+    );
+}
+
+/// A login through the form from `ip`: the form's token and cookie, then the post.
+async fn login_from(app: &Router, ip: [u8; 4], name: &str, password: &str) -> StatusCode {
+    let (_, headers, _) = send(app.clone(), from(ip, "/login")).await;
+    let token = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("jc_login="))
+        .and_then(|rest| rest.split(';').next())
+        .unwrap()
+        .to_string();
+    let body = serde_urlencoded::to_string([
+        ("csrf", token.as_str()),
+        ("username", name),
+        ("password", password),
+        ("next", "/"),
+    ])
+    .unwrap();
+    let mut r = Request::post("/login")
+        .header(header::COOKIE, format!("jc_login={token}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    r.extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            ip, 40_000,
+        ))));
+    send(app.clone(), r).await.0
+}
+
+#[tokio::test]
+async fn a_stranger_hammering_a_name_does_not_keep_its_user_out_from_her_own_address() {
+    let state = AppState::new(
+        Arc::new(fake_marts()),
+        dashboards_dir(),
+        DisclosureK::default(),
+    )
+    .unwrap();
+    state
+        .access()
+        .add_user(
+            "anna",
+            crate::access::Role::Udvalg,
+            Some("en lang nok kode"),
+        )
+        .unwrap();
+    let app = router(state);
+    let stranger = [203, 0, 113, 66];
+    for _ in 0..5 {
+        let status = login_from(&app, stranger, "anna", "forkert kode!!").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // The stranger is throttled for the name, even with the right password...
+    let status = login_from(&app, stranger, "anna", "en lang nok kode").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // ...and anna, from her own address, gets in.
+    let status = login_from(&app, [10, 0, 0, 7], "anna", "en lang nok kode").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
