@@ -184,7 +184,27 @@ impl Backend for StoreBackend {
         let conn = self.conn();
         conn.execute_batch("begin transaction")?;
         let appended = (|| -> Result<(), AccessError> {
-            let mut app = conn.appender(AUDIT_TABLE)?;
+            // By column name, so a column added to the table cannot shift values.
+            let mut app = conn.appender_with_columns(
+                AUDIT_TABLE,
+                &[
+                    "seq",
+                    "logged_at",
+                    "username",
+                    "role",
+                    "client",
+                    "method",
+                    "route",
+                    "path",
+                    "query",
+                    "action",
+                    "outcome",
+                    "status",
+                    "detail",
+                    "prev_hash",
+                    "hash",
+                ],
+            )?;
             for r in rows {
                 let at = chrono::NaiveDateTime::parse_from_str(&r.at, "%Y-%m-%d %H:%M:%S%.f")
                     .map_err(|e| AccessError::AuditStopped(format!("tidspunkt {}: {e}", r.at)))?
