@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 
 use crate::access::{Access, AccessError};
 use crate::config::{ConfigError, PipelineConfig, Settings};
+use crate::lookup::{Lookup, LookupError};
 use crate::encryption::{self, EncryptionError, EncryptionKey};
 use crate::model::policy::FeaturePolicy;
 use crate::model::ModelError;
@@ -37,6 +38,8 @@ pub enum AppError {
     Report(#[from] crate::report::ReportError),
     #[error(transparent)]
     Access(#[from] AccessError),
+    #[error(transparent)]
+    Lookup(#[from] LookupError),
     #[error("kunne ikke oprette {path}: {source}")]
     Io {
         path: String,
@@ -88,6 +91,8 @@ pub struct App {
     pub store: Store,
     /// Users, sessions and the audit log of this store.
     pub access: Access,
+    /// The caseworker's look-up of one citizen, and the judgements beside scores.
+    pub lookup: Arc<Lookup>,
     /// Counts pipeline runs in this process: the cockpit's cached pages are kept until
     /// it changes (the one process owns the store, so no run happens elsewhere).
     marts_version: Arc<AtomicU64>,
@@ -118,6 +123,18 @@ impl App {
         // (a crash or a kill): say so instead of leaving it running forever.
         RunLog::close_interrupted(&store.lock()).map_err(StoreError::from)?;
         let access = Access::open(&store, settings.access.clone())?;
+        let labels = policy
+            .inputs
+            .iter()
+            .map(|i| (i.name.clone(), i.label.clone()))
+            .collect();
+        let lookup = Arc::new(Lookup::open(
+            &store,
+            pseudonymiser.clone(),
+            settings.lookup,
+            labels,
+            (pipeline.scoring.low_below, pipeline.scoring.high_from),
+        )?);
         Ok(App {
             settings,
             pipeline,
@@ -125,6 +142,7 @@ impl App {
             pseudonymiser,
             store,
             access,
+            lookup,
             marts_version: Arc::default(),
         })
     }
@@ -164,6 +182,30 @@ impl App {
         reports
     }
 
+    /// The demo's synthetic caseworkers (`lookup::simulate`): judgements for a share
+    /// of the scored spells, through the page's own writer; then the marts again, so
+    /// the oversight page and the next report show them.
+    pub fn simulate_caseworkers(
+        &self,
+        caseworkers: &crate::lookup::simulate::Caseworkers,
+    ) -> Result<crate::lookup::simulate::Simulated, AppError> {
+        let done = self.lookup.simulate_caseworkers(caseworkers)?;
+        {
+            let conn = self.store.lock();
+            conn.execute_batch("begin transaction")
+                .map_err(StoreError::from)?;
+            match crate::store::run_marts(&conn) {
+                Ok(()) => conn.execute_batch("commit").map_err(StoreError::from)?,
+                Err(e) => {
+                    let _ = conn.execute_batch("rollback");
+                    return Err(e.into());
+                }
+            }
+        }
+        self.marts_version.fetch_add(1, Ordering::SeqCst);
+        Ok(done)
+    }
+
     /// The web state reading marts through a connection of its own, with this
     /// store's users and audit log, and runs started by the data unit.
     pub fn web_state(self: &Arc<Self>) -> Result<AppState, AppError> {
@@ -179,6 +221,7 @@ impl App {
         .map_err(|e| AppError::Web(e.to_string()))?;
         Ok(state
             .with_access(self.access.clone())
+            .with_lookup(self.lookup.clone(), self.pipeline.cohort.horizon_months)
             .with_runs(Arc::new(CockpitRuns {
                 app: self.clone(),
                 running: Arc::new(AtomicBool::new(false)),

@@ -653,6 +653,15 @@ async fn demo(
     let app = blocking("demoens backfill", move || {
         let app = App::open(settings)?;
         backfill(&app)?;
+        // Synthetic caseworkers judge a share of the scored spells (docs/extracts.md,
+        // "Syntetiske sagsbehandlere"), so the oversight page has figures.
+        let sim = app.simulate_caseworkers(&crate::lookup::simulate::Caseworkers::default())?;
+        say!(
+            "Syntetiske sagsbehandlere: {} vurderinger, {} uenige med modellen, {} med kendt udfald",
+            sim.judgements,
+            sim.disagreements,
+            sim.with_outcome
+        );
         Ok(app)
     })
     .await?;

@@ -16,6 +16,8 @@ create table lookup_judgements (
     model_probability double not null,       -- the stored score she saw
     model_risk_band   varchar not null,      -- lav, mellem, hoej
     own_assessment    varchar not null,      -- lav, mellem, hoej (her judgement)
+    own_probability   double not null,       -- the middle of her band's range, for Brier scores
+    band_high_from    double not null,       -- the high band's lower bound when judged (the policy threshold)
     agreement         varchar not null,      -- enig, uenig
     reason            varchar not null,      -- sql/vocabulary.toml, judgement_reason
     note              varchar,               -- optional, at most 300 characters, no CPR-shaped text

@@ -16,6 +16,7 @@
 pub mod input;
 pub mod read;
 pub mod rate;
+pub mod simulate;
 pub mod tickets;
 
 use std::collections::HashMap;
@@ -220,6 +221,8 @@ pub struct Lookup {
     settings: LookupSettings,
     /// Input name -> Danish label, from the feature policy.
     input_labels: HashMap<String, String>,
+    /// The risk bands' bounds (low below, high from), from the pipeline file.
+    bands: (f64, f64),
     rate: Mutex<rate::Window>,
     tickets: Mutex<Tickets>,
 }
@@ -239,6 +242,7 @@ impl Lookup {
         pseudonymiser: Pseudonymiser,
         settings: LookupSettings,
         input_labels: HashMap<String, String>,
+        bands: (f64, f64),
     ) -> Result<Lookup, LookupError> {
         let conns = (0..CONNECTIONS)
             .map(|_| store.reader().map(Mutex::new))
@@ -249,6 +253,7 @@ impl Lookup {
             pseudonymiser,
             settings,
             input_labels,
+            bands,
             rate: Mutex::default(),
             tickets: Mutex::default(),
         })
@@ -502,35 +507,69 @@ impl Lookup {
     }
 
     /// Writes one judgement in one statement: whole or not at all. The page's
-    /// [`Lookup::record`] and the demo's synthetic caseworkers both come here.
+    /// [`Lookup::record`] comes here, and so do the demo's synthetic caseworkers
+    /// (through [`Lookup::store_judgements`]).
     pub fn store_judgement(&self, j: &Judgement) -> Result<(), LookupError> {
-        let id = crate::access::sessions::random_token()
-            .map_err(|e| LookupError::Random(e.to_string()))?;
+        self.store_judgements(std::slice::from_ref(j))
+    }
+
+    /// Writes judgements in one transaction: all of them or none.
+    pub fn store_judgements(&self, all: &[Judgement]) -> Result<(), LookupError> {
+        // Kept to the hour: the audit log names who recorded a judgement at which
+        // microsecond, and a precise time here would let the two be matched.
         let recorded_at = chrono::Utc::now()
             .naive_utc()
-            .format("%Y-%m-%d %H:%M:%S%.6f")
+            .format("%Y-%m-%d %H:00:00")
             .to_string();
         let conn = self.conn();
-        conn.execute(
-            JUDGEMENT_INSERT,
-            named_params! {
-                "judgement_id": id,
-                "recorded_at": recorded_at,
-                "person_id": j.person_id,
-                "spell_id": j.spell_id,
-                "cohort_month": j.cohort_month.to_string(),
-                "model_version": j.model_version,
-                "model_probability": j.model_probability,
-                "model_risk_band": j.model_risk_band,
-                "own_assessment": j.own_assessment.as_code(),
-                "agreement": j.agreement.as_code(),
-                "reason": j.reason.as_code(),
-                "note": j.note,
-                "purpose": j.purpose.as_code(),
-                "source": j.source,
-            },
-        )?;
-        Ok(())
+        conn.execute_batch("begin transaction")?;
+        let written = (|| -> Result<(), LookupError> {
+            let mut stmt = conn.prepare_cached(JUDGEMENT_INSERT)?;
+            for j in all {
+                let id = crate::access::sessions::random_token()
+                    .map_err(|e| LookupError::Random(e.to_string()))?;
+                stmt.execute(named_params! {
+                    "judgement_id": id,
+                    "recorded_at": recorded_at,
+                    "person_id": j.person_id,
+                    "spell_id": j.spell_id,
+                    "cohort_month": j.cohort_month.to_string(),
+                    "model_version": j.model_version,
+                    "model_probability": j.model_probability,
+                    "model_risk_band": j.model_risk_band,
+                    "own_assessment": j.own_assessment.as_code(),
+                    "own_probability": self.band_middle(j.own_assessment),
+                    "band_high_from": self.bands.1,
+                    "agreement": j.agreement.as_code(),
+                    "reason": j.reason.as_code(),
+                    "note": j.note,
+                    "purpose": j.purpose.as_code(),
+                    "source": j.source,
+                })?;
+            }
+            Ok(())
+        })();
+        match written {
+            Ok(()) => {
+                conn.execute_batch("commit")?;
+                Ok(())
+            }
+            Err(e) => {
+                let _ = conn.execute_batch("rollback");
+                Err(e)
+            }
+        }
+    }
+
+    /// The middle of a band's range of probabilities: what "lav", "mellem" and "høj"
+    /// mean as a probability, for comparing a caseworker's Brier score with the model's.
+    pub fn band_middle(&self, band: RiskBand) -> f64 {
+        let (low, high) = self.bands;
+        match band {
+            RiskBand::Lav => low / 2.0,
+            RiskBand::Mellem => (low + high) / 2.0,
+            RiskBand::Hoej => (high + 1.0) / 2.0,
+        }
     }
 }
 

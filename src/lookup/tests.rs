@@ -113,6 +113,7 @@ fn lookup(store: &Store, per_hour: u32) -> Lookup {
         pseudo(),
         LookupSettings::new(per_hour, per_hour.min(3), 3).unwrap(),
         labels,
+        (0.30, 0.60),
     )
     .unwrap()
 }

@@ -10,6 +10,8 @@
 
 mod admin;
 mod auth;
+/// The caseworker's look-up of one citizen and its JSON form (#14).
+mod borger;
 mod data;
 mod error;
 mod export;
@@ -71,6 +73,10 @@ pub struct AppState {
     cache: Arc<data::Cache>,
     /// The archive of committee reports, when the app has one (`reports.rs`).
     reports: Option<Arc<reports::Reports>>,
+    /// The look-up of one citizen, when the app has a store (`borger.rs`).
+    lookup: Option<Arc<crate::lookup::Lookup>>,
+    /// Months after the 2nd interview the score is about (the pipeline's horizon).
+    horizon_months: u32,
 }
 
 impl AppState {
@@ -97,6 +103,8 @@ impl AppState {
             runs: None,
             cache: Arc::default(),
             reports: None,
+            lookup: None,
+            horizon_months: 12,
         })
     }
 
@@ -115,6 +123,14 @@ impl AppState {
     /// Serves this archive of committee reports at `/rapporter`.
     pub fn with_reports(mut self, reports: Arc<reports::Reports>) -> Self {
         self.reports = Some(reports);
+        self
+    }
+
+    /// Serves the look-up of one citizen at `/borger` and `/api/borger`; scores
+    /// are about the status `horizon_months` after the 2nd interview.
+    pub fn with_lookup(mut self, lookup: Arc<crate::lookup::Lookup>, horizon_months: u32) -> Self {
+        self.lookup = Some(lookup);
+        self.horizon_months = horizon_months;
         self
     }
 
@@ -147,6 +163,7 @@ pub fn router(state: AppState) -> Router {
         .merge(run::router())
         .merge(export::router())
         .merge(reports::router())
+        .merge(borger::router())
         .nest_service("/static", static_files)
         .fallback(pages::not_found)
         // Innermost first. Body limit and timeout sit inside the guard, so a
