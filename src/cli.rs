@@ -581,6 +581,72 @@ fn print_store_key(settings: &Settings) {
     }
 }
 
+/// Up to `n` CPR numbers from the citizens' files of a synthetic inbox.
+fn demo_cprs(inbox: &Path, n: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(months) = std::fs::read_dir(inbox) else {
+        return out;
+    };
+    let mut folders: Vec<PathBuf> = months.filter_map(|m| m.ok().map(|m| m.path())).collect();
+    folders.sort();
+    // The newest months hold the citizens with open spells.
+    for folder in folders.iter().rev().take(3) {
+        let Ok(bytes) = std::fs::read(folder.join("borgere.csv")) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let mut lines = text.lines();
+        let Some(header) = lines.next() else { continue };
+        let Some(col) = header
+            .trim_start_matches('\u{feff}')
+            .split(';')
+            .position(|h| h == "cpr")
+        else {
+            continue;
+        };
+        out.extend(
+            lines
+                .rev()
+                .filter_map(|l| l.split(';').nth(col).map(str::to_string))
+                .take(n.saturating_sub(out.len())),
+        );
+    }
+    out
+}
+
+/// Prints up to three of `candidates` whose current spell has a score, for the
+/// demo user to look up (synthetic numbers, on the terminal only).
+fn demo_examples(app: &App, candidates: &[String]) {
+    let today = chrono::Utc::now().date_naive();
+    let mut shown = Vec::new();
+    for cpr in candidates {
+        let asked = crate::lookup::Asked {
+            user: "demo-eksempler",
+            cpr,
+            purpose: Some("jobplan"),
+            with_ticket: false,
+        };
+        if let Ok(crate::lookup::Outcome {
+            answer: crate::lookup::Answer::Found(found),
+            ..
+        }) = app.lookup.find(asked, today)
+        {
+            if let Some(score) = &found.score {
+                shown.push(format!("{cpr} ({})", score.risk_band_label.to_lowercase()));
+            }
+        }
+        if shown.len() == 3 {
+            break;
+        }
+    }
+    if !shown.is_empty() {
+        say!(
+            "Syntetiske borgere at slå op som demo-sagsbehandler på /borger: {}",
+            shown.join(", ")
+        );
+    }
+}
+
 /// Creates one demo user per role, prints the passwords once and writes them
 /// to `<data dir>/demo-brugere.txt` (0600) for later.
 fn demo_users(app: &App) -> Result<(), AppError> {
@@ -650,6 +716,9 @@ async fn demo(
     );
     print_store_key(&settings);
     synth_to(&settings.inbox_dir(), &cfg)?;
+    // Read before the backfill deletes the deliveries: a few synthetic numbers to
+    // suggest for the look-up. Printed only, never written to a file.
+    let candidates = demo_cprs(&settings.inbox_dir(), 40);
     let app = blocking("demoens backfill", move || {
         let app = App::open(settings)?;
         backfill(&app)?;
@@ -662,6 +731,7 @@ async fn demo(
             sim.disagreements,
             sim.with_outcome
         );
+        demo_examples(&app, &candidates);
         Ok(app)
     })
     .await?;
