@@ -188,6 +188,14 @@ fn main() {
     app::init(&settings).unwrap();
     let app = Arc::new(App::open(settings).unwrap());
     fill(&app, spells);
+    let started = Instant::now();
+    let index = app.lookup.index().unwrap();
+    println!(
+        "look-up index: {} citizens who can be looked up, built in {:.1} s",
+        index.citizens.len(),
+        started.elapsed().as_secs_f64()
+    );
+    drop(index);
     let password = "bench-adgangskode-123";
     for i in 0..connections {
         app.access

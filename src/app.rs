@@ -160,6 +160,7 @@ impl App {
     pub fn run_month(&self, month: NaiveDate, trigger: &str) -> Result<RunReport, PipelineError> {
         let report = pipeline::run_month(&self.store, &self.context(), month, trigger);
         self.marts_version.fetch_add(1, Ordering::SeqCst);
+        self.refresh_lookup();
         report
     }
 
@@ -179,7 +180,16 @@ impl App {
     pub fn backfill(&self) -> Result<Vec<RunReport>, PipelineError> {
         let reports = pipeline::backfill(&self.store, &self.context());
         self.marts_version.fetch_add(1, Ordering::SeqCst);
+        self.refresh_lookup();
         reports
+    }
+
+    /// A run may have loaded spells and scores: the look-up reads them again. A
+    /// failure keeps the previous index and is logged; the run's result stands.
+    fn refresh_lookup(&self) {
+        if let Err(e) = self.lookup.refresh() {
+            tracing::error!(error = %e, "borgeropslagets indeks kunne ikke bygges igen");
+        }
     }
 
     /// The demo's synthetic caseworkers (`lookup::simulate`): judgements for a share
@@ -294,6 +304,13 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
     let state = app.web_state()?;
+    // The look-up's index is read now, not by the first caseworker's request.
+    let warm = app.lookup.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = warm.index() {
+            tracing::error!(error = %e, "borgeropslagets indeks kunne ikke bygges");
+        }
+    });
     let runner = {
         let app = app.clone();
         move |month: NaiveDate| match app.run_month(month, "schedule") {

@@ -9,39 +9,35 @@
 //! in the audit log, and only its masked form (`010190-****`) is shown. This
 //! module knows nothing about HTTP; `web::borger` serves it as a page and as JSON.
 //!
-//! It holds connections of its own to the store (person-level reads of one
-//! citizen, filtered on the pseudonym, SQL in `sql/lookup/`) and is the only
-//! writer of `lookup_judgements`, which has no column saying who judged.
+//! It holds a connection of its own to the store, reads what it can show into
+//! memory (`index`: one entry per citizen who can be looked up, keyed by the
+//! pseudonym; SQL in `sql/lookup/`) on the first look-up and after every run, and
+//! is the only writer of `lookup_judgements`, which has no column saying who judged.
 
+pub mod index;
 pub mod input;
-pub mod read;
 pub mod rate;
 pub mod simulate;
 pub mod tickets;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use chrono::{Datelike, NaiveDate};
 use duckdb::{named_params, Connection};
 use serde::Serialize;
 
+pub use self::index::{Accuracy, BandOutcome};
+use self::index::Index;
 use self::input::{CprProblem, NoteProblem};
-use self::read::{Accuracy, BandOutcome};
 use self::tickets::{Bound, Tickets};
 use crate::config::LookupSettings;
-use crate::model::tree::{path_inputs, TreeNode};
 use crate::pseudonym::Pseudonymiser;
 use crate::store::{Store, StoreError};
 use crate::vocabulary::{Agreement, Purpose, Reason, RiskBand};
 
 const JUDGEMENT_INSERT: &str = include_str!("../../sql/lookup/judgement_insert.sql");
-
-/// Connections the look-up reads through: look-ups of different caseworkers
-/// do not wait for each other's queries.
-const CONNECTIONS: usize = 4;
 
 /// Errors of the look-up's store access. None carries a CPR number (the look-up
 /// never hands one to the store).
@@ -215,8 +211,12 @@ pub struct Outcome {
 
 /// The look-up service of one store.
 pub struct Lookup {
-    conns: Vec<Mutex<Connection>>,
-    next: AtomicUsize,
+    /// For building the index and writing judgements.
+    conn: Mutex<Connection>,
+    /// What a look-up reads; `None` until the first look-up needs it.
+    index: RwLock<Option<Arc<Index>>>,
+    /// One build at a time.
+    building: Mutex<()>,
     pseudonymiser: Pseudonymiser,
     settings: LookupSettings,
     /// Input name -> Danish label, from the feature policy.
@@ -236,7 +236,7 @@ impl std::fmt::Debug for Lookup {
 }
 
 impl Lookup {
-    /// A look-up over `store` with connections of its own.
+    /// A look-up over `store` with a connection of its own.
     pub fn open(
         store: &Store,
         pseudonymiser: Pseudonymiser,
@@ -244,12 +244,10 @@ impl Lookup {
         input_labels: HashMap<String, String>,
         bands: (f64, f64),
     ) -> Result<Lookup, LookupError> {
-        let conns = (0..CONNECTIONS)
-            .map(|_| store.reader().map(Mutex::new))
-            .collect::<Result<Vec<_>, _>>()?;
         Ok(Lookup {
-            conns,
-            next: AtomicUsize::new(0),
+            conn: Mutex::new(store.reader()?),
+            index: RwLock::default(),
+            building: Mutex::default(),
             pseudonymiser,
             settings,
             input_labels,
@@ -264,9 +262,52 @@ impl Lookup {
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // Round robin; a poisoned lock leaves DuckDB consistent (statements are atomic).
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.conns.len();
-        self.conns[i].lock().unwrap_or_else(|e| e.into_inner())
+        // A poisoned lock leaves DuckDB consistent (statements are atomic).
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn current(&self) -> Option<Arc<Index>> {
+        self.index
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn rebuild(&self) -> Result<Arc<Index>, LookupError> {
+        let started = Instant::now();
+        let built = Arc::new(index::build(
+            &self.conn(),
+            self.settings.closed_within_months(),
+        )?);
+        tracing::info!(
+            citizens = built.citizens.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "borgeropslagets indeks er bygget"
+        );
+        *self.index.write().unwrap_or_else(|e| e.into_inner()) = Some(built.clone());
+        Ok(built)
+    }
+
+    /// The index, built now if no look-up has needed it yet. Blocking.
+    pub fn index(&self) -> Result<Arc<Index>, LookupError> {
+        if let Some(index) = self.current() {
+            return Ok(index);
+        }
+        let _one = self.building.lock().unwrap_or_else(|e| e.into_inner());
+        match self.current() {
+            Some(index) => Ok(index),
+            None => self.rebuild(),
+        }
+    }
+
+    /// After a run: builds the index again if it was built (look-ups keep using the
+    /// old one meanwhile); otherwise the first look-up builds it. Blocking.
+    pub fn refresh(&self) -> Result<(), LookupError> {
+        if self.current().is_none() {
+            return Ok(());
+        }
+        let _one = self.building.lock().unwrap_or_else(|e| e.into_inner());
+        self.rebuild().map(|_| ())
     }
 
     /// Looks a citizen up. Blocking (DuckDB): call it from `spawn_blocking`.
@@ -322,7 +363,8 @@ impl Lookup {
             Err(p) => return Ok(refused(Problem::Cpr(p))),
         };
         let masked = cpr.masked();
-        let person_id = self.pseudonymiser.pseudonym(&cpr);
+        let key = self.pseudonymiser.key(&cpr);
+        let person_id = crate::pseudonym::pseudonym_text(key);
         let audit = |kind: &str| {
             format!(
                 "borgeropslag; formål: {}; svar: {kind}; borger (pseudonym): {person_id}{alarm_note}",
@@ -330,43 +372,29 @@ impl Lookup {
             )
         };
 
-        let conn = self.conn();
-        let reference = read::reference_date(&conn)?;
-        let spells = read::spells(&conn, &person_id)?;
-        let current = reference.and_then(|r| {
-            let cutoff = r - chrono::Months::new(self.settings.closed_within_months());
-            spells
-                .iter()
-                .find(|s| s.end_date.is_none_or(|end| end >= cutoff))
-                .cloned()
-                .map(|s| (r, s))
-        });
-        let Some((data_as_of, spell)) = current else {
+        let index = self.index()?;
+        let (Some(data_as_of), Some(entry)) = (index.reference_date, index.citizens.get(&key))
+        else {
             return Ok(Outcome {
                 answer: Answer::Neutral { masked },
                 audit: audit("neutralt"),
                 alarm,
             });
         };
-        let score = read::score(&conn, &spell.spell_id)?;
-        let facts = match &score {
-            Some(s) => Some(self.facts(&conn, s)?),
-            None => None,
-        };
-        drop(conn);
-
-        let ticket = match (&score, asked.with_ticket) {
+        let score = entry.score.as_ref();
+        let facts = score.map(|s| self.facts(&index, s));
+        let ticket = match (score, asked.with_ticket) {
             (Some(s), true) => {
                 let ticket = crate::access::sessions::random_token()
                     .map_err(|e| LookupError::Random(e.to_string()))?;
                 let bound = Bound {
                     user: asked.user.to_string(),
                     person_id: person_id.clone(),
-                    spell_id: spell.spell_id.clone(),
+                    spell_id: entry.spell_id.to_string(),
                     cohort_month: s.cohort_month,
-                    model_version: s.model_version.clone(),
+                    model_version: s.model_version.to_string(),
                     probability: s.probability,
-                    risk_band: s.risk_band.clone(),
+                    risk_band: s.risk_band.to_string(),
                     purpose,
                 };
                 self.tickets
@@ -383,72 +411,67 @@ impl Lookup {
             purpose: purpose.label(),
             data_as_of,
             spell: Spell {
-                target_group_label: vocabulary.label_or_code("target_group", &spell.target_group),
-                target_group: spell.target_group,
-                start_date: spell.start_date,
-                end_date: spell.end_date,
-                cohort_month: spell
-                    .second_interview
-                    .and_then(|d| d.with_day0(0)),
-                second_interview: spell.second_interview,
+                target_group: entry.target_group.to_string(),
+                target_group_label: vocabulary.label_or_code("target_group", &entry.target_group),
+                start_date: entry.start_date,
+                end_date: entry.end_date,
+                second_interview: entry.second_interview,
+                cohort_month: entry.second_interview.and_then(|d| d.with_day0(0)),
             },
             score: facts,
             ticket,
         };
         Ok(Outcome {
             answer: Answer::Found(Box::new(found)),
-            audit: audit(if score.is_some() { "fundet med score" } else { "fundet uden score" }),
+            audit: audit(if score.is_some() {
+                "fundet med score"
+            } else {
+                "fundet uden score"
+            }),
             alarm,
         })
     }
 
-    /// The explanation of a stored score.
-    fn facts(&self, conn: &Connection, s: &read::ScoreRow) -> Result<ScoreFacts, LookupError> {
-        let names: Vec<String> =
-            serde_json::from_str(&s.features).map_err(|e| LookupError::Tree(e.to_string()))?;
-        let nodes: Vec<TreeNode> =
-            serde_json::from_str(&s.tree).map_err(|e| LookupError::Tree(e.to_string()))?;
+    /// The explanation of a stored score, from the index.
+    fn facts(&self, index: &Index, s: &index::Scored) -> ScoreFacts {
+        let version = index.versions.get(&s.model_version);
+        let leaf = version.and_then(|v| v.leaves.get(&s.leaf_id));
         let label = |name: &String| {
             self.input_labels
                 .get(name)
                 .cloned()
                 .unwrap_or_else(|| name.clone())
         };
-        let inputs_used = if s.leaf_id < nodes.len() {
-            path_inputs(&nodes, s.leaf_id)
-                .into_iter()
-                .filter_map(|i| names.get(i))
-                .map(label)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let (accuracy, accuracy_guess) = read::validation(conn, &s.model_version)?;
-        let band_outcome = read::band_outcome(conn, &s.risk_band)?;
-        Ok(ScoreFacts {
-            model_version: s.model_version.clone(),
+        let inputs = version.map(|v| v.inputs.as_slice()).unwrap_or_default();
+        ScoreFacts {
+            model_version: s.model_version.to_string(),
             cohort_month: s.cohort_month,
             run_month: s.run_month,
             probability: s.probability,
-            ci_low: s.ci_low,
-            ci_high: s.ci_high,
+            ci_low: leaf.map_or(0.0, |l| l.ci_low),
+            ci_high: leaf.map_or(1.0, |l| l.ci_high),
             risk_band_label: crate::vocabulary::get().label_or_code("risk_band", &s.risk_band),
-            risk_band: s.risk_band.clone(),
-            comparison_n: s.leaf_n,
-            train_from: s.train_from,
-            train_to: s.train_to,
-            rule: s
-                .rule
-                .split(" og ")
-                .map(str::to_string)
-                .filter(|c| !c.is_empty())
-                .collect(),
-            inputs_used,
-            inputs_all: names.iter().map(label).collect(),
-            accuracy,
-            accuracy_guess,
-            band_outcome,
-        })
+            risk_band: s.risk_band.to_string(),
+            comparison_n: leaf.map_or(0, |l| l.n),
+            train_from: version.and_then(|v| v.train_from),
+            train_to: version.and_then(|v| v.train_to),
+            rule: leaf
+                .map(|l| {
+                    l.rule
+                        .split(" og ")
+                        .filter(|c| !c.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            inputs_used: leaf
+                .map(|l| l.inputs_used.iter().filter_map(|&i| inputs.get(i)).map(label).collect())
+                .unwrap_or_default(),
+            inputs_all: inputs.iter().map(label).collect(),
+            accuracy: version.and_then(|v| v.accuracy),
+            accuracy_guess: version.and_then(|v| v.accuracy_guess),
+            band_outcome: index.bands.get(&s.risk_band).copied(),
+        }
     }
 
     /// Records a judgement sent with a look-up's ticket: checked first (a
