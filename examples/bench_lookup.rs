@@ -150,7 +150,12 @@ async fn login(http: &reqwest::Client, base: &str, user: &str, password: &str) -
     let resp = http
         .post(format!("{base}/login"))
         .header("cookie", format!("jc_login={login_cookie}"))
-        .form(&[("csrf", t.as_str()), ("username", user), ("password", password), ("next", "/")])
+        .form(&[
+            ("csrf", t.as_str()),
+            ("username", user),
+            ("password", password),
+            ("next", "/"),
+        ])
         .send()
         .await
         .unwrap();
@@ -176,7 +181,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |i: usize, default: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
+    let arg =
+        |i: usize, default: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
     let (spells, seconds, connections) = (arg(1, 1_640_000), arg(2, 15), arg(3, 64));
 
     let dir = tempfile::tempdir().unwrap();

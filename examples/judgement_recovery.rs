@@ -15,7 +15,9 @@ use jobcockpit::store::query_table;
 use jobcockpit::table::Cell;
 
 fn main() {
-    let dir = std::env::args().nth(1).unwrap_or_else(|| "demo-data".into());
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "demo-data".into());
     let settings = Settings {
         data_dir: std::path::PathBuf::from(&dir).into(),
         ..Settings::default()

@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 
 use crate::access::{Access, AccessError};
 use crate::config::{ConfigError, PipelineConfig, Settings};
-use crate::lookup::{Lookup, LookupError};
 use crate::encryption::{self, EncryptionError, EncryptionKey};
+use crate::lookup::{Lookup, LookupError};
 use crate::model::policy::FeaturePolicy;
 use crate::model::ModelError;
 use crate::pipeline::{self, Context, PipelineError, RunLog, RunReport};

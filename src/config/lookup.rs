@@ -120,7 +120,9 @@ mod tests {
     #[test]
     fn an_alarm_above_the_limit_or_a_zero_limit_is_refused() {
         assert!(LookupSettings::new(60, 40, 3).is_ok());
-        assert!(LookupSettings::new(0, 1, 3).unwrap_err().contains("per_hour"));
+        assert!(LookupSettings::new(0, 1, 3)
+            .unwrap_err()
+            .contains("per_hour"));
         assert!(LookupSettings::new(10, 11, 3)
             .unwrap_err()
             .contains("alarm_per_hour"));

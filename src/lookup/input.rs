@@ -80,7 +80,9 @@ pub enum NoteProblem {
     TooLong,
     #[error("Bemærkningen ligner et CPR-nummer. Skriv ikke CPR-numre eller andre personnumre i bemærkningen.")]
     CprLike,
-    #[error("Bemærkningen indeholder tegn, der ikke kan gemmes (f.eks. linjeskift eller styretegn).")]
+    #[error(
+        "Bemærkningen indeholder tegn, der ikke kan gemmes (f.eks. linjeskift eller styretegn)."
+    )]
     ControlCharacter,
 }
 
@@ -185,7 +187,10 @@ mod tests {
             check_note(Some(&"x".repeat(NOTE_MAX_CHARS + 1))),
             Err(NoteProblem::TooLong)
         );
-        assert_eq!(check_note(Some(&"æ".repeat(NOTE_MAX_CHARS))).map(|n| n.is_some()), Ok(true));
+        assert_eq!(
+            check_note(Some(&"æ".repeat(NOTE_MAX_CHARS))).map(|n| n.is_some()),
+            Ok(true)
+        );
         assert_eq!(check_note(Some("a\nb")), Err(NoteProblem::ControlCharacter));
     }
 }

@@ -28,8 +28,8 @@ use chrono::{Datelike, NaiveDate};
 use duckdb::{named_params, Connection};
 use serde::Serialize;
 
-pub use self::index::{Accuracy, BandOutcome};
 use self::index::Index;
+pub use self::index::{Accuracy, BandOutcome};
 use self::input::{CprProblem, NoteProblem};
 use self::tickets::{Bound, Tickets};
 use crate::config::LookupSettings;
@@ -104,7 +104,9 @@ pub enum Answer {
     Throttled(u64),
     /// Not a citizen the page may show: unknown, or whose spell ended too long
     /// ago. The same answer for both; only the masked number differs.
-    Neutral { masked: String },
+    Neutral {
+        masked: String,
+    },
     Found(Box<Found>),
 }
 
@@ -267,10 +269,7 @@ impl Lookup {
     }
 
     fn current(&self) -> Option<Arc<Index>> {
-        self.index
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.index.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     fn rebuild(&self) -> Result<Arc<Index>, LookupError> {
@@ -315,12 +314,11 @@ impl Lookup {
     pub fn find(&self, asked: Asked<'_>, today: NaiveDate) -> Result<Outcome, LookupError> {
         // Every attempt counts against the limit, a mistyped one too: the limit
         // is what stops a script from walking through the number space.
-        let count = match self
-            .rate
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .attempt(asked.user, self.settings.per_hour(), Instant::now())
-        {
+        let count = match self.rate.lock().unwrap_or_else(|e| e.into_inner()).attempt(
+            asked.user,
+            self.settings.per_hour(),
+            Instant::now(),
+        ) {
             rate::Gate::Open(n) => n,
             rate::Gate::Throttled(wait) => {
                 let minutes = wait.as_secs().div_ceil(60).max(1);
@@ -352,10 +350,7 @@ impl Lookup {
             audit: format!("borgeropslag afvist: {}{alarm_note}", p.code()),
             alarm,
         };
-        let Some(purpose) = asked
-            .purpose
-            .and_then(|p| p.parse::<Purpose>().ok())
-        else {
+        let Some(purpose) = asked.purpose.and_then(|p| p.parse::<Purpose>().ok()) else {
             return Ok(refused(Problem::NoPurpose));
         };
         let cpr = match input::parse_cpr(asked.cpr, today) {
@@ -465,7 +460,13 @@ impl Lookup {
                 })
                 .unwrap_or_default(),
             inputs_used: leaf
-                .map(|l| l.inputs_used.iter().filter_map(|&i| inputs.get(i)).map(label).collect())
+                .map(|l| {
+                    l.inputs_used
+                        .iter()
+                        .filter_map(|&i| inputs.get(i))
+                        .map(label)
+                        .collect()
+                })
                 .unwrap_or_default(),
             inputs_all: inputs.iter().map(label).collect(),
             accuracy: version.and_then(|v| v.accuracy),
@@ -503,11 +504,11 @@ impl Lookup {
             Ok(n) => n,
             Err(p) => return Ok(Recorded::Refused(Problem::Note(p))),
         };
-        let Some(bound) = self
-            .tickets
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take(form.ticket, user, now)
+        let Some(bound) =
+            self.tickets
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take(form.ticket, user, now)
         else {
             return Ok(Recorded::StaleTicket);
         };

@@ -29,8 +29,11 @@ impl Window {
     /// Counts a look-up by `user` at `now` unless `per_hour` are already in the window.
     pub fn attempt(&mut self, user: &str, per_hour: u32, now: Instant) -> Gate {
         if self.users.len() >= MAX_USERS && !self.users.contains_key(user) {
-            self.users
-                .retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < WINDOW));
+            self.users.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.duration_since(*t) < WINDOW)
+            });
         }
         let times = self.users.entry(user.to_string()).or_default();
         while times
@@ -57,14 +60,20 @@ mod tests {
         let mut w = Window::default();
         let t0 = Instant::now();
         for i in 1..=3 {
-            assert_eq!(w.attempt("anna", 3, t0 + Duration::from_secs(i)), Gate::Open(i as u32));
+            assert_eq!(
+                w.attempt("anna", 3, t0 + Duration::from_secs(i)),
+                Gate::Open(i as u32)
+            );
         }
         match w.attempt("anna", 3, t0 + Duration::from_secs(10)) {
             Gate::Throttled(wait) => assert_eq!(wait, WINDOW - Duration::from_secs(9)),
             other => panic!("{other:?}"),
         }
         // Another caseworker is not slowed by Anna's burst.
-        assert_eq!(w.attempt("bo", 3, t0 + Duration::from_secs(10)), Gate::Open(1));
+        assert_eq!(
+            w.attempt("bo", 3, t0 + Duration::from_secs(10)),
+            Gate::Open(1)
+        );
         // An hour after the first, one look-up is free again.
         assert_eq!(
             w.attempt("anna", 3, t0 + WINDOW + Duration::from_secs(1)),

@@ -191,6 +191,9 @@ mod tests {
     fn the_expected_accuracy_mixes_knowing_and_following_the_model() {
         assert_eq!(expected_accuracy(0.0, &[true, false]), 0.5);
         assert_eq!(expected_accuracy(1.0, &[false, false]), 1.0);
-        assert!((expected_accuracy(0.35, &[true, true, false, true]) - (0.35 + 0.65 * 0.75)).abs() < 1e-12);
+        assert!(
+            (expected_accuracy(0.35, &[true, true, false, true]) - (0.35 + 0.65 * 0.75)).abs()
+                < 1e-12
+        );
     }
 }

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 
 use super::*;
 use crate::encryption::EncryptionKey;
+use crate::model::tree::TreeNode;
 use crate::pseudonym::Cpr;
 
 const OPEN: &str = "010190-1233";
@@ -137,7 +138,10 @@ fn an_open_spell_is_found_with_the_stored_score_and_its_explanation() {
     };
     assert_eq!(found.masked, "010190-****");
     let score = found.score.as_ref().unwrap();
-    assert_eq!(score.probability, 0.7187, "the stored score, not a recomputed one");
+    assert_eq!(
+        score.probability, 0.7187,
+        "the stored score, not a recomputed one"
+    );
     assert_eq!(score.risk_band, "hoej");
     assert_eq!(score.comparison_n, 341);
     assert_eq!(score.inputs_used, vec!["Alder"]);
@@ -156,7 +160,11 @@ fn unknown_and_long_closed_numbers_get_the_same_neutral_answer() {
     let l = lookup(&store, 60);
     for cpr in [UNKNOWN, CLOSED_LONG_AGO] {
         let out = l.find(ask("anna", cpr), today()).unwrap();
-        assert!(matches!(out.answer, Answer::Neutral { .. }), "{cpr}: {:?}", out.answer);
+        assert!(
+            matches!(out.answer, Answer::Neutral { .. }),
+            "{cpr}: {:?}",
+            out.answer
+        );
         assert!(out.audit.contains("svar: neutralt"));
     }
     // Closed within three months of the newest delivery: still found.
@@ -199,7 +207,11 @@ fn the_look_up_after_the_hourly_limit_is_throttled_and_the_alarm_is_raised_first
         .collect();
     assert_eq!(alarms, [false, false, true, true], "alarm from the 3rd");
     let out = l.find(ask("anna", OPEN), today()).unwrap();
-    assert!(matches!(out.answer, Answer::Throttled(60)), "{:?}", out.answer);
+    assert!(
+        matches!(out.answer, Answer::Throttled(60)),
+        "{:?}",
+        out.answer
+    );
     assert!(matches!(
         l.find(ask("bo", OPEN), today()).unwrap().answer,
         Answer::Found(_)
@@ -244,7 +256,11 @@ fn a_judgement_is_stored_once_per_ticket_and_only_by_its_user() {
     );
     assert_eq!(judgements(&store), 0, "nothing stored by a refused form");
     assert_eq!(l.record("anna", &form).unwrap(), Recorded::Stored);
-    assert_eq!(l.record("anna", &form).unwrap(), Recorded::StaleTicket, "replayed");
+    assert_eq!(
+        l.record("anna", &form).unwrap(),
+        Recorded::StaleTicket,
+        "replayed"
+    );
     assert_eq!(judgements(&store), 1);
 
     // A later judgement of the same spell is a new row, the first untouched.

@@ -45,7 +45,12 @@ impl Tickets {
             self.open
                 .retain(|_, (_, at)| now.saturating_duration_since(*at) < TTL);
             if self.open.len() >= MAX_OPEN {
-                if let Some(oldest) = self.open.iter().min_by_key(|(_, (_, at))| *at).map(|(k, _)| *k) {
+                if let Some(oldest) = self
+                    .open
+                    .iter()
+                    .min_by_key(|(_, (_, at))| *at)
+                    .map(|(k, _)| *k)
+                {
                     self.open.remove(&oldest);
                 }
             }
@@ -103,6 +108,10 @@ mod tests {
         assert_eq!(t.take("abc", "anna", now), None, "replayed");
         t.issue("old", bound("anna"), now);
         assert_eq!(t.take("old", "anna", now + TTL), None, "expired");
-        assert_eq!(t.take("old", "anna", now), None, "an expired ticket is gone");
+        assert_eq!(
+            t.take("old", "anna", now),
+            None,
+            "an expired ticket is gone"
+        );
     }
 }

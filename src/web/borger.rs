@@ -231,9 +231,12 @@ fn result_view(t: &Messages, found: &Found, horizon: u32) -> ResultView {
                         1.0 - o.ci_low,
                     ),
                     RiskBand::Lav => (l.band_otherwise_low, o.observed_rate, o.ci_low, o.ci_high),
-                    RiskBand::Mellem => {
-                        (l.band_otherwise_middle, o.observed_rate, o.ci_low, o.ci_high)
-                    }
+                    RiskBand::Mellem => (
+                        l.band_otherwise_middle,
+                        o.observed_rate,
+                        o.ci_low,
+                        o.ci_high,
+                    ),
                 };
                 fill(
                     text,
@@ -293,14 +296,24 @@ fn judgement_view(t: &Messages, ticket: &str) -> JudgementView {
     };
     JudgementView {
         ticket: ticket.to_string(),
-        bands: choices(RiskBand::ALL.iter().map(|b| (b.as_code(), b.label())).collect()),
+        bands: choices(
+            RiskBand::ALL
+                .iter()
+                .map(|b| (b.as_code(), b.label()))
+                .collect(),
+        ),
         agreements: choices(
             Agreement::ALL
                 .iter()
                 .map(|b| (b.as_code(), b.label()))
                 .collect(),
         ),
-        reasons: choices(Reason::ALL.iter().map(|b| (b.as_code(), b.label())).collect()),
+        reasons: choices(
+            Reason::ALL
+                .iter()
+                .map(|b| (b.as_code(), b.label()))
+                .collect(),
+        ),
         note_help: fill(
             t.lookup.note_help,
             &[("max", crate::lookup::input::NOTE_MAX_CHARS.to_string())],

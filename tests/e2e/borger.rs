@@ -17,8 +17,7 @@ use jobcockpit::synth::SynthConfig;
 use jobcockpit::table::Cell;
 
 use crate::helpers::{
-    backfilled_app_with, form_token, repo_path, spawn_server, user_for, Client, Server, TestApp,
-    PASSWORD,
+    backfilled_app_with, repo_path, spawn_server, user_for, Client, Server, TestApp, PASSWORD,
 };
 
 /// Look-ups one user may make in an hour in these tests.
@@ -264,7 +263,11 @@ async fn only_caseworkers_and_the_case_system_can_look_up_and_every_refusal_is_a
                 .rev()
                 .find(|(u, r, _, _)| *u == me && r == route)
                 .unwrap_or_else(|| panic!("{role} {route} is in the audit log"));
-            assert_eq!(row.2, if allowed { "tilladt" } else { "afvist" }, "{role} {route}");
+            assert_eq!(
+                row.2,
+                if allowed { "tilladt" } else { "afvist" },
+                "{role} {route}"
+            );
         }
     }
     server.stop().await;
@@ -276,7 +279,12 @@ async fn unknown_and_closed_numbers_get_indistinguishable_answers() {
     let c = client(&server, "e2e-neutral", Role::Sagsbehandler).await;
     let people = citizens();
     let mut answers = Vec::new();
-    for cpr in people.unknown.iter().take(2).chain(people.closed.iter().take(2)) {
+    for cpr in people
+        .unknown
+        .iter()
+        .take(2)
+        .chain(people.closed.iter().take(2))
+    {
         let (status, body) = look_up(&c, "/borger", cpr, "opfoelgning_2_samtale").await;
         let masked = format!("{}-****", &cpr[..6]);
         assert!(body.contains(&masked), "{cpr}: the masked number is shown");
@@ -288,7 +296,10 @@ async fn unknown_and_closed_numbers_get_indistinguishable_answers() {
     }
     for (status, body) in &answers[1..] {
         assert_eq!(*status, answers[0].0);
-        assert_eq!(body, &answers[0].1, "same body apart from the masked number");
+        assert_eq!(
+            body, &answers[0].1,
+            "same body apart from the masked number"
+        );
     }
     assert_eq!(answers[0].0, 200);
     assert!(answers[0].1.contains("Ingen oplysninger at vise"));
@@ -297,7 +308,10 @@ async fn unknown_and_closed_numbers_get_indistinguishable_answers() {
     let mut json = Vec::new();
     for cpr in [&people.unknown[0], &people.closed[0]] {
         let (status, body) = look_up(&sys, "/api/borger", cpr, "jobplan").await;
-        json.push((status, body.replace(&format!("{}-****", &cpr[..6]), "MASKERET")));
+        json.push((
+            status,
+            body.replace(&format!("{}-****", &cpr[..6]), "MASKERET"),
+        ));
     }
     assert_eq!(json[0], json[1]);
     server.stop().await;
@@ -370,8 +384,14 @@ async fn the_explanation_shows_the_stored_score_and_the_json_form_carries_it_exa
         assert_eq!(status, 200, "{body}");
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v["svar"], "fundet");
-        assert_eq!(v["borger"]["score"]["probability"].as_f64(), Some(*probability));
-        assert_eq!(v["borger"]["score"]["risk_band"].as_str(), Some(band.as_str()));
+        assert_eq!(
+            v["borger"]["score"]["probability"].as_f64(),
+            Some(*probability)
+        );
+        assert_eq!(
+            v["borger"]["score"]["risk_band"].as_str(),
+            Some(band.as_str())
+        );
         assert!(v["borger"]["score"]["ci_low"].as_f64().unwrap() <= *probability);
         assert!(v["borger"]["score"]["ci_high"].as_f64().unwrap() >= *probability);
         assert!(!body.contains("billet") && !body.contains(cpr.as_str()));
@@ -472,7 +492,15 @@ async fn a_judgement_is_stored_whole_once_and_a_forged_or_replayed_form_changes_
     .unwrap();
     for r in &columns.rows {
         let Cell::Text(name) = &r[0] else { continue };
-        for word in ["user", "bruger", "caseworker", "sagsbehandler", "team", "office", "kontor"] {
+        for word in [
+            "user",
+            "bruger",
+            "caseworker",
+            "sagsbehandler",
+            "team",
+            "office",
+            "kontor",
+        ] {
             assert!(!name.contains(word), "lookup_judgements.{name}");
         }
     }
@@ -491,7 +519,10 @@ async fn a_burst_of_look_ups_is_throttled_with_a_message_and_raises_an_alarm() {
     }
     let (status, body) = look_up(&c, "/borger", &unknown, "jobplan").await;
     assert_eq!(status, 429);
-    assert!(body.contains("For mange opslag") && body.contains("40 opslag"), "{body}");
+    assert!(
+        body.contains("For mange opslag") && body.contains("40 opslag"),
+        "{body}"
+    );
     // Someone else is not held up.
     let other = client(&server, "e2e-burst-other", Role::Sagsbehandler).await;
     assert_eq!(look_up(&other, "/borger", &unknown, "jobplan").await.0, 200);
@@ -500,7 +531,11 @@ async fn a_burst_of_look_ups_is_throttled_with_a_message_and_raises_an_alarm() {
         .filter(|(u, _, _, d)| u == "e2e-burst" && d.contains("ALARM"))
         .count();
     // From the 30th look-up on, and the refused one.
-    assert_eq!(alarms as u32, PER_HOUR - ALARM + 2, "alarm rows from the {ALARM}th on");
+    assert_eq!(
+        alarms as u32,
+        PER_HOUR - ALARM + 2,
+        "alarm rows from the {ALARM}th on"
+    );
     server.stop().await;
 }
 
@@ -521,7 +556,10 @@ async fn judgements_are_aggregated_and_the_planted_caseworker_accuracy_is_recove
     )
     .unwrap();
     assert!(judged.rows[0][0].as_f64().unwrap() >= demo.rows[0][0].as_f64().unwrap());
-    assert!(judged.rows[0][1].as_f64().unwrap() > 0.0, "some disagreement");
+    assert!(
+        judged.rows[0][1].as_f64().unwrap() > 0.0,
+        "some disagreement"
+    );
 
     let acc = query_table(
         &conn,
@@ -551,7 +589,11 @@ async fn judgements_are_aggregated_and_the_planted_caseworker_accuracy_is_recove
         .filter(|r| r[1] == Cell::Text("demo".into()))
         .map(|r| r[0] == Cell::Int(1))
         .collect();
-    assert!(model_right.len() >= 100, "{} judged with outcome", model_right.len());
+    assert!(
+        model_right.len() >= 100,
+        "{} judged with outcome",
+        model_right.len()
+    );
     let expected = expected_accuracy(Caseworkers::default().insight, &model_right);
     let row = |judge: &str| {
         acc.rows
@@ -616,7 +658,11 @@ async fn no_mart_or_report_input_has_a_column_about_who_judged() {
         collect_keys(&v, &mut keys);
         for k in keys {
             let k = k.to_lowercase();
-            assert!(!words.iter().any(|w| k.contains(w)), "{}: {k}", file.display());
+            assert!(
+                !words.iter().any(|w| k.contains(w)),
+                "{}: {k}",
+                file.display()
+            );
         }
         checked += 1;
     }
@@ -664,12 +710,21 @@ async fn no_raw_cpr_is_left_in_the_store_or_the_audit_log_after_a_session_of_loo
     {
         for typed in [cpr.clone(), cpr.replace('-', "")] {
             assert_eq!(look_up(&c, "/borger", &typed, "partshoering").await.0, 200);
-            assert_eq!(look_up(&sys, "/api/borger", &typed, "aktindsigt").await.0, 200);
+            assert_eq!(
+                look_up(&sys, "/api/borger", &typed, "aktindsigt").await.0,
+                200
+            );
         }
         asked.push(cpr.clone());
     }
     // One judgement with a note, through the page.
-    let (_, page) = look_up(&c, "/borger", people.scored.keys().next().unwrap(), "jobplan").await;
+    let (_, page) = look_up(
+        &c,
+        "/borger",
+        people.scored.keys().next().unwrap(),
+        "jobplan",
+    )
+    .await;
     let ticket = hidden(&page, "billet").unwrap();
     let resp = c
         .post(
@@ -704,7 +759,10 @@ async fn no_raw_cpr_is_left_in_the_store_or_the_audit_log_after_a_session_of_loo
         .iter()
         .filter(|(u, _, _, d)| u == "e2e-at-rest" && d.contains("borgeropslag;"))
         .count();
-    assert!(lookups >= asked.len(), "the look-ups are audited ({lookups})");
+    assert!(
+        lookups >= asked.len(),
+        "the look-ups are audited ({lookups})"
+    );
 }
 
 /// The real binary: init, load a small delivery, add a caseworker, serve with
@@ -737,7 +795,11 @@ fn the_binary_logs_no_cpr_number_during_a_session_of_look_ups() {
                 .unwrap();
         }
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
@@ -796,7 +858,10 @@ fn the_binary_logs_no_cpr_number_during_a_session_of_look_ups() {
         for cpr in &asked {
             for typed in [cpr.clone(), cpr.replace('-', ""), format!("{}x", &cpr[..9])] {
                 let resp = c
-                    .post("/borger", &[("cpr", typed.as_str()), ("formaal", "jobplan")])
+                    .post(
+                        "/borger",
+                        &[("cpr", typed.as_str()), ("formaal", "jobplan")],
+                    )
                     .await;
                 assert!(matches!(resp.status().as_u16(), 200 | 400));
             }
