@@ -581,17 +581,14 @@ fn print_store_key(settings: &Settings) {
     }
 }
 
-/// Up to `n` CPR numbers from the citizens' files of a synthetic inbox.
-fn demo_cprs(inbox: &Path, n: usize) -> Vec<String> {
+/// Up to `per_month` CPR numbers from each month's citizens' file of a synthetic inbox.
+fn demo_cprs(inbox: &Path, per_month: usize) -> Vec<String> {
     let mut out = Vec::new();
     let Ok(months) = std::fs::read_dir(inbox) else {
         return out;
     };
-    let mut folders: Vec<PathBuf> = months.filter_map(|m| m.ok().map(|m| m.path())).collect();
-    folders.sort();
-    // The newest months hold the citizens with open spells.
-    for folder in folders.iter().rev().take(3) {
-        let Ok(bytes) = std::fs::read(folder.join("borgere.csv")) else {
+    for month in months.filter_map(|m| m.ok().map(|m| m.path())) {
+        let Ok(bytes) = std::fs::read(month.join("borgere.csv")) else {
             continue;
         };
         let text = String::from_utf8_lossy(&bytes);
@@ -606,43 +603,46 @@ fn demo_cprs(inbox: &Path, n: usize) -> Vec<String> {
         };
         out.extend(
             lines
-                .rev()
                 .filter_map(|l| l.split(';').nth(col).map(str::to_string))
-                .take(n.saturating_sub(out.len())),
+                .take(per_month),
         );
     }
+    out.sort();
+    out.dedup();
     out
 }
 
-/// Prints up to three of `candidates` whose current spell has a score, for the
-/// demo user to look up (synthetic numbers, on the terminal only).
+/// Prints one citizen of each risk band among `candidates` whose current spell has a
+/// score, for the demo user to look up (synthetic numbers, on the terminal only).
 fn demo_examples(app: &App, candidates: &[String]) {
-    let today = chrono::Utc::now().date_naive();
-    let mut shown = Vec::new();
-    for cpr in candidates {
-        let asked = crate::lookup::Asked {
-            user: "demo-eksempler",
-            cpr,
-            purpose: Some("jobplan"),
-            with_ticket: false,
+    let Ok(index) = app.lookup.index() else {
+        return;
+    };
+    let mut shown: Vec<(String, String)> = Vec::new();
+    for raw in candidates {
+        let Ok(cpr) = crate::pseudonym::Cpr::parse(raw) else {
+            continue;
         };
-        if let Ok(crate::lookup::Outcome {
-            answer: crate::lookup::Answer::Found(found),
-            ..
-        }) = app.lookup.find(asked, today)
-        {
-            if let Some(score) = &found.score {
-                shown.push(format!("{cpr} ({})", score.risk_band_label.to_lowercase()));
-            }
-        }
-        if shown.len() == 3 {
-            break;
+        let band = index
+            .citizens
+            .get(&app.pseudonymiser.key(&cpr))
+            .and_then(|e| e.score.as_ref())
+            .map(|s| s.risk_band.to_string());
+        if let Some(band) = band.filter(|b| !shown.iter().any(|(_, seen)| seen == b)) {
+            shown.push((raw.clone(), band));
         }
     }
     if !shown.is_empty() {
+        let list: Vec<String> = shown
+            .iter()
+            .map(|(cpr, band)| {
+                let label = crate::vocabulary::get().label_or_code("risk_band", band);
+                format!("{cpr} ({})", label.to_lowercase())
+            })
+            .collect();
         say!(
             "Syntetiske borgere at slå op som demo-sagsbehandler på /borger: {}",
-            shown.join(", ")
+            list.join(", ")
         );
     }
 }
@@ -718,7 +718,7 @@ async fn demo(
     synth_to(&settings.inbox_dir(), &cfg)?;
     // Read before the backfill deletes the deliveries: a few synthetic numbers to
     // suggest for the look-up. Printed only, never written to a file.
-    let candidates = demo_cprs(&settings.inbox_dir(), 40);
+    let candidates = demo_cprs(&settings.inbox_dir(), 20);
     let app = blocking("demoens backfill", move || {
         let app = App::open(settings)?;
         backfill(&app)?;
