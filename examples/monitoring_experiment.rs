@@ -377,6 +377,7 @@ fn time_monitor(dir: &Path, runs: usize) {
         pipeline: &pipeline,
         policy: &policy,
         k: 5,
+        failed_runs: Vec::new(),
     };
     let mut times = Vec::new();
     for _ in 0..runs {

@@ -102,7 +102,7 @@ impl App {
     /// Loads configuration and key, and opens the store.
     pub fn open(settings: Settings) -> Result<App, AppError> {
         let pipeline = PipelineConfig::load(&settings.pipeline_file)?;
-        let policy = FeaturePolicy::load(&settings.policy_file)?;
+        let policy = FeaturePolicy::load(&settings.policy_file).map_err(ModelError::from)?;
         let pseudonymiser = match &settings.pseudonym_key {
             Some(hex) => Pseudonymiser::from_hex(hex.expose())?,
             None => {

@@ -13,8 +13,9 @@ pub mod cli;
 pub mod config;
 /// The cockpit's page definitions, renderer and charts.
 pub mod dashboard;
-/// Disclosure control: no figure from fewer than k persons leaves the process.
-pub mod disclosure;
+/// Disclosure control: no figure from fewer than k persons leaves the process
+/// (crates/disclosure, compiled and tested without DuckDB).
+pub use jobcockpit_disclosure as disclosure;
 /// Encryption at rest of the store: key, shim check, encrypted open.
 pub mod encryption;
 /// The extract contract shared by generator and loader.
@@ -25,8 +26,9 @@ pub mod ingest;
 pub mod lookup;
 /// The marts (sql/marts/): what each reads and how disclosure control protects it.
 pub mod marts;
-/// Metric formulas (intervals, Brier) shared by model and monitoring.
-pub mod metrics;
+/// Metric formulas (intervals, Brier) shared by model and monitoring
+/// (crates/metrics, without DuckDB).
+pub use jobcockpit_metrics as metrics;
 /// Training, explaining, registering and scoring the decision tree.
 pub mod model;
 /// Monitoring every cohort: outcomes, performance, calibration, CBPE, drift,
@@ -34,8 +36,9 @@ pub mod model;
 pub mod monitor;
 /// The monthly pipeline runner.
 pub mod pipeline;
-/// Shared presentation below every layer that writes text: formats, charts, messages.
-pub mod present;
+/// Shared presentation below every layer that writes text: formats, charts, messages
+/// (crates/present, without DuckDB).
+pub use jobcockpit_present as present;
 /// CPR parsing and keyed pseudonyms.
 pub mod pseudonym;
 /// The monthly report to the employment committee: HTML, PDF and XLSX, archived.
@@ -46,9 +49,12 @@ pub mod schedule;
 pub mod store;
 /// Synthetic extracts with a documented causal structure.
 pub mod synth;
-/// Result tables handed from marts to the web layer.
-pub mod table;
+/// Result tables handed from marts to the web layer (crates/table).
+pub use jobcockpit_table as table;
 /// Every code set, its Danish labels and its SQL macros, defined once.
 pub mod vocabulary;
 /// The cockpit web server.
 pub mod web;
+
+#[cfg(test)]
+mod layers_tests;

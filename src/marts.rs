@@ -409,3 +409,7 @@ mod tests {
         assert!(err.is_err());
     }
 }
+
+/// The SQL of the cohort-groups mart against the disclosure crate's cell keys.
+#[cfg(test)]
+mod disclosure_tests;

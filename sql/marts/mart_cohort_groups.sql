@@ -4,7 +4,7 @@
 -- computed by the disclosure control from the perturbed counts.
 --
 -- Every count carries a cell key `<count>_ckey` for cell-key perturbation
--- (src/disclosure/ckey.rs). Each spell has record keys: bytes 0..3 of
+-- (crates/disclosure/src/ckey.rs). Each spell has record keys: bytes 0..3 of
 -- sha256(pseudonym || '|' || spell_id). For a count over the subset F of a row's
 -- records R: key = (sum of byte 0 over F + sum of byte 1 over R minus F) mod 256, so
 -- the same persons get the same key and any change to R gives every count a new one.

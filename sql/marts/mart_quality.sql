@@ -37,7 +37,11 @@ wide as (
         max(denominator) filter (where metric = 'fpr') as n_negative,
         max(value) filter (where metric = 'fpr') as fpr,
         max(ci_low) filter (where metric = 'fpr') as fpr_ci_low,
-        max(ci_high) filter (where metric = 'fpr') as fpr_ci_high
+        max(ci_high) filter (where metric = 'fpr') as fpr_ci_high,
+        max(denominator) filter (where metric = 'npv') as n_not_flagged,
+        max(value) filter (where metric = 'npv') as npv,
+        max(ci_low) filter (where metric = 'npv') as npv_ci_low,
+        max(ci_high) filter (where metric = 'npv') as npv_ci_high
     from perf
 ),
 

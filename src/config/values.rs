@@ -1,54 +1,11 @@
 //! Setting values that cannot hold a bad value: parsed once at start-up, so
 //! nothing downstream checks them again.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 
-use crate::disclosure::{check_k, ThresholdTooLow, MIN_K};
-
-/// The disclosure threshold k: the smallest number of persons behind any figure
-/// shown. At least [`MIN_K`] by construction: [`DisclosureK::new`] is the only way in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "u32", into = "u32")]
-pub struct DisclosureK(u32);
-
-impl DisclosureK {
-    /// Refuses a threshold below [`MIN_K`].
-    pub fn new(k: u32) -> Result<DisclosureK, ThresholdTooLow> {
-        check_k(k).map(DisclosureK)
-    }
-
-    /// The threshold as a number.
-    pub fn get(self) -> u32 {
-        self.0
-    }
-}
-
-impl Default for DisclosureK {
-    fn default() -> Self {
-        DisclosureK(5)
-    }
-}
-
-impl TryFrom<u32> for DisclosureK {
-    type Error = ThresholdTooLow;
-    fn try_from(k: u32) -> Result<Self, Self::Error> {
-        DisclosureK::new(k)
-    }
-}
-
-impl From<DisclosureK> for u32 {
-    fn from(k: DisclosureK) -> u32 {
-        k.0
-    }
-}
-
-impl std::fmt::Display for DisclosureK {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-const _: () = assert!(MIN_K <= 5, "the default k must be allowed");
+/// The disclosure threshold k, at least `disclosure::MIN_K` by construction; the type
+/// lives with the disclosure control that takes it (crates/disclosure).
+pub use crate::disclosure::DisclosureK;
 
 /// A secret (a key as hex, a password): `Debug` and `Display` print a mark instead,
 /// so it cannot reach a log line or an error message; wiped when dropped.
@@ -96,6 +53,7 @@ pub(super) fn deserialize_tz<'de, D: Deserializer<'de>>(d: D) -> Result<chrono_t
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::disclosure::ThresholdTooLow;
 
     #[test]
     fn a_disclosure_threshold_below_three_cannot_be_made() {

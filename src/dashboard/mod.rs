@@ -174,7 +174,7 @@ impl Catalog {
             ("gaps", Messages::with_k(self.t.gaps_note, k)),
             ("gaps_cells", Messages::with_k(self.t.gaps_cells_note, k)),
             ("gaps_rows", Messages::with_k(self.t.gaps_rows_note, k)),
-            // About the noise and complementary suppression (src/disclosure/).
+            // About the noise and complementary suppression (crates/disclosure/).
             (
                 "perturbation",
                 crate::disclosure::PERTURBATION_NOTE_DA.to_string(),

@@ -18,6 +18,8 @@ use crate::table::Cell;
 
 const TEMPLATE: &str = include_str!("../../model/model_card.md.j2");
 const GROUP_ERRORS: &str = include_str!("../../sql/model/group_errors.sql");
+const INPUT_BATCHES: &str = include_str!("../../sql/model/input_batches.sql");
+const CARD_INSERT: &str = include_str!("../../sql/model/card_insert.sql");
 
 /// Where a version's artefact and card were written.
 #[derive(Debug, Clone)]
@@ -67,7 +69,10 @@ pub fn write(
         "delete from model_validation_rows where version = ?",
         [&outcome.version],
     )?;
-    let mut app = conn.appender("model_validation_rows")?;
+    let mut app = conn.appender_with_columns(
+        "model_validation_rows",
+        &["version", "spell_id", "probability", "label"],
+    )?;
     for ((spell, p), y) in outcome
         .val_spell_ids
         .iter()
@@ -79,8 +84,8 @@ pub fn write(
     app.flush()?;
     let groups = query_table(conn, GROUP_ERRORS, [&outcome.version])?;
     let batches: Vec<String> = conn
-        .prepare("select batch_id from load_batches where batch_month <= ?::date and superseded_by is null order by batch_month, batch_id")?
-        .query_map([input.run_month.to_string()], |r| r.get(0))?
+        .prepare(INPUT_BATCHES)?
+        .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     std::fs::create_dir_all(input.models_dir).map_err(|e| io(input.models_dir, e))?;
     let artefact = input.models_dir.join(format!("{}.json", outcome.version));
@@ -112,7 +117,7 @@ pub fn write(
         [&outcome.version],
     )?;
     conn.execute(
-        "insert into model_cards values (?, ?, ?, ?)",
+        CARD_INSERT,
         params![
             outcome.version,
             artefact.display().to_string(),

@@ -4,12 +4,13 @@
 
 pub mod baseline;
 pub mod card;
-pub mod cart;
 pub mod champion;
 pub mod grid;
-pub mod policy;
 pub mod registry;
-pub mod tree;
+
+/// The tree itself (crates/tree, compiled and tested without DuckDB): the exact
+/// CART learner, the node list with its routing and Danish rules, the feature policy.
+pub use jobcockpit_tree::{cart, policy, tree};
 
 use chrono::NaiveDate;
 use duckdb::Connection;
@@ -26,8 +27,8 @@ use tree::{Leaf, TreeNode};
 /// Model errors.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
-    #[error("featurepolitik: {0}")]
-    Policy(String),
+    #[error(transparent)]
+    Learn(#[from] jobcockpit_tree::TreeError),
     #[error("træet kunne ikke læses: {0}")]
     Tree(String),
     #[error("træning fejlede: {0}")]

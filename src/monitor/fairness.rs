@@ -41,6 +41,12 @@ fn dimension_label(d: &str) -> &str {
     }
 }
 
+/// A group's Danish label from the vocabulary (a dimension's code is the name of
+/// its code set), as the cockpit and the report show it; a district is its name.
+fn group_label(dimension: &str, group: &str) -> String {
+    crate::vocabulary::get().label_or_code(dimension, group)
+}
+
 /// A group's rows and, in the same order, their cohort months (the clusters of the
 /// calibration test).
 type Clustered = (GroupRows, Vec<NaiveDate>);
@@ -178,7 +184,7 @@ pub fn write(
                     "{}: modellen {} risikoen for gruppen »{}« i forhold til alle øvrige: forholdet mellem faktisk og forudsagt andel stadig ledige er {} gange de øvriges (faktisk minus forudsagt {} procentpoint), og forskellen er statistisk signifikant efter korrektion for mange test ({} personer, {} kohorter).",
                     dimension_label(&g.dimension),
                     if ratio > 1.0 { "undervurderer" } else { "overvurderer" },
-                    g.group,
+                    group_label(&g.dimension, &g.group),
                     crate::present::format::number(ratio, 2),
                     crate::present::format::number(100.0 * g.value.unwrap_or(f64::NAN), 1),
                     g.n,
@@ -386,6 +392,18 @@ fn flag_calibration<T: Ord + Copy>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_alert_names_the_group_as_the_cockpit_does() {
+        assert_eq!(group_label("age_band", "55_plus"), "55 år og derover");
+        assert_eq!(
+            group_label("target_group", "kontanthjaelp_jobparat"),
+            "Kontanthjælp, jobparate"
+        );
+        // A district is its name; a code the vocabulary lacks is shown as it is.
+        assert_eq!(group_label("district", "Vestby"), "Vestby");
+        assert_eq!(dimension_label("age_band"), "Aldersgruppe");
+    }
 
     /// A group made of parts of n people with predicted risk p, `observed` of
     /// them still unemployed.

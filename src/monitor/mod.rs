@@ -49,6 +49,9 @@ pub struct MonitorInput<'a> {
     pub policy: &'a FeaturePolicy,
     /// The disclosure threshold: groups under it are computed but marked.
     pub k: u32,
+    /// Failed runs since the last that succeeded, (month `MM-YYYY`, failures), from
+    /// the run log (`pipeline::RunLog`, which owns the run tables): each raises an alarm.
+    pub failed_runs: Vec<(String, i64)>,
 }
 
 impl MonitorInput<'_> {

@@ -177,6 +177,7 @@ pub fn write(
         Row::rate("recall", &c.recall),
         Row::rate("fpr", &c.fpr),
         Row::rate("fnr", &c.fnr),
+        Row::rate("npv", &c.npv),
         Row::rate("selection_rate", &c.selection_rate),
         Row::score(
             "balanced_accuracy",

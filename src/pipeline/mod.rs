@@ -176,7 +176,7 @@ fn transform_steps(
 ) -> Result<(), PipelineError> {
     conn.execute("delete from run_params", [])?;
     conn.execute(
-        "insert into run_params values (?::date, ?)",
+        include_str!("../../sql/pipeline/run_params_set.sql"),
         params![report.month.to_string(), ctx.pipeline.cohort.horizon_months],
     )?;
     for &step in ctx

@@ -12,6 +12,7 @@ const RUN_FAILED: &str = include_str!("../../sql/pipeline/run_failed.sql");
 const STEP_RECORDED: &str = include_str!("../../sql/pipeline/step_recorded.sql");
 const RUNS_INTERRUPTED: &str = include_str!("../../sql/pipeline/runs_interrupted.sql");
 const LATEST_SUCCEEDED_MONTH: &str = include_str!("../../sql/pipeline/latest_succeeded_month.sql");
+const FAILED_SINCE_SUCCESS: &str = include_str!("../../sql/pipeline/failed_since_success.sql");
 
 /// One run's entry in the log, from its start to its end.
 #[derive(Debug)]
@@ -76,6 +77,13 @@ impl RunLog {
     /// Marks runs left running by a process that stopped as failed; returns how many.
     pub fn close_interrupted(conn: &Connection) -> Result<usize, duckdb::Error> {
         conn.execute(RUNS_INTERRUPTED, [])
+    }
+
+    /// Failed runs since the last run that succeeded: (month as `MM-YYYY`, failures).
+    pub fn failed_since_success(conn: &Connection) -> Result<Vec<(String, i64)>, duckdb::Error> {
+        conn.prepare(FAILED_SINCE_SUCCESS)?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect()
     }
 
     /// The month (`YYYY-MM`) of the latest successful run, if any.

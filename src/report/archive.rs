@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::digest::sha256_hex;
 use super::inputs::{self, Inputs};
 use super::{Rendered, ReportError};
+use crate::config::DataDir;
 use crate::table::Cell;
 
 /// The inputs file of a month.
@@ -142,9 +143,9 @@ pub struct Archive {
 }
 
 impl Archive {
-    pub fn new(data_dir: &Path) -> Archive {
+    pub fn new(data_dir: &DataDir) -> Archive {
         Archive {
-            root: data_dir.join("reports"),
+            root: data_dir.reports(),
         }
     }
 

@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 use super::spec::ReportSpec;
 use super::ReportError;
-use crate::config::PipelineConfig;
+use crate::config::{DisclosureK, PipelineConfig};
 use crate::disclosure;
 use crate::store::{self, date_from_days};
 use crate::table::{Cell, Table};
@@ -60,7 +60,7 @@ pub fn gather(
     conn: &Connection,
     spec: &ReportSpec,
     pipeline: &PipelineConfig,
-    k: u32,
+    k: DisclosureK,
     month: NaiveDate,
 ) -> Result<Inputs, ReportError> {
     let built = marts_month(conn)?;
@@ -77,7 +77,7 @@ pub fn gather(
     }
     Ok(Inputs {
         month,
-        k: k.max(disclosure::MIN_K),
+        k: k.get(),
         params: params(pipeline),
         marts,
     })

@@ -94,8 +94,7 @@ impl Layout {
     pub fn load(reports_dir: &Path) -> Result<Layout, ReportError> {
         let mut digest = digest::Digest::default();
         let spec = ReportSpec::load(reports_dir, &mut digest)?;
-        let catalogue =
-            catalogue::Catalogue::load(&reports_dir.join("messages.da.toml"), &mut digest)?;
+        let catalogue = catalogue::load(&reports_dir.join("messages.da.toml"), &mut digest)?;
         let html = html::Templates::load(reports_dir, &mut digest)?;
         Ok(Layout {
             spec,
@@ -172,7 +171,7 @@ pub fn generate(
         conn,
         &ctx.layout.spec,
         ctx.pipeline,
-        ctx.settings.disclosure_k.get(),
+        ctx.settings.disclosure_k,
         month,
     )?;
     write(ctx, inputs, Source::Marts)

@@ -12,7 +12,7 @@ use axum::body::Bytes;
 use super::{AppState, MartSource, WebError};
 use crate::dashboard::filter::{self, Options, Selection};
 use crate::dashboard::spec::Dashboard;
-use crate::disclosure::{self, Rule};
+use crate::disclosure::{self, DisclosureK, Rule};
 use crate::table::Table;
 
 /// One page's marts after disclosure control, whole (all groups, all months).
@@ -137,7 +137,7 @@ pub fn select(
 pub fn fetch_disclosed(
     source: &dyn MartSource,
     marts: Vec<(String, Rule)>,
-    k: u32,
+    k: DisclosureK,
 ) -> anyhow::Result<BTreeMap<String, Table>> {
     marts
         .into_iter()

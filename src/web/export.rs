@@ -106,17 +106,17 @@ fn sheet(
 ) -> Result<Sheet, WebError> {
     let tables = data::select(page, protected, selection);
     let t = state.catalog.messages();
-    let view = render::page(page, &tables, state.k, t)
+    let view = render::page(page, &tables, state.k.get(), t)
         .map_err(|e| WebError::Dashboard(crate::dashboard::DashboardError::Render(e)))?;
     let component = view.components.get(number - 1).ok_or(WebError::NotFound)?;
     let table = table_of(component).ok_or(WebError::NotFound)?;
     let mut notes = Vec::new();
-    let active = filter::view(page, &protected.options, selection, state.k).active;
+    let active = filter::view(page, &protected.options, selection, state.k.get()).active;
     if !active.is_empty() {
         notes.push(format!("{} {}.", DA.filter.showing, active.join(", ")));
     }
     if table.suppressed {
-        notes.push(Messages::with_k(t.suppressed_note, state.k));
+        notes.push(Messages::with_k(t.suppressed_note, state.k.get()));
     }
     notes.push(disclosure::PERTURBATION_SHORT_DA.to_string());
     Ok(Sheet {

@@ -65,7 +65,7 @@ pub struct AppState {
     source: Arc<dyn MartSource>,
     catalog: Arc<Catalog>,
     static_dir: PathBuf,
-    k: u32,
+    k: DisclosureK,
     access: Access,
     routes: Arc<RouteTable>,
     runs: Option<Arc<dyn RunTrigger>>,
@@ -88,7 +88,6 @@ impl AppState {
         dashboards_dir: &Path,
         k: DisclosureK,
     ) -> Result<Self, WebError> {
-        let k = k.get();
         let catalog = Catalog::load(dashboards_dir)?;
         for d in catalog.dashboards().iter().filter(|d| d.roles.is_empty()) {
             tracing::warn!(slug = %d.slug, "siden har ingen roller og kan ikke ses af nogen");

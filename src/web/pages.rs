@@ -66,12 +66,13 @@ async fn dashboard(
         Some(main) => main,
         None => {
             let tables = data::select(page, &protected, &selection);
-            let filters = filter::view(page, &protected.options, &selection, state.k);
-            let main = Arc::new(
-                state
-                    .catalog
-                    .render_main(page, &tables, state.k, &filters)?,
-            );
+            let filters = filter::view(page, &protected.options, &selection, state.k.get());
+            let main = Arc::new(state.catalog.render_main(
+                page,
+                &tables,
+                state.k.get(),
+                &filters,
+            )?);
             state.cache.keep_body(version, &slug, &query, main.clone());
             main
         }

@@ -219,7 +219,7 @@ fn the_pdf_opens_in_poppler_and_every_page_renders_to_png() {
 fn the_report_hides_small_groups_exactly_as_the_cockpit_does() {
     let t = shared_app();
     let app = &t.app;
-    let k = app.settings.disclosure_k.get();
+    let k = app.settings.disclosure_k;
     let archive = Archive::new(&app.settings.data_dir);
     let latest = month(&archive.list().unwrap()[0].month);
     let kept = archive.read_inputs(latest).unwrap().unwrap();
@@ -254,7 +254,7 @@ fn the_report_hides_small_groups_exactly_as_the_cockpit_does() {
                     continue;
                 };
                 for (r, shown) in raw.rows.iter().zip(&in_report.rows) {
-                    if matches!(r[i], Cell::Int(v) if v < i64::from(k)) {
+                    if matches!(r[i], Cell::Int(v) if v < i64::from(k.get())) {
                         assert_eq!(shown[j], Cell::Suppressed, "{name}.{count} = {:?}", r[i]);
                         small += 1;
                     }

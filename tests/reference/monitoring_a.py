@@ -5,7 +5,7 @@ Run:  python3 tests/reference/monitoring_a.py > tests/reference/monitoring_a.jso
 Needs: scikit-learn 1.5, statsmodels, scipy, nannyml 0.13 (pip install nannyml
        "scikit-learn==1.5.*" statsmodels; a virtualenv keeps nannyml's many
        dependencies away from the system Python).
-Read by: src/metrics/classification.rs, calibration.rs and cbpe.rs (tests at the bottom),
+Read by: crates/metrics/src/classification.rs, calibration.rs and cbpe.rs (tests at the bottom),
          which match these values to 1e-9 (1e-6 for the iterative logistic fits, a
          stated tolerance for bootstrap intervals).
 

@@ -1,4 +1,4 @@
-"""Reference values for drift, fairness and survival (src/metrics/{drift,fairness,survival}.rs).
+"""Reference values for drift, fairness and survival (crates/metrics/src/{drift,fairness,survival}.rs).
 
 Run: python3 tests/reference/monitoring_b.py > tests/reference/monitoring_b.json
 Needs: pip install evidently fairlearn statsmodels lifelines scipy numpy pandas

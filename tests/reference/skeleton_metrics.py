@@ -2,7 +2,7 @@
 
 Run: python3 tests/reference/skeleton_metrics.py > tests/reference/skeleton_metrics.json
 Needs: statsmodels, scikit-learn (pip install statsmodels scikit-learn).
-The Rust tests in src/metrics.rs (Wilson, Brier, AUC with ties) compare against the JSON to 1e-9.
+The Rust tests in crates/metrics/src/ (Wilson, Brier, AUC with ties) compare against the JSON to 1e-9.
 """
 import json
 

@@ -4,7 +4,7 @@ use duckdb::Connection;
 
 use super::StepResult;
 use crate::monitor;
-use crate::pipeline::{Context, RunReport};
+use crate::pipeline::{Context, RunLog, RunReport};
 
 pub(super) fn run(conn: &Connection, ctx: &Context<'_>, report: &RunReport) -> StepResult {
     let input = monitor::MonitorInput {
@@ -13,6 +13,7 @@ pub(super) fn run(conn: &Connection, ctx: &Context<'_>, report: &RunReport) -> S
         pipeline: ctx.pipeline,
         policy: ctx.policy,
         k: ctx.settings.disclosure_k.get(),
+        failed_runs: RunLog::failed_since_success(conn)?,
     };
     let s = monitor::run(conn, &input)?;
     Ok((

@@ -217,7 +217,7 @@ pub fn build(inputs: &Inputs, t: &Catalogue, spec: &ReportSpec) -> Result<Docume
         footer: ctx.f("cover.footer", &[]),
         page_label: t.t("cover.page"),
     };
-    t.check_complete()?;
+    crate::report::catalogue::check_complete(t)?;
     Ok(doc)
 }
 

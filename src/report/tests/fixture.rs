@@ -390,7 +390,7 @@ pub fn raw_marts() -> BTreeMap<String, Table> {
                     t("advarsel"),
                     t("retfaerdighed"),
                     t("age_band=55_plus:fpr"),
-                    t("Aldersgruppe: gruppen »55_plus« …"),
+                    t("Aldersgruppe: gruppen »55 år og derover« …"),
                     d(2023, 9),
                     d(2024, 6),
                     I(1),
