@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use crate::access::{Access, AccessError};
 use crate::config::{ConfigError, PipelineConfig, Settings};
 use crate::encryption::{self, EncryptionError, EncryptionKey};
+use crate::lookup::{Lookup, LookupError};
 use crate::model::policy::FeaturePolicy;
 use crate::model::ModelError;
 use crate::pipeline::{self, Context, PipelineError, RunLog, RunReport};
@@ -39,6 +40,8 @@ pub enum AppError {
     Access(#[from] AccessError),
     #[error(transparent)]
     Ops(#[from] crate::ops::OpsError),
+    #[error(transparent)]
+    Lookup(#[from] LookupError),
     #[error("kunne ikke oprette {path}: {source}")]
     Io {
         path: String,
@@ -90,6 +93,8 @@ pub struct App {
     pub store: Store,
     /// Users, sessions and the audit log of this store.
     pub access: Access,
+    /// The caseworker's look-up of one citizen, and the judgements beside scores.
+    pub lookup: Arc<Lookup>,
     /// Counts pipeline runs in this process: the cockpit's cached pages are kept until
     /// it changes (the one process owns the store, so no run happens elsewhere).
     marts_version: Arc<AtomicU64>,
@@ -125,6 +130,18 @@ impl App {
         // (a crash or a kill): say so instead of leaving it running forever.
         RunLog::close_interrupted(&store.lock()).map_err(StoreError::from)?;
         let access = Access::open(&store, settings.access.clone())?;
+        let labels = policy
+            .inputs
+            .iter()
+            .map(|i| (i.name.clone(), i.label.clone()))
+            .collect();
+        let lookup = Arc::new(Lookup::open(
+            &store,
+            pseudonymiser.clone(),
+            settings.lookup,
+            labels,
+            (pipeline.scoring.low_below, pipeline.scoring.high_from),
+        )?);
         Ok(App {
             settings,
             pipeline,
@@ -132,6 +149,7 @@ impl App {
             pseudonymiser,
             store,
             access,
+            lookup,
             marts_version: Arc::default(),
             heartbeat: Arc::default(),
             store_key: Arc::new(store_key),
@@ -151,6 +169,7 @@ impl App {
     pub fn run_month(&self, month: NaiveDate, trigger: &str) -> Result<RunReport, PipelineError> {
         let report = pipeline::run_month(&self.store, &self.context(), month, trigger);
         self.marts_version.fetch_add(1, Ordering::SeqCst);
+        self.refresh_lookup();
         report
     }
 
@@ -170,7 +189,40 @@ impl App {
     pub fn backfill(&self) -> Result<Vec<RunReport>, PipelineError> {
         let reports = pipeline::backfill(&self.store, &self.context());
         self.marts_version.fetch_add(1, Ordering::SeqCst);
+        self.refresh_lookup();
         reports
+    }
+
+    /// A run may have loaded spells and scores: the look-up reads them again. A
+    /// failure keeps the previous index and is logged; the run's result stands.
+    fn refresh_lookup(&self) {
+        if let Err(e) = self.lookup.refresh() {
+            tracing::error!(error = %e, "borgeropslagets indeks kunne ikke bygges igen");
+        }
+    }
+
+    /// The demo's synthetic caseworkers (`lookup::simulate`): judgements for a share
+    /// of the scored spells, through the page's own writer; then the marts again, so
+    /// the oversight page and the next report show them.
+    pub fn simulate_caseworkers(
+        &self,
+        caseworkers: &crate::lookup::simulate::Caseworkers,
+    ) -> Result<crate::lookup::simulate::Simulated, AppError> {
+        let done = self.lookup.simulate_caseworkers(caseworkers)?;
+        {
+            let conn = self.store.lock();
+            conn.execute_batch("begin transaction")
+                .map_err(StoreError::from)?;
+            match crate::store::run_marts(&conn) {
+                Ok(()) => conn.execute_batch("commit").map_err(StoreError::from)?,
+                Err(e) => {
+                    let _ = conn.execute_batch("rollback");
+                    return Err(e.into());
+                }
+            }
+        }
+        self.marts_version.fetch_add(1, Ordering::SeqCst);
+        Ok(done)
     }
 
     /// The web state reading marts through a connection of its own, with this
@@ -201,6 +253,7 @@ impl App {
             .with_ops(Arc::new(probe), self.settings.ops.clone())
             .with_backups(Arc::new(backups))
             .with_access(self.access.clone())
+            .with_lookup(self.lookup.clone(), self.pipeline.cohort.horizon_months)
             .with_runs(Arc::new(CockpitRuns {
                 app: self.clone(),
                 running: Arc::new(AtomicBool::new(false)),
@@ -296,6 +349,13 @@ pub async fn serve(
             Err(e) => tracing::error!(error = %e, "revisionsloggens kæde kunne ikke kontrolleres"),
         },
     );
+    // The look-up's index is read now, not by the first caseworker's request.
+    let warm = app.lookup.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = warm.index() {
+            tracing::error!(error = %e, "borgeropslagets indeks kunne ikke bygges");
+        }
+    });
     let runner = {
         let app = app.clone();
         move |month: NaiveDate| match app.run_month(month, "schedule") {

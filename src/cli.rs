@@ -728,6 +728,72 @@ fn print_store_key(settings: &Settings) {
     }
 }
 
+/// Up to `per_month` CPR numbers from each month's citizens' file of a synthetic inbox.
+fn demo_cprs(inbox: &Path, per_month: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(months) = std::fs::read_dir(inbox) else {
+        return out;
+    };
+    for month in months.filter_map(|m| m.ok().map(|m| m.path())) {
+        let Ok(bytes) = std::fs::read(month.join("borgere.csv")) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let mut lines = text.lines();
+        let Some(header) = lines.next() else { continue };
+        let Some(col) = header
+            .trim_start_matches('\u{feff}')
+            .split(';')
+            .position(|h| h == "cpr")
+        else {
+            continue;
+        };
+        out.extend(
+            lines
+                .filter_map(|l| l.split(';').nth(col).map(str::to_string))
+                .take(per_month),
+        );
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Prints one citizen of each risk band among `candidates` whose current spell has a
+/// score, for the demo user to look up (synthetic numbers, on the terminal only).
+fn demo_examples(app: &App, candidates: &[String]) {
+    let Ok(index) = app.lookup.index() else {
+        return;
+    };
+    let mut shown: Vec<(String, String)> = Vec::new();
+    for raw in candidates {
+        let Ok(cpr) = crate::pseudonym::Cpr::parse(raw) else {
+            continue;
+        };
+        let band = index
+            .citizens
+            .get(&app.pseudonymiser.key(&cpr))
+            .and_then(|e| e.score.as_ref())
+            .map(|s| s.risk_band.to_string());
+        if let Some(band) = band.filter(|b| !shown.iter().any(|(_, seen)| seen == b)) {
+            shown.push((raw.clone(), band));
+        }
+    }
+    if !shown.is_empty() {
+        let list: Vec<String> = shown
+            .iter()
+            .map(|(cpr, band)| {
+                let label = crate::vocabulary::get().label_or_code("risk_band", band);
+                format!("{cpr} ({})", label.to_lowercase())
+            })
+            .collect();
+        say!(
+            "Syntetiske borgere at slå op som demo-sagsbehandler på /borger: {}",
+            list.join(", ")
+        );
+    }
+}
+
 /// Creates one demo user per role, prints the passwords once and writes them
 /// to `<data dir>/demo-brugere.txt` (0600) for later.
 fn demo_users(app: &App) -> Result<(), AppError> {
@@ -797,9 +863,22 @@ async fn demo(
     );
     print_store_key(&settings);
     synth_to(&settings.inbox_dir(), &cfg)?;
+    // Read before the backfill deletes the deliveries: a few synthetic numbers to
+    // suggest for the look-up. Printed only, never written to a file.
+    let candidates = demo_cprs(&settings.inbox_dir(), 20);
     let app = blocking("demoens backfill", move || {
         let app = App::open(settings)?;
         backfill(&app)?;
+        // Synthetic caseworkers judge a share of the scored spells (docs/extracts.md,
+        // "Syntetiske sagsbehandlere"), so the oversight page has figures.
+        let sim = app.simulate_caseworkers(&crate::lookup::simulate::Caseworkers::default())?;
+        say!(
+            "Syntetiske sagsbehandlere: {} vurderinger, {} uenige med modellen, {} med kendt udfald",
+            sim.judgements,
+            sim.disagreements,
+            sim.with_outcome
+        );
+        demo_examples(&app, &candidates);
         Ok(app)
     })
     .await?;

@@ -22,6 +22,8 @@ pub mod encryption;
 pub mod extracts;
 /// Loading monthly deliveries into the raw tables.
 pub mod ingest;
+/// The caseworker's look-up of one citizen and her own judgement beside the score.
+pub mod lookup;
 /// The marts (sql/marts/): what each reads and how disclosure control protects it.
 pub mod marts;
 /// Metric formulas (intervals, Brier) shared by model and monitoring

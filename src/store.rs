@@ -61,6 +61,7 @@ pub const MIGRATIONS: &[SqlFile] = &[
     sql_file!("schema/011_monitoring.sql"),
     sql_file!("schema/020_access.sql"),
     sql_file!("schema/021_access_audit_rows.sql"),
+    sql_file!("schema/022_lookup_judgements.sql"),
     sql_file!("schema/030_audit_checkpoints.sql"),
 ];
 

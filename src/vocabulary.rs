@@ -293,6 +293,33 @@ code_enum!(
 );
 
 code_enum!(
+    /// Why a caseworker looks a citizen up (#14).
+    Purpose, "lookup_purpose", {
+        FollowUp = "opfoelgning_2_samtale",
+        JobPlan = "jobplan",
+        Hearing = "partshoering",
+        Access = "aktindsigt",
+    }
+);
+
+code_enum!(
+    /// Whether the caseworker agrees with the model's risk band.
+    Agreement, "agreement", { Agrees = "enig", Disagrees = "uenig" }
+);
+
+code_enum!(
+    /// The main reason behind the caseworker's own assessment.
+    Reason, "judgement_reason", {
+        Health = "helbred",
+        Motivation = "motivation",
+        Network = "netvaerk",
+        JobOffer = "konkret_jobtilbud",
+        MissingInformation = "manglende_oplysninger",
+        Other = "andet",
+    }
+);
+
+code_enum!(
     /// The monitoring scope: one cohort, or the latest mature cohorts pooled.
     Scope, "scope", { Kohorte = "kohorte", Vindue = "vindue" }
 );
@@ -351,6 +378,12 @@ mod tests {
         assert_eq!(risk, codes(RiskBand::SET));
         let scope: Vec<_> = Scope::ALL.iter().map(|b| b.as_code()).collect();
         assert_eq!(scope, codes(Scope::SET));
+        let purpose: Vec<_> = Purpose::ALL.iter().map(|b| b.as_code()).collect();
+        assert_eq!(purpose, codes(Purpose::SET));
+        let agreement: Vec<_> = Agreement::ALL.iter().map(|b| b.as_code()).collect();
+        assert_eq!(agreement, codes(Agreement::SET));
+        let reason: Vec<_> = Reason::ALL.iter().map(|b| b.as_code()).collect();
+        assert_eq!(reason, codes(Reason::SET));
         for d in Dimension::ALL {
             assert!(v.set(d.as_code()).is_ok(), "{d} has no code set");
         }

@@ -1,4 +1,4 @@
-//! The five roles. A user has exactly one; what each may open is declared in the
+//! The six roles. A user has exactly one; what each may open is declared in the
 //! route table (`routes.rs`) and, for dashboards, in the page file's `roles`.
 
 use std::fmt;
@@ -20,16 +20,20 @@ pub enum Role {
     Udvalg,
     /// Administration: users and the audit log, no figures.
     Admin,
+    /// The case system's service account: the JSON form of the caseworker's
+    /// look-up of one citizen (`/api/borger`), nothing else.
+    Fagsystem,
 }
 
 impl Role {
     /// Every role, in the order they are listed to people.
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Ledelse,
         Role::Sagsbehandler,
         Role::Dataenhed,
         Role::Udvalg,
         Role::Admin,
+        Role::Fagsystem,
     ];
 
     /// The name used in files, the command line and the store.
@@ -40,6 +44,7 @@ impl Role {
             Role::Dataenhed => "dataenhed",
             Role::Udvalg => "udvalg",
             Role::Admin => "admin",
+            Role::Fagsystem => "fagsystem",
         }
     }
 
@@ -51,6 +56,7 @@ impl Role {
             Role::Dataenhed => "Dataenhed",
             Role::Udvalg => "Udvalg",
             Role::Admin => "Administrator",
+            Role::Fagsystem => "Fagsystem (serviceadgang)",
         }
     }
 }
@@ -61,9 +67,9 @@ impl fmt::Display for Role {
     }
 }
 
-/// A role name that is not one of the five.
+/// A role name that is not one of the six.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("ukendt rolle '{0}' (kendte: ledelse, sagsbehandler, dataenhed, udvalg, admin)")]
+#[error("ukendt rolle '{0}' (kendte: ledelse, sagsbehandler, dataenhed, udvalg, admin, fagsystem)")]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

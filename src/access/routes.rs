@@ -39,6 +39,11 @@ pub enum Action {
     Run,
     Static,
     Health,
+    /// A look-up of one citizen (#14): the audit row's detail names the purpose
+    /// and the pseudonym, never the CPR number.
+    Lookup,
+    /// A caseworker's judgement recorded beside a score.
+    Judgement,
 }
 
 impl Action {
@@ -52,6 +57,8 @@ impl Action {
             Action::Run => "kørsel",
             Action::Static => "statisk",
             Action::Health => "sundhed",
+            Action::Lookup => "borgeropslag",
+            Action::Judgement => "vurdering",
         }
     }
 }
@@ -98,6 +105,11 @@ impl RouteRule {
 
 const ADMIN: Allow = Allow::Roles(&[Role::Admin]);
 const DATA_UNIT: Allow = Allow::Roles(&[Role::Dataenhed]);
+/// The look-up of one citizen: caseworkers only (#14). Management and the data
+/// unit see judgements in aggregate only, never a citizen.
+const CASEWORKER: Allow = Allow::Roles(&[Role::Sagsbehandler]);
+/// The case system's service account: the JSON form of the same look-up.
+const CASE_SYSTEM: Allow = Allow::Roles(&[Role::Fagsystem]);
 const REPORT_READERS: Allow = Allow::Roles(&[Role::Udvalg, Role::Ledelse, Role::Dataenhed]);
 const GET: &str = "GET";
 const POST: &str = "POST";
@@ -143,6 +155,15 @@ pub const ROUTES: &[RouteRule] = &[
         REPORT_READERS,
         Action::Export,
     ),
+    // The caseworker's look-up of one citizen and her judgement (src/web/borger.rs):
+    // the CPR number travels in a POST body only, never in an address.
+    rule(GET, "/borger", CASEWORKER, Action::View).menu("Slå borger op"),
+    rule(POST, "/borger", CASEWORKER, Action::Lookup),
+    rule(POST, "/borger/vurdering", CASEWORKER, Action::Judgement),
+    // The same look-up as JSON for the case system: GET describes the form (its
+    // token and purposes), POST looks up.
+    rule(GET, "/api/borger", CASE_SYSTEM, Action::View),
+    rule(POST, "/api/borger", CASE_SYSTEM, Action::Lookup),
     // The data unit may start the monthly run by hand.
     rule(GET, "/koersel", DATA_UNIT, Action::View).menu("Start kørsel"),
     rule(POST, "/koersel", DATA_UNIT, Action::Run),

@@ -6,6 +6,7 @@
 
 mod access;
 mod data_dir;
+mod lookup;
 mod ops;
 mod step;
 mod values;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 pub use self::access::AccessSettings;
 pub use self::data_dir::DataDir;
+pub use self::lookup::LookupSettings;
 pub use self::ops::OpsSettings;
 pub use self::step::Step;
 pub use self::values::{DisclosureK, Secret};
@@ -77,6 +79,9 @@ pub struct Settings {
     pub access: AccessSettings,
     /// Readiness, metrics (`[ops]`).
     pub ops: OpsSettings,
+    /// The caseworker's look-up of one citizen (`[lookup]`): rate limit, alarm,
+    /// how long after its end a spell can be looked up.
+    pub lookup: LookupSettings,
     /// Delete a delivery's files (which hold raw CPR numbers) once it is loaded,
     /// leaving a receipt (`ingest::RECEIPT_FILE`). On by default: the store holds
     /// every row, pseudonymised, and the case systems keep the originals.
@@ -99,6 +104,7 @@ impl Default for Settings {
             reports_dir: PathBuf::from("reports"),
             access: AccessSettings::default(),
             ops: OpsSettings::default(),
+            lookup: LookupSettings::default(),
             remove_loaded_deliveries: true,
             pseudonym_key: None,
         }

@@ -21,11 +21,13 @@ pub enum RouteClass {
     Run,
     Static,
     Health,
+    /// A caseworker's look-up of one citizen and her judgement (#14).
+    Lookup,
     Unknown,
 }
 
 impl RouteClass {
-    pub const ALL: [RouteClass; 9] = [
+    pub const ALL: [RouteClass; 10] = [
         RouteClass::View,
         RouteClass::Export,
         RouteClass::Admin,
@@ -34,6 +36,7 @@ impl RouteClass {
         RouteClass::Run,
         RouteClass::Static,
         RouteClass::Health,
+        RouteClass::Lookup,
         RouteClass::Unknown,
     ];
 
@@ -48,6 +51,7 @@ impl RouteClass {
             RouteClass::Run => "run",
             RouteClass::Static => "static",
             RouteClass::Health => "health",
+            RouteClass::Lookup => "lookup",
             RouteClass::Unknown => "unknown",
         }
     }

@@ -36,6 +36,7 @@ fn route_class(action: Option<Action>) -> RouteClass {
         Some(Action::Run) => RouteClass::Run,
         Some(Action::Static) => RouteClass::Static,
         Some(Action::Health) => RouteClass::Health,
+        Some(Action::Lookup | Action::Judgement) => RouteClass::Lookup,
         None => RouteClass::Unknown,
     }
 }

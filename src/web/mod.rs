@@ -10,6 +10,8 @@
 
 mod admin;
 mod auth;
+/// The caseworker's look-up of one citizen and its JSON form (#14).
+mod borger;
 mod data;
 mod error;
 mod export;
@@ -81,6 +83,10 @@ pub struct AppState {
     ops: Arc<OpsSettings>,
     /// Backups for `jobcockpit backup` while the server runs.
     backups: Option<Arc<dyn crate::ops::backup::Maker>>,
+    /// The look-up of one citizen, when the app has a store (`borger.rs`).
+    lookup: Option<Arc<crate::lookup::Lookup>>,
+    /// Months after the 2nd interview the score is about (the pipeline's horizon).
+    horizon_months: u32,
 }
 
 impl AppState {
@@ -110,6 +116,8 @@ impl AppState {
             probe: None,
             ops: Arc::default(),
             backups: None,
+            lookup: None,
+            horizon_months: 12,
         })
     }
 
@@ -144,6 +152,14 @@ impl AppState {
         self
     }
 
+    /// Serves the look-up of one citizen at `/borger` and `/api/borger`; scores
+    /// are about the status `horizon_months` after the 2nd interview.
+    pub fn with_lookup(mut self, lookup: Arc<crate::lookup::Lookup>, horizon_months: u32) -> Self {
+        self.lookup = Some(lookup);
+        self.horizon_months = horizon_months;
+        self
+    }
+
     /// The access control this state enforces.
     pub fn access(&self) -> &Access {
         &self.access
@@ -174,6 +190,7 @@ pub fn router(state: AppState) -> Router {
         .merge(export::router())
         .merge(reports::router())
         .merge(ops::router())
+        .merge(borger::router())
         .nest_service("/static", static_files)
         .fallback(pages::not_found)
         // Innermost first. Body limit and timeout sit inside the guard, so a

@@ -3,6 +3,7 @@
 
 mod access;
 mod at_rest;
+mod borger;
 mod failures;
 mod helpers;
 mod ingest_cli;

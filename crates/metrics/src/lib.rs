@@ -20,11 +20,18 @@ pub const Z95: f64 = 1.959_963_984_540_054;
 /// Wilson score interval for `k` successes out of `n` (as statsmodels'
 /// `proportion_confint(method="wilson")`). With `n = 0` nothing is known: (0, 1).
 pub fn wilson_interval(k: u64, n: u64) -> (f64, f64) {
-    if n == 0 {
+    wilson_interval_weighted(k as f64, n as f64)
+}
+
+/// The Wilson interval for `k` of `n` where both may be fractional: a smoothed leaf
+/// rate `(k + a·base) / (n + a)` gets the interval of its pseudo-counts, so the
+/// interval always holds the rate the model scores with.
+pub fn wilson_interval_weighted(k: f64, n: f64) -> (f64, f64) {
+    if n <= 0.0 {
         return (0.0, 1.0);
     }
-    let n_f = n as f64;
-    let p = k as f64 / n_f;
+    let n_f = n;
+    let p = (k / n_f).clamp(0.0, 1.0);
     let z2 = Z95 * Z95;
     let denom = 1.0 + z2 / n_f;
     let centre = (p + z2 / (2.0 * n_f)) / denom;

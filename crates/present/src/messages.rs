@@ -74,6 +74,71 @@ pub struct Messages {
     pub access: AccessMessages,
     /// The filter form and its refusals.
     pub filter: FilterMessages,
+    /// The caseworker's look-up of one citizen (/borger).
+    pub lookup: LookupMessages,
+}
+
+/// Texts of the look-up page (`web::borger`) and its JSON form. `{name}`
+/// placeholders are filled by the page.
+#[derive(Debug, Clone, Copy, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LookupMessages {
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub cpr_label: &'static str,
+    pub cpr_help: &'static str,
+    pub purpose_label: &'static str,
+    pub purpose_choose: &'static str,
+    pub submit: &'static str,
+    pub refused_title: &'static str,
+    pub throttled_title: &'static str,
+    /// `{per_hour}`, `{minutes}`.
+    pub throttled: &'static str,
+    pub neutral_title: &'static str,
+    /// `{cpr}` is the masked number.
+    pub neutral: &'static str,
+    /// The fixed notice on every answer.
+    pub notice: &'static str,
+    pub result_title: &'static str,
+    pub spell_title: &'static str,
+    pub score_title: &'static str,
+    /// `{month}`, `{run}`, `{version}`.
+    pub scored_in: &'static str,
+    pub no_score_no_interview: &'static str,
+    /// `{month}`, `{next}`.
+    pub no_score_yet: &'static str,
+    /// `{n}`, `{from}`, `{to}`, `{p}`, `{low}`, `{high}`, `{horizon}`.
+    pub comparison: &'static str,
+    pub rule_title: &'static str,
+    pub rule_intro: &'static str,
+    /// `{used}`, `{all}`.
+    pub inputs: &'static str,
+    pub accuracy_title: &'static str,
+    /// `{model}`, `{model_low}`, `{model_high}`, `{guess}`, `{guess_low}`, `{guess_high}`, `{n}`.
+    pub accuracy: &'static str,
+    /// `{band}`, `{n}`, `{share}`, `{low}`, `{high}`, `{month}`.
+    pub band_otherwise_high: &'static str,
+    pub band_otherwise_low: &'static str,
+    pub band_otherwise_middle: &'static str,
+    pub band_unknown: &'static str,
+    pub unknowns_title: &'static str,
+    pub unknowns: &'static str,
+    pub judgement_title: &'static str,
+    pub judgement_intro: &'static str,
+    pub own_assessment: &'static str,
+    pub agreement: &'static str,
+    pub reason: &'static str,
+    pub note: &'static str,
+    /// `{max}`.
+    pub note_help: &'static str,
+    pub judgement_submit: &'static str,
+    pub judgement_stored_title: &'static str,
+    pub judgement_stored: &'static str,
+    pub judgement_refused_title: &'static str,
+    pub judgement_refused: &'static str,
+    pub stale_title: &'static str,
+    pub stale: &'static str,
+    pub new_lookup: &'static str,
 }
 
 /// Texts of the filter form (`dashboard::filter`).

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::policy::{FeatureKind, FeaturePolicy};
-use jobcockpit_metrics::wilson_interval;
+use jobcockpit_metrics::wilson_interval_weighted;
 
 /// One node of a fitted tree. A row goes to `true_child` when its
 /// value is `<= split_value`; a node without children is a leaf.
@@ -59,7 +59,9 @@ pub fn route(nodes: &[TreeNode], row: &[f64]) -> usize {
 }
 
 /// Leaf probabilities from the training rows: `(positives + a·base) / (n + a)`,
-/// with a Wilson 95 % interval on the raw rate. Leaves are ordered by id.
+/// with a Wilson 95 % interval on the same pseudo-counts, so the interval shown
+/// belongs to the number the model scores with (#14: the explanation once showed
+/// the raw rate beside a smoothed score). Leaves are ordered by id.
 pub fn leaves(
     nodes: &[TreeNode],
     x: &[Vec<f64>],
@@ -78,8 +80,9 @@ pub fn leaves(
         .filter(|&id| nodes[id].true_child.is_none())
         .map(|id| {
             let (n, n_pos) = counts[id];
-            let probability = (n_pos as f64 + smoothing * base) / (n as f64 + smoothing);
-            let (ci_low, ci_high) = wilson_interval(n_pos, n);
+            let (k, m) = (n_pos as f64 + smoothing * base, n as f64 + smoothing);
+            let probability = k / m;
+            let (ci_low, ci_high) = wilson_interval_weighted(k, m);
             Leaf {
                 leaf_id: id,
                 rule: rule_path(nodes, id, policy),
@@ -95,24 +98,47 @@ pub fn leaves(
 
 impl Leaf {
     /// The explanation a caseworker can read to the citizen: the rule, how many
-    /// similar people the model learned from, and what happened to them.
+    /// similar people the model learned from, and what happened to them. The rate
+    /// is the leaf's probability, the very number stored as the score.
     pub fn explanation(&self, horizon_months: u32) -> String {
         let pct = |x: f64| jobcockpit_present::format::percent(x, 0);
-        let raw = if self.n > 0 {
-            self.n_pos as f64 / self.n as f64
-        } else {
-            0.0
-        };
         format!(
             "{} → {} af {} lignende personer var stadig ledige {} måneder senere (95 %-interval {} til {}).",
             self.rule,
-            pct(raw),
+            pct(self.probability),
             jobcockpit_present::format::number(self.n as f64, 0),
             horizon_months,
             pct(self.ci_low),
             pct(self.ci_high)
         )
     }
+}
+
+/// The inputs (indices into the version's input list) the splits on the way from
+/// the root to `leaf` look at, each once, in the order they are first used.
+pub fn path_inputs(nodes: &[TreeNode], leaf: usize) -> Vec<usize> {
+    let mut parent = vec![None; nodes.len()];
+    for (id, n) in nodes.iter().enumerate() {
+        for child in [n.true_child, n.false_child].into_iter().flatten() {
+            if let Some(p) = parent.get_mut(child) {
+                *p = Some(id);
+            }
+        }
+    }
+    let mut path = Vec::new();
+    let mut at = leaf;
+    while let Some(Some(p)) = parent.get(at) {
+        path.push(nodes[*p].split_feature);
+        at = *p;
+    }
+    path.reverse();
+    let mut seen = Vec::new();
+    for f in path {
+        if !seen.contains(&f) {
+            seen.push(f);
+        }
+    }
+    seen
 }
 
 /// The conditions on the way from the root to `leaf`, in Danish.
@@ -235,6 +261,27 @@ mod tests {
             "Alder ≤ 29,5 og Kørekort: nej → 72 % af 341 lignende personer var stadig ledige 12 måneder senere \
              (95 %-interval 67 % til 77 %)."
         );
+    }
+
+    #[test]
+    fn the_explanation_shows_the_probability_the_model_scores_with() {
+        let x: Vec<Vec<f64>> = (0..40).map(|i| vec![f64::from(i), 0.0]).collect();
+        let y: Vec<u32> = (0..40).map(|i| u32::from(i % 3 == 0)).collect();
+        for leaf in leaves(&small_tree(), &x, &y, 10.0, &policy()) {
+            let shown = jobcockpit_present::format::percent(leaf.probability, 0);
+            assert!(leaf.explanation(12).contains(&format!("→ {shown} af")));
+            assert!(
+                leaf.ci_low <= leaf.probability && leaf.probability <= leaf.ci_high,
+                "the interval holds the score: {leaf:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_inputs_on_a_path_are_listed_once_in_order() {
+        assert_eq!(path_inputs(&small_tree(), 3), vec![0, 1]);
+        assert_eq!(path_inputs(&small_tree(), 2), vec![0]);
+        assert_eq!(path_inputs(&small_tree(), 0), Vec::<usize>::new());
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod appendix;
 mod cells;
 mod cohorts;
 mod fairness;
+mod judgements;
 mod model;
 mod monitoring;
 mod programmes;
@@ -166,7 +167,7 @@ pub fn build(inputs: &Inputs, t: &Catalogue, spec: &ReportSpec) -> Result<Docume
     if let Some(first) = month_label.get(..1) {
         month_label = first.to_uppercase() + &month_label[1..];
     }
-    let parts: [(&str, bool, SectionFn); 10] = [
+    let parts: [(&str, bool, SectionFn); 11] = [
         ("resume", false, summary::blocks),
         ("tilgang", false, cohorts::blocks),
         ("traefsikkerhed", false, accuracy::blocks),
@@ -175,6 +176,7 @@ pub fn build(inputs: &Inputs, t: &Catalogue, spec: &ReportSpec) -> Result<Docume
         ("overvaagning", false, monitoring::blocks),
         ("modelskifte", false, model::blocks),
         ("indsatser", false, programmes::blocks),
+        ("vurderinger", false, judgements::blocks),
         ("metode", true, appendix::method),
         ("datakvalitet", true, appendix::data_quality),
     ];
