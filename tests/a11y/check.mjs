@@ -70,9 +70,14 @@ let checked = 0;
 
 async function check(page, name, url, { expectStatus = 200, openDetails = true } = {}) {
   const response = await page.goto(url, { waitUntil: "load" });
+  await checkLoaded(page, name, response, { expectStatus, openDetails });
+}
+
+// Checks the page as it stands after `response` (a navigation or a form's answer).
+async function checkLoaded(page, name, response, { expectStatus = 200, openDetails = true } = {}) {
   const status = response ? response.status() : 0;
   if (status !== expectStatus) {
-    console.error(`FEJL ${name}: HTTP ${status}, ventede ${expectStatus} (${url})`);
+    console.error(`FEJL ${name}: HTTP ${status}, ventede ${expectStatus} (${page.url()})`);
     failures += 1;
     return;
   }
@@ -103,6 +108,27 @@ async function check(page, name, url, { expectStatus = 200, openDetails = true }
   }
 }
 
+// Logs in through the form, as a person would.
+async function logIn(page, name, secret) {
+  await page.goto(`${base}/login`);
+  await page.fill("#username", name);
+  await page.fill("#password", secret);
+  await Promise.all([page.waitForNavigation(), page.click("form.login button[type=submit]")]);
+  if (page.url().includes("/login")) {
+    const why = await page.locator("#login-error, .alert, h1").first().textContent().catch(() => "");
+    throw new Error(`kunne ikke logge ind som ${name} (${page.url()}): ${why}`);
+  }
+}
+
+// Submits the form that `selector` finds and returns the answer's response.
+async function submit(page, selector) {
+  const [response] = await Promise.all([
+    page.waitForNavigation({ waitUntil: "load" }),
+    page.click(`${selector} button[type=submit]`),
+  ]);
+  return response;
+}
+
 let context;
 try {
   context = await chromium.launchPersistentContext(profile, {
@@ -116,15 +142,7 @@ try {
   const page = context.pages()[0] ?? (await context.newPage());
 
   await check(page, "login", `${base}/login`, { openDetails: false });
-  // Log in as the given user through the form, as a person would.
-  await page.goto(`${base}/login`);
-  await page.fill("#username", user);
-  await page.fill("#password", password);
-  await Promise.all([page.waitForNavigation(), page.click("form.login button[type=submit]")]);
-  if (page.url().includes("/login")) {
-    const why = await page.locator("#login-error, .alert, h1").first().textContent().catch(() => "");
-    throw new Error(`kunne ikke logge ind (${page.url()}): ${why}`);
-  }
+  await logIn(page, user, password);
 
   // Every page in the menu (the dashboards this role may open, and other links).
   const links = await page.$$eval("header nav a", (as) => as.map((a) => a.getAttribute("href")));
@@ -134,6 +152,42 @@ try {
   }
   for (const path of pages) await check(page, path.replace(/^\//, "").replace(/\//g, "-"), `${base}${path}`);
   await check(page, "ikke-fundet", `${base}/d/findes-ikke`, { expectStatus: 404, openDetails: false });
+
+  // The caseworker's look-up (#14): the form, a citizen's answer with the judgement
+  // form, the answer to an invalid number, and the receipt of a judgement.
+  // A11Y_CASEWORKER, A11Y_CASEWORKER_PASSWORD and A11Y_CPR (a synthetic citizen
+  // with a score, printed by the demo) switch it on; run.sh sets them.
+  const caseworker = process.env.A11Y_CASEWORKER;
+  if (caseworker) {
+    await context.clearCookies();
+    await logIn(page, caseworker, process.env.A11Y_CASEWORKER_PASSWORD ?? "");
+    const form = 'form[action="/borger"]';
+    const pickPurpose = async () => {
+      const value = await page.$eval(`${form} select[name=formaal]`, (s) =>
+        [...s.options].map((o) => o.value).find((v) => v),
+      );
+      await page.selectOption(`${form} select[name=formaal]`, value);
+    };
+    await check(page, "borger", `${base}/borger`, { openDetails: false });
+    await page.fill(`${form} input[name=cpr]`, "311399-1234");
+    await pickPurpose();
+    await checkLoaded(page, "borger-ugyldigt-nummer", await submit(page, form), { expectStatus: 400 });
+    await page.goto(`${base}/borger`);
+    await page.fill(`${form} input[name=cpr]`, process.env.A11Y_CPR ?? "");
+    await pickPurpose();
+    await checkLoaded(page, "borger-svar", await submit(page, form));
+    const judgement = 'form[action="/borger/vurdering"]';
+    if ((await page.locator(judgement).count()) === 0) {
+      throw new Error("svaret på opslaget har ingen vurderingsformular: er A11Y_CPR en borger med score?");
+    }
+    await page.check(`${judgement} input[name=egen_vurdering] >> nth=0`);
+    await page.check(`${judgement} input[name=enighed] >> nth=0`);
+    const reason = await page.$eval(`${judgement} select[name=begrundelse]`, (s) =>
+      [...s.options].map((o) => o.value).find((v) => v),
+    );
+    await page.selectOption(`${judgement} select[name=begrundelse]`, reason);
+    await checkLoaded(page, "borger-vurdering-gemt", await submit(page, judgement), { openDetails: false });
+  }
 } catch (e) {
   console.error(`Tjekket kunne ikke køre: ${e.stack ?? e}`);
   process.exitCode = 2;
