@@ -153,6 +153,19 @@ try {
   for (const path of pages) await check(page, path.replace(/^\//, "").replace(/\//g, "-"), `${base}${path}`);
   await check(page, "ikke-fundet", `${base}/d/findes-ikke`, { expectStatus: 404, openDetails: false });
 
+  // The administrator's pages (users, the audit log and its older pages), which no
+  // other role sees. A11Y_ADMIN and A11Y_ADMIN_PASSWORD switch it on; run.sh sets them.
+  const admin = process.env.A11Y_ADMIN;
+  if (admin) {
+    await context.clearCookies();
+    await logIn(page, admin, process.env.A11Y_ADMIN_PASSWORD ?? "");
+    const adminLinks = await page.$$eval("header nav a", (as) => as.map((a) => a.getAttribute("href")));
+    const adminPages = [...new Set(adminLinks.filter((h) => h && h.startsWith("/admin")))];
+    if (adminPages.length === 0) throw new Error("administratorens menu har ingen sider");
+    for (const path of adminPages) await check(page, path.replace(/^\//, "").replace(/\//g, "-"), `${base}${path}`);
+    await check(page, "admin-revision-aeldre", `${base}/admin/revision?foer=5`);
+  }
+
   // The caseworker's look-up (#14): the form, a citizen's answer with the judgement
   // form, the answer to an invalid number, and the receipt of a judgement.
   // A11Y_CASEWORKER, A11Y_CASEWORKER_PASSWORD and A11Y_CPR (a synthetic citizen

@@ -48,11 +48,14 @@ for _ in $(seq 1 100); do
     sleep 0.2
 done
 
-# The look-up (#14) as the demo caseworker, with one of the synthetic citizens the
+# The administrator's pages as demo-admin, and the look-up (#14) as the demo
+# caseworker with one of the synthetic citizens the
 # demo printed (one per risk band; the first is taken).
 cw_password=$(awk '$1 == "demo-sagsbehandler" { print $NF }' "$work/data/demo-brugere.txt")
+admin_password=$(awk '$1 == "demo-admin" { print $NF }' "$work/data/demo-brugere.txt")
 cpr=$(grep -o 'på /borger: [0-9-]*' "$work/demo.log" | head -1 | awk '{print $NF}')
-[ -n "$cw_password" ] && [ -n "$cpr" ] || { echo "a11y: no demo caseworker or no citizen to look up in the demo's output" >&2; exit 2; }
+[ -n "$cw_password" ] && [ -n "$admin_password" ] && [ -n "$cpr" ] || { echo "a11y: no demo caseworker or no citizen to look up in the demo's output" >&2; exit 2; }
 A11Y_BASE="http://127.0.0.1:$port" A11Y_USER=demo-ledelse A11Y_PASSWORD="$password" \
+    A11Y_ADMIN=demo-admin A11Y_ADMIN_PASSWORD="$admin_password" \
     A11Y_CASEWORKER=demo-sagsbehandler A11Y_CASEWORKER_PASSWORD="$cw_password" A11Y_CPR="$cpr" \
     node "$here/check.mjs"
