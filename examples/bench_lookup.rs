@@ -6,7 +6,7 @@
 //! known citizen with a score, 1 in 10 a number nobody has). A measurement, not a
 //! test:
 //!
-//! `cargo run --release --example bench_lookup [SPELLS] [SECONDS] [CONNECTIONS]`
+//! `cargo run --release --example bench_lookup [SPELLS] [SECONDS] [CONNECTIONS] [queued]`
 //! (run from the repository root: the server reads `dashboards/` and `pipelines/`).
 
 use std::sync::Arc;
@@ -185,12 +185,26 @@ fn main() {
         |i: usize, default: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
     let (spells, seconds, connections) = (arg(1, 1_640_000), arg(2, 15), arg(3, 64));
 
+    // A fourth argument `queued` stores audit rows in the background instead of
+    // before each response (`access.audit_before_response = false`), to measure
+    // what waiting for the audit row costs.
+    let queued = args.get(4).is_some_and(|a| a == "queued");
+
     let dir = tempfile::tempdir().unwrap();
-    let settings = Settings {
+    let mut settings = Settings {
         data_dir: dir.path().join("data").into(),
         lookup: LookupSettings::new(10_000, 10_000, 3).unwrap(),
         ..Settings::default()
     };
+    settings.access.audit_before_response = !queued;
+    println!(
+        "audit rows: {}",
+        if queued {
+            "queued (stored in the background)"
+        } else {
+            "stored before each response"
+        }
+    );
     app::init(&settings).unwrap();
     let app = Arc::new(App::open(settings).unwrap());
     fill(&app, spells);
