@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use super::audit::AuditEntry;
+use super::entry::AuditEntry;
 
 /// How long counts are gathered before their summary rows are written.
 pub const WINDOW: Duration = Duration::from_secs(60);

@@ -12,6 +12,7 @@ pub mod aggregate;
 pub mod audit;
 pub mod backend;
 pub mod command;
+pub mod entry;
 pub mod limiter;
 pub mod password;
 pub mod roles;

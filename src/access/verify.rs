@@ -3,8 +3,8 @@
 //! must follow from it. The admin page used to recompute every row on every view
 //! (2 s at 364,000 rows); now it recomputes only the rows since the last view.
 
-use super::audit::{Verification, GENESIS};
 use super::backend::Backend;
+use super::entry::{Verification, GENESIS};
 use super::row::Checkpoint;
 use super::AccessError;
 

@@ -8,8 +8,8 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use super::aggregate::Aggregator;
-use super::audit::{lifecycle_entry, AuditEntry, AuditStats, LIFECYCLE_STOP};
 use super::backend::Backend;
+use super::entry::{lifecycle_entry, AuditEntry, AuditStats, LIFECYCLE_STOP};
 use super::row::AuditRow;
 
 /// Rows written per transaction at most.
