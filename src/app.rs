@@ -100,6 +100,10 @@ pub struct App {
     marts_version: Arc<AtomicU64>,
     /// The scheduler's sign of life, for `/readyz`.
     heartbeat: Arc<crate::ops::probe::Heartbeat>,
+    /// Set while a run started by the cockpit or the schedule is in progress: one
+    /// at a time, and the schedule decides whether a month is due only while it
+    /// holds it, so a tick during a cockpit run of the same month never runs it twice.
+    running: Arc<AtomicBool>,
     /// The store key, kept for backups made while the server runs (DuckDB keeps
     /// its own derived key in memory anyway). Wiped on drop, never printed.
     store_key: Arc<EncryptionKey>,
@@ -152,6 +156,7 @@ impl App {
             lookup,
             marts_version: Arc::default(),
             heartbeat: Arc::default(),
+            running: Arc::default(),
             store_key: Arc::new(store_key),
         })
     }
@@ -191,6 +196,21 @@ impl App {
         self.marts_version.fetch_add(1, Ordering::SeqCst);
         self.refresh_lookup();
         reports
+    }
+
+    /// Calls `f` holding the run gate, waiting for a run in progress to end first.
+    fn exclusively<T>(&self, f: impl FnOnce() -> T) -> T {
+        while self.running.swap(true, Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+        struct Release<'a>(&'a AtomicBool);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                self.0.store(false, Ordering::SeqCst);
+            }
+        }
+        let _release = Release(&self.running);
+        f()
     }
 
     /// A run may have loaded spells and scores: the look-up reads them again. A
@@ -256,7 +276,7 @@ impl App {
             .with_lookup(self.lookup.clone(), self.pipeline.cohort.horizon_months)
             .with_runs(Arc::new(CockpitRuns {
                 app: self.clone(),
-                running: Arc::new(AtomicBool::new(false)),
+                running: self.running.clone(),
             }))
             .with_reports(Arc::new(web::reports::Reports {
                 archive: crate::report::Archive::new(&self.settings.data_dir),
@@ -299,6 +319,63 @@ impl RunTrigger for CockpitRuns {
             running.store(false, Ordering::SeqCst);
         });
         Ok(month)
+    }
+}
+
+/// What the schedule needs to know about the store (src/schedule/due.rs).
+struct ScheduledRuns<'a> {
+    app: &'a App,
+}
+
+impl crate::schedule::Runs for ScheduledRuns<'_> {
+    fn latest_succeeded(&self) -> Result<Option<NaiveDate>, String> {
+        let latest =
+            RunLog::latest_succeeded_month(&self.app.store.lock()).map_err(|e| e.to_string())?;
+        latest
+            .map(|m| {
+                NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").map_err(|e| e.to_string())
+            })
+            .transpose()
+    }
+
+    fn delivery_present(&self, month: NaiveDate) -> bool {
+        let inbox = pipeline::Inbox::new(self.app.settings.data_dir.inbox());
+        match inbox.month(&self.app.store, month) {
+            Ok(pipeline::MonthFolder::Missing(_)) => false,
+            Ok(_) => true,
+            Err(e) => {
+                tracing::error!(error = %e, %month, "indbakken kunne ikke læses");
+                false
+            }
+        }
+    }
+
+    fn run(&self, month: NaiveDate, trigger: &str) {
+        match self.app.run_month(month, trigger) {
+            Ok(r) => tracing::info!(run = %r.run_id, %trigger, "planlagt kørsel gennemført"),
+            Err(e) => tracing::error!(error = %e, %trigger, "planlagt kørsel fejlede"),
+        }
+    }
+}
+
+impl App {
+    /// A tick of the schedule at `now`: runs the month unless it has run.
+    pub fn scheduled_tick(&self, now: chrono::DateTime<chrono::Utc>) -> crate::schedule::Decision {
+        let plan = crate::schedule::plan(&self.pipeline.schedule);
+        self.exclusively(|| match plan {
+            Ok(plan) => crate::schedule::on_tick(&plan, now, &ScheduledRuns { app: self }),
+            Err(e) => crate::schedule::Decision::Unknown(e.to_string()),
+        })
+    }
+
+    /// At start: runs the latest tick's month if that tick was missed and its
+    /// delivery is there.
+    pub fn catch_up(&self, now: chrono::DateTime<chrono::Utc>) -> crate::schedule::Decision {
+        let plan = crate::schedule::plan(&self.pipeline.schedule);
+        self.exclusively(|| match plan {
+            Ok(plan) => crate::schedule::catch_up(&plan, now, &ScheduledRuns { app: self }),
+            Err(e) => crate::schedule::Decision::Unknown(e.to_string()),
+        })
     }
 }
 
@@ -356,14 +433,17 @@ pub async fn serve(
             tracing::error!(error = %e, "borgeropslagets indeks kunne ikke bygges");
         }
     });
-    let runner = {
+    // A monthly run missed while the server was down is made now, beside the
+    // cockpit (which serves the previous results until it commits).
+    let catching_up = app.clone();
+    tokio::task::spawn_blocking(move || {
+        crate::schedule::log(&catching_up.catch_up(chrono::Utc::now()));
+    });
+    let tick = {
         let app = app.clone();
-        move |month: NaiveDate| match app.run_month(month, "schedule") {
-            Ok(r) => tracing::info!(run = %r.run_id, "planlagt kørsel gennemført"),
-            Err(e) => tracing::error!(error = %e, "planlagt kørsel fejlede"),
-        }
+        move |now| app.scheduled_tick(now)
     };
-    let mut scheduler = crate::schedule::start(&app.pipeline.schedule, runner)
+    let mut scheduler = crate::schedule::start(&app.pipeline.schedule, tick)
         .await
         .map_err(|e| AppError::Web(e.to_string()))?;
     crate::schedule::add_heartbeat(&scheduler, app.heartbeat.clone())

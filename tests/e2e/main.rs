@@ -13,6 +13,7 @@ mod monitoring;
 mod monitoring_validation;
 mod ops;
 mod report;
+mod schedule;
 
 use helpers::{shared_app, spawn_server};
 use jobcockpit::present::format;

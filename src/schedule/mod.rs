@@ -1,6 +1,11 @@
 //! The monthly schedule: a tokio-cron-scheduler job from `pipelines/monthly.toml`
 //! that runs the pipeline for the month the schedule names, in its time zone, and
-//! the one function that says which month that is.
+//! the one function that says which month that is. Whether a tick or a start runs
+//! anything is decided in [`due`], on a clock the caller gives.
+
+pub mod due;
+
+pub use due::{catch_up, on_tick, Decision, Plan, Runs};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
@@ -12,6 +17,11 @@ use crate::config::ScheduleConfig;
 pub enum ScheduleError {
     #[error("planlæggeren fejlede: {0}")]
     Scheduler(#[from] JobSchedulerError),
+    #[error("tidsplanen '{cron}' kan ikke læses: {source}")]
+    Cron {
+        cron: String,
+        source: croner::errors::CronError,
+    },
 }
 
 /// The month a run started at `now` processes: the month `now` falls in on the
@@ -34,28 +44,55 @@ pub fn current_target_month(cfg: &ScheduleConfig) -> NaiveDate {
     target_month(cfg, Utc::now())
 }
 
-/// Starts a scheduler that calls `run` with the target month at every tick.
-/// `run` is blocking (it runs the pipeline) and is called off the async executor.
-pub async fn start<F>(cfg: &ScheduleConfig, run: F) -> Result<JobScheduler, ScheduleError>
+/// Starts a scheduler that calls `tick` with the time of every tick; the caller
+/// decides with [`on_tick`] (so it can hold its run gate around the decision and
+/// the run). `tick` is blocking (it may run the pipeline) and is called off the
+/// async executor.
+pub async fn start<F>(cfg: &ScheduleConfig, tick: F) -> Result<JobScheduler, ScheduleError>
 where
-    F: Fn(NaiveDate) + Clone + Send + Sync + 'static,
+    F: Fn(DateTime<Utc>) -> Decision + Clone + Send + Sync + 'static,
 {
     let tz = cfg.timezone;
-    let month_of = cfg.clone();
+    plan(cfg)?;
     let scheduler = JobScheduler::new().await?;
     let job = Job::new_async_tz(cfg.cron.as_str(), tz, move |_id, _lock| {
-        let run = run.clone();
-        let month = current_target_month(&month_of);
+        let tick = tick.clone();
         Box::pin(async move {
-            tracing::info!(%month, "planlagt månedskørsel starter");
-            if let Err(e) = tokio::task::spawn_blocking(move || run(month)).await {
-                tracing::error!(error = %e, "planlagt kørsel gik ned");
+            let now = Utc::now();
+            match tokio::task::spawn_blocking(move || tick(now)).await {
+                Ok(decision) => log(&decision),
+                Err(e) => tracing::error!(error = %e, "planlagt kørsel gik ned"),
             }
         })
     })?;
     scheduler.add(job).await?;
     scheduler.start().await?;
     Ok(scheduler)
+}
+
+/// Writes what a tick or a catch-up decided to the server log.
+pub fn log(decision: &Decision) {
+    match decision {
+        Decision::Ran(month) => tracing::info!(%month, "planlagt kørsel foretaget"),
+        Decision::AlreadyRun(month) => {
+            tracing::info!(%month, "måneden er allerede kørt; ingen ny kørsel")
+        }
+        Decision::NoTickYet => {}
+        Decision::NoDelivery(month) => {
+            tracing::info!(%month, "ingen levering for den seneste planlagte måned; intet at indhente")
+        }
+        Decision::Unknown(e) => {
+            tracing::error!(error = %e, "kunne ikke se, hvilke måneder er kørt; ingen kørsel")
+        }
+    }
+}
+
+/// The schedule's cron expression parsed, or a Danish error naming it.
+pub fn plan(cfg: &ScheduleConfig) -> Result<Plan, ScheduleError> {
+    Plan::new(cfg).map_err(|source| ScheduleError::Cron {
+        cron: cfg.cron.clone(),
+        source,
+    })
 }
 
 /// Adds a job that beats `heartbeat` every few seconds (and beats it now), so
