@@ -12,8 +12,8 @@ use super::users::User;
 use super::AccessError;
 use crate::store::{Store, StoreError};
 
-/// Storage of users and audit rows.
-pub trait Backend: Send + Sync + 'static {
+/// Storage of users, sessions (`super::session_rows`) and audit rows.
+pub trait Backend: super::session_rows::SessionRows + Send + Sync + 'static {
     fn load_users(&self) -> Result<Vec<User>, AccessError>;
     /// Creates or replaces a user.
     fn save_user(&self, user: &User) -> Result<(), AccessError>;
@@ -84,7 +84,7 @@ impl StoreBackend {
         })
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+    pub(super) fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -345,6 +345,7 @@ pub struct MemoryBackend {
     users: Mutex<Vec<User>>,
     audit: Mutex<Vec<AuditRow>>,
     checkpoints: Mutex<Vec<Checkpoint>>,
+    pub(super) sessions: Mutex<Vec<super::sessions::Record>>,
 }
 
 impl MemoryBackend {

@@ -5,8 +5,9 @@
 //!
 //! Storage: users and the audit log are tables in the encrypted store
 //! (`sql/schema/020_access.sql`), written through a connection of their own
-//! ([`backend::StoreBackend`]); users are cached in memory. Sessions and login
-//! failures live in memory only.
+//! ([`backend::StoreBackend`]); users are cached in memory. Sessions live in
+//! memory and, by the hash of their token, in `access_sessions`, so a restart keeps
+//! users logged in; login failures live in memory only.
 
 pub mod aggregate;
 pub mod audit;
@@ -18,6 +19,7 @@ pub mod password;
 pub mod roles;
 pub mod routes;
 pub mod row;
+pub mod session_rows;
 pub mod sessions;
 pub mod users;
 mod verify;
@@ -160,16 +162,31 @@ impl Access {
         backend: Arc<dyn Backend>,
         settings: AccessSettings,
     ) -> Result<Access, AccessError> {
-        let users = backend
+        let users: BTreeMap<String, User> = backend
             .load_users()?
             .into_iter()
             .map(|u| (u.name.clone(), u))
             .collect();
         let audit = AuditLog::start(backend.clone(), settings.anonymous_rows_per_minute)?;
-        let sessions = Sessions::new(
+        let mut sessions = Sessions::new(
             Duration::from_secs(settings.idle_timeout_secs),
             Duration::from_secs(settings.absolute_timeout_secs),
         );
+        // Sessions stored before a restart come back if their user is still
+        // enabled with the same role (a change ends sessions anyway).
+        let stored = backend
+            .load_sessions()?
+            .into_iter()
+            .filter(|r| {
+                users
+                    .get(&r.session.user)
+                    .is_some_and(|u: &User| u.enabled && u.role == r.session.role)
+            })
+            .collect();
+        let restored = sessions.restore(stored, chrono::Utc::now());
+        if restored > 0 {
+            tracing::info!(restored, "sessioner fra før genstarten er stadig gyldige");
+        }
         Ok(Access(Arc::new(Inner {
             settings,
             backend,
@@ -331,6 +348,7 @@ impl Access {
         all.insert(name.to_string(), user);
         drop(all);
         self.sessions().remove_user(name);
+        self.0.backend.delete_user_sessions(name)?;
         Ok(())
     }
 
@@ -395,8 +413,7 @@ impl Access {
         };
         counters.succeeded.fetch_add(1, Ordering::Relaxed);
         self.limiter().succeeded(name, client);
-        self.sessions()
-            .create(&user.name, user.role, Instant::now())
+        self.start_session(&user.name, user.role)
             .map_err(|_| LoginError::Internal)
     }
 
@@ -409,28 +426,54 @@ impl Access {
             .filter(|u| u.enabled)
             .cloned()
             .ok_or(LoginError::BadCredentials)?;
-        self.sessions()
-            .create(&user.name, user.role, Instant::now())
+        self.start_session(&user.name, user.role)
             .map_err(|_| LoginError::Internal)
+    }
+
+    /// A new session, kept in memory and stored (with the expired ones deleted).
+    /// A session that cannot be stored still works until a restart; the failure
+    /// is logged.
+    fn start_session(&self, user: &str, role: Role) -> Result<(String, Session), AccessError> {
+        let now = chrono::Utc::now();
+        let (token, record, (idle, absolute)) = {
+            let mut sessions = self.sessions();
+            let (token, record) = sessions.create(user, role, now)?;
+            (token, record, sessions.cut_offs(now))
+        };
+        let backend = &self.0.backend;
+        if let Err(e) = backend
+            .prune_sessions(idle, absolute)
+            .and_then(|()| backend.save_session(&record))
+        {
+            tracing::error!(error = %e, "sessionen kunne ikke gemmes; den varer til næste genstart");
+        }
+        Ok((token, record.session))
     }
 
     /// The live session of a cookie token.
     pub fn session(&self, token: &str) -> Option<Session> {
-        self.sessions().get(token, Instant::now())
+        let (session, touch) = self.sessions().get(token, chrono::Utc::now())?;
+        if let Some((hash, at)) = touch {
+            if let Err(e) = self.0.backend.touch_session(&hash, at) {
+                tracing::warn!(error = %e, "sessionens seneste brug kunne ikke gemmes");
+            }
+        }
+        Some(session)
     }
 
     /// Ends the session of a token.
     pub fn logout(&self, token: &str) {
-        self.sessions().remove(token);
+        let hash = self.sessions().remove(token);
+        if let Err(e) = self.0.backend.delete_session(&hash) {
+            tracing::error!(error = %e, "sessionen kunne ikke slettes i databasen");
+        }
     }
 
     /// Starts a session without a password: for tests that exercise what comes
     /// after the login.
     #[doc(hidden)]
     pub fn session_for_tests(&self, name: &str, role: Role) -> (String, Session) {
-        self.sessions()
-            .create(name, role, Instant::now())
-            .expect("OS random source")
+        self.start_session(name, role).expect("OS random source")
     }
 }
 

@@ -288,3 +288,46 @@ fn the_csv_export_defuses_formulas_and_keeps_danish_headers() {
     assert!(csv.contains("'=HYPERLINK"), "{csv}");
     assert!(!csv.contains(";=HYPERLINK"));
 }
+
+/// Two `Access` values on one backend: the server before and after a restart.
+fn restarted(backend: &Arc<MemoryBackend>) -> Access {
+    Access::with_backend(backend.clone(), AccessSettings::default()).unwrap()
+}
+
+#[test]
+fn sessions_survive_a_restart_unless_the_user_was_changed_or_logged_out() {
+    let backend = Arc::new(MemoryBackend::default());
+    let before = restarted(&backend);
+    for (name, role) in [
+        ("anna", Role::Ledelse),
+        ("bo", Role::Udvalg),
+        ("cai", Role::Admin),
+    ] {
+        before
+            .add_user(name, role, Some("en lang nok kode"))
+            .unwrap();
+    }
+    let (anna, anna_session) = before.login("anna", "en lang nok kode", "c").unwrap();
+    let (bo, _) = before.login("bo", "en lang nok kode", "c").unwrap();
+    let (cai, _) = before.login("cai", "en lang nok kode", "c").unwrap();
+    before.set_enabled("bo", false).unwrap();
+    before.logout(&cai);
+
+    let after = restarted(&backend);
+    assert_eq!(after.session(&anna), Some(anna_session));
+    assert_eq!(after.session(&bo), None, "disabled before the restart");
+    assert_eq!(after.session(&cai), None, "logged out before the restart");
+    assert_eq!(after.session("forfalsket"), None);
+
+    // A role changed in the store behind the server's back (not through `Access`,
+    // which ends the sessions itself) ends the session at the next start too.
+    let mut anna_user = backend
+        .load_users()
+        .unwrap()
+        .into_iter()
+        .find(|u| u.name == "anna")
+        .unwrap();
+    anna_user.role = Role::Udvalg;
+    backend.save_user(&anna_user).unwrap();
+    assert_eq!(restarted(&backend).session(&anna), None);
+}

@@ -512,3 +512,69 @@ async fn the_backup_command_asks_a_running_server_and_restore_refuses_a_wrong_ke
     assert!(app.access.users().iter().any(|u| u.name == ADMIN));
     assert!(app.access.audit().verify().unwrap().broken_at.is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_keeps_users_logged_in_but_not_after_a_logout() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = prepared_data_dir(dir.path());
+    let mut server = start_server(&data, dir.path().join("stderr-1.log"));
+    let mut kept = Client::new(&server.base, false);
+    assert_eq!(kept.login(ADMIN, PASSWORD).await.status(), 303);
+    let mut left = Client::new(&server.base, false);
+    assert_eq!(left.login(ADMIN, PASSWORD).await.status(), 303);
+    assert_eq!(left.post("/logout", &[]).await.status(), 303);
+    assert_eq!(kept.get("/admin/brugere").await.0, 200);
+    server.signal("TERM");
+    tokio::task::spawn_blocking(move || server.wait())
+        .await
+        .unwrap();
+
+    // The store holds the token's SHA-256, never the token.
+    let cookie = kept.session.clone().unwrap();
+    {
+        let app = App::open(settings(&data)).unwrap();
+        let stored = query_table(
+            &app.store.lock(),
+            "select token_hash from access_sessions",
+            [],
+        )
+        .unwrap();
+        let hashes: Vec<String> = stored
+            .rows
+            .iter()
+            .map(|r| match &r[0] {
+                Cell::Text(h) => h.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        use sha2::Digest;
+        assert_eq!(
+            hashes,
+            [hex::encode(sha2::Sha256::digest(cookie.as_bytes()))]
+        );
+    }
+
+    let mut server = start_server(&data, dir.path().join("stderr-2.log"));
+    let moved = |c: &Client| {
+        let mut again = Client::new(&server.base, false);
+        again.session = c.session.clone();
+        again.csrf = c.csrf.clone();
+        again
+    };
+    let (kept, left) = (moved(&kept), moved(&left));
+    let (status, page) = kept.get("/admin/brugere").await;
+    assert_eq!(status, 200, "still logged in after the restart");
+    assert!(page.contains(ADMIN), "{page}");
+    // Its form token still works: a state-changing form is accepted.
+    assert_eq!(kept.post("/logout", &[]).await.status(), 303);
+    assert_ne!(kept.get("/admin/brugere").await.0, 200, "logged out");
+    assert_ne!(
+        left.get("/admin/brugere").await.0,
+        200,
+        "logged out before the restart"
+    );
+    server.signal("TERM");
+    tokio::task::spawn_blocking(move || server.wait())
+        .await
+        .unwrap();
+}

@@ -1,0 +1,2 @@
+-- Log-out. Parameter: token hash.
+delete from access_sessions where token_hash = ?
