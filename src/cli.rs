@@ -107,10 +107,15 @@ pub enum Command {
     /// Starter cockpittet og den månedlige plan.
     Serve,
     /// Brugere af cockpittet: add, disable, enable, role, reset-password, list.
-    /// Kør dem, mens serveren er stoppet; mens den kører, bruges siden Brugere.
+    ///
+    /// Er serveren stoppet, åbnes databasen direkte; kører den, sender kommandoen
+    /// ændringen til serveren, som gennemfører den (og logger den) på samme måde.
     User {
         #[command(subcommand)]
         command: crate::access::command::UserCommand,
+        /// Den kørende servers adresse (standard: bind-adressen fra konfigurationen).
+        #[arg(long, global = true)]
+        server: Option<String>,
     },
     /// Tager en krypteret sikkerhedskopi af databasen og datamappens øvrige filer (ikke nøglerne).
     ///
@@ -300,9 +305,9 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         Command::Report { month } => {
             blocking("rapporten", move || report_cmd(settings, month)).await
         }
-        Command::User { command } => {
+        Command::User { command, server } => {
             let done = blocking("brugerkommandoen", move || {
-                Ok(crate::access::command::run(&settings, command)?)
+                user_cmd(&settings, command, server.as_deref())
             })
             .await?;
             say!("{done}");
@@ -567,6 +572,41 @@ fn report_cmd(settings: Settings, month: NaiveDate) -> Result<(), AppError> {
 fn held_by_another_process(e: &crate::store::StoreError) -> bool {
     let text = e.to_string();
     text.contains("Could not set lock") || text.contains("Conflicting lock")
+}
+
+/// `user …`: on the store directly when it is free, else through the running
+/// server (DuckDB has one writer), which applies the same change.
+fn user_cmd(
+    settings: &Settings,
+    command: crate::access::command::UserCommand,
+    server: Option<&str>,
+) -> Result<String, AppError> {
+    use crate::access::command::{self, UserChange};
+    use crate::access::AccessError;
+    let change = UserChange::read(command)?;
+    match command::open(settings) {
+        Ok((_store, access)) => Ok(command::apply(
+            &access,
+            change,
+            &command::cli_client(false),
+        )?),
+        Err(AccessError::Store(e)) if held_by_another_process(&e) => {
+            use crate::encryption::EncryptionKey;
+            use crate::ops::{backup, remote};
+            let key = EncryptionKey::load(&settings.data_dir.store_key_file())?;
+            let address = server
+                .map(str::to_string)
+                .unwrap_or_else(|| remote::local_address(&settings.bind));
+            say!("Serveren kører; den gennemfører ændringen ({address}) …");
+            let json = serde_json::to_string(&change).map_err(|e| AppError::Web(e.to_string()))?;
+            Ok(remote::request_user_change(
+                &address,
+                &backup::token(&key),
+                &json,
+            )?)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `backup --out`: directly when the store is free, else through the running server.

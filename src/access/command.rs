@@ -1,7 +1,8 @@
 //! `jobcockpit user …`: user administration from the command line. DuckDB lets one
-//! process write the store, so these run while the server is stopped; while it
-//! runs, the admin page (`/admin/brugere`) does the same. Passwords are read from
-//! the terminal without echo, or as one line from stdin, never from the arguments.
+//! process write the store: with the server stopped the command opens the store
+//! itself; while the server runs, the command sends the change to it (the CLI,
+//! `/drift/brugere`), which applies it with the same [`apply`]. Passwords are read
+//! from the terminal without echo, or as one line from stdin, never from the arguments.
 
 use std::io::{BufRead, IsTerminal};
 
@@ -65,75 +66,121 @@ fn read_password() -> Result<String, AccessError> {
     Ok(password)
 }
 
-/// Runs one verb and returns what to print.
-pub fn run(settings: &Settings, cmd: UserCommand) -> Result<String, AccessError> {
-    let (_store, access) = open(settings)?;
-    let (verb, name) = match &cmd {
-        UserCommand::Add { name, .. } => ("add", name.clone()),
-        UserCommand::Disable { name } => ("disable", name.clone()),
-        UserCommand::Enable { name } => ("enable", name.clone()),
-        UserCommand::Role { name, .. } => ("role", name.clone()),
-        UserCommand::ResetPassword { name } => ("reset-password", name.clone()),
-        UserCommand::List => ("list", String::new()),
-    };
-    let result = match cmd {
-        UserCommand::Add {
+/// One user change, with its password already read: what the command applies to
+/// the store it opened, or sends to the running server (`/drift/brugere`) when the
+/// server holds the store.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "verb", rename_all = "kebab-case")]
+pub enum UserChange {
+    Add {
+        name: String,
+        role: Role,
+        /// None: single sign-on only.
+        password: Option<String>,
+    },
+    Disable {
+        name: String,
+    },
+    Enable {
+        name: String,
+    },
+    Role {
+        name: String,
+        role: Role,
+    },
+    ResetPassword {
+        name: String,
+        password: String,
+    },
+    List,
+}
+
+impl UserChange {
+    /// The change a verb asks for; reads the password (from the terminal or stdin)
+    /// where the verb needs one.
+    pub fn read(cmd: UserCommand) -> Result<UserChange, AccessError> {
+        Ok(match cmd {
+            UserCommand::Add {
+                name,
+                role,
+                sso_only,
+            } => UserChange::Add {
+                name,
+                role,
+                password: if sso_only {
+                    None
+                } else {
+                    Some(read_password()?)
+                },
+            },
+            UserCommand::Disable { name } => UserChange::Disable { name },
+            UserCommand::Enable { name } => UserChange::Enable { name },
+            UserCommand::Role { name, role } => UserChange::Role { name, role },
+            UserCommand::ResetPassword { name } => UserChange::ResetPassword {
+                name,
+                password: read_password()?,
+            },
+            UserCommand::List => UserChange::List,
+        })
+    }
+
+    fn verb_and_name(&self) -> (&'static str, &str) {
+        match self {
+            UserChange::Add { name, .. } => ("add", name),
+            UserChange::Disable { name } => ("disable", name),
+            UserChange::Enable { name } => ("enable", name),
+            UserChange::Role { name, .. } => ("role", name),
+            UserChange::ResetPassword { name, .. } => ("reset-password", name),
+            UserChange::List => ("list", ""),
+        }
+    }
+}
+
+/// Who made a change from the command line, as the audit row names it: the
+/// operating-system user, and whether the running server carried it out.
+pub fn cli_client(through_server: bool) -> String {
+    let os_user = std::env::var("USER").unwrap_or_else(|_| "ukendt".into());
+    if through_server {
+        format!("kommandolinje via serveren ({os_user})")
+    } else {
+        format!("kommandolinje ({os_user})")
+    }
+}
+
+/// Applies one change and returns what to print. Every change but `list` is
+/// written to the audit log (refused ones too) with `client` as its origin.
+pub fn apply(access: &Access, change: UserChange, client: &str) -> Result<String, AccessError> {
+    password_policy(&change)?;
+    let (verb, name) = change.verb_and_name();
+    let (verb, name) = (verb, name.to_string());
+    let result = match change {
+        UserChange::Add {
             name,
             role,
-            sso_only,
-        } => {
-            let password = if sso_only {
-                None
-            } else {
-                Some(read_password()?)
-            };
-            access
-                .add_user(&name, role, password.as_deref())
-                .map(|_| format!("Bruger {name} oprettet med rollen {role}."))
-        }
-        UserCommand::Disable { name } => access
+            password,
+        } => access
+            .add_user(&name, role, password.as_deref())
+            .map(|_| format!("Bruger {name} oprettet med rollen {role}.")),
+        UserChange::Disable { name } => access
             .set_enabled(&name, false)
             .map(|_| format!("Bruger {name} er deaktiveret.")),
-        UserCommand::Enable { name } => access
+        UserChange::Enable { name } => access
             .set_enabled(&name, true)
             .map(|_| format!("Bruger {name} er aktiveret.")),
-        UserCommand::Role { name, role } => access
+        UserChange::Role { name, role } => access
             .set_role(&name, role)
             .map(|_| format!("Bruger {name} har nu rollen {role}.")),
-        UserCommand::ResetPassword { name } => {
-            let password = read_password()?;
-            access
-                .set_password(&name, &password)
-                .map(|_| format!("Bruger {name} har fået en ny adgangskode."))
-        }
-        UserCommand::List => {
-            let mut out = format!(
-                "{:<32} {:<14} {:<12} log-ind\n",
-                "bruger", "rolle", "status"
-            );
-            for u in access.users() {
-                out.push_str(&format!(
-                    "{:<32} {:<14} {:<12} {}\n",
-                    u.name,
-                    u.role.as_str(),
-                    if u.enabled { "aktiv" } else { "deaktiveret" },
-                    if u.sso_only {
-                        "fælles log-ind"
-                    } else {
-                        "adgangskode"
-                    }
-                ));
-            }
-            return Ok(out.trim_end().to_string());
-        }
+        UserChange::ResetPassword { name, password } => access
+            .set_password(&name, &password)
+            .map(|_| format!("Bruger {name} har fået en ny adgangskode.")),
+        UserChange::List => return Ok(list(access)),
     };
     // Administrative actions from the command line go into the same audit log.
-    let os_user = std::env::var("USER").unwrap_or_else(|_| "ukendt".into());
     access.audit().record(AuditEntry {
         at: chrono::Utc::now(),
         user: None,
         role: None,
-        client: Some(format!("kommandolinje ({os_user})")),
+        client: Some(client.to_string()),
         method: "CLI".into(),
         route: Some(format!("jobcockpit user {verb}")),
         path: format!("jobcockpit user {verb} {name}"),
@@ -152,6 +199,39 @@ pub fn run(settings: &Settings, cmd: UserCommand) -> Result<String, AccessError>
     });
     access.audit().flush()?;
     result
+}
+
+/// A password sent to the server is checked there too: the policy holds
+/// whichever way a change arrives.
+fn password_policy(change: &UserChange) -> Result<(), AccessError> {
+    match change {
+        UserChange::Add {
+            password: Some(p), ..
+        }
+        | UserChange::ResetPassword { password: p, .. } => Ok(password::check_policy(p)?),
+        _ => Ok(()),
+    }
+}
+
+fn list(access: &Access) -> String {
+    let mut out = format!(
+        "{:<32} {:<14} {:<12} log-ind\n",
+        "bruger", "rolle", "status"
+    );
+    for u in access.users() {
+        out.push_str(&format!(
+            "{:<32} {:<14} {:<12} {}\n",
+            u.name,
+            u.role.as_str(),
+            if u.enabled { "aktiv" } else { "deaktiveret" },
+            if u.sso_only {
+                "fælles log-ind"
+            } else {
+                "adgangskode"
+            }
+        ));
+    }
+    out.trim_end().to_string()
 }
 
 /// Creates one demo user per role (`demo-<rolle>`) with a generated password and

@@ -26,6 +26,11 @@ pub enum Allow {
     Roles(&'static [Role]),
     /// The roles that the dashboard file named by the route's `{slug}` lists.
     Dashboard,
+    /// No session: the `jobcockpit` command on this machine while the server holds
+    /// the store. The handler answers only `[ops] metrics_from` addresses that send
+    /// the store key's proof as a bearer token, and 404 to anyone else. No cookie is
+    /// involved, so a form token (CSRF) would protect nothing and is not asked for.
+    StoreKey,
 }
 
 /// What a request does, as the audit log names it.
@@ -127,15 +132,15 @@ pub const ROUTES: &[RouteRule] = &[
     // counted, not audited row by row.
     rule(GET, "/readyz", Allow::Public, Action::Health),
     rule(GET, "/metrics", Allow::Public, Action::Health),
-    // A backup written by the running server for `jobcockpit backup`: public in
-    // this table, but the handler answers only `[ops] metrics_from` addresses
-    // with the store key's proof, and 404 to anyone else.
+    // A backup written by the running server for `jobcockpit backup`, and a user
+    // change from `jobcockpit user` while the server runs (src/web/ops.rs).
     rule(
         GET,
         "/drift/sikkerhedskopi/{name}",
-        Allow::Public,
+        Allow::StoreKey,
         Action::Export,
     ),
+    rule(POST, "/drift/brugere", Allow::StoreKey, Action::Admin),
     rule(GET, "/static/{*file}", Allow::Public, Action::Static),
     // Dashboards: who sees a page is written in its file (`roles = [...]`); its
     // tables as CSV or XLSX (src/web/export.rs) follow the page.
@@ -315,8 +320,23 @@ mod tests {
                 ("GET", "/healthz"),
                 ("GET", "/readyz"),
                 ("GET", "/metrics"),
-                ("GET", "/drift/sikkerhedskopi/{name}"),
                 ("GET", "/static/{*file}")
+            ]
+        );
+    }
+
+    #[test]
+    fn only_the_commands_on_this_machine_use_the_store_key() {
+        let by_key: Vec<_> = ROUTES
+            .iter()
+            .filter(|r| r.allow == Allow::StoreKey)
+            .map(|r| (r.method, r.pattern))
+            .collect();
+        assert_eq!(
+            by_key,
+            [
+                ("GET", "/drift/sikkerhedskopi/{name}"),
+                ("POST", "/drift/brugere")
             ]
         );
     }

@@ -147,11 +147,7 @@ impl Sessions {
     /// The session of a token, if it exists and has timed out neither way; using
     /// it restarts the idle clock. An expired session is removed. The second value
     /// is the token hash and time to write as its last use, when that is due.
-    pub fn get(
-        &mut self,
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> Option<(Session, Option<Touch>)> {
+    pub fn get(&mut self, token: &str, now: DateTime<Utc>) -> Option<(Session, Option<Touch>)> {
         let key = digest(token);
         let alive = self.by_hash.get(&key).map(|e| self.alive(e, now))?;
         if !alive {

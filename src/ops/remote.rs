@@ -1,7 +1,8 @@
-//! `jobcockpit backup` while the server runs: the command asks the server on
-//! this machine to write the backup (`GET /drift/sikkerhedskopi/{navn}` with the
-//! store key's proof, [`super::backup::token`]), then moves the file to where it
-//! was asked for. A plain HTTP/1.0 request over TCP: the answer is a few lines.
+//! `jobcockpit backup` and `jobcockpit user` while the server runs: the command
+//! asks the server on this machine to write the backup (`GET
+//! /drift/sikkerhedskopi/{navn}`) or make the user change (`POST /drift/brugere`),
+//! with the store key's proof ([`super::backup::token`]). A plain HTTP/1.0 request
+//! over TCP: the answer is a few lines.
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -25,9 +26,8 @@ pub fn local_address(bind: &str) -> String {
     }
 }
 
-/// Asks the server at `address` to write the backup `name`; returns the path
-/// of the file it wrote.
-pub fn request_backup(address: &str, token: &str, name: &str) -> Result<PathBuf, OpsError> {
+/// One request to the server at `address`; returns the status and the body.
+fn exchange(address: &str, request: &[u8]) -> Result<(String, String), OpsError> {
     let server = |why: String| OpsError::Server(why);
     let addr = address
         .to_socket_addrs()
@@ -39,11 +39,8 @@ pub fn request_backup(address: &str, token: &str, name: &str) -> Result<PathBuf,
     stream
         .set_read_timeout(Some(TIMEOUT))
         .map_err(|e| server(e.to_string()))?;
-    let request = format!(
-        "GET /drift/sikkerhedskopi/{name} HTTP/1.0\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\r\n"
-    );
     stream
-        .write_all(request.as_bytes())
+        .write_all(request)
         .map_err(|e| server(e.to_string()))?;
     let mut answer = Vec::new();
     stream
@@ -56,6 +53,43 @@ pub fn request_backup(address: &str, token: &str, name: &str) -> Result<PathBuf,
         .next()
         .and_then(|l| l.split_whitespace().nth(1))
         .unwrap_or("");
+    Ok((status.to_string(), body.to_string()))
+}
+
+/// Asks the server at `address` to apply a user change (JSON of
+/// `access::command::UserChange`); returns what the server says it did, or its
+/// Danish reason for refusing.
+pub fn request_user_change(
+    address: &str,
+    token: &str,
+    change_json: &str,
+) -> Result<String, OpsError> {
+    let request = format!(
+        "POST /drift/brugere HTTP/1.0\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{change_json}",
+        change_json.len()
+    );
+    let (status, body) = exchange(address, request.as_bytes())?;
+    match status.as_str() {
+        "200" => Ok(body.trim_end().to_string()),
+        "422" => Err(OpsError::Server(format!(
+            "serveren afviste ændringen: {}",
+            body.trim_end()
+        ))),
+        _ => Err(OpsError::Server(format!(
+            "svar {status} (serveren kører måske ikke her, adressen er ikke i [ops] metrics_from, \
+             eller nøglen er ikke serverens: se serverens log)"
+        ))),
+    }
+}
+
+/// Asks the server at `address` to write the backup `name`; returns the path
+/// of the file it wrote.
+pub fn request_backup(address: &str, token: &str, name: &str) -> Result<PathBuf, OpsError> {
+    let server = |why: String| OpsError::Server(why);
+    let request = format!(
+        "GET /drift/sikkerhedskopi/{name} HTTP/1.0\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    let (status, body) = exchange(address, request.as_bytes())?;
     if status != "200" {
         return Err(server(format!(
             "svar {status} (serveren kører måske ikke her, adressen er ikke i [ops] metrics_from, \

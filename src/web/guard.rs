@@ -158,7 +158,7 @@ impl Refusal {
 /// dashboard that does not exist.
 fn role_allowed(state: &AppState, m: &Matched, role: Role) -> Option<bool> {
     match m.rule.allow {
-        Allow::Public | Allow::AnyRole => Some(true),
+        Allow::Public | Allow::StoreKey | Allow::AnyRole => Some(true),
         Allow::Roles(roles) => Some(roles.contains(&role)),
         Allow::Dashboard => {
             // Slugs are [a-z0-9-]; an encoded one is refused rather than decoded
@@ -188,7 +188,7 @@ pub fn viewer(state: &AppState, session: Option<&Session>) -> Viewer {
         .filter(|r| match r.allow {
             Allow::Public | Allow::AnyRole => true,
             Allow::Roles(roles) => roles.contains(&s.role),
-            Allow::Dashboard => false,
+            Allow::Dashboard | Allow::StoreKey => false,
         })
         .map(|r| Link {
             href: r.pattern.to_string(),
@@ -324,7 +324,7 @@ pub(super) async fn guard(
         (Ok(_), None) if session.is_some() => Err(Refusal::NotFound),
         (Ok(_), None) if reads => Err(Refusal::Login),
         (Ok(_), None) => Err(Refusal::Unauthenticated),
-        (Ok(_), Some(m)) if m.rule.allow == Allow::Public => Ok(()),
+        (Ok(_), Some(m)) if matches!(m.rule.allow, Allow::Public | Allow::StoreKey) => Ok(()),
         (Ok(_), Some(_)) if session.is_none() && reads => Err(Refusal::Login),
         (Ok(_), Some(_)) if session.is_none() => Err(Refusal::Unauthenticated),
         (Ok(_), Some(m)) => match session.and_then(|s| role_allowed(&state, m, s.role)) {
@@ -335,7 +335,11 @@ pub(super) async fn guard(
     };
 
     let mut decision = decision;
-    if decision.is_ok() && matched.as_ref().is_some_and(|m| m.rule.changes_state()) {
+    if decision.is_ok()
+        && matched
+            .as_ref()
+            .is_some_and(|m| m.rule.changes_state() && m.rule.allow != Allow::StoreKey)
+    {
         // A session's forms carry its token; the login form (no session yet)
         // carries the token of its own cookie.
         let login_token =

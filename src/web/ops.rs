@@ -3,14 +3,16 @@
 //! (the guard). `ops/README.md` has the scrape configuration and alert rules.
 //! And `/drift/sikkerhedskopi/{name}`: a backup written by the running server
 //! for `jobcockpit backup`, for the same addresses and only with the store key's
-//! proof; to anyone else it does not exist (404).
+//! proof; to anyone else it does not exist (404). And `POST /drift/brugere`: a
+//! user change from `jobcockpit user` while the server holds the store, on the
+//! same terms, applied by `access::command::apply` as the command would.
 
 use std::net::IpAddr;
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Router};
 
 use super::error::KeepBody;
@@ -24,6 +26,55 @@ pub fn router() -> Router<AppState> {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/drift/sikkerhedskopi/{name}", get(backup))
+        .route("/drift/brugere", post(user_change))
+}
+
+/// The store key's proof from the `Authorization: Bearer` header, checked off
+/// the executor; false without a backup maker (a router built without a store).
+async fn store_key_proven(state: &AppState, headers: &HeaderMap) -> Result<bool, WebError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("")
+        .to_string();
+    let Some(maker) = state.backups.clone() else {
+        return Ok(false);
+    };
+    Ok(tokio::task::spawn_blocking(move || maker.authorised(&token)).await?)
+}
+
+async fn user_change(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    if !allowed(&state, &info) || !store_key_proven(&state, &headers).await? {
+        return Err(WebError::NotFound);
+    }
+    let Ok(change) = serde_json::from_slice::<crate::access::command::UserChange>(&body) else {
+        return Ok(plain(
+            StatusCode::BAD_REQUEST,
+            "text/plain; charset=utf-8",
+            "ukendt brugerændring\n".into(),
+        ));
+    };
+    let access = state.access().clone();
+    let client = format!("kommandolinje via serveren ({})", info.client);
+    let done = tokio::task::spawn_blocking(move || {
+        crate::access::command::apply(&access, change, &client)
+    })
+    .await?;
+    let (status, text) = match done {
+        Ok(text) => (StatusCode::OK, text),
+        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+    };
+    let mut response = plain(status, "text/plain; charset=utf-8", format!("{text}\n"));
+    response.extensions_mut().insert(AuditNote::detail(
+        "brugerændring fra kommandolinjen".to_string(),
+    ));
+    Ok(response)
 }
 
 async fn backup(
@@ -32,18 +83,11 @@ async fn backup(
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
     let maker = match state.backups.clone() {
         Some(m) if allowed(&state, &info) && crate::ops::backup::valid_name(&name) => m,
         _ => return Err(WebError::NotFound),
     };
-    let check = maker.clone();
-    let token = token.to_string();
-    if !tokio::task::spawn_blocking(move || check.authorised(&token)).await? {
+    if !store_key_proven(&state, &headers).await? {
         return Err(WebError::NotFound);
     }
     let (path, manifest) = tokio::task::spawn_blocking(move || maker.make(&name))

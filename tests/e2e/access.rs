@@ -123,7 +123,9 @@ fn cases(rule: &RouteRule, catalog: &Catalog) -> Vec<(String, BTreeSet<Role>)> {
                 )
             })
             .collect(),
-        Allow::Public | Allow::AnyRole => vec![(fill(rule.pattern, "overblik"), all)],
+        Allow::Public | Allow::StoreKey | Allow::AnyRole => {
+            vec![(fill(rule.pattern, "overblik"), all)]
+        }
         Allow::Roles(roles) => vec![(
             fill(rule.pattern, "overblik"),
             roles.iter().copied().collect(),
@@ -174,7 +176,20 @@ async fn every_route_without_a_session_is_redirected_to_login_or_refused() {
     let anonymous = server.anonymous();
     let catalog = catalog();
     let mut tried = 0;
-    for rule in ROUTES.iter().filter(|r| r.allow != Allow::Public) {
+    for rule in ROUTES.iter().filter(|r| r.allow == Allow::StoreKey) {
+        // The command's routes do not exist for a stranger: no session, no store key.
+        for (path, _) in cases(rule, &catalog) {
+            let resp = match rule.method {
+                "GET" => anonymous.request(Method::GET, &path).send().await.unwrap(),
+                _ => anonymous.post_raw(&path, &[("verb", "list")]).await,
+            };
+            assert_eq!(resp.status(), 404, "{} {path}", rule.method);
+        }
+    }
+    for rule in ROUTES
+        .iter()
+        .filter(|r| !matches!(r.allow, Allow::Public | Allow::StoreKey))
+    {
         for (path, _) in cases(rule, &catalog) {
             tried += 1;
             let resp = match rule.method {

@@ -578,3 +578,121 @@ async fn a_restart_keeps_users_logged_in_but_not_after_a_logout() {
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_administration_from_the_command_line_works_while_the_server_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = prepared_data_dir(dir.path());
+    let mut server = start_server(&data, dir.path().join("stderr.log"));
+    let address = server.base.trim_start_matches("http://").to_string();
+    let user = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_jobcockpit"))
+            .arg("user")
+            .args(args)
+            .args(["--server", &address])
+            .current_dir(repo_path(""))
+            .env("JOBCOCKPIT_DATA_DIR", &data)
+            .env_remove("JOBCOCKPIT_STORE_KEY")
+            .env_remove("JOBCOCKPIT_PSEUDONYM_KEY")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let o = child.wait_with_output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (o.status.code(), text)
+    };
+    let new_password = "en ny lang adgangskode";
+
+    let (code, text) = user(
+        &["add", "ny-leder", "--role", "ledelse"],
+        &format!("{new_password}\n"),
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("oprettet med rollen ledelse"), "{text}");
+    // The server made the user: she logs in at once, without a restart.
+    let mut leader = Client::new(&server.base, false);
+    assert_eq!(leader.login("ny-leder", new_password).await.status(), 303);
+    let (code, text) = user(&["list"], "");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("ny-leder") && text.contains(ADMIN), "{text}");
+
+    // Refusals come back in Danish: a short password, the last admin.
+    let (code, text) = user(&["reset-password", "ny-leder"], "kort\n");
+    assert_ne!(code, Some(0), "{text}");
+    let (code, text) = user(&["disable", ADMIN], "");
+    assert_ne!(code, Some(0), "{text}");
+    assert!(text.contains("aktiv administrator"), "{text}");
+
+    // Disabling ends her session on the running server.
+    let (code, text) = user(&["disable", "ny-leder"], "");
+    assert_eq!(code, Some(0), "{text}");
+    assert_ne!(leader.get("/").await.0, 200);
+
+    // A stranger with the address but without the store key gets nothing.
+    let stranger = Client::new(&server.base, false);
+    let resp = stranger
+        .request(reqwest::Method::POST, "/drift/brugere")
+        .header("Authorization", "Bearer gaet")
+        .header("Content-Type", "application/json")
+        .body(r#"{"verb":"enable","name":"ny-leder"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+
+    server.signal("TERM");
+    tokio::task::spawn_blocking(move || server.wait())
+        .await
+        .unwrap();
+    let app = App::open(settings(&data)).unwrap();
+    assert!(app
+        .access
+        .users()
+        .iter()
+        .any(|u| u.name == "ny-leder" && !u.enabled));
+    let rows = query_table(
+        &app.store.lock(),
+        "select path, outcome from access_audit \
+         where starts_with(client, 'kommandolinje via serveren') order by seq",
+        [],
+    )
+    .unwrap();
+    let rows: Vec<(String, String)> = rows
+        .rows
+        .iter()
+        .map(|r| match (&r[0], &r[1]) {
+            (Cell::Text(p), Cell::Text(o)) => (p.clone(), o.clone()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                "jobcockpit user add ny-leder".to_string(),
+                "tilladt".to_string()
+            ),
+            (
+                format!("jobcockpit user disable {ADMIN}"),
+                "afvist".to_string()
+            ),
+            (
+                "jobcockpit user disable ny-leder".to_string(),
+                "tilladt".to_string()
+            ),
+        ]
+    );
+}
