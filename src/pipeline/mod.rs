@@ -125,6 +125,7 @@ fn run_steps(
     report: &mut RunReport,
 ) -> Result<(), PipelineError> {
     if ctx.pipeline.runs(Step::Ingest) {
+        tracing::info!(step = %Step::Ingest, "trinnet starter");
         let started = Instant::now();
         match steps::ingest::run(store, ctx, report.month) {
             Ok(done) => report.record(Step::Ingest, started, Ok(done)),
@@ -150,6 +151,7 @@ fn run_steps(
     // describe stored results; a failed report fails the run but, like ingest,
     // leaves the month's results in place.
     if ctx.pipeline.runs(Step::Report) {
+        tracing::info!(step = %Step::Report, "trinnet starter");
         let started = Instant::now();
         let outcome = steps::report::run(&conn, ctx, report.month);
         report.record(
@@ -185,6 +187,7 @@ fn transform_steps(
         .iter()
         .filter(|s| !matches!(s, Step::Ingest | Step::Report))
     {
+        tracing::info!(step = %step, "trinnet starter");
         let started = Instant::now();
         let outcome = steps::run_in_transaction(step, conn, ctx, report);
         report.record(

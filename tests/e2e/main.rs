@@ -7,6 +7,7 @@ mod borger;
 mod failures;
 mod helpers;
 mod ingest_cli;
+mod kill;
 mod leakage;
 mod model;
 mod monitoring;
