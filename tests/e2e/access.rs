@@ -806,3 +806,36 @@ async fn no_mart_has_a_column_about_a_caseworker() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stranger_behind_the_proxy_cannot_keep_the_real_user_out() {
+    // The server trusts 127.0.0.1 as its proxy, so the address it throttles is the
+    // one the proxy forwards.
+    let server = server_for(short_sessions_app).await;
+    let name = "e2e-udvalg-bag-proxy";
+    let _ = short_sessions_app()
+        .app
+        .access
+        .add_user(name, Role::Udvalg, Some(PASSWORD));
+    let from = |address: &str| {
+        let mut c = Client::new(&server.base, true);
+        c.forwarded_for = Some(address.to_string());
+        c
+    };
+    for attempt in 1..=5 {
+        let resp = from("203.0.113.66")
+            .login(name, "forkert-adgangskode")
+            .await;
+        assert_eq!(resp.status(), 401, "attempt {attempt}");
+    }
+    // The stranger is now refused for that name, even with the right password ...
+    let resp = from("203.0.113.66").login(name, PASSWORD).await;
+    assert_eq!(resp.status(), 429);
+    // ... while the member logs in from her own address, through the same proxy.
+    let mut member = from("198.51.100.7");
+    let resp = member.login(name, PASSWORD).await;
+    assert_eq!(resp.status(), 303);
+    assert!(member.session.is_some());
+    assert_eq!(member.get("/rapporter").await.0, 200);
+    server.stop().await;
+}

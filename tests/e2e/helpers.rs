@@ -165,6 +165,8 @@ pub struct Client {
     pub session: Option<String>,
     /// The session's form token, read from the page's logout form.
     pub csrf: Option<String>,
+    /// Sent as `X-Forwarded-For`: the address a trusted proxy says the request is from.
+    pub forwarded_for: Option<String>,
 }
 
 /// The value of the `name` cookie a response sets.
@@ -196,6 +198,15 @@ impl Client {
             https,
             session: None,
             csrf: None,
+            forwarded_for: None,
+        }
+    }
+
+    /// Adds the forwarded address, if any.
+    fn forwarded(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.forwarded_for {
+            Some(a) => rb.header("x-forwarded-for", a.as_str()),
+            None => rb,
         }
     }
 
@@ -217,7 +228,7 @@ impl Client {
 
     /// A request with the session cookie, if any.
     pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let rb = self.http.request(method, format!("{}{}", self.base, path));
+        let rb = self.forwarded(self.http.request(method, format!("{}{}", self.base, path)));
         match &self.session {
             Some(s) => rb.header(
                 reqwest::header::COOKIE,
@@ -259,8 +270,7 @@ impl Client {
     /// the session cookie and reads the session's form token from the start page.
     pub async fn login(&mut self, name: &str, password: &str) -> reqwest::Response {
         let form = self
-            .http
-            .get(format!("{}/login", self.base))
+            .forwarded(self.http.get(format!("{}/login", self.base)))
             .send()
             .await
             .expect("login form");
@@ -269,8 +279,7 @@ impl Client {
         let token = form_token(&html).expect("login token");
         assert_eq!(token, cookie, "double-submit token");
         let resp = self
-            .http
-            .post(format!("{}/login", self.base))
+            .forwarded(self.http.post(format!("{}/login", self.base)))
             .header(
                 reqwest::header::COOKIE,
                 format!("{}={cookie}", self.login_cookie()),
