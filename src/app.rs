@@ -51,6 +51,11 @@ pub enum AppError {
     NoKey(String),
     #[error("webserveren: {0}")]
     Web(String),
+    #[error("kan ikke lytte på {bind}: {source}. Vælg en anden adresse med miljøvariablen JOBCOCKPIT_BIND (fx JOBCOCKPIT_BIND=127.0.0.1:8081) eller 'bind' i konfigurationsfilen")]
+    Bind {
+        bind: String,
+        source: std::io::Error,
+    },
     /// A command's work stopped on a panic: `what` names the work.
     #[error("{what} stoppede uventet (intern fejl): {detail}")]
     Crashed { what: &'static str, detail: String },
@@ -192,7 +197,15 @@ impl App {
 
     /// Every delivered month in order.
     pub fn backfill(&self) -> Result<Vec<RunReport>, PipelineError> {
-        let reports = pipeline::backfill(&self.store, &self.context());
+        self.backfill_with_progress(|_, _, _| {})
+    }
+
+    /// [`App::backfill`], calling `progress(done, of, run)` after each month.
+    pub fn backfill_with_progress(
+        &self,
+        progress: impl FnMut(usize, usize, &RunReport),
+    ) -> Result<Vec<RunReport>, PipelineError> {
+        let reports = pipeline::backfill(&self.store, &self.context(), progress);
         self.marts_version.fetch_add(1, Ordering::SeqCst);
         self.refresh_lookup();
         reports

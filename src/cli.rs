@@ -690,7 +690,16 @@ fn restore_cmd(settings: &Settings, file: &Path) -> Result<(), AppError> {
 
 fn backfill(app: &App) -> Result<(), AppError> {
     let started = Instant::now();
-    let reports = app.backfill()?;
+    say!("Backfill: pipelinen køres for hver leveret måned i rækkefølge …");
+    // One line per month, so a long backfill visibly moves.
+    let reports = app.backfill_with_progress(|done, of, run| {
+        let model = run.model_version.as_deref().unwrap_or("ingen model endnu");
+        say!(
+            "  {done:>3}/{of} {}  ({model}, {:.0} s)",
+            run.month.format("%Y-%m"),
+            started.elapsed().as_secs_f64()
+        );
+    })?;
     let scored = reports.iter().filter(|r| r.model_version.is_some()).count();
     say!(
         "Backfill: {} måneder kørt, {} kohorter scoret, {:.1} s",
@@ -701,17 +710,24 @@ fn backfill(app: &App) -> Result<(), AppError> {
     Ok(())
 }
 
-async fn serve(app: Arc<App>) -> Result<(), AppError> {
-    let bind = app.settings.bind.clone();
-    let listener = tokio::net::TcpListener::bind(&bind)
+/// The cockpit's listening socket, or an error that names the setting to change.
+async fn listen(settings: &Settings) -> Result<tokio::net::TcpListener, AppError> {
+    let bind = settings.bind.clone();
+    tokio::net::TcpListener::bind(&bind)
         .await
-        .map_err(|source| AppError::Io {
-            path: bind.clone(),
-            source,
-        })?;
+        .map_err(|source| AppError::Bind { bind, source })
+}
+
+async fn serve(app: Arc<App>) -> Result<(), AppError> {
+    let listener = listen(&app.settings).await?;
+    serve_on(app, listener).await
+}
+
+async fn serve_on(app: Arc<App>, listener: tokio::net::TcpListener) -> Result<(), AppError> {
+    let bind = app.settings.bind.clone();
     let addr = listener
         .local_addr()
-        .map_err(|source| AppError::Io { path: bind, source })?;
+        .map_err(|source| AppError::Bind { bind, source })?;
     say!("Cockpittet kører på http://{addr}/  (stop med Ctrl+C)");
     if app.access.users().is_empty() {
         say!(
@@ -896,6 +912,12 @@ async fn demo(
     )
     .map_err(io)?;
     settings.data_dir = data_dir;
+    // The port is taken now, not after the backfill: a busy port fails at once.
+    let listener = if no_serve {
+        None
+    } else {
+        Some(listen(&settings).await?)
+    };
     app::init(&settings)?;
     say!(
         "Demo: pseudonymiseringsnøgle oprettet i {}",
@@ -927,8 +949,8 @@ async fn demo(
         "Demo klar efter {:.1} s (syntetiske data + alle måneder gennem pipelinen)",
         started.elapsed().as_secs_f64()
     );
-    if no_serve {
-        return Ok(());
+    match listener {
+        Some(listener) => serve_on(Arc::new(app), listener).await,
+        None => Ok(()),
     }
-    serve(Arc::new(app)).await
 }

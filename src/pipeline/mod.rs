@@ -125,7 +125,7 @@ fn run_steps(
     report: &mut RunReport,
 ) -> Result<(), PipelineError> {
     if ctx.pipeline.runs(Step::Ingest) {
-        tracing::info!(step = %Step::Ingest, "trinnet starter");
+        tracing::debug!(step = %Step::Ingest, "trinnet starter");
         let started = Instant::now();
         match steps::ingest::run(store, ctx, report.month) {
             Ok(done) => report.record(Step::Ingest, started, Ok(done)),
@@ -151,7 +151,7 @@ fn run_steps(
     // describe stored results; a failed report fails the run but, like ingest,
     // leaves the month's results in place.
     if ctx.pipeline.runs(Step::Report) {
-        tracing::info!(step = %Step::Report, "trinnet starter");
+        tracing::debug!(step = %Step::Report, "trinnet starter");
         let started = Instant::now();
         let outcome = steps::report::run(&conn, ctx, report.month);
         report.record(
@@ -187,7 +187,7 @@ fn transform_steps(
         .iter()
         .filter(|s| !matches!(s, Step::Ingest | Step::Report))
     {
-        tracing::info!(step = %step, "trinnet starter");
+        tracing::debug!(step = %step, "trinnet starter");
         let started = Instant::now();
         let outcome = steps::run_in_transaction(step, conn, ctx, report);
         report.record(
@@ -204,11 +204,17 @@ fn transform_steps(
 }
 
 /// Runs every delivered month in order.
-pub fn backfill(store: &Store, ctx: &Context<'_>) -> Result<Vec<RunReport>, PipelineError> {
+pub fn backfill(
+    store: &Store,
+    ctx: &Context<'_>,
+    mut progress: impl FnMut(usize, usize, &RunReport),
+) -> Result<Vec<RunReport>, PipelineError> {
     let months = Inbox::new(ctx.settings.data_dir.inbox()).months()?;
     let mut reports = Vec::with_capacity(months.len());
-    for (month, _) in months {
-        reports.push(run_month(store, ctx, month, "backfill")?);
+    for (i, (month, _)) in months.iter().enumerate() {
+        let report = run_month(store, ctx, *month, "backfill")?;
+        progress(i + 1, months.len(), &report);
+        reports.push(report);
     }
     Ok(reports)
 }

@@ -97,7 +97,7 @@ fn jobcockpit(data: &Path, args: &[&str]) -> Command {
     cmd.args(args)
         .current_dir(repo_path(""))
         .env("JOBCOCKPIT_DATA_DIR", data)
-        .env("RUST_LOG", "jobcockpit=info,warn")
+        .env("RUST_LOG", "jobcockpit=debug,warn")
         .env_remove("JOBCOCKPIT_STORE_KEY")
         .env_remove("JOBCOCKPIT_PSEUDONYM_KEY");
     cmd
