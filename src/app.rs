@@ -310,14 +310,23 @@ impl RunTrigger for CockpitRuns {
         crate::schedule::current_target_month(&self.app.pipeline.schedule)
     }
 
+    fn ready(&self) -> Result<NaiveDate, String> {
+        let month = self.month();
+        if self.running.load(Ordering::SeqCst) {
+            return Err("en kørsel er allerede i gang.".into());
+        }
+        self.startable(month)?;
+        Ok(month)
+    }
+
     fn start(&self, by: &str) -> Result<NaiveDate, String> {
         let month = self.month();
         if self.running.swap(true, Ordering::SeqCst) {
-            return Err("En kørsel, der er startet fra cockpittet, er allerede i gang.".into());
+            return Err("en kørsel er allerede i gang.".into());
         }
-        if let Err(e) = self.app.check_not_behind(month) {
+        if let Err(e) = self.startable(month) {
             self.running.store(false, Ordering::SeqCst);
-            return Err(e.to_string());
+            return Err(e);
         }
         let (app, running, trigger) = (
             self.app.clone(),
@@ -332,6 +341,24 @@ impl RunTrigger for CockpitRuns {
             running.store(false, Ordering::SeqCst);
         });
         Ok(month)
+    }
+}
+
+impl CockpitRuns {
+    /// A month can be run from the cockpit if it is not behind the latest
+    /// successful run and its delivery is there.
+    fn startable(&self, month: NaiveDate) -> Result<(), String> {
+        self.app
+            .check_not_behind(month)
+            .map_err(|e| e.to_string())?;
+        use crate::schedule::Runs;
+        if !(ScheduledRuns { app: &self.app }).delivery_present(month) {
+            return Err(format!(
+                "der er ingen levering for {} i indbakken endnu; kørslen kan startes, når den er kommet.",
+                crate::present::format::month_long(month)
+            ));
+        }
+        Ok(())
     }
 }
 

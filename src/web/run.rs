@@ -1,8 +1,11 @@
 //! The data unit starts the monthly run by hand (`/koersel`). The run itself is
-//! the pipeline's; the web layer only asks for it through [`RunTrigger`].
+//! the pipeline's; the web layer only asks for it through [`RunTrigger`]. The form
+//! is offered only when a run can start (else the reason is shown), and a started
+//! run answers with a redirect to `/koersel?startet=YYYY-MM` (post, redirect, get),
+//! so refreshing the page never starts a second run.
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
@@ -18,6 +21,9 @@ use crate::present::format;
 pub trait RunTrigger: Send + Sync + 'static {
     /// The month a run started now is for.
     fn month(&self) -> NaiveDate;
+    /// Whether a run could start now: the month, or a Danish reason why not (a
+    /// run is going, the month is behind the latest run, its delivery is missing).
+    fn ready(&self) -> Result<NaiveDate, String>;
     /// Starts that run in the background, recorded as started by `by`; a Danish
     /// reason when it cannot start (e.g. a run is already going).
     fn start(&self, by: &str) -> Result<NaiveDate, String>;
@@ -30,6 +36,16 @@ pub fn router() -> Router<AppState> {
 #[derive(Serialize)]
 struct RunView {
     month: String,
+    /// Why no run can start now; no form is shown then.
+    blocked: Option<String>,
+    /// The month of a run this user just started (after the redirect).
+    started: Option<String>,
+}
+
+/// `?startet=YYYY-MM`, set by the redirect after a start.
+#[derive(serde::Deserialize)]
+struct Started {
+    startet: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -43,12 +59,22 @@ struct Notice {
 async fn form(
     State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
+    Query(query): Query<Started>,
 ) -> Result<Response, WebError> {
     let Some(runs) = state.runs.clone() else {
         return not_here(&state, &viewer);
     };
+    let ready = tokio::task::spawn_blocking(move || (runs.month(), runs.ready())).await?;
+    let (month, ready) = ready;
+    // Only a well-formed month is echoed back.
+    let started = query
+        .startet
+        .and_then(|m| NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok())
+        .map(format::month_long);
     let view = RunView {
-        month: format::month_long(runs.month()),
+        month: format::month_long(month),
+        blocked: ready.err(),
+        started,
     };
     Ok(Html(
         state
@@ -80,35 +106,51 @@ async fn start(
         return not_here(&state, &viewer);
     };
     let by = current.session.user.clone();
-    let (status, view, note) = match runs.start(&by) {
-        Ok(month) => (
-            StatusCode::ACCEPTED,
-            Notice {
-                title: "Kørslen er startet",
-                paragraphs: vec![format!(
-                    "Kørslen for {} er startet. Cockpittet viser de nye tal, når den er færdig; følg den på siden om kørsler.",
-                    format::month_long(month)
+    let started = tokio::task::spawn_blocking(move || runs.start(&by)).await?;
+    let reason = match started {
+        Ok(month) => {
+            let mut response = (
+                StatusCode::SEE_OTHER,
+                [(
+                    header::LOCATION,
+                    format!("/koersel?startet={}", month.format("%Y-%m")),
                 )],
-                secret: None,
-                back: None,
-            },
-            format!("kørsel startet for {}", month.format("%Y-%m")),
-        ),
-        Err(reason) => (
-            StatusCode::CONFLICT,
-            Notice {
-                title: "Kørslen blev ikke startet",
-                paragraphs: vec![reason.clone()],
-                secret: None,
-                back: None,
-            },
-            format!("kørsel ikke startet: {reason}"),
-        ),
+            )
+                .into_response();
+            response.extensions_mut().insert(AuditNote::detail(format!(
+                "kørsel startet for {}",
+                month.format("%Y-%m")
+            )));
+            return Ok(response);
+        }
+        Err(reason) => reason,
     };
+    let (status, view, note) = (
+        StatusCode::CONFLICT,
+        Notice {
+            title: "Kørslen blev ikke startet",
+            paragraphs: vec![sentence(&reason)],
+            secret: None,
+            back: Some(Link {
+                href: "/koersel".into(),
+                title: "Tilbage til Start kørsel".into(),
+            }),
+        },
+        format!("kørsel ikke startet: {reason}"),
+    );
     let html = state
         .catalog
         .render_view("notice.html", "/koersel", &viewer, &view)?;
     let mut response = (status, Html(html)).into_response();
     response.extensions_mut().insert(AuditNote::detail(note));
     Ok(response)
+}
+
+/// A reason written to follow "kan ikke startes nu:", as a sentence of its own.
+fn sentence(reason: &str) -> String {
+    let mut chars = reason.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }

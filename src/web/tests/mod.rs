@@ -395,3 +395,141 @@ async fn a_stranger_hammering_a_name_does_not_keep_its_user_out_from_her_own_add
     let status = login_from(&app, [10, 0, 0, 7], "anna", "en lang nok kode").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 }
+
+/// Runs as the cockpit sees them: a month that can start unless `blocked`, and
+/// once started, a run in progress.
+struct FakeRuns {
+    blocked: Option<String>,
+    started: std::sync::Mutex<Vec<String>>,
+}
+
+impl FakeRuns {
+    fn new(blocked: Option<&str>) -> Arc<FakeRuns> {
+        Arc::new(FakeRuns {
+            blocked: blocked.map(str::to_string),
+            started: std::sync::Mutex::new(Vec::new()),
+        })
+    }
+}
+
+impl RunTrigger for FakeRuns {
+    fn month(&self) -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2024, 11, 1).unwrap()
+    }
+    fn ready(&self) -> Result<chrono::NaiveDate, String> {
+        if let Some(b) = &self.blocked {
+            return Err(b.clone());
+        }
+        if !self.started.lock().unwrap().is_empty() {
+            return Err("en kørsel er allerede i gang.".into());
+        }
+        Ok(self.month())
+    }
+    fn start(&self, by: &str) -> Result<chrono::NaiveDate, String> {
+        let month = self.ready()?;
+        self.started.lock().unwrap().push(by.to_string());
+        Ok(month)
+    }
+}
+
+fn run_app(runs: Arc<FakeRuns>) -> TestApp {
+    let state = AppState::new(
+        Arc::new(fake_marts()),
+        dashboards_dir(),
+        DisclosureK::default(),
+    )
+    .unwrap()
+    .with_runs(runs);
+    let (token, session) = state
+        .access()
+        .session_for_tests("data", crate::access::Role::Dataenhed);
+    TestApp {
+        router: router(state),
+        cookie: format!("{}={token}", guard::session_cookie(false)),
+        csrf: session.csrf,
+    }
+}
+
+async fn post_run(app: &TestApp) -> (StatusCode, axum::http::HeaderMap, String) {
+    let request = Request::post("/koersel")
+        .header(header::COOKIE, &app.cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("csrf={}", app.csrf)))
+        .unwrap();
+    send(app.router.clone(), request).await
+}
+
+async fn get_as(app: &TestApp, uri: &str) -> (StatusCode, String) {
+    let request = Request::get(uri)
+        .header(header::COOKIE, &app.cookie)
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, body) = send(app.router.clone(), request).await;
+    (status, body)
+}
+
+const RUN_FORM: &str = "<form method=\"post\" action=\"/koersel\">";
+
+#[tokio::test]
+async fn a_started_run_answers_with_a_redirect_so_a_refresh_starts_no_second_run() {
+    let runs = FakeRuns::new(None);
+    let app = run_app(runs.clone());
+    let (status, page) = get_as(&app, "/koersel").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(RUN_FORM) && page.contains("november 2024"),
+        "{page}"
+    );
+
+    let (status, headers, _) = post_run(&app).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/koersel?startet=2024-11");
+    // The page the browser lands on (and refreshes) is a GET: it says the run
+    // started, offers no second one, and starts nothing.
+    for _ in 0..3 {
+        let (status, page) = get_as(&app, "/koersel?startet=2024-11").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            page.contains("Kørslen for november 2024 er startet"),
+            "{page}"
+        );
+        assert!(
+            page.contains("allerede i gang") && !page.contains(RUN_FORM),
+            "{page}"
+        );
+    }
+    assert_eq!(*runs.started.lock().unwrap(), ["data"]);
+    // A second press (an old tab) is refused with the reason, and a way back.
+    let (status, _, page) = post_run(&app).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        page.contains("<p>En kørsel er allerede i gang.</p>")
+            && page.contains("Tilbage til Start kørsel"),
+        "{page}"
+    );
+    assert_eq!(runs.started.lock().unwrap().len(), 1);
+    // Only a month is echoed from the address.
+    let (_, page) = get_as(&app, "/koersel?startet=%3Cscript%3E").await;
+    assert!(
+        !page.contains("<script>") && !page.contains("er startet"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn a_month_that_cannot_run_is_not_offered() {
+    let runs = FakeRuns::new(Some(
+        "der er ingen levering for november 2024 i indbakken endnu.",
+    ));
+    let app = run_app(runs.clone());
+    let (status, page) = get_as(&app, "/koersel").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains(RUN_FORM), "{page}");
+    assert!(
+        page.contains("kan ikke startes nu: der er ingen levering"),
+        "{page}"
+    );
+    let (status, _, _) = post_run(&app).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(runs.started.lock().unwrap().is_empty());
+}
