@@ -1,6 +1,7 @@
 -- The headline figures of the overview page: one row. The alert counts are
--- counts of alerts, not of persons.
-create or replace table mart_kpi as
+-- counts of alerts, not of persons, read live from mart_open_alerts so a failed run
+-- counts at once; hence a view (cheap: one row of small marts).
+create or replace view mart_kpi as
 with latest as (
     select * from mart_inflow order by month desc limit 1
 ),
@@ -16,8 +17,7 @@ open_alerts as (
     select
         count(*) as open_alerts,
         count(*) filter (where severity = 'alarm') as open_alarms
-    from alerts
-    where status = 'aaben'
+    from mart_open_alerts
 ),
 
 final as (

@@ -1,7 +1,9 @@
 -- The monthly runs for the page "Kørsler": when each ran (Danish time), how it was
 -- started, whether it succeeded, how long it took, rows read by the ingest step and
--- the first step that failed; the latest 24 runs, newest first. The error text itself stays in pipeline_runs for the
--- data unit: it may name files and internals. Counts are rows, not persons.
+-- the first step that failed and the reason in plain Danish; the latest 24 runs, newest
+-- first. The error text itself stays in pipeline_runs for the data unit: it may name
+-- files, values and internals, so the page gives its kind and the run's id to look it
+-- up by. Counts are rows, not persons.
 -- A view, not a table: the marts step runs inside a run, which is then still
 -- "running" and whose steps are recorded after it; a failed run rolls its marts
 -- back. Read at request time, the page always shows every run as it ended.
@@ -51,7 +53,21 @@ final as (
         r.status,
         round(epoch_ms(r.finished_at) - epoch_ms(r.started_at)) / 1000.0 as duration_s,
         s.rows_ingested,
-        s.failed_step,
+        -- A run without a delivery failed in ingest before any step was recorded.
+        coalesce(
+            s.failed_step,
+            case when r.status = 'failed' and starts_with(r.error, 'ingen levering') then 'ingest' end
+        ) as failed_step,
+        case
+            when r.status <> 'failed' then null
+            when starts_with(r.error, 'afbrudt')
+                then 'Processen stoppede under kørslen (nedlukning eller nedbrud); kør måneden igen.'
+            when starts_with(r.error, 'ingen levering')
+                then 'Der var ingen levering for måneden i indbakken.'
+            when s.failed_step = 'ingest'
+                then 'Leverancen blev afvist; fil, linje, kolonne og årsag står i serverens log under kørsel ' || r.run_id || '.'
+            else 'Trinnet fejlede; årsagen står i serverens log under kørsel ' || r.run_id || '.'
+        end as reason,
         row_number() over (order by r.started_at desc) as recency
     from runs as r
     inner join local as l using (run_id)

@@ -96,6 +96,8 @@ pub fn run_month(
             Ok(report)
         }
         Err(e) => {
+            // The cockpit's Kørsler page names this run id as where the reason is.
+            tracing::error!(run = %report.run_id, error = %e, "kørslen fejlede");
             log.failed(&conn, &e.to_string())?;
             Err(e)
         }

@@ -88,6 +88,63 @@ fn a_bad_delivery_fails_the_run_and_leaves_the_marts_untouched() {
         marts_before, marts_after,
         "the cockpit still shows the last good run"
     );
+
+    // The failure is not hidden: the Kørsler page names the step and the reason's
+    // kind (the error text, which may quote delivered values, stays in the run log),
+    // and the overview counts it as an open alarm at once.
+    let text = |sql: &str| -> Vec<String> {
+        query_table(&conn, sql, [])
+            .unwrap()
+            .rows
+            .iter()
+            .map(|r| match &r[0] {
+                jobcockpit::table::Cell::Text(t) => t.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    };
+    assert_eq!(
+        text("select failed_step || ' | ' || reason from mart_runs where recency = 1"),
+        [format!(
+            "ingest | Leverancen blev afvist; fil, linje, kolonne og årsag står i serverens log under kørsel {}.",
+            text("select run_id from pipeline_runs where run_month = '2022-01-01'")[0]
+        )]
+    );
+    assert!(
+        !text("select reason from mart_runs where recency = 1")[0].contains("ledig"),
+        "no delivered value on the page"
+    );
+    assert_eq!(
+        text("select severity || ' | ' || message from mart_open_alerts where kind = 'koersel'"),
+        ["alarm | Kørslen for 01-2022 er fejlet 1 gang(e) siden sidste gennemførte kørsel; årsagen står på siden Kørsler."]
+    );
+    let alarms: i64 = conn
+        .query_row("select open_alarms from mart_kpi", [], |r| r.get(0))
+        .unwrap();
+    assert!(alarms >= 1, "{alarms}");
+    drop(conn);
+
+    // A month without a delivery: failed in ingest before any step was recorded.
+    let march = chrono::NaiveDate::from_ymd_opt(2022, 3, 1).unwrap();
+    assert!(t.app.run_month(march, "test").is_err());
+    let conn = t.app.store.lock();
+    let newest = query_table(
+        &conn,
+        "select failed_step, reason from mart_runs where recency = 1",
+        [],
+    )
+    .unwrap();
+    assert_eq!(
+        format!("{:?}", newest.rows[0]),
+        "[Text(\"ingest\"), Text(\"Der var ingen levering for måneden i indbakken.\")]"
+    );
+    let failures = query_table(
+        &conn,
+        "select subject from mart_open_alerts where kind = 'koersel' order by subject",
+        [],
+    )
+    .unwrap();
+    assert_eq!(failures.rows.len(), 2, "{:?}", failures.rows);
 }
 
 #[test]

@@ -251,7 +251,7 @@ pub(super) fn fake_marts() -> FakeMarts {
         ("mart_cohorts", cohorts),
         ("mart_kpi", kpi),
         ("mart_performance", performance),
-        ("mart_alerts", alerts),
+        ("mart_open_alerts", alerts),
     ];
     FakeMarts {
         tables: tables

@@ -115,10 +115,10 @@ async fn only_the_marts_named_in_the_dashboard_file_are_read() {
     assert_eq!(
         asked,
         [
-            "mart_alerts",
             "mart_cohorts",
             "mart_inflow",
             "mart_kpi",
+            "mart_open_alerts",
             "mart_performance"
         ]
     );
