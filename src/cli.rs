@@ -157,6 +157,9 @@ pub struct SynthArgs {
     /// Et distrikt med højere risiko end dets kendetegn forklarer (til retfærdighedstest).
     #[arg(long)]
     pub biased_district: bool,
+    /// Andel (procent) af forløb, hvis udfald efter 12 måneder ikke kendes (fraflytning, død, huller i registrene); 0 for ingen.
+    #[arg(long, default_value_t = crate::synth::DEFAULT_CENSORED_PERCENT)]
+    pub censoring: u8,
 }
 
 impl SynthArgs {
@@ -168,6 +171,7 @@ impl SynthArgs {
             start: self.start,
             shock_month: self.shock,
             biased_district: self.biased_district,
+            censored_percent: self.censoring,
         }
     }
 }
@@ -516,6 +520,9 @@ fn print_load(folder: &Path, r: &ingest::LoadReport, dry_run: bool) {
     }
     for e in &r.quarantined {
         say!("  karantæne: {e}");
+    }
+    for w in &r.warnings {
+        say!("  advarsel: {w}");
     }
 }
 

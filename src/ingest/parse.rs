@@ -948,7 +948,8 @@ pub(super) fn parse_value(
         ColumnType::YesNo => match v {
             "ja" => out.push(Value::Boolean(true)),
             "nej" => out.push(Value::Boolean(false)),
-            _ => return Err("skal være 'ja' eller 'nej'".into()),
+            extracts::UNKNOWN => out.push(Value::Null),
+            _ => return Err("skal være 'ja', 'nej' eller 'ukendt'".into()),
         },
     }
     Ok(())

@@ -87,6 +87,9 @@ fn detail(load: &LoadReport) -> String {
             load.quarantined.len()
         ));
     }
+    for w in &load.warnings {
+        detail.push_str(&format!("; advarsel: {w}"));
+    }
     detail
 }
 
@@ -106,6 +109,7 @@ mod tests {
             rows: vec![("status", 10)],
             quarantined: Vec::new(),
             files: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
