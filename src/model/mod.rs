@@ -180,6 +180,9 @@ pub struct TrainOutcome {
     /// them (fitted without the validation months), for group error rates.
     pub val_spell_ids: Vec<String>,
     pub val_probabilities: Vec<f64>,
+    /// The base rate of the fitting months: guessing, the probability every
+    /// validation row gets from the baseline the tree must beat to be used.
+    pub val_base_rate: f64,
 }
 
 /// The training window of a run: mature cohorts only (outcome month <= run month).
@@ -254,6 +257,7 @@ pub fn train(
         val_y,
         val_spell_ids,
         val_probabilities: tree_p,
+        val_base_rate: fit_base,
     }))
 }
 

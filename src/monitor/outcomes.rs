@@ -1,6 +1,8 @@
 //! Outcome tracking: each risk band's share and, once mature, its observed rate;
 //! and Kaplan-Meier curves of the share still unemployed month by month after
-//! the 2nd interview, by risk band, censored where the status data end.
+//! the 2nd interview, by risk band, each person censored at their last observed
+//! month (where the status data end, or earlier when they moved out, died or
+//! dropped out of the registers).
 
 use duckdb::{params, Connection};
 
@@ -34,6 +36,7 @@ pub fn write(
             "share",
             "mean_predicted",
             "n_labelled",
+            "n_unknown",
             "observed_rate",
             "observed_ci_low",
             "observed_ci_high",
@@ -49,6 +52,7 @@ pub fn write(
         let mean_predicted = rs.iter().map(|r| r.probability).sum::<f64>() / n as f64;
         let labels: Vec<u32> = rs.iter().filter_map(|r| r.label).collect();
         let n_labelled = labels.len() as u64;
+        let n_unknown = rs.iter().filter(|r| r.unknown()).count() as u64;
         let positives = labels.iter().map(|&y| u64::from(y)).sum::<u64>();
         let (rate, lo, hi) = if n_labelled > 0 {
             let (lo, hi) = wilson_interval(positives, n_labelled);
@@ -69,6 +73,7 @@ pub fn write(
             n as f64 / total as f64,
             mean_predicted,
             n_labelled as i64,
+            n_unknown as i64,
             rate,
             lo,
             hi,
@@ -101,12 +106,7 @@ pub fn write(
             .rows
             .iter()
             .filter(|r| band == ALL || r.risk_band == band)
-            .map(|r| match r.exit_month {
-                // Left unemployment in a month the data cover: an event.
-                Some(m) if m <= r.followup_months => (m, true),
-                // Still unemployed when the data end: censored there.
-                _ => (r.followup_months.min(horizon), false),
-            })
+            .map(|r| r.survival_time(horizon))
             .unzip();
         if durations.is_empty() {
             continue;
