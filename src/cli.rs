@@ -658,7 +658,7 @@ fn restore_cmd(settings: &Settings, file: &Path) -> Result<(), AppError> {
 fn backfill(app: &App) -> Result<(), AppError> {
     let started = Instant::now();
     let reports = app.backfill()?;
-    let scored = reports.iter().filter(|r| r.model_version.is_some()).count();
+    let scored = reports.iter().filter(|r| r.scored_a_cohort()).count();
     say!(
         "Backfill: {} måneder kørt, {} kohorter scoret, {:.1} s",
         reports.len(),

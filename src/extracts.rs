@@ -242,6 +242,10 @@ pub const MAX_INTERVIEW_NUMBER: f64 = 200.0;
 /// oldest register history are younger), so year 0001 or 1800 is an export error.
 pub const EARLIEST_DATE: (i32, u32, u32) = (1900, 1, 1);
 
+/// The oldest age (whole years at the end of the delivery month) a CPR number
+/// may give: older means a wrong century digit, not a jobseeker.
+pub const MAX_AGE_YEARS: i32 = 100;
+
 /// Months of register history delivered with a citizen's first status rows.
 pub const HISTORY_MONTHS: u32 = 36;
 
@@ -327,6 +331,7 @@ mod tests {
             format!("{} GiB", MAX_FILE_BYTES >> 30),
             format!("{} år efter M", MAX_PLANNED_YEARS),
             format!("01-01-{}", EARLIEST_DATE.0),
+            format!("højst {} år", MAX_AGE_YEARS),
         ] {
             assert!(doc.contains(&stated), "docs/extracts.md lacks {stated}");
         }
