@@ -423,6 +423,7 @@ fn ingest_cmd(settings: Settings, dir: &Path, dry_run: bool) -> Result<(), AppEr
     };
     let opts = ingest::LoadOptions {
         max_bad_share: app.pipeline.ingest.max_bad_share,
+        max_incomplete_history_share: app.pipeline.ingest.max_incomplete_history_share,
         dry_run,
         progress,
     };

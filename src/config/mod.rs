@@ -218,6 +218,14 @@ pub struct PipelineConfig {
 #[serde(deny_unknown_fields)]
 pub struct IngestConfig {
     pub max_bad_share: f64,
+    /// Share of a delivery's new citizens whose 36 months of register history
+    /// may be incomplete before the delivery is refused.
+    #[serde(default = "default_max_incomplete_history_share")]
+    pub max_incomplete_history_share: f64,
+}
+
+fn default_max_incomplete_history_share() -> f64 {
+    crate::extracts::MAX_INCOMPLETE_HISTORY_SHARE
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -107,10 +107,11 @@ pub enum IngestError {
     #[error("{0}")]
     StatusIncomplete(MissingStatus),
     /// More new citizens than the contract allows lack register history.
-    #[error("leverancen {} er afvist: {incomplete} af {new_citizens} nye borgere mangler registerhistorik (i alt {missing_months} af de {} måneder før {}, der skal leveres i status.csv ved første kontakt); højst {} % må mangle. Historikken ville ellers tælle som måneder uden beskæftigelse", dir.display(), extracts::HISTORY_MONTHS, month.format("%m-%Y"), extracts::MAX_INCOMPLETE_HISTORY_SHARE * 100.0)]
+    #[error("leverancen {} er afvist: {incomplete} af {new_citizens} nye borgere mangler registerhistorik (i alt {missing_months} af de {} måneder før {}, der skal leveres i status.csv ved første kontakt); højst {} % af de nye borgere må mangle den. Historikken ville ellers tælle som måneder uden beskæftigelse", dir.display(), extracts::HISTORY_MONTHS, month.format("%m-%Y"), max_share * 100.0)]
     HistoryIncomplete {
         dir: PathBuf,
         month: NaiveDate,
+        max_share: f64,
         new_citizens: usize,
         incomplete: usize,
         missing_months: usize,
@@ -317,6 +318,10 @@ impl LoadReport {
 pub struct LoadOptions<'a> {
     /// Share of bad rows above which the whole batch is refused.
     pub max_bad_share: f64,
+    /// Share of a delivery's new citizens with incomplete register history above
+    /// which it is refused (below: a warning with the counts). The pipeline and
+    /// `jobcockpit ingest` take it from `pipelines/monthly.toml`.
+    pub max_incomplete_history_share: f64,
     /// Check and report without writing anything.
     pub dry_run: bool,
     pub progress: &'a dyn Progress,
@@ -618,7 +623,9 @@ impl ParsedFile {
 }
 
 /// Loads one delivery folder. Every file is read and checked before anything is
-/// written; the write is one transaction.
+/// written; the write is one transaction. Missing register history only warns
+/// here (the small hand-written deliveries of the tests carry none); the
+/// pipeline and `jobcockpit ingest` call [`load`] with the configured threshold.
 pub fn load_batch(
     store: &Store,
     dir: &Path,
@@ -631,6 +638,7 @@ pub fn load_batch(
         pseudo,
         &LoadOptions {
             max_bad_share,
+            max_incomplete_history_share: 1.0,
             dry_run: false,
             progress: &NoProgress,
         },
@@ -651,6 +659,7 @@ pub fn dry_run(
         pseudo,
         &LoadOptions {
             max_bad_share,
+            max_incomplete_history_share: 1.0,
             dry_run: true,
             progress: &NoProgress,
         },
@@ -683,6 +692,7 @@ pub fn load_many(
 ) -> Result<(), IngestError> {
     let load_opts = LoadOptions {
         max_bad_share: opts.max_bad_share,
+        max_incomplete_history_share: opts.max_incomplete_history_share,
         dry_run: false,
         progress: opts.progress,
     };
@@ -896,7 +906,12 @@ fn finish_load(
     let known_citizens =
         ledger::check_references(&conn, month, &mut parsed, &mut errors, known).map_err(db)?;
     check_status_delivered(dir, month, &parsed, &known_citizens)?;
-    report.warnings.extend(check_history(dir, month, &known_citizens.history)?);
+    report.warnings.extend(check_history(
+        dir,
+        month,
+        &known_citizens.history,
+        opts.max_incomplete_history_share,
+    )?);
     let bad: usize = parsed.iter().map(|p| p.bad_lines).sum();
     let good: usize = parsed.iter().map(ParsedFile::len).sum();
     if bad + good == 0 {
@@ -1047,15 +1062,17 @@ fn check_history(
     dir: &Path,
     month: NaiveDate,
     gaps: &ledger::HistoryGaps,
+    max_share: f64,
 ) -> Result<Option<String>, IngestError> {
     if gaps.incomplete == 0 {
         return Ok(None);
     }
     let share = gaps.incomplete as f64 / gaps.new_citizens.max(1) as f64;
-    if share > extracts::MAX_INCOMPLETE_HISTORY_SHARE {
+    if share > max_share {
         return Err(IngestError::HistoryIncomplete {
             dir: dir.to_path_buf(),
             month,
+            max_share,
             new_citizens: gaps.new_citizens,
             incomplete: gaps.incomplete,
             missing_months: gaps.missing_months,

@@ -117,6 +117,30 @@ fn leave(p: &mut Person, i: usize, status: Status, day: chrono::NaiveDate) {
 mod tests {
     use super::*;
 
+    use crate::synth::readback::{cases_and_unknown, generated, small};
+    use crate::synth::SynthConfig;
+
+    /// Measured in the files: the share of 2nd-interview spells whose 12-month
+    /// outcome is unknown is the asked share (default 10 %, and 40 %).
+    #[test]
+    fn the_files_have_the_documented_share_of_unknown_outcomes() {
+        for (percent, tolerance) in [(DEFAULT_CENSORED_PERCENT, 0.03), (40, 0.04)] {
+            let (dir, _) = generated(&SynthConfig {
+                censored_percent: percent,
+                ..small(42)
+            });
+            let (known, unknown) = cases_and_unknown(dir.path());
+            let share = unknown as f64 / (known.len() + unknown) as f64;
+            let asked = f64::from(percent) / 100.0;
+            assert!((share - asked).abs() < tolerance, "{percent} %: {share}");
+        }
+        let (dir, _) = generated(&SynthConfig {
+            censored_percent: 0,
+            ..small(42)
+        });
+        assert_eq!(cases_and_unknown(dir.path()).1, 0);
+    }
+
     #[test]
     fn the_rates_give_the_asked_share_of_unknown_outcomes() {
         for s in [0.1, 0.4] {

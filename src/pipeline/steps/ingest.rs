@@ -28,11 +28,16 @@ pub(in crate::pipeline) fn run(
         }
         MonthFolder::Pending(dir) => dir,
     };
-    let load = ingest::load_batch(
+    let load = ingest::load(
         store,
         &dir,
         ctx.pseudonymiser,
-        ctx.pipeline.ingest.max_bad_share,
+        &ingest::LoadOptions {
+            max_bad_share: ctx.pipeline.ingest.max_bad_share,
+            max_incomplete_history_share: ctx.pipeline.ingest.max_incomplete_history_share,
+            dry_run: false,
+            progress: &ingest::NoProgress,
+        },
     )?;
     let mut detail = detail(&load);
     // The batch is committed: the files with raw CPRs can go. Failing to delete
