@@ -1026,7 +1026,14 @@ mod tests {
         assert_eq!((parsed.len(), errors.len()), (3, 0), "{errors:?}");
         let (parsed, errors) = check_rows(
             &crate::extracts::CVS,
-            &[&["010190-1233", "01-03-2024", "ukendt", "3,5", "0310", "ukendt"]],
+            &[&[
+                "010190-1233",
+                "01-03-2024",
+                "ukendt",
+                "3,5",
+                "0310",
+                "ukendt",
+            ]],
         );
         assert_eq!((parsed.len(), errors.len()), (1, 0), "{errors:?}");
     }

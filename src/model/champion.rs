@@ -334,7 +334,11 @@ mod tests {
         assert!(!d.promote);
         assert!(!d.gate.passed);
         assert_eq!(d.champion_version.as_deref(), Some("2024-12-champion"));
-        assert!(d.reason.contains("2024-12-champion bruges fortsat"), "{}", d.reason);
+        assert!(
+            d.reason.contains("2024-12-champion bruges fortsat"),
+            "{}",
+            d.reason
+        );
     }
 
     #[test]

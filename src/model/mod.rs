@@ -340,7 +340,10 @@ mod tests {
         let cfg = PipelineConfig::load(std::path::Path::new("pipelines/monthly.toml")).unwrap();
         let d = |y, m| NaiveDate::from_ymd_opt(y, m, 1).unwrap();
         let (window_from, _, _) = training_window(d(2020, 6), &cfg);
-        assert!(window_from < d(2019, 1), "the window reaches before the data");
+        assert!(
+            window_from < d(2019, 1),
+            "the window reaches before the data"
+        );
         let rows = [d(2019, 3), d(2019, 1), d(2019, 6)];
         assert_eq!(covered(&rows), Some((d(2019, 1), d(2019, 6))));
         assert_eq!(covered(&[]), None);

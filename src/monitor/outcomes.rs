@@ -202,9 +202,21 @@ mod tests {
         let curve = kaplan_meier(&durations, &events, f.horizon);
         assert_eq!(curve.len(), f.horizon as usize);
         for (i, p) in curve.iter().enumerate() {
-            assert!((p.survival - f.survival_at_months[i]).abs() < 1e-9, "month {}", p.month);
-            assert!((p.ci_low - f.low_at_months[i]).abs() < 1e-9, "low {}", p.month);
-            assert!((p.ci_high - f.high_at_months[i]).abs() < 1e-9, "high {}", p.month);
+            assert!(
+                (p.survival - f.survival_at_months[i]).abs() < 1e-9,
+                "month {}",
+                p.month
+            );
+            assert!(
+                (p.ci_low - f.low_at_months[i]).abs() < 1e-9,
+                "low {}",
+                p.month
+            );
+            assert!(
+                (p.ci_high - f.high_at_months[i]).abs() < 1e-9,
+                "high {}",
+                p.month
+            );
         }
     }
 

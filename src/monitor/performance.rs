@@ -426,12 +426,20 @@ mod tests {
     fn the_stored_intercept_is_calibration_in_the_large_not_the_joint_fits() {
         // Predictions too extreme and too low: the joint fit's intercept and the
         // intercept with the slope fixed at 1 differ clearly here.
-        let p: Vec<f64> = (0..200).map(|i| 0.02 + 0.9 * f64::from(i) / 200.0).collect();
-        let y: Vec<u32> = (0..200u32).map(|i| u32::from(i % 3 != 0 || i > 150)).collect();
+        let p: Vec<f64> = (0..200)
+            .map(|i| 0.02 + 0.9 * f64::from(i) / 200.0)
+            .collect();
+        let y: Vec<u32> = (0..200u32)
+            .map(|i| u32::from(i % 3 != 0 || i > 150))
+            .collect();
         let r = Recalibration::of(&y, &p);
         let citl = calibration::calibration_intercept(&y, &p).unwrap().value;
         let joint = calibration::logistic_recalibration(&y, &p).unwrap();
-        assert!((joint.intercept - citl).abs() > 0.1, "{} {citl}", joint.intercept);
+        assert!(
+            (joint.intercept - citl).abs() > 0.1,
+            "{} {citl}",
+            joint.intercept
+        );
         assert_eq!(r.intercept, Some(citl));
         assert_eq!(r.slope, Some(joint.slope));
     }

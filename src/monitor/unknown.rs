@@ -48,6 +48,9 @@ impl GroupUnknown {
     }
 }
 
+/// A dimension's name and how a row's group in it is read.
+type GroupKey = (String, Box<dyn Fn(&MonitorRow) -> String>);
+
 /// The groups of every audited dimension (and sex x age band), mature rows only.
 pub fn by_group(rows: &[&MonitorRow], band: (f64, f64), alpha: f64, k: u32) -> Vec<GroupUnknown> {
     let mature: Vec<&MonitorRow> = rows.iter().copied().filter(|r| r.mature).collect();
@@ -55,7 +58,7 @@ pub fn by_group(rows: &[&MonitorRow], band: (f64, f64), alpha: f64, k: u32) -> V
         mature.len() as u64,
         mature.iter().filter(|r| r.unknown()).count() as u64,
     );
-    let mut keys: Vec<(String, Box<dyn Fn(&MonitorRow) -> String>)> = DIMENSIONS
+    let mut keys: Vec<GroupKey> = DIMENSIONS
         .iter()
         .enumerate()
         .map(|(i, d)| {

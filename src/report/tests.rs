@@ -352,6 +352,9 @@ fn a_month_without_a_cohort_names_the_model_put_in_use_that_month() {
         Some("2024-06-a1b2c3d4")
     );
     let html = String::from_utf8(render(&layout, &inputs, BUILT_AT).unwrap().html).unwrap();
-    assert!(html.contains("Modelversion i brug: 2024-06-a1b2c3d4"), "cover");
+    assert!(
+        html.contains("Modelversion i brug: 2024-06-a1b2c3d4"),
+        "cover"
+    );
     assert!(!html.contains("ingen model endnu"));
 }

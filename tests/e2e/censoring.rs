@@ -49,7 +49,11 @@ async fn monitoring_runs_with_40_percent_censoring_and_shows_the_unknown() {
          from metric_cohorts where mature",
     );
     let (unknown, n) = (int(&c, 0, 1), int(&c, 0, 2));
-    assert_eq!(int(&c, 0, 3), int(&c, 0, 0), "every mature cohort has unknown outcomes");
+    assert_eq!(
+        int(&c, 0, 3),
+        int(&c, 0, 0),
+        "every mature cohort has unknown outcomes"
+    );
     let scored = q(
         &t,
         "select count(*) from metric_cohorts where mature and n_scored > 0",
@@ -65,7 +69,11 @@ async fn monitoring_runs_with_40_percent_censoring_and_shows_the_unknown() {
         "select count(distinct cohort_month), min(numerator), min(denominator)
          from metric_performance where scope = 'kohorte' and metric = 'unknown'",
     );
-    assert_eq!(int(&perf, 0, 0), mature, "performance for each mature cohort");
+    assert_eq!(
+        int(&perf, 0, 0),
+        mature,
+        "performance for each mature cohort"
+    );
     assert!(int(&perf, 0, 1) > 0);
     let cal = q(
         &t,
@@ -87,7 +95,10 @@ async fn monitoring_runs_with_40_percent_censoring_and_shows_the_unknown() {
         &t,
         "select count(*) from alerts where kind = 'ukendt_udfald' and status = 'aaben'",
     );
-    assert!(int(&alerts, 0, 0) >= 1, "the high unknown share raises an alert");
+    assert!(
+        int(&alerts, 0, 0) >= 1,
+        "the high unknown share raises an alert"
+    );
 
     // The survival curves censor each person at the last observed month: the
     // stored window curve is the Kaplan-Meier (lifelines' convention, checked in
@@ -144,13 +155,21 @@ async fn monitoring_runs_with_40_percent_censoring_and_shows_the_unknown() {
     for (p, row) in curve.iter().zip(&stored.rows) {
         assert_eq!(i64::from(p.month), row[0].as_i64().unwrap());
         let s = row[1].as_f64().unwrap();
-        assert!((p.survival - s).abs() < 1e-9, "month {}: {} vs {s}", p.month, p.survival);
+        assert!(
+            (p.survival - s).abs() < 1e-9,
+            "month {}: {} vs {s}",
+            p.month,
+            p.survival
+        );
     }
 
     // The report and the cockpit show the unknown beside the rates.
     let html = latest_report(&t);
     assert!(html.contains("Ukendt udfald"), "report names the unknown");
-    assert!(html.contains("Overlevelsesestimat"), "and the survival estimate");
+    assert!(
+        html.contains("Overlevelsesestimat"),
+        "and the survival estimate"
+    );
     let server = spawn_server(t.app.clone()).await;
     let (status, page) = server.get("/d/kohorter").await;
     assert_eq!(status, 200, "{page}");

@@ -49,20 +49,30 @@ mod tests {
         let store = Store::open(&tmp.path().join("s.duckdb"), &key).unwrap();
         let pseudo = Pseudonymiser::new(vec![9; 32]).unwrap();
         let cprs = ["010190-1233", "020285-2346", "150375-3451"];
-        let history = |cpr: &str| {
-            (1..=36).map(move |back| {
-                let m = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()
-                    - chrono::Months::new(back);
-                format!("{cpr};{};ydelse", m.format("%d-%m-%Y"))
-            })
+        let history = |cpr: &str| -> Vec<String> {
+            (1..=36)
+                .map(|back| {
+                    let m = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()
+                        - chrono::Months::new(back);
+                    format!("{cpr};{};ydelse", m.format("%d-%m-%Y"))
+                })
+                .collect()
         };
-        let mut status: Vec<String> = cprs.iter().map(|c| format!("{c};01-01-2024;ydelse")).collect();
+        let mut status: Vec<String> = cprs
+            .iter()
+            .map(|c| format!("{c};01-01-2024;ydelse"))
+            .collect();
         status.extend(cprs.iter().flat_map(|c| history(c)));
         let jan = write(
             tmp.path(),
             "2024-01",
             &[
-                ("borgere.csv", cprs.iter().map(|c| format!("{c};7100;Midtby;dansk")).collect()),
+                (
+                    "borgere.csv",
+                    cprs.iter()
+                        .map(|c| format!("{c};7100;Midtby;dansk"))
+                        .collect(),
+                ),
                 (
                     "ydelsesforloeb.csv",
                     cprs.iter()
