@@ -91,6 +91,19 @@ async fn monitoring_runs_with_40_percent_censoring_and_shows_the_unknown() {
         "{:?}",
         fair.rows
     );
+    let cbpe = q(&t, "select count(realised) from metric_cbpe");
+    assert!(
+        int(&cbpe, 0, 0) > 0,
+        "estimates are realised once cohorts mature"
+    );
+    let base_rate_drift = q(
+        &t,
+        "select count(*) from metric_drift where feature = '_base_rate'",
+    );
+    assert!(
+        int(&base_rate_drift, 0, 0) > 0,
+        "the base rate's drift is measured"
+    );
     let alerts = q(
         &t,
         "select count(*) from alerts where kind = 'ukendt_udfald' and status = 'aaben'",
