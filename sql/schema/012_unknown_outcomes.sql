@@ -13,3 +13,7 @@ alter table model_decisions add column gate_difference double;
 alter table model_decisions add column gate_ci_low double;
 alter table model_decisions add column gate_ci_high double;
 alter table model_decisions add column beats_base_rate boolean;
+
+-- A driving licence the case system does not know is delivered as `ukendt` and
+-- stored as null (the features treat it as not known to exist).
+alter table raw_cvs alter column driving_licence drop not null;
