@@ -38,7 +38,7 @@ pub struct GroupUnknown {
     pub p_value: Option<f64>,
     pub p_adjusted: Option<f64>,
     pub flagged: bool,
-    /// Fewer than k persons, or fewer than k in the rest: not shown, never named.
+    /// Fewer than k persons: not shown, never named.
     pub suppress: bool,
 }
 
@@ -92,7 +92,7 @@ pub fn by_group(rows: &[&MonitorRow], band: (f64, f64), alpha: f64, k: u32) -> V
                 p_value: proportions_ztest(unknown, n, rest_unknown, rest_n).map(|t| t.1),
                 p_adjusted: None,
                 flagged: false,
-                suppress: n < u64::from(k) || rest_n < u64::from(k),
+                suppress: n < u64::from(k),
             });
         }
     }
@@ -176,9 +176,10 @@ pub fn write(
         ],
     )?;
     for g in &groups {
+        // No ratio: the rest has no unknown outcome at all, as far outside as it gets.
         let outside = g
             .ratio
-            .is_some_and(|r| r < cfg.fairness_ratio_low || r > cfg.fairness_ratio_high);
+            .is_none_or(|r| r < cfg.fairness_ratio_low || r > cfg.fairness_ratio_high);
         app.append_row(params![
             date_value(w.scope.cohort_month),
             date_value(w.from),
