@@ -76,6 +76,7 @@ fn main() {
     let dirs: Vec<std::path::PathBuf> = folders.iter().map(|(_, d)| d.clone()).collect();
     let opts = ingest::LoadOptions {
         max_bad_share: 0.0,
+        max_incomplete_history_share: 0.0,
         dry_run: false,
         progress: &ingest::NoProgress,
     };

@@ -162,6 +162,9 @@ pub struct SynthArgs {
     /// Et distrikt med højere risiko end dets kendetegn forklarer (til retfærdighedstest).
     #[arg(long)]
     pub biased_district: bool,
+    /// Andel (procent) af forløb, hvis udfald efter 12 måneder ikke kendes (fraflytning, død, huller i registrene); 0 for ingen.
+    #[arg(long, default_value_t = crate::synth::DEFAULT_CENSORED_PERCENT)]
+    pub censoring: u8,
 }
 
 impl SynthArgs {
@@ -173,6 +176,7 @@ impl SynthArgs {
             start: self.start,
             shock_month: self.shock,
             biased_district: self.biased_district,
+            censored_percent: self.censoring,
         }
     }
 }
@@ -424,6 +428,7 @@ fn ingest_cmd(settings: Settings, dir: &Path, dry_run: bool) -> Result<(), AppEr
     };
     let opts = ingest::LoadOptions {
         max_bad_share: app.pipeline.ingest.max_bad_share,
+        max_incomplete_history_share: app.pipeline.ingest.max_incomplete_history_share,
         dry_run,
         progress,
     };
@@ -521,6 +526,9 @@ fn print_load(folder: &Path, r: &ingest::LoadReport, dry_run: bool) {
     }
     for e in &r.quarantined {
         say!("  karantæne: {e}");
+    }
+    for w in &r.warnings {
+        say!("  advarsel: {w}");
     }
 }
 
@@ -700,7 +708,7 @@ fn backfill(app: &App) -> Result<(), AppError> {
             started.elapsed().as_secs_f64()
         );
     })?;
-    let scored = reports.iter().filter(|r| r.model_version.is_some()).count();
+    let scored = reports.iter().filter(|r| r.scored_a_cohort()).count();
     say!(
         "Backfill: {} måneder kørt, {} kohorter scoret, {:.1} s",
         reports.len(),

@@ -27,7 +27,7 @@ pub enum ColumnType {
     PostalCode,
     /// A DISCO-08 occupation code of 4 to 6 digits.
     Disco,
-    /// `ja` or `nej`.
+    /// `ja`, `nej` or `ukendt` (stored as empty).
     YesNo,
 }
 
@@ -90,6 +90,7 @@ pub const ORIGINS: &[&str] = &[
     "indvandrer_ikke_vestlig",
     "efterkommer_vestlig",
     "efterkommer_ikke_vestlig",
+    UNKNOWN,
 ];
 
 /// Target groups (målgrupper) of the benefit spells.
@@ -111,6 +112,7 @@ pub const EDUCATION_LEVELS: &[&str] = &[
     "bachelor",
     "lvu",
     "phd",
+    UNKNOWN,
 ];
 
 /// Programme types (indsatser).
@@ -124,8 +126,28 @@ pub const PROGRAMME_TYPES: &[&str] = &[
     "jobrotation",
 ];
 
-/// Monthly outcome status (in reality from DREAM and eIndkomst).
-pub const STATUSES: &[&str] = &["beskaeftiget", "ydelse", "uddannelse", "syg", "udenfor"];
+/// The code a case system delivers for a compulsory value it does not know
+/// (education, origin, driving licence): explicit, so that nothing unknown has
+/// to be invented, and the features treat it as unknown, not as a level.
+pub const UNKNOWN: &str = "ukendt";
+
+/// Monthly outcome status (in reality from DREAM and eIndkomst). The last three
+/// say the month's outcome is not observed: moved out of the municipality, dead,
+/// or missing in the registers. A spell whose outcome month has one of them has
+/// an unknown label (censored), never an invented one.
+pub const STATUSES: &[&str] = &[
+    "beskaeftiget",
+    "ydelse",
+    "uddannelse",
+    "syg",
+    "udenfor",
+    "fraflyttet",
+    "doed",
+    UNKNOWN,
+];
+
+/// The statuses that say the outcome of the month is not observed.
+pub const UNOBSERVED_STATUSES: &[&str] = &["fraflyttet", "doed", UNKNOWN];
 
 pub const CITIZENS: Extract = Extract {
     id: "citizens",
@@ -220,6 +242,19 @@ pub const MAX_INTERVIEW_NUMBER: f64 = 200.0;
 /// oldest register history are younger), so year 0001 or 1800 is an export error.
 pub const EARLIEST_DATE: (i32, u32, u32) = (1900, 1, 1);
 
+/// The oldest age (whole years at the end of the delivery month) a CPR number
+/// may give: older means a wrong century digit, not a jobseeker.
+pub const MAX_AGE_YEARS: i32 = 100;
+
+/// Months of register history delivered with a citizen's first status rows.
+pub const HISTORY_MONTHS: u32 = 36;
+
+/// The largest share of a delivery's new citizens whose register history may be
+/// incomplete: up to it the delivery loads with a warning naming the counts,
+/// above it the whole delivery is refused (the history features would silently
+/// count the missing months as months of nothing).
+pub const MAX_INCOMPLETE_HISTORY_SHARE: f64 = 0.05;
+
 /// How far after the delivery month a programme's planned end may lie.
 pub const MAX_PLANNED_YEARS: u32 = 3;
 
@@ -296,6 +331,7 @@ mod tests {
             format!("{} GiB", MAX_FILE_BYTES >> 30),
             format!("{} år efter M", MAX_PLANNED_YEARS),
             format!("01-01-{}", EARLIEST_DATE.0),
+            format!("højst {} år", MAX_AGE_YEARS),
         ] {
             assert!(doc.contains(&stated), "docs/extracts.md lacks {stated}");
         }

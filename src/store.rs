@@ -59,6 +59,7 @@ pub const MIGRATIONS: &[SqlFile] = &[
     sql_file!("schema/008_quarantine.sql"),
     sql_file!("schema/009_batch_supersessions.sql"),
     sql_file!("schema/011_monitoring.sql"),
+    sql_file!("schema/012_unknown_outcomes.sql"),
     sql_file!("schema/020_access.sql"),
     sql_file!("schema/021_access_audit_rows.sql"),
     sql_file!("schema/022_lookup_judgements.sql"),

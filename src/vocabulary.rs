@@ -397,6 +397,7 @@ mod tests {
         let codes = |set: &str| v.set(set).unwrap().codes().collect::<Vec<_>>();
         assert_eq!(codes("target_group"), crate::extracts::TARGET_GROUPS);
         assert_eq!(codes("origin"), crate::extracts::ORIGINS);
+        assert_eq!(codes("outcome_status"), crate::extracts::STATUSES);
         assert_eq!(codes("programme_type"), crate::extracts::PROGRAMME_TYPES);
     }
 

@@ -66,7 +66,9 @@ final as (
         p.origin,
         coalesce(cv.education, 'ukendt') as education,
         coalesce(cv.experience_years, 0) as experience_years,
-        case when cv.disco is null then 0 else cast(substr(cv.disco, 1, 1) as integer) end as disco_major,
+        -- DISCO-08 major group 0 is the armed forces (`0310`), so "no occupation" is -1.
+        case when cv.disco is null then -1 else cast(substr(cv.disco, 1, 1) as integer) end as disco_major,
+        -- A licence delivered as `ukendt` is not known to exist: the flag is off.
         coalesce(cv.driving_licence, false) as driving_licence,
         cv.spell_id is not null as has_cv,
         coalesce(h.months_employed_36, 0) as months_employed_36,

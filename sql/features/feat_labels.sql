@@ -1,7 +1,10 @@
 -- The label: "still unemployed" = neither employed nor in education in the month
 -- horizon_months after the cohort month (on benefit, sick or outside the labour
 -- force without a job). A cohort is mature when the status data loaded so far
--- cover its outcome month; before that its label is null.
+-- cover its outcome month; before that its label is null. A mature spell's outcome
+-- is unknown (censored, label null) when the outcome month's status says it was
+-- not observed (`fraflyttet`, `doed`, `ukendt`: docs/extracts.md) or is missing;
+-- it is never guessed.
 create or replace table feat_labels as
 with params as (
     select run_month, horizon_months from run_params
@@ -37,6 +40,7 @@ final as (
         case
             when c.outcome_month > (select last_status_month from status_coverage) then null
             when o.status is null then null
+            when o.status in ('fraflyttet', 'doed', 'ukendt') then null
             when o.status in ('beskaeftiget', 'uddannelse') then 0
             else 1
         end as label

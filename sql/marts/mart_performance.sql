@@ -10,6 +10,7 @@ wide as (
         cohort_month,
         any_value(model_version) as model_version,
         max(denominator) filter (where metric = 'accuracy') as n,
+        max(numerator) filter (where metric = 'unknown') as n_unknown,
         max(value) filter (where metric = 'accuracy') as accuracy,
         max(ci_low) filter (where metric = 'accuracy') as accuracy_ci_low,
         max(ci_high) filter (where metric = 'accuracy') as accuracy_ci_high,

@@ -1,7 +1,8 @@
 -- Per-cohort evaluation: size, the scores made at the time, and (once mature) the
--- observed rate with a Wilson 95 % interval and the Brier score of those scores.
--- Parameter 1: the run id.
-insert into metric_cohorts
+-- observed rate with a Wilson 95 % interval and the Brier score of those scores,
+-- over the spells whose outcome is known, beside how many are unknown (censored:
+-- moved out, died, missing in the registers). Parameter 1: the run id.
+insert into metric_cohorts by name
 with cohort as (
     select spell_id, cohort_month from feat_cohort
 ),
@@ -57,6 +58,7 @@ final as (
         share_high_risk,
         mature,
         n_labelled,
+        case when mature then n - n_labelled end as n_unknown,
         case when mature then observed_rate end as observed_rate,
         case when mature and n_labelled > 0 then
             (observed_rate + z * z / (2 * n_labelled)

@@ -62,6 +62,17 @@ exits as (
     group by spell_id
 ),
 
+-- The last month after the cohort month whose status was observed: a person who
+-- moved out, died or dropped out of the registers (`fraflyttet`, `doed`,
+-- `ukendt`, or no row) is censored there, not counted as still unemployed to the
+-- end of the delivery (Kaplan-Meier with per-person censoring, as lifelines).
+observed as (
+    select spell_id, max(month_after) as observed_months
+    from followed
+    where delivery_rank = 1 and status not in ('fraflyttet', 'doed', 'ukendt')
+    group by spell_id
+),
+
 final as (
     select
         s.cohort_month,
@@ -82,11 +93,13 @@ final as (
             (select horizon_months from params),
             date_diff('month', s.cohort_month, (select last_status_month from coverage))
         ))::integer as followup_months,
+        coalesce(o.observed_months, 0)::integer as observed_months,
         m.* exclude (spell_id, person_id, cohort_month)
     from scores as s
     inner join people as p using (spell_id)
     left join labels as l using (spell_id)
     left join exits as e using (spell_id)
+    left join observed as o using (spell_id)
     left join feat_model_matrix as m using (spell_id)
 )
 

@@ -218,6 +218,14 @@ pub struct PipelineConfig {
 #[serde(deny_unknown_fields)]
 pub struct IngestConfig {
     pub max_bad_share: f64,
+    /// Share of a delivery's new citizens whose 36 months of register history
+    /// may be incomplete before the delivery is refused.
+    #[serde(default = "default_max_incomplete_history_share")]
+    pub max_incomplete_history_share: f64,
+}
+
+fn default_max_incomplete_history_share() -> f64 {
+    crate::extracts::MAX_INCOMPLETE_HISTORY_SHARE
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -276,6 +284,14 @@ pub struct MonitoringConfig {
     /// Calibration alert when the latest mature cohort's observed rate differs
     /// from the mean predicted by more than this and outside its 95 % interval.
     pub calibration_tolerance: f64,
+    /// Alert when more than this share of the window's mature spells have an
+    /// unknown outcome (moved out, died, missing in the registers).
+    #[serde(default = "default_max_unknown_share")]
+    pub max_unknown_share: f64,
+}
+
+fn default_max_unknown_share() -> f64 {
+    0.25
 }
 
 impl PipelineConfig {
@@ -308,6 +324,9 @@ impl PipelineConfig {
             return Err("risikogrænserne skal opfylde 0 < low_below < high_from < 1".into());
         }
         let m = &self.monitoring;
+        if !(0.0 < m.max_unknown_share && m.max_unknown_share < 1.0) {
+            return Err("max_unknown_share skal ligge mellem 0 og 1".into());
+        }
         if m.window_cohorts == 0 || m.calibration_bins < 2 || m.bootstrap_resamples < 100 {
             return Err(
                 "monitoring: window_cohorts >= 1, calibration_bins >= 2 og bootstrap_resamples >= 100"

@@ -84,6 +84,19 @@ pub(super) struct KnownCitizens {
     /// New in this delivery, with no good status row for the month (sorted), so
     /// that their `borgere.csv` rows can be named with the masked CPR.
     pub new_without_status: Vec<u128>,
+    /// The register history of the citizens new in this delivery: how many are
+    /// new, how many lack at least one of their 36 history months, and how many
+    /// history months are missing in all (the history features would count
+    /// them as months of nothing, so they are reported, never silently zero).
+    pub history: HistoryGaps,
+}
+
+/// Missing register history at first contact (docs/extracts.md).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HistoryGaps {
+    pub new_citizens: usize,
+    pub incomplete: usize,
+    pub missing_months: usize,
 }
 
 /// Quarantines rows that refer to a citizen or spell neither in this batch nor in
@@ -118,12 +131,14 @@ pub(super) fn check_references(
     // citizens are for earlier months), sorted; rows refused below are of
     // unknown citizens, so they never stand in for a known one.
     let mut with_status: Vec<u128> = Vec::new();
+    let mut history_rows: Vec<u128> = Vec::new();
     for p in parsed.iter_mut() {
         let (person, spell) = reference_positions(p.extract.id);
         if person.is_some() {
             let keys = if p.extract.id == extracts::STATUS.id {
-                let (this_month, all) = status_keys(p, month)?;
+                let (this_month, all, history) = status_keys(p, month)?;
                 with_status = this_month;
+                history_rows = history;
                 all
             } else {
                 sorted_unique(&p.person_keys)
@@ -172,18 +187,46 @@ pub(super) fn check_references(
         }
     }
     let new_only = missing(&new_person_keys, persons);
+    let history = history_gaps(&new_only, &history_rows);
     Ok(KnownCitizens {
         count: persons.len() + new_only.len(),
         earlier_without_status: missing(persons, &with_status).len(),
         new_without_status: missing(&new_only, &with_status),
+        history,
     })
+}
+
+/// How many of `new` (sorted) have fewer than the contract's history months
+/// among `history_rows` (the keys of the good status rows of the 36 months before
+/// the delivery month, one per month, sorted with repeats).
+fn history_gaps(new: &[u128], history_rows: &[u128]) -> HistoryGaps {
+    let months = extracts::HISTORY_MONTHS as usize;
+    let mut gaps = HistoryGaps {
+        new_citizens: new.len(),
+        ..HistoryGaps::default()
+    };
+    for key in new {
+        let from = history_rows.partition_point(|k| k < key);
+        let to = history_rows.partition_point(|k| k <= key);
+        let have = (to - from).min(months);
+        if have < months {
+            gaps.incomplete += 1;
+            gaps.missing_months += months - have;
+        }
+    }
+    gaps
 }
 
 /// The citizens of a status file's good rows, each list sorted without
 /// repeats: those with a row for `month`, and all. The two halves are sorted
 /// apart and merged, which costs what sorting all the keys once costs, so the
-/// completeness check adds no second sort of a national file.
-fn status_keys(p: &ParsedFile, month: NaiveDate) -> Result<(Vec<u128>, Vec<u128>), duckdb::Error> {
+/// completeness check adds no second sort of a national file. Third, the keys
+/// of the rows of the history months before `month`, sorted with repeats.
+#[allow(clippy::type_complexity)]
+fn status_keys(
+    p: &ParsedFile,
+    month: NaiveDate,
+) -> Result<(Vec<u128>, Vec<u128>, Vec<u128>), duckdb::Error> {
     let months = p.columns.date(1).ok_or_else(|| {
         duckdb::Error::ToSqlConversionFailure(
             format!("{}: kolonne 1 er ikke en datokolonne", p.extract.id).into(),
@@ -191,6 +234,7 @@ fn status_keys(p: &ParsedFile, month: NaiveDate) -> Result<(Vec<u128>, Vec<u128>
     })?;
     // Arrow's Date32: days since 1970-01-01.
     let target = month.to_epoch_days();
+    let history_from = (month - chrono::Months::new(extracts::HISTORY_MONTHS)).to_epoch_days();
     let mut this_month = Vec::with_capacity(p.person_keys.len());
     let mut other = Vec::new();
     for (key, m) in p.person_keys.iter().zip(months.values().iter()) {
@@ -200,12 +244,20 @@ fn status_keys(p: &ParsedFile, month: NaiveDate) -> Result<(Vec<u128>, Vec<u128>
             other.push(*key);
         }
     }
+    let mut history: Vec<u128> = p
+        .person_keys
+        .iter()
+        .zip(months.values().iter())
+        .filter(|(_, m)| (history_from..target).contains(*m))
+        .map(|(k, _)| *k)
+        .collect();
+    history.sort_unstable();
     this_month.sort_unstable();
     this_month.dedup();
     other.sort_unstable();
     other.dedup();
     let all = merge(&this_month, &other);
-    Ok((this_month, all))
+    Ok((this_month, all, history))
 }
 
 /// The keys of `query` that are not in `known`; both sorted ascending.

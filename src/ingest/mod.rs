@@ -106,6 +106,16 @@ pub enum IngestError {
     /// refused: the file is cut off or still being written.
     #[error("{0}")]
     StatusIncomplete(MissingStatus),
+    /// More new citizens than the contract allows lack register history.
+    #[error("leverancen {} er afvist: {incomplete} af {new_citizens} nye borgere mangler registerhistorik (i alt {missing_months} af de {} måneder før {}, der skal leveres i status.csv ved første kontakt); højst {} % af de nye borgere må mangle den. Historikken ville ellers tælle som måneder uden beskæftigelse", dir.display(), extracts::HISTORY_MONTHS, month.format("%m-%Y"), max_share * 100.0)]
+    HistoryIncomplete {
+        dir: PathBuf,
+        month: NaiveDate,
+        max_share: f64,
+        new_citizens: usize,
+        incomplete: usize,
+        missing_months: usize,
+    },
     /// A corrected re-delivery drops citizens or spells that rows of later
     /// months' batches in force name; nothing was written.
     #[error("{}", correction_orphans_text(.dir, .month, .rows))]
@@ -252,6 +262,7 @@ impl IngestError {
                 | IngestError::EmptyDelivery(_)
                 | IngestError::Rows { .. }
                 | IngestError::StatusIncomplete(_)
+                | IngestError::HistoryIncomplete { .. }
                 | IngestError::CorrectionOrphans { .. }
         )
     }
@@ -292,6 +303,9 @@ pub struct LoadReport {
     pub quarantined: Vec<RowError>,
     /// The delivery's files as read: name and SHA-256 (hex).
     pub files: Vec<(String, String)>,
+    /// What loaded but is incomplete, in Danish with counts (missing register
+    /// history of new citizens under the refusal threshold).
+    pub warnings: Vec<String>,
 }
 
 impl LoadReport {
@@ -304,6 +318,10 @@ impl LoadReport {
 pub struct LoadOptions<'a> {
     /// Share of bad rows above which the whole batch is refused.
     pub max_bad_share: f64,
+    /// Share of a delivery's new citizens with incomplete register history above
+    /// which it is refused (below: a warning with the counts). The pipeline and
+    /// `jobcockpit ingest` take it from `pipelines/monthly.toml`.
+    pub max_incomplete_history_share: f64,
     /// Check and report without writing anything.
     pub dry_run: bool,
     pub progress: &'a dyn Progress,
@@ -605,7 +623,9 @@ impl ParsedFile {
 }
 
 /// Loads one delivery folder. Every file is read and checked before anything is
-/// written; the write is one transaction.
+/// written; the write is one transaction. Missing register history only warns
+/// here (the small hand-written deliveries of the tests carry none); the
+/// pipeline and `jobcockpit ingest` call [`load`] with the configured threshold.
 pub fn load_batch(
     store: &Store,
     dir: &Path,
@@ -618,6 +638,7 @@ pub fn load_batch(
         pseudo,
         &LoadOptions {
             max_bad_share,
+            max_incomplete_history_share: 1.0,
             dry_run: false,
             progress: &NoProgress,
         },
@@ -638,6 +659,7 @@ pub fn dry_run(
         pseudo,
         &LoadOptions {
             max_bad_share,
+            max_incomplete_history_share: 1.0,
             dry_run: true,
             progress: &NoProgress,
         },
@@ -670,6 +692,7 @@ pub fn load_many(
 ) -> Result<(), IngestError> {
     let load_opts = LoadOptions {
         max_bad_share: opts.max_bad_share,
+        max_incomplete_history_share: opts.max_incomplete_history_share,
         dry_run: false,
         progress: opts.progress,
     };
@@ -869,6 +892,7 @@ fn finish_load(
             .iter()
             .map(|p| (p.file_name.clone(), p.checksum.clone()))
             .collect(),
+        warnings: Vec::new(),
     };
     if let Some(superseded_by) = ledger::loaded_before(&conn, &batch_id).map_err(db)? {
         report.already_loaded = true;
@@ -882,6 +906,12 @@ fn finish_load(
     let known_citizens =
         ledger::check_references(&conn, month, &mut parsed, &mut errors, known).map_err(db)?;
     check_status_delivered(dir, month, &parsed, &known_citizens)?;
+    report.warnings.extend(check_history(
+        dir,
+        month,
+        &known_citizens.history,
+        opts.max_incomplete_history_share,
+    )?);
     let bad: usize = parsed.iter().map(|p| p.bad_lines).sum();
     let good: usize = parsed.iter().map(ParsedFile::len).sum();
     if bad + good == 0 {
@@ -1023,6 +1053,41 @@ fn check_status_delivered(
         refused: status.bad_lines,
         examples,
     }))
+}
+
+/// New citizens' register history (docs/extracts.md, "Registerhistorik ved
+/// første kontakt"): a warning with the counts when some lack history months,
+/// the delivery refused when more than the contract's share do.
+fn check_history(
+    dir: &Path,
+    month: NaiveDate,
+    gaps: &ledger::HistoryGaps,
+    max_share: f64,
+) -> Result<Option<String>, IngestError> {
+    if gaps.incomplete == 0 {
+        return Ok(None);
+    }
+    let share = gaps.incomplete as f64 / gaps.new_citizens.max(1) as f64;
+    if share > max_share {
+        return Err(IngestError::HistoryIncomplete {
+            dir: dir.to_path_buf(),
+            month,
+            max_share,
+            new_citizens: gaps.new_citizens,
+            incomplete: gaps.incomplete,
+            missing_months: gaps.missing_months,
+        });
+    }
+    let warning = format!(
+        "{} af {} nye borgere mangler registerhistorik ({} måneder i alt af de {} før {}); deres historik tæller kun de leverede måneder",
+        gaps.incomplete,
+        gaps.new_citizens,
+        gaps.missing_months,
+        extracts::HISTORY_MONTHS,
+        month.format("%m-%Y")
+    );
+    tracing::warn!(month = %month, incomplete = gaps.incomplete, "{warning}");
+    Ok(Some(warning))
 }
 
 /// A batch is identified by the checksums of its files.

@@ -744,6 +744,12 @@ pub(super) struct CellContext<'a> {
     pub(super) range: Option<(f64, f64)>,
 }
 
+/// Whole years from `birth` to `date`.
+fn whole_years(birth: NaiveDate, date: NaiveDate) -> i32 {
+    let before_birthday = (date.month(), date.day()) < (birth.month(), birth.day());
+    date.year() - birth.year() - i32::from(before_birthday)
+}
+
 /// A date as the contract writes it (`dd-mm-åååå`) or in ISO form (`åååå-mm-dd`).
 pub(super) fn parse_date(raw: &str) -> Option<NaiveDate> {
     let v = raw.trim().as_bytes();
@@ -838,6 +844,17 @@ pub(super) fn parse_value(
                 return Err(format!(
                     "fødselsdatoen i CPR-nummeret ({}) ligger efter leveringsmånedens slutning",
                     cpr.birth_date().format(extracts::DATE_FORMAT)
+                ));
+            }
+            // A wrong century digit gives a valid date a century off (0-3 for a
+            // 2000s birth year reads as the 1900s): nobody a job centre serves is
+            // that old, so it is refused rather than aged 119 silently.
+            let age = whole_years(cpr.birth_date(), ctx.month_end);
+            if age > extracts::MAX_AGE_YEARS {
+                return Err(format!(
+                    "CPR-nummeret giver fødselsdatoen {} og en alder på {age} år ved leveringsmånedens slutning (højst {}); tjek 7. ciffer, som angiver århundredet",
+                    cpr.birth_date().format(extracts::DATE_FORMAT),
+                    extracts::MAX_AGE_YEARS
                 ));
             }
             let key = pseudo.key(&cpr);
@@ -948,7 +965,8 @@ pub(super) fn parse_value(
         ColumnType::YesNo => match v {
             "ja" => out.push(Value::Boolean(true)),
             "nej" => out.push(Value::Boolean(false)),
-            _ => return Err("skal være 'ja' eller 'nej'".into()),
+            extracts::UNKNOWN => out.push(Value::Null),
+            _ => return Err("skal være 'ja', 'nej' eller 'ukendt'".into()),
         },
     }
     Ok(())
@@ -974,6 +992,50 @@ mod tests {
             .finish("c".into(), "f.csv".into(), &mut errors)
             .unwrap();
         (parsed, errors)
+    }
+
+    #[test]
+    fn a_cpr_whose_century_digit_implies_an_age_of_119_is_refused() {
+        // 7th digit 1 with year 05: born 1905, 119 years old in March 2024.
+        let (parsed, errors) = check_rows(
+            &STATUS,
+            &[
+                &["010105-1233", "01-03-2024", "ydelse"],
+                &["010190-1233", "01-03-2024", "ydelse"],
+            ],
+        );
+        assert_eq!(parsed.len(), 1);
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].reason.contains("119 år") && errors[0].reason.contains("7. ciffer"),
+            "{}",
+            errors[0].reason
+        );
+    }
+
+    #[test]
+    fn ukendt_is_a_value_of_a_yes_no_column_and_of_the_outcome_status() {
+        let (parsed, errors) = check_rows(
+            &STATUS,
+            &[
+                &["010190-1233", "01-03-2024", "fraflyttet"],
+                &["020190-1234", "01-03-2024", "doed"],
+                &["030190-1235", "01-03-2024", "ukendt"],
+            ],
+        );
+        assert_eq!((parsed.len(), errors.len()), (3, 0), "{errors:?}");
+        let (parsed, errors) = check_rows(
+            &crate::extracts::CVS,
+            &[&[
+                "010190-1233",
+                "01-03-2024",
+                "ukendt",
+                "3,5",
+                "0310",
+                "ukendt",
+            ]],
+        );
+        assert_eq!((parsed.len(), errors.len()), (1, 0), "{errors:?}");
     }
 
     #[test]

@@ -320,6 +320,7 @@ fn loading_months_together_gives_what_loading_them_one_by_one_gives() {
     let (_b, together) = temp_store();
     let opts = LoadOptions {
         max_bad_share: 0.0,
+        max_incomplete_history_share: 1.0,
         dry_run: false,
         progress: &NoProgress,
     };
@@ -377,6 +378,7 @@ fn months_loaded_together_see_the_citizens_of_a_correction_loaded_with_them() {
     let (_s, store) = temp_store();
     let opts = LoadOptions {
         max_bad_share: 0.5,
+        max_incomplete_history_share: 1.0,
         dry_run: false,
         progress: &NoProgress,
     };

@@ -210,7 +210,7 @@ fn the_last_day_of_february_in_a_leap_year() {
 #[test]
 fn a_bad_value_is_reported_on_its_line_in_the_file_counting_the_header() {
     let (parsed, errors) = parse_status(
-        "\u{feff}cpr;maaned;status\r\n010190-1233;01-03-2024;ydelse\r\n010190-1233;01-02-2024;ukendt\r\n",
+        "\u{feff}cpr;maaned;status\r\n010190-1233;01-03-2024;ydelse\r\n010190-1233;01-02-2024;ledig\r\n",
     );
     assert_eq!(parsed.unwrap().lines, vec![2]);
     assert_eq!(errors.len(), 1);
@@ -505,4 +505,53 @@ fn a_bad_status_row_of_a_citizen_is_quarantined_and_the_rest_loads() {
         "{err}"
     );
     assert_eq!(batches_loaded(&store), 1);
+}
+
+/// Missing register history at first contact was loaded without a word and the
+/// history features silently counted the missing months as months of nothing.
+#[test]
+fn missing_history_of_new_citizens_warns_with_counts_and_is_refused_above_the_threshold() {
+    let opts = |max: f64| LoadOptions {
+        max_bad_share: 0.5,
+        max_incomplete_history_share: max,
+        dry_run: false,
+        progress: &NoProgress,
+    };
+    // March's new citizen comes with 1 of the 36 history months.
+    let tmp = tempfile::tempdir().unwrap();
+    let (_t, store, march) = february_loaded_and_march(tmp.path(), None);
+    let before = batches_loaded(&store);
+    let err = load(&store, &march, &pseudo(), &opts(0.05)).expect_err("refused");
+    assert!(err.is_rejection(), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("1 af 1 nye borgere mangler registerhistorik (i alt 35 af de 36 måneder"),
+        "{text}"
+    );
+    assert_eq!(batches_loaded(&store), before, "nothing loaded");
+    let r = load(&store, &march, &pseudo(), &opts(1.0)).unwrap();
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    assert!(
+        r.warnings[0].contains("1 af 1 nye borgere mangler registerhistorik (35 måneder"),
+        "{}",
+        r.warnings[0]
+    );
+
+    // With the whole history: no warning at the strict threshold.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut rows: Vec<String> = vec![
+        "010190-1233;01-03-2024;ydelse".into(),
+        "020285-2346;01-03-2024;beskaeftiget".into(),
+        "150375-3451;01-03-2024;ydelse".into(),
+        "240466-1235;01-03-2024;ydelse".into(),
+    ];
+    let march_start = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+    for back in 1..=36 {
+        let m = march_start - chrono::Months::new(back);
+        rows.push(format!("240466-1235;{};beskaeftiget", m.format("%d-%m-%Y")));
+    }
+    let all: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let (_t, store, march) = february_loaded_and_march(tmp.path(), Some(&all));
+    let r = load(&store, &march, &pseudo(), &opts(0.05)).unwrap();
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
 }

@@ -180,6 +180,9 @@ pub struct TrainOutcome {
     /// them (fitted without the validation months), for group error rates.
     pub val_spell_ids: Vec<String>,
     pub val_probabilities: Vec<f64>,
+    /// The base rate of the fitting months: guessing, the probability every
+    /// validation row gets from the baseline the tree must beat to be used.
+    pub val_base_rate: f64,
 }
 
 /// The training window of a run: mature cohorts only (outcome month <= run month).
@@ -239,6 +242,10 @@ pub fn train(
     // The chosen parameters are refitted on the whole window, validation months included.
     let tree = fit_tree(&m.x, &m.y, depth, leaf, cfg, policy)?;
     let version = version_id(run_month, &tree, &policy.hash);
+    // The cohorts the rows actually come from: early in an installation the window
+    // reaches back before the first delivery, and the card must not name months
+    // nobody was trained on.
+    let (train_from, train_to) = covered(&m.cohort_months).unwrap_or((train_from, train_to));
     Ok(Some(TrainOutcome {
         version,
         tree,
@@ -254,7 +261,13 @@ pub fn train(
         val_y,
         val_spell_ids,
         val_probabilities: tree_p,
+        val_base_rate: fit_base,
     }))
+}
+
+/// The first and last cohort month among the training rows.
+fn covered(months: &[NaiveDate]) -> Option<(NaiveDate, NaiveDate)> {
+    Some((*months.iter().min()?, *months.iter().max()?))
 }
 
 fn has_both_classes(y: &[u32]) -> bool {
@@ -314,4 +327,25 @@ pub fn score(
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Early model cards named a training window reaching back before the first
+    /// delivery; the version records the cohorts its rows come from.
+    #[test]
+    fn the_training_period_is_the_cohorts_the_rows_come_from_not_the_whole_window() {
+        let cfg = PipelineConfig::load(std::path::Path::new("pipelines/monthly.toml")).unwrap();
+        let d = |y, m| NaiveDate::from_ymd_opt(y, m, 1).unwrap();
+        let (window_from, _, _) = training_window(d(2020, 6), &cfg);
+        assert!(
+            window_from < d(2019, 1),
+            "the window reaches before the data"
+        );
+        let rows = [d(2019, 3), d(2019, 1), d(2019, 6)];
+        assert_eq!(covered(&rows), Some((d(2019, 1), d(2019, 6))));
+        assert_eq!(covered(&[]), None);
+    }
 }

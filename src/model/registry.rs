@@ -134,14 +134,17 @@ pub fn champion(
     conn: &Connection,
     run_month: NaiveDate,
 ) -> Result<Option<(String, TrainedTree)>, ModelError> {
+    // The latest decision rules: its champion_after is null when a first model
+    // was refused as no better than guessing (nobody is scored then).
     let version: Option<String> = conn
         .query_row(
             "select champion_after from model_decisions where run_month <= ?::date
              order by run_month desc, decided_at desc limit 1",
             [run_month.to_string()],
-            |r| r.get(0),
+            |r| r.get::<_, Option<String>>(0),
         )
-        .optional()?;
+        .optional()?
+        .flatten();
     match version {
         Some(v) => Ok(Some((v.clone(), load(conn, &v)?))),
         None => Ok(None),
@@ -162,10 +165,11 @@ pub fn record_decision(
         [run_month.to_string()],
     )?;
     let after = if d.promote {
-        challenger.to_string()
+        Some(challenger.to_string())
     } else {
-        d.champion_version.clone().unwrap_or_default()
+        d.champion_version.clone()
     };
+    let finite = |v: f64| v.is_finite().then_some(v);
     conn.execute(
         DECISION_INSERT,
         named_params! {
@@ -179,6 +183,11 @@ pub fn record_decision(
             "champion_brier": d.champion_brier,
             "tolerance": tolerance,
             "reason": d.reason,
+            "base_rate_brier": finite(d.gate.base_rate_brier),
+            "gate_difference": finite(d.gate.difference),
+            "gate_ci_low": finite(d.gate.difference_ci.0),
+            "gate_ci_high": finite(d.gate.difference_ci.1),
+            "beats_base_rate": d.gate.passed,
         },
     )?;
     Ok(())

@@ -182,7 +182,7 @@ pub fn write(
     let latest_mature = cohorts
         .iter()
         .rev()
-        .find(|(_, rs)| rs.iter().all(|r| r.label.is_some()))
+        .find(|(_, rs)| rs.iter().all(|r| r.mature))
         .map(|(m, _)| *m);
     let mut alerts = Vec::new();
     let mut app_rows = Vec::new();
@@ -210,7 +210,7 @@ pub fn write(
                 .map(|(j, f)| (f.name.clone(), rs.iter().map(|r| r.features[j]).collect()))
                 .collect();
             current.push((RISK.into(), rs.iter().map(|r| r.probability).collect()));
-            if rs.iter().all(|r| r.label.is_some()) {
+            if rs.iter().all(|r| r.mature) {
                 current.push((
                     BASE_RATE.into(),
                     rs.iter().filter_map(|r| r.label.map(f64::from)).collect(),

@@ -77,7 +77,9 @@ pub fn write(
                     )?;
                 }
             }
-            if rs.iter().all(|r| r.label.is_some()) {
+            // Realised once the follow-up has passed, over the known outcomes
+            // (one unknown outcome must not keep it unrealised for ever).
+            if rs.iter().all(|r| r.mature) {
                 let (p, y): (Vec<f64>, Vec<u32>) = rs
                     .iter()
                     .filter_map(|r| r.label.map(|y| (r.probability, y)))

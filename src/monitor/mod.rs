@@ -17,6 +17,7 @@ mod fairness;
 mod outcomes;
 mod performance;
 pub mod rows;
+mod unknown;
 
 use chrono::NaiveDate;
 use duckdb::Connection;
@@ -88,9 +89,12 @@ pub fn run(conn: &Connection, input: &MonitorInput<'_>) -> Result<Summary, Monit
     for t in RECOMPUTED {
         crate::store::clear_table(conn, t)?;
     }
+    // A cohort is evaluated once its follow-up time has passed, on the spells
+    // whose outcome is known; the unknown ones (moved out, died, missing in the
+    // registers) are counted beside every figure, never waited for.
     let mature: Vec<NaiveDate> = cohorts
         .iter()
-        .filter(|(_, rs)| rs.iter().all(|r| r.label.is_some()))
+        .filter(|(_, rs)| rs.iter().all(|r| r.mature))
         .map(|(m, _)| *m)
         .collect();
     let window = Window::latest(&cohorts, &mature, input.cfg().window_cohorts);
@@ -108,6 +112,7 @@ pub fn run(conn: &Connection, input: &MonitorInput<'_>) -> Result<Summary, Monit
         outcomes::write(conn, input, &w.scope)?;
         performance::write(conn, input, &w.scope)?;
         found.extend(fairness::write(conn, input, w)?);
+        found.extend(unknown::write(conn, input, w)?);
     }
     estimates::write(conn, input, &cohorts)?;
     found.extend(drift::write(conn, input, &cohorts)?);
@@ -162,6 +167,11 @@ impl<'a> Scope<'a> {
             model_version: version_of(rows),
             rows: rows.to_vec(),
         }
+    }
+
+    /// Mature rows whose outcome is unknown (censored).
+    fn unknown(&self) -> u64 {
+        self.rows.iter().filter(|r| r.unknown()).count() as u64
     }
 
     /// Probabilities and labels of the labelled rows.

@@ -1,6 +1,8 @@
 //! Outcome tracking: each risk band's share and, once mature, its observed rate;
 //! and Kaplan-Meier curves of the share still unemployed month by month after
-//! the 2nd interview, by risk band, censored where the status data end.
+//! the 2nd interview, by risk band, each person censored at their last observed
+//! month (where the status data end, or earlier when they moved out, died or
+//! dropped out of the registers).
 
 use duckdb::{params, Connection};
 
@@ -34,6 +36,7 @@ pub fn write(
             "share",
             "mean_predicted",
             "n_labelled",
+            "n_unknown",
             "observed_rate",
             "observed_ci_low",
             "observed_ci_high",
@@ -49,6 +52,7 @@ pub fn write(
         let mean_predicted = rs.iter().map(|r| r.probability).sum::<f64>() / n as f64;
         let labels: Vec<u32> = rs.iter().filter_map(|r| r.label).collect();
         let n_labelled = labels.len() as u64;
+        let n_unknown = rs.iter().filter(|r| r.unknown()).count() as u64;
         let positives = labels.iter().map(|&y| u64::from(y)).sum::<u64>();
         let (rate, lo, hi) = if n_labelled > 0 {
             let (lo, hi) = wilson_interval(positives, n_labelled);
@@ -69,6 +73,7 @@ pub fn write(
             n as f64 / total as f64,
             mean_predicted,
             n_labelled as i64,
+            n_unknown as i64,
             rate,
             lo,
             hi,
@@ -101,12 +106,7 @@ pub fn write(
             .rows
             .iter()
             .filter(|r| band == ALL || r.risk_band == band)
-            .map(|r| match r.exit_month {
-                // Left unemployment in a month the data cover: an event.
-                Some(m) if m <= r.followup_months => (m, true),
-                // Still unemployed when the data end: censored there.
-                _ => (r.followup_months.min(horizon), false),
-            })
+            .map(|r| r.survival_time(horizon))
             .unzip();
         if durations.is_empty() {
             continue;
@@ -130,4 +130,107 @@ pub fn write(
     }
     app.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::monitor::rows::MonitorRow;
+
+    /// What sql/monitor/monitor_rows.sql derives from a person's status rows of
+    /// months 1..horizon (None: no row): the first month with a job or
+    /// education, and the last month with an observed status.
+    fn row_from_path(path: &[Option<String>]) -> MonitorRow {
+        let month = |i: usize| (i + 1) as u32;
+        let exit_month = path
+            .iter()
+            .position(|s| matches!(s.as_deref(), Some("beskaeftiget" | "uddannelse")))
+            .map(month);
+        let observed_months = path
+            .iter()
+            .rposition(|s| {
+                s.as_deref()
+                    .is_some_and(|s| !crate::extracts::UNOBSERVED_STATUSES.contains(&s))
+            })
+            .map_or(0, month);
+        let last = path.last().cloned().flatten();
+        let known = last
+            .as_deref()
+            .filter(|s| !crate::extracts::UNOBSERVED_STATUSES.contains(s));
+        MonitorRow {
+            cohort_month: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            model_version: "v".into(),
+            probability: 0.5,
+            risk_band: "mellem".into(),
+            label: known.map(|s| u32::from(!matches!(s, "beskaeftiget" | "uddannelse"))),
+            mature: true,
+            groups: std::array::from_fn(|_| String::new()),
+            exit_month,
+            followup_months: path.len() as u32,
+            observed_months,
+            features: vec![],
+        }
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Fixture {
+        horizon: u32,
+        paths: Vec<Vec<Option<String>>>,
+        durations: Vec<u32>,
+        events: Vec<bool>,
+        unknown_outcome_share: f64,
+        survival_at_months: Vec<f64>,
+        low_at_months: Vec<f64>,
+        high_at_months: Vec<f64>,
+    }
+
+    /// 40 % of the outcomes unknown (moved out, died, register gaps, deliveries
+    /// that end): each person censored at the last observed month, the curve is
+    /// lifelines' Kaplan-Meier to 1e-9 (tests/reference/censoring.py).
+    #[test]
+    fn survival_with_per_person_censoring_matches_lifelines() {
+        let f: Fixture =
+            serde_json::from_str(include_str!("../../tests/reference/censoring.json")).unwrap();
+        assert!((0.38..0.42).contains(&f.unknown_outcome_share));
+        let rows: Vec<MonitorRow> = f.paths.iter().map(|p| row_from_path(p)).collect();
+        let unknown = rows.iter().filter(|r| r.unknown()).count() as f64;
+        assert!((unknown / rows.len() as f64 - f.unknown_outcome_share).abs() < 1e-12);
+        let (durations, events): (Vec<u32>, Vec<bool>) =
+            rows.iter().map(|r| r.survival_time(f.horizon)).unzip();
+        assert_eq!(durations, f.durations);
+        assert_eq!(events, f.events);
+        let curve = kaplan_meier(&durations, &events, f.horizon);
+        assert_eq!(curve.len(), f.horizon as usize);
+        for (i, p) in curve.iter().enumerate() {
+            assert!(
+                (p.survival - f.survival_at_months[i]).abs() < 1e-9,
+                "month {}",
+                p.month
+            );
+            assert!(
+                (p.ci_low - f.low_at_months[i]).abs() < 1e-9,
+                "low {}",
+                p.month
+            );
+            assert!(
+                (p.ci_high - f.high_at_months[i]).abs() < 1e-9,
+                "high {}",
+                p.month
+            );
+        }
+    }
+
+    /// Before the fix everybody was followed to the end of the delivery: a person
+    /// whose rows say they moved out counted as still unemployed and at risk.
+    #[test]
+    fn a_person_who_moved_out_is_censored_there_not_counted_as_unemployed() {
+        let path: Vec<Option<String>> = ["ydelse", "ydelse", "fraflyttet"]
+            .iter()
+            .map(|s| Some(s.to_string()))
+            .chain(std::iter::repeat_n(Some("fraflyttet".to_string()), 9))
+            .collect();
+        let r = row_from_path(&path);
+        assert_eq!(r.survival_time(12), (2, false));
+        assert!(r.unknown());
+    }
 }

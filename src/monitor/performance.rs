@@ -165,7 +165,11 @@ pub fn write(
     let c = classification::at_threshold(&p, &y, threshold);
     let resamples = cfg.bootstrap_resamples;
     let seed = cfg.bootstrap_seed;
+    // Computed over the known outcomes; how many mature spells had none is
+    // stored beside them (numerator unknown, denominator all mature spells).
+    let unknown = scope.unknown();
     let mut rows = vec![
+        Row::count("unknown", unknown, n + unknown),
         Row::count("tp", c.tp, n),
         Row::count("fp", c.fp, n),
         Row::count("tn", c.tn, n),
@@ -243,6 +247,29 @@ pub fn write(
     write_calibration(conn, input, scope, &p, &y).map(Some)
 }
 
+/// The logistic recalibration figures stored in `metric_calibration`: the
+/// intercept is calibration in the large (the intercept alone, slope fixed at 1:
+/// y ~ σ(a + logit p), docs/metrics.md), not the intercept of the joint
+/// intercept-and-slope fit, which answers another question and differed by up
+/// to 0.43 on real cohorts; the slope and its interval are from the joint fit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recalibration {
+    pub intercept: Option<f64>,
+    pub slope: Option<f64>,
+    pub slope_ci: Option<(f64, f64)>,
+}
+
+impl Recalibration {
+    pub fn of(y: &[u32], p: &[f64]) -> Recalibration {
+        let fit = calibration::logistic_recalibration(y, p);
+        Recalibration {
+            intercept: calibration::calibration_intercept(y, p).map(|c| c.value),
+            slope: fit.as_ref().map(|f| f.slope),
+            slope_ci: fit.as_ref().map(|f| f.slope_ci),
+        }
+    }
+}
+
 fn write_calibration(
     conn: &Connection,
     input: &MonitorInput<'_>,
@@ -262,12 +289,12 @@ fn write_calibration(
     let citl = observed_rate - mean_predicted;
     let bins = input.cfg().calibration_bins;
     let ece = calibration::expected_calibration_error(y, p, bins);
-    let fit = calibration::logistic_recalibration(y, p);
+    let fit = Recalibration::of(y, p);
     conn.execute(
         "insert into metric_calibration (scope, cohort_month, model_version, n, mean_predicted,
              observed_rate, ece, citl, citl_ci_low, citl_ci_high, intercept, slope, slope_ci_low,
-             slope_ci_high, computed_in_run)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             slope_ci_high, computed_in_run, n_unknown)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         params![
             scope.name,
             date_value(scope.cohort_month),
@@ -279,11 +306,12 @@ fn write_calibration(
             citl,
             observed_ci.0 - mean_predicted,
             observed_ci.1 - mean_predicted,
-            fit.as_ref().map(|f| f.intercept),
-            fit.as_ref().map(|f| f.slope),
-            fit.as_ref().map(|f| f.slope_ci.0),
-            fit.as_ref().map(|f| f.slope_ci.1),
-            input.run_id
+            fit.intercept,
+            fit.slope,
+            fit.slope_ci.map(|c| c.0),
+            fit.slope_ci.map(|c| c.1),
+            input.run_id,
+            scope.unknown() as i64
         ],
     )?;
     let mut app = conn.appender_with_columns(
@@ -393,6 +421,28 @@ pub fn calibration_alert(
 mod tests {
     use super::*;
     use crate::metrics::{auc, bootstrap_ci};
+
+    #[test]
+    fn the_stored_intercept_is_calibration_in_the_large_not_the_joint_fits() {
+        // Predictions too extreme and too low: the joint fit's intercept and the
+        // intercept with the slope fixed at 1 differ clearly here.
+        let p: Vec<f64> = (0..200)
+            .map(|i| 0.02 + 0.9 * f64::from(i) / 200.0)
+            .collect();
+        let y: Vec<u32> = (0..200u32)
+            .map(|i| u32::from(i % 3 != 0 || i > 150))
+            .collect();
+        let r = Recalibration::of(&y, &p);
+        let citl = calibration::calibration_intercept(&y, &p).unwrap().value;
+        let joint = calibration::logistic_recalibration(&y, &p).unwrap();
+        assert!(
+            (joint.intercept - citl).abs() > 0.1,
+            "{} {citl}",
+            joint.intercept
+        );
+        assert_eq!(r.intercept, Some(citl));
+        assert_eq!(r.slope, Some(joint.slope));
+    }
 
     #[test]
     fn the_fast_auc_bootstrap_is_the_general_one_bit_for_bit() {

@@ -26,19 +26,43 @@ pub struct MonitorRow {
     pub model_version: String,
     pub probability: f64,
     pub risk_band: String,
-    /// The outcome: 1 still unemployed at the horizon; `None` until mature.
+    /// The outcome: 1 still unemployed at the horizon; `None` until mature, and
+    /// `None` for a mature spell whose outcome was not observed (censored).
     pub label: Option<u32>,
+    /// The follow-up time has passed (the status data cover the outcome month).
+    pub mature: bool,
     /// Values of [`DIMENSIONS`].
     pub groups: [String; 5],
     /// First month (1..horizon) after the cohort month with a job or education.
     pub exit_month: Option<u32>,
     /// Months after the cohort month covered by status data (0..horizon).
     pub followup_months: u32,
+    /// The last month after the cohort month with an observed status (not
+    /// `fraflyttet`, `doed`, `ukendt` or missing); 0 if none. The survival
+    /// curves censor the person there.
+    pub observed_months: u32,
     /// Model inputs in policy order.
     pub features: Vec<f64>,
 }
 
 impl MonitorRow {
+    /// Mature, but the outcome was not observed.
+    pub fn unknown(&self) -> bool {
+        self.mature && self.label.is_none()
+    }
+
+    /// The survival time and whether leaving unemployment was observed: an exit
+    /// in a month the person was observed is an event; otherwise the person is
+    /// censored at the last observed month (lifelines' convention), never
+    /// followed beyond the horizon.
+    pub fn survival_time(&self, horizon: u32) -> (u32, bool) {
+        let observed = self.observed_months.min(self.followup_months).min(horizon);
+        match self.exit_month {
+            Some(m) if m <= observed => (m, true),
+            _ => (observed, false),
+        }
+    }
+
     /// Flagged at the policy threshold: the high-risk band.
     pub fn flagged(&self) -> bool {
         self.risk_band == crate::vocabulary::RiskBand::Hoej.as_code()
@@ -72,7 +96,11 @@ pub fn load(conn: &Connection, policy: &FeaturePolicy) -> Result<Vec<MonitorRow>
     );
     let mature = c("mature")?;
     let dims: Vec<usize> = DIMENSIONS.iter().map(|d| c(d)).collect::<Result<_, _>>()?;
-    let (exit, followup) = (c("exit_month")?, c("followup_months")?);
+    let (exit, followup, observed) = (
+        c("exit_month")?,
+        c("followup_months")?,
+        c("observed_months")?,
+    );
     let feats: Vec<usize> = policy
         .input_names()
         .iter()
@@ -94,9 +122,11 @@ pub fn load(conn: &Connection, policy: &FeaturePolicy) -> Result<Vec<MonitorRow>
             } else {
                 None
             },
+            mature: is_mature,
             groups: std::array::from_fn(|i| text(&r[dims[i]])),
             exit_month: r[exit].as_i64().map(|v| v as u32),
             followup_months: r[followup].as_i64().unwrap_or(0).max(0) as u32,
+            observed_months: r[observed].as_i64().unwrap_or(0).max(0) as u32,
             features: feats
                 .iter()
                 .map(|&i| r[i].as_f64().unwrap_or(0.0))

@@ -72,6 +72,16 @@ pub struct RunReport {
     pub model_version: Option<String>,
 }
 
+impl RunReport {
+    /// Whether the run scored a cohort: its `score` step scored at least one
+    /// spell. A run with a model in use but no cohort of its own scored nobody.
+    pub fn scored_a_cohort(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| s.step == Step::Score && !s.failed && s.rows > 0)
+    }
+}
+
 /// Runs the pipeline for one month.
 #[tracing::instrument(skip_all, fields(month = %month), err)]
 pub fn run_month(
@@ -219,4 +229,36 @@ pub fn backfill(
         reports.push(report);
     }
     Ok(reports)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(steps: &[(Step, i64)], model: bool) -> RunReport {
+        RunReport {
+            run_id: "r".into(),
+            month: NaiveDate::from_ymd_opt(2024, 3, 1).unwrap(),
+            steps: steps
+                .iter()
+                .map(|&(step, rows)| StepRecord {
+                    step,
+                    duration_ms: 0,
+                    rows,
+                    detail: String::new(),
+                    failed: false,
+                })
+                .collect(),
+            model_version: model.then(|| "v".to_string()),
+        }
+    }
+
+    /// The backfill summary counted every run with a model in use as a scored
+    /// cohort (32 where 20 were scored on real data).
+    #[test]
+    fn a_run_with_a_model_but_no_cohort_scored_nobody() {
+        assert!(!run(&[(Step::Train, 900), (Step::Score, 0)], true).scored_a_cohort());
+        assert!(run(&[(Step::Score, 212)], true).scored_a_cohort());
+        assert!(!run(&[(Step::Train, 0)], false).scored_a_cohort());
+    }
 }

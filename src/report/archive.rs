@@ -77,8 +77,15 @@ impl Manifest {
 }
 
 impl Manifest {
-    /// The model that scored the month's own cohort.
+    /// The model of the month: the one that scored the month's own cohort, or,
+    /// in a month without a scored cohort, the one in use after the month's
+    /// latest champion/challenger decision (a model may be trained and put in
+    /// use in a month that has no cohort yet).
     pub fn model_version_of(inputs: &Inputs) -> Option<String> {
+        Self::scorer_of(inputs).or_else(|| Self::in_use_after(inputs))
+    }
+
+    fn scorer_of(inputs: &Inputs) -> Option<String> {
         let t = inputs.mart("mart_cohorts");
         let (m, v) = (
             t.column_index("cohort_month")?,
@@ -88,6 +95,25 @@ impl Manifest {
             (Cell::Date(d), Cell::Text(version)) if *d == inputs.month => Some(version.clone()),
             _ => None,
         })
+    }
+
+    fn in_use_after(inputs: &Inputs) -> Option<String> {
+        let t = inputs.mart("mart_model_changes");
+        let (m, v) = (
+            t.column_index("run_month")?,
+            t.column_index("champion_after")?,
+        );
+        t.rows
+            .iter()
+            .filter_map(|r| match (&r[m], &r[v]) {
+                (Cell::Date(d), after) if *d <= inputs.month => Some((*d, after)),
+                _ => None,
+            })
+            .max_by_key(|(d, _)| *d)
+            .and_then(|(_, after)| match after {
+                Cell::Text(version) => Some(version.clone()),
+                _ => None,
+            })
     }
 }
 

@@ -335,3 +335,26 @@ fn a_missing_catalogue_text_fails_the_report_instead_of_showing_its_key() {
         "{err}"
     );
 }
+
+/// In a month without a scored cohort of its own, a model trained and put in use
+/// that month is named (the cover said "ingen model endnu" and the manifest had no
+/// model version).
+#[test]
+fn a_month_without_a_cohort_names_the_model_put_in_use_that_month() {
+    let layout = layout();
+    let mut raw = fixture::raw_marts();
+    let cohorts = raw.get_mut("mart_cohorts").unwrap();
+    let m = cohorts.column_index("cohort_month").unwrap();
+    cohorts.rows.retain(|r| r[m] != Cell::Date(month()));
+    let inputs = disclosed(&layout, &raw);
+    assert_eq!(
+        archive::Manifest::model_version_of(&inputs).as_deref(),
+        Some("2024-06-a1b2c3d4")
+    );
+    let html = String::from_utf8(render(&layout, &inputs, BUILT_AT).unwrap().html).unwrap();
+    assert!(
+        html.contains("Modelversion i brug: 2024-06-a1b2c3d4"),
+        "cover"
+    );
+    assert!(!html.contains("ingen model endnu"));
+}

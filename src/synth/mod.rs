@@ -10,6 +10,7 @@
 //! or on hash-map iteration order.
 
 mod calendar;
+mod censoring;
 mod hazard;
 mod history;
 mod life;
@@ -50,7 +51,13 @@ pub struct SynthConfig {
     pub shock_month: Option<NaiveDate>,
     /// Lower the exit hazard in [`BIASED_DISTRICT`] beyond what its features imply.
     pub biased_district: bool,
+    /// Share (per cent) of 2nd-interview spells whose 12-month outcome is not
+    /// observed: moves out of the municipality, deaths and register gaps
+    /// (`censoring`, docs/extracts.md "Censurering"); 0 for none.
+    pub censored_percent: u8,
 }
+
+pub use censoring::{DEFAULT_CENSORED_PERCENT, MAX_CENSORED_PERCENT};
 
 impl Default for SynthConfig {
     fn default() -> Self {
@@ -61,6 +68,7 @@ impl Default for SynthConfig {
             start: NaiveDate::from_ymd_opt(2019, 1, 1).expect("valid date"),
             shock_month: None,
             biased_district: false,
+            censored_percent: DEFAULT_CENSORED_PERCENT,
         }
     }
 }
@@ -119,6 +127,12 @@ fn validate(cfg: &SynthConfig) -> Result<(), SynthError> {
             cfg.start, cfg.years
         ));
     }
+    if cfg.censored_percent > MAX_CENSORED_PERCENT {
+        return bad(format!(
+            "censored_percent skal være højst {MAX_CENSORED_PERCENT}, ikke {}",
+            cfg.censored_percent
+        ));
+    }
     if let Some(s) = cfg.shock_month.filter(|s| s.day() != 1) {
         return bad(format!(
             "shock_month skal være den første i en måned, ikke {s}"
@@ -131,6 +145,7 @@ fn validate(cfg: &SynthConfig) -> Result<(), SynthError> {
 /// folders as needed and overwriting files already there.
 pub fn generate(cfg: &SynthConfig, out: &Path) -> Result<SynthSummary, SynthError> {
     validate(cfg)?;
-    let world = life::simulate(cfg);
+    let mut world = life::simulate(cfg);
+    censoring::censor(&mut world, cfg.seed, cfg.censored_percent);
     output::write_all(&world, out)
 }

@@ -13,6 +13,12 @@ pub(crate) enum Status {
     Education,
     Sick,
     Outside,
+    /// Moved out of the municipality (censoring, `synth::censoring`).
+    MovedOut,
+    /// Died (censoring).
+    Dead,
+    /// A month missing in the registers (censoring).
+    Unknown,
 }
 
 impl Status {

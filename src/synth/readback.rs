@@ -112,6 +112,13 @@ pub(crate) fn cpr_birth(cpr: &str) -> NaiveDate {
 
 /// The outcome cases of a delivery, computed only from the files.
 pub(crate) fn cases(dir: &Path) -> Vec<Case> {
+    cases_and_unknown(dir).0
+}
+
+/// The cases with a known outcome, and how many 2nd-interview spells with an
+/// outcome month in the deliveries have an unknown one (censored).
+pub(crate) fn cases_and_unknown(dir: &Path) -> (Vec<Case>, usize) {
+    let mut unknown = 0;
     let spells = read_extract(dir, &extracts::SPELLS);
     let interviews = read_extract(dir, &extracts::INTERVIEWS);
     let cvs = read_extract(dir, &extracts::CVS);
@@ -178,6 +185,12 @@ pub(crate) fn cases(dir: &Path) -> Vec<Case> {
             .map(|c| c.1)
             .expect("CV before 2nd interview");
         let st = &status[&(cpr.clone(), outcome_month)];
+        // An outcome not observed (moved out, died, a register gap) is unknown:
+        // the case has no label, as in feat_labels.
+        if extracts::UNOBSERVED_STATUSES.contains(&st.as_str()) {
+            unknown += 1;
+            continue;
+        }
         out.push(Case {
             group: s[2].clone(),
             age: super::calendar::age_at(cpr_birth(cpr), start),
@@ -188,7 +201,7 @@ pub(crate) fn cases(dir: &Path) -> Vec<Case> {
             unemployed: st != "beskaeftiget" && st != "uddannelse",
         });
     }
-    out
+    (out, unknown)
 }
 
 /// Share still unemployed among the cases that pass `keep`, and their number.

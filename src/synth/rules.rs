@@ -144,6 +144,9 @@ pub(crate) fn next_month<R: Rng>(
         Status::Sick => (0.04, &[(Status::Employed, 0.04), (Status::Outside, 0.005)]),
         Status::Outside => (0.004, &[(Status::Employed, 0.01)]),
         Status::Benefit => (1.0, &[]),
+        // Censoring is laid over the lives afterwards (`censoring`); a life
+        // never moves into these states itself.
+        Status::MovedOut | Status::Dead | Status::Unknown => (0.0, &[]),
     };
     let mut u = rng.random::<f64>();
     if u < ret {

@@ -7,10 +7,33 @@ use std::process::{Command, Output};
 
 use crate::helpers::repo_path;
 
+/// The repository's pipeline file with the register-history threshold switched
+/// off: the small hand-written deliveries here carry no 36-month history (the
+/// threshold itself is tested in `ingest::tests`).
+fn pipeline_without_history_threshold() -> &'static Path {
+    static FILE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let dir = FILE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(repo_path("pipelines/monthly.toml")).unwrap();
+        let lenient = text.replace(
+            "max_incomplete_history_share = 0.05",
+            "max_incomplete_history_share = 1.0",
+        );
+        assert_ne!(text, lenient);
+        std::fs::write(dir.path().join("monthly.toml"), lenient).unwrap();
+        dir
+    });
+    Box::leak(dir.path().join("monthly.toml").into_boxed_path())
+}
+
 fn jobcockpit(data_dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_jobcockpit"))
         .args(args)
         .current_dir(repo_path(""))
+        .env(
+            "JOBCOCKPIT_PIPELINE_FILE",
+            pipeline_without_history_threshold(),
+        )
         .env("JOBCOCKPIT_DATA_DIR", data_dir)
         .env_remove("JOBCOCKPIT_STORE_KEY")
         .env_remove("JOBCOCKPIT_PSEUDONYM_KEY")

@@ -4,6 +4,7 @@
 mod access;
 mod at_rest;
 mod borger;
+mod censoring;
 mod failures;
 mod helpers;
 mod ingest_cli;

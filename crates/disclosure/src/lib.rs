@@ -307,7 +307,9 @@ pub fn apply(table: Table, rule: &Rule, k: DisclosureK) -> Table {
             Some(i) => truth
                 .rows
                 .iter()
-                .map(|r| !matches!(r.get(i), Some(Cell::Int(n)) if *n >= k))
+                // A true zero is nobody: it gives no one away (the noise keeps it
+                // zero), so it is shown as 0 rather than "fewer than k".
+                .map(|r| !matches!(r.get(i), Some(Cell::Int(n)) if *n >= k || *n == 0))
                 .collect(),
             None => vec![true; truth.rows.len()],
         })

@@ -28,11 +28,16 @@ pub(in crate::pipeline) fn run(
         }
         MonthFolder::Pending(dir) => dir,
     };
-    let load = ingest::load_batch(
+    let load = ingest::load(
         store,
         &dir,
         ctx.pseudonymiser,
-        ctx.pipeline.ingest.max_bad_share,
+        &ingest::LoadOptions {
+            max_bad_share: ctx.pipeline.ingest.max_bad_share,
+            max_incomplete_history_share: ctx.pipeline.ingest.max_incomplete_history_share,
+            dry_run: false,
+            progress: &ingest::NoProgress,
+        },
     )?;
     let mut detail = detail(&load);
     // The batch is committed: the files with raw CPRs can go. Failing to delete
@@ -87,6 +92,9 @@ fn detail(load: &LoadReport) -> String {
             load.quarantined.len()
         ));
     }
+    for w in &load.warnings {
+        detail.push_str(&format!("; advarsel: {w}"));
+    }
     detail
 }
 
@@ -106,6 +114,7 @@ mod tests {
             rows: vec![("status", 10)],
             quarantined: Vec::new(),
             files: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 

@@ -95,11 +95,13 @@ fn mature_table(ctx: &Ctx, cohorts: &[Row]) -> Block {
             vec![
                 RCell::month(r.date("cohort_month"), &u),
                 RCell::num(r.v("n"), NumFmt::Integer, &u),
+                RCell::num(r.v("n_unknown"), NumFmt::Integer, &u),
                 pct(r, "mean_predicted"),
                 pct(r, "observed_rate"),
                 pct(r, "observed_ci_low"),
                 pct(r, "observed_ci_high"),
                 inside,
+                pct(r, "survival_horizon"),
             ]
         })
         .collect();
@@ -109,11 +111,13 @@ fn mature_table(ctx: &Ctx, cohorts: &[Row]) -> Block {
         vec![
             Column::text(h("cohort")),
             Column::num(h("persons")),
+            Column::num(h("unknown")),
             Column::num(h("predicted")),
             Column::num(h("observed")),
             Column::num(h("low")),
             Column::num(h("high")),
             Column::text(h("inside")),
+            Column::num(h("survival")),
         ],
         rows,
         &[],

@@ -28,6 +28,12 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
         Some(d) => {
             let version = |c: &str| d.text(c).unwrap_or("").to_string();
             let key = match (d.flag("promoted"), d.text("champion_before")) {
+                (false, None) if super::summary::refused_as_guessing(&d) => {
+                    "modelskifte.none_guessing"
+                }
+                (false, Some(_)) if super::summary::refused_as_guessing(&d) => {
+                    "modelskifte.kept_guessing"
+                }
                 (true, None) => "modelskifte.first",
                 (true, Some(_)) if super::summary::worse_within_tolerance(&d) => {
                     "modelskifte.promoted_within"

@@ -118,6 +118,8 @@ fn model(ctx: &Ctx) -> String {
         return ctx.f("resume.model_none", &[]);
     };
     let key = match (d.flag("promoted"), d.text("champion_before")) {
+        (false, None) if refused_as_guessing(&d) => "resume.model_none_guessing",
+        (false, Some(_)) if refused_as_guessing(&d) => "resume.model_kept_guessing",
         (true, None) => "resume.model_first",
         // Promoted within the tolerance although its score was a little worse.
         (true, Some(_)) if worse_within_tolerance(&d) => "resume.model_promoted_within",
@@ -125,6 +127,12 @@ fn model(ctx: &Ctx) -> String {
         (false, _) => "resume.model_kept",
     };
     ctx.f(key, &[])
+}
+
+/// A challenger refused because it did not beat guessing (the base rate); an
+/// older decision without the gate's figures (null) was not.
+pub fn refused_as_guessing(d: &Row) -> bool {
+    !d.flag("promoted") && matches!(d.cell("beats_base_rate"), crate::table::Cell::Int(0))
 }
 
 /// A promoted challenger whose validation Brier score was a little worse than the
