@@ -109,6 +109,19 @@ impl App {
     /// Loads configuration and key, and opens the store.
     pub fn open(settings: Settings) -> Result<App, AppError> {
         let pipeline = PipelineConfig::load(&settings.pipeline_file)?;
+        // A retention shorter than horizon + training window would leave no
+        // model to train: refused here, where both settings are known.
+        settings
+            .citizen
+            .check_against(
+                pipeline.cohort.horizon_months,
+                pipeline.training.window_months,
+            )
+            .map_err(|message| ConfigError::Invalid {
+                key: "citizen.retention_months".into(),
+                origin: String::new(),
+                message,
+            })?;
         let policy = FeaturePolicy::load(&settings.policy_file).map_err(ModelError::from)?;
         let pseudonymiser = match &settings.pseudonym_key {
             Some(hex) => Pseudonymiser::from_hex(hex.expose())?,

@@ -45,6 +45,8 @@ pub use jobcockpit_present as present;
 pub mod pseudonym;
 /// The monthly report to the employment committee: HTML, PDF and XLSX, archived.
 pub mod report;
+/// Storage limitation: the run's deletion of individual rows past the retention.
+pub mod retention;
 /// The monthly schedule.
 pub mod schedule;
 /// The embedded DuckDB store and the SQL files.
