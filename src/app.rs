@@ -42,6 +42,8 @@ pub enum AppError {
     Ops(#[from] crate::ops::OpsError),
     #[error(transparent)]
     Lookup(#[from] LookupError),
+    #[error(transparent)]
+    Citizen(#[from] crate::citizen::CitizenError),
     #[error("kunne ikke oprette {path}: {source}")]
     Io {
         path: String,

@@ -7,6 +7,8 @@
 pub mod access;
 /// Wiring of configuration, key, store, pipeline, web and schedule.
 pub mod app;
+/// The citizen's rights: insight export, objection to profiling, erasure.
+pub mod citizen;
 /// The command line.
 pub mod cli;
 /// Typed settings (parsed, layered) and the pipeline definition with its steps.
