@@ -4,6 +4,7 @@
 mod access;
 mod at_rest;
 mod borger;
+mod citizen;
 mod failures;
 mod helpers;
 mod ingest_cli;
