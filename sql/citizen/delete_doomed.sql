@@ -37,8 +37,7 @@ where spell_id in (select spell_id from doomed_spells)
 
 -- table: feat_labels
 delete from feat_labels
-where spell_id in (select spell_id from doomed_spells)
-    or person_id in (select person_id from doomed_persons);
+where spell_id in (select spell_id from doomed_spells);
 
 -- table: feat_features
 delete from feat_features

@@ -15,10 +15,10 @@ use duckdb::{named_params, Connection};
 use serde::Serialize;
 
 use super::{objection, CitizenError, Subject};
-use crate::store::date_from_days;
+use crate::store::{date_from_days, query_table};
+use crate::table::Cell;
 
 const HOLDINGS: &str = include_str!("../../sql/citizen/holdings.sql");
-const FEATURES: &str = include_str!("../../sql/citizen/holdings_features.sql");
 const SCORES: &str = include_str!("../../sql/citizen/scores.sql");
 const LOOKUPS: &str = include_str!("../../sql/citizen/lookups.sql");
 
@@ -98,23 +98,63 @@ fn table_exists(conn: &Connection, name: &str) -> Result<bool, CitizenError> {
     Ok(n > 0)
 }
 
+/// The statements of `holdings.sql`, one per table: (table, SQL).
+pub fn holding_statements() -> Vec<(&'static str, &'static str)> {
+    HOLDINGS
+        .split("-- table: ")
+        .skip(1)
+        .filter_map(|part| {
+            let (table, sql) = part.split_once('\n')?;
+            Some((table.trim(), sql.trim()))
+        })
+        .collect()
+}
+
+/// A stored value as JSON.
+fn json_of(cell: &Cell) -> serde_json::Value {
+    match cell {
+        Cell::Null | Cell::Suppressed => serde_json::Value::Null,
+        Cell::Int(v) => (*v).into(),
+        Cell::Float(v) => serde_json::Number::from_f64(*v)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Cell::Text(t) => t.clone().into(),
+        Cell::Date(d) => d.to_string().into(),
+    }
+}
+
+/// Every row of every table about `person`, with its delivery month.
 fn read_rows(
     conn: &Connection,
-    sql: &str,
     person: &str,
-    into: &mut BTreeMap<String, Vec<HeldRow>>,
-) -> Result<(), CitizenError> {
-    let mut stmt = conn.prepare(sql)?;
-    let mut rows = stmt.query(named_params! { "person": person })?;
-    while let Some(r) = rows.next()? {
-        let table: String = r.get(0)?;
-        let json: String = r.get(2)?;
-        into.entry(table).or_default().push(HeldRow {
-            leveret: date(r.get(1)?),
-            raekke: serde_json::from_str(&json)?,
-        });
+) -> Result<BTreeMap<String, Vec<HeldRow>>, CitizenError> {
+    let mut out = BTreeMap::new();
+    for (table, sql) in holding_statements() {
+        if !table_exists(conn, table)? {
+            continue;
+        }
+        let t = query_table(conn, sql, [person])?;
+        let delivered = t.column_index("leveret");
+        for row in &t.rows {
+            let mut values = serde_json::Map::new();
+            let mut leveret = None;
+            for (i, (name, cell)) in t.columns.iter().zip(row).enumerate() {
+                if Some(i) == delivered {
+                    if let Cell::Date(d) = cell {
+                        leveret = Some(*d);
+                    }
+                    continue;
+                }
+                values.insert(name.clone(), json_of(cell));
+            }
+            out.entry(table.to_string())
+                .or_insert_with(Vec::new)
+                .push(HeldRow {
+                    leveret,
+                    raekke: serde_json::Value::Object(values),
+                });
+        }
     }
-    Ok(())
+    Ok(out)
 }
 
 /// The purpose code in an audit detail (`formål: <code>;`), if any.
@@ -131,14 +171,7 @@ pub fn gather(
     show_employee_names: bool,
 ) -> Result<Insight, CitizenError> {
     let person = subject.person_id.as_str();
-    let mut tables = BTreeMap::new();
-    read_rows(conn, HOLDINGS, person, &mut tables)?;
-    if ["feat_cohort", "feat_features", "feat_labels", "feat_model_matrix"]
-        .iter()
-        .all(|t| table_exists(conn, t).unwrap_or(false))
-    {
-        read_rows(conn, FEATURES, person, &mut tables)?;
-    }
+    let tables = read_rows(conn, person)?;
     let mut scores = Vec::new();
     {
         let mut stmt = conn.prepare(SCORES)?;
@@ -291,6 +324,22 @@ pub fn write_files(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_export_reads_every_table_the_deletion_deletes_from() {
+        let read: Vec<&str> = holding_statements().iter().map(|(t, _)| *t).collect();
+        let deleted: Vec<&str> = crate::retention::doomed_statements()
+            .iter()
+            .map(|(t, _)| *t)
+            .collect();
+        assert_eq!(read.len(), deleted.len());
+        for t in deleted {
+            assert!(read.contains(&t), "{t} is not in the export");
+        }
+        for (t, sql) in holding_statements() {
+            assert!(sql.contains(&format!("from {t} as r")), "{t}: {sql}");
+        }
+    }
 
     #[test]
     fn the_purpose_is_read_from_an_audit_detail() {

@@ -92,7 +92,7 @@ fn held_by_query(conn: &duckdb::Connection, person: &str) -> BTreeMap<String, i6
         ("citizen_objections", mine),
         ("feat_cohort", mine),
         ("feat_features", mine),
-        ("feat_labels", mine),
+        ("feat_labels", her_spells),
         ("feat_model_matrix", mine),
     ]
     .iter()
