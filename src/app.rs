@@ -269,6 +269,11 @@ impl App {
             .with_backups(Arc::new(backups))
             .with_access(self.access.clone())
             .with_lookup(self.lookup.clone(), self.pipeline.cohort.horizon_months)
+            .with_citizen(Arc::new(crate::citizen::service::Insights::open(
+                &self.store,
+                self.pseudonymiser.clone(),
+                self.settings.citizen.clone(),
+            )?))
             .with_runs(Arc::new(CockpitRuns {
                 app: self.clone(),
                 running: Arc::new(AtomicBool::new(false)),

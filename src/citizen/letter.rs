@@ -66,8 +66,23 @@ struct One {
     in_force: String,
 }
 
+/// The texts of the page that makes the export (`/jura/indsigt`).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+pub struct PageTexts {
+    pub title: String,
+    pub intro: String,
+    pub cpr_label: String,
+    pub cpr_help: String,
+    pub purpose_label: String,
+    pub format_label: String,
+    pub formats: Vec<(String, String)>,
+    pub submit: String,
+    pub refused_title: String,
+}
+
 #[derive(Debug, Deserialize)]
 struct Texts {
+    page: PageTexts,
     kicker: String,
     title: String,
     file_title: String,
@@ -117,6 +132,11 @@ fn paragraphs(texts: &[String]) -> Vec<Block> {
 
 fn percent(p: f64) -> String {
     format::percent(p, 0)
+}
+
+/// The page's texts, from the same file as the letter's.
+pub fn page_texts() -> Result<PageTexts, CitizenError> {
+    Ok(texts()?.page)
 }
 
 /// The letter as a document (the PDF is [`render`]).

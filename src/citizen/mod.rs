@@ -10,7 +10,8 @@
 //! - `objection`: the "ingen profilering" mark and its lifting (art. 21);
 //! - `erasure`: every row of one pseudonym removed on a documented basis (art. 17),
 //!   recorded without the identity;
-//! - `command`: `jobcockpit borger ...`, each action audited.
+//! - `command`: `jobcockpit borger ...`, each action audited;
+//! - `service`: the export as the page of the role `jura` asks for it (`web::jura`).
 //!
 //! Storage limitation (the deletion of old rows by every run) is `crate::retention`;
 //! both delete through the one list of tables with a pseudonym there.
@@ -20,6 +21,7 @@ pub mod erasure;
 pub mod insight;
 pub mod letter;
 pub mod objection;
+pub mod service;
 
 use chrono::NaiveDate;
 
