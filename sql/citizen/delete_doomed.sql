@@ -66,6 +66,10 @@ where person_id in (select person_id from doomed_persons);
 delete from raw_status
 where person_id in (select person_id from doomed_persons);
 
+-- table: retention_expired_persons
+delete from retention_expired_persons
+where person_id in (select person_id from doomed_persons);
+
 -- table: citizen_objections
 delete from citizen_objections
 where person_id in (select person_id from doomed_persons);

@@ -65,6 +65,11 @@ from citizen_objections as r
 where r.person_id = $1
 order by r.recorded_at;
 
+-- table: retention_expired_persons
+select null::date as leveret, r.*
+from retention_expired_persons as r
+where r.person_id = $1;
+
 -- table: feat_cohort
 select null::date as leveret, r.*
 from feat_cohort as r

@@ -32,6 +32,16 @@ select o.person_id
 from citizen_objections_in_force as o
 where not coalesce((select bool_and(objected_in_aggregates) from citizen_policy), true);
 
+-- Persons whose rows the retention deleted (src/retention/): the pseudonym only, no
+-- attribute. Deliveries name a citizen once (borgere.csv) and then refer to her in
+-- later months (status.csv); the load's reference check counts these as known, so
+-- a later row about her loads (and the next run's retention deletes it again)
+-- instead of rejecting the whole delivery.
+create table retention_expired_persons (
+    person_id  varchar primary key,
+    expired_on date not null               -- the cutoff of the run that deleted her rows
+);
+
 -- Erasures of one citizen (GDPR art. 17): when, on which basis and how many rows,
 -- deliberately without the pseudonym, so the record of the erasure is not itself a
 -- record of the person.

@@ -46,7 +46,8 @@ pub fn erase(
             "insert into doomed_spells select distinct spell_id from raw_spells where person_id = ?",
             [person_id],
         )?;
-        let per_table = crate::retention::delete_doomed(conn)?;
+        let per_table =
+            crate::retention::delete_doomed(conn, crate::retention::Doomed::Everything)?;
         let erased = Erased { per_table };
         let counts: serde_json::Map<String, serde_json::Value> = erased
             .per_table

@@ -26,6 +26,7 @@ const DOOMED: SqlFile = SqlFile {
     name: "citizen/retention_doomed.sql",
     sql: include_str!("../../sql/citizen/retention_doomed.sql"),
 };
+const TOMBSTONES: &str = include_str!("../../sql/citizen/retention_tombstones.sql");
 const QUARANTINE: &str = include_str!("../../sql/citizen/retention_quarantine.sql");
 const FREEZE_COHORTS: SqlFile = SqlFile {
     name: "citizen/retention_freeze_cohorts.sql",
@@ -142,7 +143,10 @@ pub fn apply(
             .map_err(sql_err(FREEZE_INFLOW.name))?;
     }
     conn.execute_batch(DOOMED.sql).map_err(sql_err(DOOMED.name))?;
-    let mut per_table = delete_doomed(conn)?;
+    let mut per_table = delete_doomed(conn, Doomed::KeepTombstones)?;
+    // Only the pseudonym stays, so later deliveries that refer to her still load.
+    conn.execute(TOMBSTONES, [])
+        .map_err(sql_err("citizen/retention_tombstones.sql"))?;
     let quarantined = conn
         .execute(QUARANTINE, [])
         .map_err(sql_err("citizen/retention_quarantine.sql"))?;
@@ -167,12 +171,27 @@ pub fn doomed_statements() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
+/// Whether a deletion removes the retention's own record of expired pseudonyms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Doomed {
+    /// The retention: an expired person stays expired (the record is all that is left).
+    KeepTombstones,
+    /// An erasure: every row of the pseudonym, the record included.
+    Everything,
+}
+
 /// Deletes the rows of `doomed_spells` and `doomed_persons` (temporary tables the
 /// caller filled) from every table that holds a pseudonym, in the caller's
 /// transaction; the rows deleted per table.
-pub fn delete_doomed(conn: &Connection) -> Result<Vec<(String, usize)>, RetentionError> {
+pub fn delete_doomed(
+    conn: &Connection,
+    what: Doomed,
+) -> Result<Vec<(String, usize)>, RetentionError> {
     let mut out = Vec::new();
     for (table, sql) in doomed_statements() {
+        if what == Doomed::KeepTombstones && table == "retention_expired_persons" {
+            continue;
+        }
         // The feature tables exist from the first run's features step on.
         if !table_exists(conn, table)? {
             continue;
@@ -232,7 +251,7 @@ mod tests {
         for t in [
             "raw_citizens", "raw_spells", "raw_interviews", "raw_cvs", "raw_programmes",
             "raw_status", "model_scores", "model_validation_rows", "lookup_judgements",
-            "citizen_objections", "feat_cohort", "feat_features", "feat_labels",
+            "citizen_objections", "retention_expired_persons", "feat_cohort", "feat_features", "feat_labels",
             "feat_model_matrix",
         ] {
             assert!(tables.contains(&t), "{t} mangler i delete_doomed.sql");
