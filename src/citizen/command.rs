@@ -176,13 +176,18 @@ fn carry_out(
                     };
                     (
                         Ok(text),
-                        detail(if known { "oplysninger fundet" } else { "ingen oplysninger" }),
+                        detail(if known {
+                            "oplysninger fundet"
+                        } else {
+                            "ingen oplysninger"
+                        }),
                     )
                 }
                 Err(e) => (Err(e), detail("fejl")),
             }
         }
-        BorgerCommand::Indsigelse { grund, fra } | BorgerCommand::OphaevIndsigelse { grund, fra } => {
+        BorgerCommand::Indsigelse { grund, fra }
+        | BorgerCommand::OphaevIndsigelse { grund, fra } => {
             let event = if verb == "indsigelse" {
                 Event::Mark
             } else {

@@ -344,7 +344,9 @@ mod tests {
     #[test]
     fn the_purpose_is_read_from_an_audit_detail() {
         assert_eq!(
-            purpose_in("borgeropslag; formål: jobplan; svar: fundet med score; borger (pseudonym): ab"),
+            purpose_in(
+                "borgeropslag; formål: jobplan; svar: fundet med score; borger (pseudonym): ab"
+            ),
             Some("jobplan".into())
         );
         assert_eq!(purpose_in("borgeropslag afvist"), None);

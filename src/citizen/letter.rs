@@ -147,9 +147,13 @@ pub fn document(insight: &Insight, settings: &CitizenSettings) -> Result<Documen
         .unwrap_or_else(|_| insight.dannet.clone());
     let mut sections = vec![section(1, &t.about.title, paragraphs(&t.about.text))];
     if !insight.kendt {
-        sections.push(section(2, &t.unknown.title, vec![Block::Paragraph {
-            text: t.unknown.text.clone(),
-        }]));
+        sections.push(section(
+            2,
+            &t.unknown.title,
+            vec![Block::Paragraph {
+                text: t.unknown.text.clone(),
+            }],
+        ));
     } else {
         let mut held = vec![Block::Paragraph {
             text: t.held.intro.clone(),
@@ -272,7 +276,10 @@ pub fn document(insight: &Insight, settings: &CitizenSettings) -> Result<Documen
                                 .ok()
                                 .and_then(|s| s.label(c))
                                 .or_else(|| {
-                                    vocabulary.set("insight_purpose").ok().and_then(|s| s.label(c))
+                                    vocabulary
+                                        .set("insight_purpose")
+                                        .ok()
+                                        .and_then(|s| s.label(c))
                                 })
                                 .map_or_else(|| c.to_string(), str::to_string)
                         })
@@ -314,20 +321,32 @@ pub fn document(insight: &Insight, settings: &CitizenSettings) -> Result<Documen
             });
         }
         sections.push(section(7, &t.objection.title, objection));
-        sections.push(section(8, &t.storage.title, vec![Block::Paragraph {
-            text: fill(
-                &t.storage.text,
-                &[("months", settings.retention_months().to_string())],
-            ),
-        }]));
+        sections.push(section(
+            8,
+            &t.storage.title,
+            vec![Block::Paragraph {
+                text: fill(
+                    &t.storage.text,
+                    &[("months", settings.retention_months().to_string())],
+                ),
+            }],
+        ));
     }
     let n = sections.len();
-    sections.push(section(n + 1, &t.complaint.title, vec![Block::Paragraph {
-        text: settings.complaint().to_string(),
-    }]));
-    sections.push(section(n + 2, &t.controller.title, vec![Block::Paragraph {
-        text: settings.controller().to_string(),
-    }]));
+    sections.push(section(
+        n + 1,
+        &t.complaint.title,
+        vec![Block::Paragraph {
+            text: settings.complaint().to_string(),
+        }],
+    ));
+    sections.push(section(
+        n + 2,
+        &t.controller.title,
+        vec![Block::Paragraph {
+            text: settings.controller().to_string(),
+        }],
+    ));
     Ok(Document {
         lang: "da".into(),
         kicker: t.kicker,
@@ -361,7 +380,10 @@ mod tests {
     fn the_texts_parse_and_name_every_table_with_a_pseudonym() {
         let t = texts().unwrap();
         for (table, _) in crate::retention::doomed_statements() {
-            assert!(t.held.labels.contains_key(table), "{table} mangler en dansk tekst");
+            assert!(
+                t.held.labels.contains_key(table),
+                "{table} mangler en dansk tekst"
+            );
         }
     }
 }

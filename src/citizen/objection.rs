@@ -69,8 +69,8 @@ pub fn record(
         (Event::Lift, None) => return Ok(Err(Refusal::NoObjection)),
         _ => {}
     }
-    let id = crate::access::sessions::random_token()
-        .map_err(|e| CitizenError::Random(e.to_string()))?;
+    let id =
+        crate::access::sessions::random_token().map_err(|e| CitizenError::Random(e.to_string()))?;
     conn.execute(
         INSERT,
         named_params! {

@@ -87,10 +87,16 @@ impl TryFrom<RawCitizen> for CitizenSettings {
             ));
         }
         if r.controller.trim().is_empty() {
-            return Err("citizen.controller må ikke være tom: indsigten skal navngive den dataansvarlige".into());
+            return Err(
+                "citizen.controller må ikke være tom: indsigten skal navngive den dataansvarlige"
+                    .into(),
+            );
         }
         if r.complaint.trim().is_empty() {
-            return Err("citizen.complaint må ikke være tom: indsigten skal sige, hvordan borgeren klager".into());
+            return Err(
+                "citizen.complaint må ikke være tom: indsigten skal sige, hvordan borgeren klager"
+                    .into(),
+            );
         }
         Ok(CitizenSettings {
             retention_months: r.retention_months,
@@ -155,7 +161,9 @@ mod tests {
 
     #[test]
     fn a_retention_shorter_than_horizon_plus_window_is_refused_with_the_reason() {
-        let s = CitizenSettings::default().with_retention_months(47).unwrap();
+        let s = CitizenSettings::default()
+            .with_retention_months(47)
+            .unwrap();
         let err = s.check_against(12, 36).unwrap_err();
         assert!(err.contains("= 48 måneder"), "{err}");
         assert!(err.contains("kunne ikke trænes"), "{err}");
@@ -169,6 +177,8 @@ mod tests {
             controller: " ".into(),
             ..RawCitizen::default()
         };
-        assert!(CitizenSettings::try_from(raw).unwrap_err().contains("dataansvarlige"));
+        assert!(CitizenSettings::try_from(raw)
+            .unwrap_err()
+            .contains("dataansvarlige"));
     }
 }

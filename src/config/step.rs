@@ -136,7 +136,13 @@ mod tests {
     #[test]
     fn ingest_and_report_may_be_left_out() {
         let core = names(&[
-            "retention", "features", "train", "score", "evaluate", "monitor", "marts",
+            "retention",
+            "features",
+            "train",
+            "score",
+            "evaluate",
+            "monitor",
+            "marts",
         ]);
         assert_eq!(parse_steps(&core).unwrap().len(), 7);
     }
@@ -153,7 +159,14 @@ mod tests {
     #[test]
     fn a_repeated_step_is_refused() {
         let err = parse_steps(&names(&[
-            "retention", "features", "train", "score", "score", "evaluate", "monitor", "marts",
+            "retention",
+            "features",
+            "train",
+            "score",
+            "score",
+            "evaluate",
+            "monitor",
+            "marts",
         ]))
         .unwrap_err();
         assert!(err.contains("'score' står der to gange"), "{err}");
@@ -161,9 +174,15 @@ mod tests {
 
     #[test]
     fn a_missing_required_step_is_refused() {
-        let err =
-            parse_steps(&names(&["retention", "features", "train", "score", "monitor", "marts"]))
-                .unwrap_err();
+        let err = parse_steps(&names(&[
+            "retention",
+            "features",
+            "train",
+            "score",
+            "monitor",
+            "marts",
+        ]))
+        .unwrap_err();
         assert!(err.contains("'evaluate' mangler"), "{err}");
     }
 

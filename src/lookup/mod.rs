@@ -379,7 +379,10 @@ impl Lookup {
             });
         };
         // An objection in force hides a score made before it (#15).
-        let score = entry.score.as_ref().filter(|_| entry.objected_since.is_none());
+        let score = entry
+            .score
+            .as_ref()
+            .filter(|_| entry.objected_since.is_none());
         let facts = score.map(|s| self.facts(&index, s));
         let ticket = match (score, asked.with_ticket) {
             (Some(s), true) => {

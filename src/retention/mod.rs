@@ -127,9 +127,7 @@ pub fn apply(
         [settings.objected_in_aggregates()],
     )?;
     let cutoff = cutoff(run_month, settings.retention_months())?;
-    conn.execute_batch(
-        "create or replace temp table retention_cutoff (cutoff date not null)",
-    )?;
+    conn.execute_batch("create or replace temp table retention_cutoff (cutoff date not null)")?;
     conn.execute(
         "insert into retention_cutoff values (?::date)",
         params![cutoff.to_string()],
@@ -142,7 +140,8 @@ pub fn apply(
         conn.execute_batch(FREEZE_INFLOW.sql)
             .map_err(sql_err(FREEZE_INFLOW.name))?;
     }
-    conn.execute_batch(DOOMED.sql).map_err(sql_err(DOOMED.name))?;
+    conn.execute_batch(DOOMED.sql)
+        .map_err(sql_err(DOOMED.name))?;
     let mut per_table = delete_doomed(conn, Doomed::KeepTombstones)?;
     // Only the pseudonym stays, so later deliveries that refer to her still load.
     conn.execute(TOMBSTONES, [])
@@ -228,7 +227,9 @@ pub fn restore_inflow(conn: &Connection) -> Result<(), RetentionError> {
 pub fn reclaim(conn: &Connection) {
     match conn.execute_batch("checkpoint") {
         Ok(()) => tracing::info!("checkpoint efter sletning: den frigjorte plads kan genbruges"),
-        Err(e) => tracing::warn!(error = %e, "checkpoint efter sletning kunne ikke tages nu; den næste automatiske tager den"),
+        Err(e) => {
+            tracing::warn!(error = %e, "checkpoint efter sletning kunne ikke tages nu; den næste automatiske tager den")
+        }
     }
 }
 
@@ -249,9 +250,20 @@ mod tests {
     fn every_table_with_a_pseudonym_has_a_delete_statement() {
         let tables: Vec<&str> = doomed_statements().iter().map(|(t, _)| *t).collect();
         for t in [
-            "raw_citizens", "raw_spells", "raw_interviews", "raw_cvs", "raw_programmes",
-            "raw_status", "model_scores", "model_validation_rows", "lookup_judgements",
-            "citizen_objections", "retention_expired_persons", "feat_cohort", "feat_features", "feat_labels",
+            "raw_citizens",
+            "raw_spells",
+            "raw_interviews",
+            "raw_cvs",
+            "raw_programmes",
+            "raw_status",
+            "model_scores",
+            "model_validation_rows",
+            "lookup_judgements",
+            "citizen_objections",
+            "retention_expired_persons",
+            "feat_cohort",
+            "feat_features",
+            "feat_labels",
             "feat_model_matrix",
         ] {
             assert!(tables.contains(&t), "{t} mangler i delete_doomed.sql");
@@ -268,7 +280,10 @@ mod tests {
             cutoff: NaiveDate::from_ymd_opt(2019, 3, 1),
             per_table: vec![("raw_spells".into(), 3), ("raw_cvs".into(), 0)],
         };
-        assert_eq!(d.detail(), "forløb afsluttet før 2019-03-01; slettet: raw_spells 3");
+        assert_eq!(
+            d.detail(),
+            "forløb afsluttet før 2019-03-01; slettet: raw_spells 3"
+        );
         assert_eq!(d.total(), 3);
     }
 }

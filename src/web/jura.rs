@@ -50,7 +50,11 @@ fn service(state: &AppState) -> Result<Arc<Insights>, WebError> {
     state.citizen.clone().ok_or(WebError::NotFound)
 }
 
-fn view(chosen_purpose: Option<String>, chosen_format: Option<String>, message: Option<String>) -> Result<PageView, WebError> {
+fn view(
+    chosen_purpose: Option<String>,
+    chosen_format: Option<String>,
+    message: Option<String>,
+) -> Result<PageView, WebError> {
     let t = crate::citizen::letter::page_texts().map_err(|e| WebError::Source(e.into()))?;
     let purposes = crate::vocabulary::get()
         .set("insight_purpose")
@@ -131,7 +135,10 @@ async fn export(
         Exported::File { file, audit } => {
             let mut r = (StatusCode::OK, file.bytes).into_response();
             let h = r.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(file.content_type));
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(file.content_type),
+            );
             let disposition = format!("attachment; filename=\"{}\"", file.name);
             if let Ok(v) = HeaderValue::from_str(&disposition) {
                 h.insert(header::CONTENT_DISPOSITION, v);

@@ -12,11 +12,11 @@ mod admin;
 mod auth;
 /// The caseworker's look-up of one citizen and its JSON form (#14).
 mod borger;
-mod jura;
 mod data;
 mod error;
 mod export;
 pub mod guard;
+mod jura;
 /// Readiness and Prometheus metrics (`/readyz`, `/metrics`).
 mod ops;
 mod pages;
