@@ -236,6 +236,110 @@ pub fn reclaim(conn: &Connection) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encryption::EncryptionKey;
+    use crate::store::{query_table, Store};
+
+    /// A store with one delivery and three people: `gone` (her only spell ended in
+    /// 2015), `back` (an old spell and an open one) and `objected` (open spell,
+    /// an objection in force).
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let key = EncryptionKey::from_hex(&"ab".repeat(32)).unwrap();
+        let store = Store::open(&dir.path().join("s.duckdb"), &key).unwrap();
+        store
+            .lock()
+            .execute_batch(
+                "insert into load_batches (batch_id, batch_month, source_dir, file_checksums, rows_loaded, loaded_at, duration_ms)
+                 values ('b1', date '2024-06-01', 'x', '{}', 1, timestamp '2024-07-01 00:00:00', 1);
+                 insert into raw_citizens values
+                    ('b1', 'gone', date '1980-01-01', 'K', '8000', 'Midt', 'dansk'),
+                    ('b1', 'back', date '1981-01-01', 'M', '8000', 'Midt', 'dansk'),
+                    ('b1', 'objected', date '1982-01-01', 'K', '8000', 'Midt', 'dansk');
+                 insert into raw_spells values
+                    ('b1', 's-gone', 'gone', 'dagpenge', date '2014-01-01', date '2015-01-31'),
+                    ('b1', 's-back-old', 'back', 'dagpenge', date '2013-01-01', date '2014-06-30'),
+                    ('b1', 's-back-now', 'back', 'dagpenge', date '2024-01-01', null),
+                    ('b1', 's-obj', 'objected', 'dagpenge', date '2024-02-01', null);
+                 insert into raw_status values
+                    ('b1', 'gone', date '2024-05-01', 'beskaeftiget'),
+                    ('b1', 'back', date '2024-05-01', 'ydelse');
+                 insert into raw_interviews values
+                    ('b1', 'i1', 's-back-old', 'back', date '2013-02-01', 1, 'T'),
+                    ('b1', 'i2', 's-back-now', 'back', date '2024-02-01', 1, 'T');
+                 insert into citizen_objections values
+                    ('e1', 'objected', 'indsigelse', date '2024-03-01', 'indsigelse_art21', timestamp '2024-03-01 10:00:00');",
+            )
+            .unwrap();
+        (dir, store)
+    }
+
+    fn ids(conn: &Connection, sql: &str) -> Vec<String> {
+        query_table(conn, sql, [])
+            .unwrap()
+            .rows
+            .iter()
+            .map(|r| match &r[0] {
+                crate::table::Cell::Text(t) => t.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn old_spells_and_people_without_a_spell_left_are_deleted_and_only_their_pseudonym_kept() {
+        let (_dir, store) = store();
+        let conn = store.lock();
+        let settings = CitizenSettings::default()
+            .with_retention_months(60)
+            .unwrap();
+        let month = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        let deleted = apply(&conn, &settings, month).unwrap();
+        assert_eq!(deleted.cutoff, NaiveDate::from_ymd_opt(2019, 6, 1));
+        assert_eq!(
+            ids(&conn, "select spell_id from raw_spells order by 1"),
+            ["s-back-now", "s-obj"]
+        );
+        assert_eq!(
+            ids(&conn, "select person_id from raw_citizens order by 1"),
+            ["back", "objected"]
+        );
+        assert_eq!(ids(&conn, "select person_id from raw_status"), ["back"]);
+        assert_eq!(
+            ids(&conn, "select interview_id from raw_interviews"),
+            ["i2"]
+        );
+        assert_eq!(
+            ids(&conn, "select person_id from retention_expired_persons"),
+            ["gone"]
+        );
+        let counted: std::collections::BTreeMap<_, _> = deleted.per_table.into_iter().collect();
+        assert_eq!(counted["raw_spells"], 2);
+        assert_eq!(counted["raw_citizens"], 1);
+        assert_eq!(counted["raw_interviews"], 1);
+    }
+
+    #[test]
+    fn objected_citizens_leave_the_aggregates_only_when_the_setting_says_so() {
+        let (_dir, store) = store();
+        let conn = store.lock();
+        let month = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        let counted = CitizenSettings::default();
+        apply(&conn, &counted, month).unwrap();
+        assert!(ids(&conn, "select person_id from citizen_aggregate_exclusions").is_empty());
+        apply(&conn, &counted.with_objected_in_aggregates(false), month).unwrap();
+        assert_eq!(
+            ids(&conn, "select person_id from citizen_aggregate_exclusions"),
+            ["objected"]
+        );
+        // A lifting after the mark ends it.
+        conn.execute_batch(
+            "insert into citizen_objections values
+                ('e2', 'objected', 'ophaevet', date '2024-04-01', 'ophaevet_borger', timestamp '2024-04-01 10:00:00')",
+        )
+        .unwrap();
+        assert!(ids(&conn, "select person_id from citizen_objections_in_force").is_empty());
+        assert!(ids(&conn, "select person_id from citizen_aggregate_exclusions").is_empty());
+    }
 
     #[test]
     fn the_cutoff_is_the_retention_before_the_run_month() {
