@@ -42,6 +42,8 @@ pub enum AppError {
     Ops(#[from] crate::ops::OpsError),
     #[error(transparent)]
     Lookup(#[from] LookupError),
+    #[error(transparent)]
+    Citizen(#[from] crate::citizen::CitizenError),
     #[error("kunne ikke oprette {path}: {source}")]
     Io {
         path: String,
@@ -118,6 +120,19 @@ impl App {
     /// Loads configuration and key, and opens the store.
     pub fn open(settings: Settings) -> Result<App, AppError> {
         let pipeline = PipelineConfig::load(&settings.pipeline_file)?;
+        // A retention shorter than horizon + training window would leave no
+        // model to train: refused here, where both settings are known.
+        settings
+            .citizen
+            .check_against(
+                pipeline.cohort.horizon_months,
+                pipeline.training.window_months,
+            )
+            .map_err(|message| ConfigError::Invalid {
+                key: "citizen.retention_months".into(),
+                origin: String::new(),
+                message,
+            })?;
         let policy = FeaturePolicy::load(&settings.policy_file).map_err(ModelError::from)?;
         let pseudonymiser = match &settings.pseudonym_key {
             Some(hex) => Pseudonymiser::from_hex(hex.expose())?,
@@ -287,6 +302,11 @@ impl App {
             .with_backups(Arc::new(backups))
             .with_access(self.access.clone())
             .with_lookup(self.lookup.clone(), self.pipeline.cohort.horizon_months)
+            .with_citizen(Arc::new(crate::citizen::service::Insights::open(
+                &self.store,
+                self.pseudonymiser.clone(),
+                self.settings.citizen.clone(),
+            )?))
             .with_runs(Arc::new(CockpitRuns {
                 app: self.clone(),
                 running: self.running.clone(),

@@ -117,6 +117,13 @@ pub enum Command {
         #[arg(long, global = true)]
         server: Option<String>,
     },
+    /// Borgerens rettigheder: indsigt (PDF, JSON, CSV), indsigelse mod profilering og
+    /// dens ophævelse, sletning af én borger. CPR-nummeret læses fra terminalen eller
+    /// stdin, aldrig fra argumenterne. Kør dem, mens serveren er stoppet.
+    Borger {
+        #[command(subcommand)]
+        command: crate::citizen::command::BorgerCommand,
+    },
     /// Tager en krypteret sikkerhedskopi af databasen og datamappens øvrige filer (ikke nøglerne).
     ///
     /// Kører serveren, beder kommandoen den om kopien (et sammenhængende øjebliksbillede,
@@ -243,6 +250,15 @@ pub fn exit_code(e: &AppError) -> u8 {
                 O::BadBackup { .. } | O::Server(_) => exit::FAILED,
             }
         }
+        AppError::Citizen(c) => {
+            use crate::citizen::CitizenError as C;
+            match c {
+                C::Refused(_) | C::ReadCpr(_) => exit::USAGE,
+                C::Db(_) => exit::STORE,
+                C::Store(s) => store(s),
+                _ => exit::FAILED,
+            }
+        }
         AppError::Pipeline(p) => match p {
             P::Ingest(i) if i.is_rejection() => exit::REJECTED,
             P::Ingest(ingest::IngestError::Db { .. } | ingest::IngestError::Checkpoint(_)) => {
@@ -312,6 +328,23 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         Command::User { command, server } => {
             let done = blocking("brugerkommandoen", move || {
                 user_cmd(&settings, command, server.as_deref())
+            })
+            .await?;
+            say!("{done}");
+            Ok(())
+        }
+        Command::Borger { command } => {
+            let done = blocking("borgerkommandoen", move || {
+                // The number is read before the store is opened: nothing waits on it.
+                let typed = crate::citizen::command::read_cpr()?;
+                let app = App::open(settings)?;
+                let parts = crate::citizen::command::Parts {
+                    store: &app.store,
+                    pseudonymiser: &app.pseudonymiser,
+                    access: &app.access,
+                    settings: &app.settings.citizen,
+                };
+                Ok(crate::citizen::command::run(&parts, command, &typed)?)
             })
             .await?;
             say!("{done}");

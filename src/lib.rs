@@ -7,6 +7,8 @@
 pub mod access;
 /// Wiring of configuration, key, store, pipeline, web and schedule.
 pub mod app;
+/// The citizen's rights: insight export, objection to profiling, erasure.
+pub mod citizen;
 /// The command line.
 pub mod cli;
 /// Typed settings (parsed, layered) and the pipeline definition with its steps.
@@ -45,6 +47,8 @@ pub use jobcockpit_present as present;
 pub mod pseudonym;
 /// The monthly report to the employment committee: HTML, PDF and XLSX, archived.
 pub mod report;
+/// Storage limitation: the run's deletion of individual rows past the retention.
+pub mod retention;
 /// The monthly schedule.
 pub mod schedule;
 /// The embedded DuckDB store and the SQL files.

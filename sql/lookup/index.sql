@@ -57,11 +57,14 @@ final as (
         s.risk_band,
         s.leaf_id,
         r.run_month,
-        (select reference_date from reference) as reference_date
+        (select reference_date from reference) as reference_date,
+        o.effective_date as objected_since
     from current_spells as c
     left join interviews as i using (spell_id)
     left join scores as s using (spell_id)
     left join pipeline_runs as r on r.run_id = s.scored_in_run
+    -- An objection to profiling in force (#15): the page says so and shows no score.
+    left join citizen_objections_in_force as o on o.person_id = c.person_id
 )
 
 select * from final

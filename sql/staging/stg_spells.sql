@@ -17,6 +17,8 @@ final as (
     select spell_id, person_id, target_group, start_date, end_date, delivered_month
     from ranked
     where delivery_rank = 1
+        -- Objected citizens, when citizen.objected_in_aggregates is off (#15).
+        and person_id not in (select person_id from citizen_aggregate_exclusions)
 )
 
 select * from final;

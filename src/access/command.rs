@@ -19,7 +19,7 @@ pub enum UserCommand {
     /// Opretter en bruger. Adgangskoden læses fra terminalen (uden ekko) eller som én linje fra stdin.
     Add {
         name: String,
-        /// ledelse, sagsbehandler, dataenhed, udvalg eller admin.
+        /// ledelse, sagsbehandler, dataenhed, udvalg, admin, fagsystem eller jura.
         #[arg(long)]
         role: Role,
         /// Kun log-ind gennem kommunens fælles log-ind (ingen adgangskode).

@@ -1,4 +1,4 @@
-//! The six roles. A user has exactly one; what each may open is declared in the
+//! The seven roles. A user has exactly one; what each may open is declared in the
 //! route table (`routes.rs`) and, for dashboards, in the page file's `roles`.
 
 use std::fmt;
@@ -23,17 +23,21 @@ pub enum Role {
     /// The case system's service account: the JSON form of the caseworker's
     /// look-up of one citizen (`/api/borger`), nothing else.
     Fagsystem,
+    /// The municipality's lawyers (#15): the citizen's insight export
+    /// (`/jura/indsigt`), nothing else.
+    Jura,
 }
 
 impl Role {
     /// Every role, in the order they are listed to people.
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::Ledelse,
         Role::Sagsbehandler,
         Role::Dataenhed,
         Role::Udvalg,
         Role::Admin,
         Role::Fagsystem,
+        Role::Jura,
     ];
 
     /// The name used in files, the command line and the store.
@@ -45,6 +49,7 @@ impl Role {
             Role::Udvalg => "udvalg",
             Role::Admin => "admin",
             Role::Fagsystem => "fagsystem",
+            Role::Jura => "jura",
         }
     }
 
@@ -57,6 +62,7 @@ impl Role {
             Role::Udvalg => "Udvalg",
             Role::Admin => "Administrator",
             Role::Fagsystem => "Fagsystem (serviceadgang)",
+            Role::Jura => "Jura (borgerens rettigheder)",
         }
     }
 }
@@ -69,7 +75,7 @@ impl fmt::Display for Role {
 
 /// A role name that is not one of the six.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("ukendt rolle '{0}' (kendte: ledelse, sagsbehandler, dataenhed, udvalg, admin, fagsystem)")]
+#[error("ukendt rolle '{0}' (kendte: ledelse, sagsbehandler, dataenhed, udvalg, admin, fagsystem, jura)")]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

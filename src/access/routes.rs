@@ -115,6 +115,8 @@ const DATA_UNIT: Allow = Allow::Roles(&[Role::Dataenhed]);
 const CASEWORKER: Allow = Allow::Roles(&[Role::Sagsbehandler]);
 /// The case system's service account: the JSON form of the same look-up.
 const CASE_SYSTEM: Allow = Allow::Roles(&[Role::Fagsystem]);
+/// The citizen's insight export (#15): the municipality's lawyers only.
+const LEGAL: Allow = Allow::Roles(&[Role::Jura]);
 const REPORT_READERS: Allow = Allow::Roles(&[Role::Udvalg, Role::Ledelse, Role::Dataenhed]);
 const GET: &str = "GET";
 const POST: &str = "POST";
@@ -169,6 +171,10 @@ pub const ROUTES: &[RouteRule] = &[
     // token and purposes), POST looks up.
     rule(GET, "/api/borger", CASE_SYSTEM, Action::View),
     rule(POST, "/api/borger", CASE_SYSTEM, Action::Lookup),
+    // The citizen's insight export (src/web/jura.rs, #15): the number in a POST
+    // body only; the answer is the file (PDF, JSON or CSV).
+    rule(GET, "/jura/indsigt", LEGAL, Action::View).menu("Borgerens indsigt"),
+    rule(POST, "/jura/indsigt", LEGAL, Action::Export),
     // The data unit may start the monthly run by hand.
     rule(GET, "/koersel", DATA_UNIT, Action::View).menu("Start kørsel"),
     rule(POST, "/koersel", DATA_UNIT, Action::Run),

@@ -5,6 +5,7 @@
 //! modules, so `config` imports none of them (a test below keeps it so).
 
 mod access;
+mod citizen;
 mod data_dir;
 mod lookup;
 mod ops;
@@ -18,6 +19,7 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 pub use self::access::AccessSettings;
+pub use self::citizen::CitizenSettings;
 pub use self::data_dir::DataDir;
 pub use self::lookup::LookupSettings;
 pub use self::ops::OpsSettings;
@@ -82,6 +84,9 @@ pub struct Settings {
     /// The caseworker's look-up of one citizen (`[lookup]`): rate limit, alarm,
     /// how long after its end a spell can be looked up.
     pub lookup: LookupSettings,
+    /// The citizen's rights and the data's lifetime (`[citizen]`): retention,
+    /// objection in aggregates, the insight letter's controller and complaint text.
+    pub citizen: CitizenSettings,
     /// Delete a delivery's files (which hold raw CPR numbers) once it is loaded,
     /// leaving a receipt (`ingest::RECEIPT_FILE`). On by default: the store holds
     /// every row, pseudonymised, and the case systems keep the originals.
@@ -105,6 +110,7 @@ impl Default for Settings {
             access: AccessSettings::default(),
             ops: OpsSettings::default(),
             lookup: LookupSettings::default(),
+            citizen: CitizenSettings::default(),
             remove_loaded_deliveries: true,
             pseudonym_key: None,
         }

@@ -8,6 +8,9 @@ use serde::{Deserialize, Deserializer};
 pub enum Step {
     /// Load the month's delivery (its own transaction).
     Ingest,
+    /// Storage limitation (#15): individual rows past `citizen.retention_months`
+    /// deleted, the aggregates of the months they touched kept as they were.
+    Retention,
     /// Staging views and feature tables.
     Features,
     /// Train a challenger and decide the champion.
@@ -26,8 +29,9 @@ pub enum Step {
 
 impl Step {
     /// Every step, in run order.
-    pub const ALL: [Step; 8] = [
+    pub const ALL: [Step; 9] = [
         Step::Ingest,
+        Step::Retention,
         Step::Features,
         Step::Train,
         Step::Score,
@@ -41,6 +45,7 @@ impl Step {
     pub fn name(self) -> &'static str {
         match self {
             Step::Ingest => "ingest",
+            Step::Retention => "retention",
             Step::Features => "features",
             Step::Train => "train",
             Step::Score => "score",
@@ -130,8 +135,16 @@ mod tests {
 
     #[test]
     fn ingest_and_report_may_be_left_out() {
-        let core = names(&["features", "train", "score", "evaluate", "monitor", "marts"]);
-        assert_eq!(parse_steps(&core).unwrap().len(), 6);
+        let core = names(&[
+            "retention",
+            "features",
+            "train",
+            "score",
+            "evaluate",
+            "monitor",
+            "marts",
+        ]);
+        assert_eq!(parse_steps(&core).unwrap().len(), 7);
     }
 
     #[test]
@@ -146,7 +159,14 @@ mod tests {
     #[test]
     fn a_repeated_step_is_refused() {
         let err = parse_steps(&names(&[
-            "features", "train", "score", "score", "evaluate", "monitor", "marts",
+            "retention",
+            "features",
+            "train",
+            "score",
+            "score",
+            "evaluate",
+            "monitor",
+            "marts",
         ]))
         .unwrap_err();
         assert!(err.contains("'score' står der to gange"), "{err}");
@@ -154,8 +174,15 @@ mod tests {
 
     #[test]
     fn a_missing_required_step_is_refused() {
-        let err =
-            parse_steps(&names(&["features", "train", "score", "monitor", "marts"])).unwrap_err();
+        let err = parse_steps(&names(&[
+            "retention",
+            "features",
+            "train",
+            "score",
+            "monitor",
+            "marts",
+        ]))
+        .unwrap_err();
         assert!(err.contains("'evaluate' mangler"), "{err}");
     }
 

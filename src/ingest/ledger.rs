@@ -352,7 +352,10 @@ impl KnownCache {
             };
             let batches = earlier(
                 "select r.person_id from raw_citizens r join load_batches b using (batch_id)
-                 where b.superseded_by is null and b.batch_month < ?::date",
+                 where b.superseded_by is null and b.batch_month < ?::date
+                 union all
+                 -- Citizens whose rows the retention deleted (#15) were delivered.
+                 select person_id from retention_expired_persons",
             )?;
             let mut ids = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
             for b in &batches {

@@ -39,6 +39,8 @@ pub struct Entry {
     pub end_date: Option<NaiveDate>,
     pub second_interview: Option<NaiveDate>,
     pub score: Option<Scored>,
+    /// The citizen objected to profiling, with effect from this date (#15).
+    pub objected_since: Option<NaiveDate>,
 }
 
 /// A stored score (`model_scores`), as stored.
@@ -157,6 +159,7 @@ pub fn build(conn: &Connection, closed_within_months: u32) -> Result<Index, Look
                     end_date: date(r.get(4)?),
                     second_interview: date(r.get(5)?),
                     score,
+                    objected_since: date(r.get(13)?),
                 },
             );
         }

@@ -119,6 +119,8 @@ pub struct Found {
     pub data_as_of: NaiveDate,
     pub spell: Spell,
     pub score: Option<ScoreFacts>,
+    /// The citizen objected to profiling (#15): no score is made or shown.
+    pub objected_since: Option<NaiveDate>,
     /// The form's one-time ticket (the page only; never in JSON).
     #[serde(skip)]
     pub ticket: Option<String>,
@@ -376,7 +378,11 @@ impl Lookup {
                 alarm,
             });
         };
-        let score = entry.score.as_ref();
+        // An objection in force hides a score made before it (#15).
+        let score = entry
+            .score
+            .as_ref()
+            .filter(|_| entry.objected_since.is_none());
         let facts = score.map(|s| self.facts(&index, s));
         let ticket = match (score, asked.with_ticket) {
             (Some(s), true) => {
@@ -414,11 +420,14 @@ impl Lookup {
                 cohort_month: entry.second_interview.and_then(|d| d.with_day0(0)),
             },
             score: facts,
+            objected_since: entry.objected_since,
             ticket,
         };
         Ok(Outcome {
             answer: Answer::Found(Box::new(found)),
-            audit: audit(if score.is_some() {
+            audit: audit(if entry.objected_since.is_some() {
+                "fundet; indsigelse mod profilering"
+            } else if score.is_some() {
                 "fundet med score"
             } else {
                 "fundet uden score"

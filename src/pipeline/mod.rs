@@ -159,6 +159,14 @@ fn run_steps(
         }
     }
     result?;
+    // Rows the retention deleted leave the file's live blocks only at a checkpoint.
+    if report
+        .steps
+        .iter()
+        .any(|s| s.step == Step::Retention && s.rows > 0)
+    {
+        crate::retention::reclaim(&conn);
+    }
     // The committee report is written after the commit, so its files only ever
     // describe stored results; a failed report fails the run but, like ingest,
     // leaves the month's results in place.

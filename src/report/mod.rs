@@ -30,7 +30,7 @@ use chrono::{NaiveDate, SecondsFormat, Utc};
 use duckdb::Connection;
 
 pub use self::archive::{Archive, ArchiveEntry, Manifest};
-pub use self::content::Document;
+pub use self::content::{Block, Document, Section};
 pub use self::inputs::Inputs;
 use self::spec::ReportSpec;
 use crate::config::{PipelineConfig, Settings};
@@ -121,6 +121,12 @@ pub struct Rendered {
 
 /// Renders the three files from the inputs. `built_at` (RFC 3339, UTC) is the
 /// creation date written into the PDF and the XLSX properties.
+/// A document laid out as PDF with the report's fonts and layout (the citizen's
+/// insight letter uses it too); `built_at` (RFC 3339) is its creation date.
+pub fn render_pdf(doc: &Document, built_at: &str) -> Result<Vec<u8>, ReportError> {
+    pdf::render(doc, built_at)
+}
+
 pub fn render(layout: &Layout, inputs: &Inputs, built_at: &str) -> Result<Rendered, ReportError> {
     let doc = content::build(inputs, &layout.catalogue, &layout.spec)?;
     Ok(Rendered {

@@ -182,6 +182,13 @@ fn result_view(t: &Messages, found: &Found, horizon: u32) -> ResultView {
         format::date(found.data_as_of),
     ));
     let score_status = match (&found.score, s.cohort_month) {
+        _ if found.objected_since.is_some() => fill(
+            l.objected,
+            &[(
+                "date",
+                found.objected_since.map(format::date).unwrap_or_default(),
+            )],
+        ),
         (Some(f), _) => fill(
             l.scored_in,
             &[

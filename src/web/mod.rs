@@ -16,6 +16,7 @@ mod data;
 mod error;
 mod export;
 pub mod guard;
+mod jura;
 /// Readiness and Prometheus metrics (`/readyz`, `/metrics`).
 mod ops;
 mod pages;
@@ -85,6 +86,8 @@ pub struct AppState {
     backups: Option<Arc<dyn crate::ops::backup::Maker>>,
     /// The look-up of one citizen, when the app has a store (`borger.rs`).
     lookup: Option<Arc<crate::lookup::Lookup>>,
+    /// The citizen's insight export for the role `jura` (`jura.rs`).
+    citizen: Option<Arc<crate::citizen::service::Insights>>,
     /// Months after the 2nd interview the score is about (the pipeline's horizon).
     horizon_months: u32,
 }
@@ -117,6 +120,7 @@ impl AppState {
             ops: Arc::default(),
             backups: None,
             lookup: None,
+            citizen: None,
             horizon_months: 12,
         })
     }
@@ -160,6 +164,12 @@ impl AppState {
         self
     }
 
+    /// Serves the citizen's insight export at `/jura/indsigt`.
+    pub fn with_citizen(mut self, insights: Arc<crate::citizen::service::Insights>) -> Self {
+        self.citizen = Some(insights);
+        self
+    }
+
     /// The access control this state enforces.
     pub fn access(&self) -> &Access {
         &self.access
@@ -191,6 +201,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::router())
         .merge(ops::router())
         .merge(borger::router())
+        .merge(jura::router())
         .nest_service("/static", static_files)
         .fallback(pages::not_found)
         // Innermost first. Body limit and timeout sit inside the guard, so a

@@ -201,6 +201,19 @@ try {
     await page.selectOption(`${judgement} select[name=begrundelse]`, reason);
     await checkLoaded(page, "borger-vurdering-gemt", await submit(page, judgement), { openDetails: false });
   }
+
+  // The citizen's insight export for the role `jura` (#15): the form, and the
+  // answer to an invalid number (a valid one answers with a file, not a page).
+  // A11Y_JURA and A11Y_JURA_PASSWORD switch it on; run.sh sets them.
+  const jura = process.env.A11Y_JURA;
+  if (jura) {
+    await context.clearCookies();
+    await logIn(page, jura, process.env.A11Y_JURA_PASSWORD ?? "");
+    const form = 'form[action="/jura/indsigt"]';
+    await check(page, "jura-indsigt", `${base}/jura/indsigt`, { openDetails: false });
+    await page.fill(`${form} input[name=cpr]`, "311399-1234");
+    await checkLoaded(page, "jura-indsigt-ugyldigt-nummer", await submit(page, form), { expectStatus: 400 });
+  }
 } catch (e) {
   console.error(`Tjekket kunne ikke køre: ${e.stack ?? e}`);
   process.exitCode = 2;

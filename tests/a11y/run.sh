@@ -53,9 +53,11 @@ done
 # demo printed (one per risk band; the first is taken).
 cw_password=$(awk '$1 == "demo-sagsbehandler" { print $NF }' "$work/data/demo-brugere.txt")
 admin_password=$(awk '$1 == "demo-admin" { print $NF }' "$work/data/demo-brugere.txt")
+jura_password=$(awk '$1 == "demo-jura" { print $NF }' "$work/data/demo-brugere.txt")
 cpr=$(grep -o 'på /borger: [0-9-]*' "$work/demo.log" | head -1 | awk '{print $NF}')
 [ -n "$cw_password" ] && [ -n "$admin_password" ] && [ -n "$cpr" ] || { echo "a11y: no demo caseworker or no citizen to look up in the demo's output" >&2; exit 2; }
 A11Y_BASE="http://127.0.0.1:$port" A11Y_USER=demo-ledelse A11Y_PASSWORD="$password" \
     A11Y_ADMIN=demo-admin A11Y_ADMIN_PASSWORD="$admin_password" \
+    A11Y_JURA=demo-jura A11Y_JURA_PASSWORD="$jura_password" \
     A11Y_CASEWORKER=demo-sagsbehandler A11Y_CASEWORKER_PASSWORD="$cw_password" A11Y_CPR="$cpr" \
     node "$here/check.mjs"

@@ -227,6 +227,7 @@ fn a_step_failing_after_ingest_rolls_back_every_result_of_the_run() {
         shown,
         [
             "Text(\"ingest\")/Text(\"succeeded\")",
+            "Text(\"retention\")/Text(\"succeeded\")",
             "Text(\"features\")/Text(\"succeeded\")",
             "Text(\"train\")/Text(\"failed\")"
         ],

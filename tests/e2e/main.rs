@@ -5,6 +5,7 @@ mod access;
 mod at_rest;
 mod borger;
 mod censoring;
+mod citizen;
 mod failures;
 mod helpers;
 mod ingest_cli;

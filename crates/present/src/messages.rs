@@ -107,6 +107,8 @@ pub struct LookupMessages {
     pub no_score_no_interview: &'static str,
     /// `{month}`, `{next}`.
     pub no_score_yet: &'static str,
+    /// `{date}`: the citizen objected to profiling (#15); no score is made or shown.
+    pub objected: &'static str,
     /// `{n}`, `{from}`, `{to}`, `{p}`, `{low}`, `{high}`, `{horizon}`.
     pub comparison: &'static str,
     pub rule_title: &'static str,

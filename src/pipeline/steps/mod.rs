@@ -7,6 +7,7 @@ pub(super) mod ingest;
 mod marts;
 mod monitor;
 pub(super) mod report;
+mod retention;
 mod score;
 mod train;
 
@@ -26,6 +27,7 @@ pub(super) fn run_in_transaction(
     report: &mut RunReport,
 ) -> StepResult {
     match step {
+        Step::Retention => retention::run(conn, ctx, report),
         Step::Features => features::run(conn),
         Step::Train => train::run(conn, ctx, report),
         Step::Score => score::run(conn, ctx, report),
