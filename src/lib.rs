@@ -31,6 +31,8 @@ pub mod marts;
 pub use jobcockpit_metrics as metrics;
 /// Training, explaining, registering and scoring the decision tree.
 pub mod model;
+/// Programme effects by risk band and target group (AIPW, checked against a planted truth).
+pub mod effects;
 /// Monitoring every cohort: outcomes, performance, calibration, CBPE, drift,
 /// fairness and alerts, stored in the metric tables.
 pub mod monitor;

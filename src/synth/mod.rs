@@ -10,6 +10,7 @@
 //! or on hash-map iteration order.
 
 mod calendar;
+mod counterfactual;
 mod hazard;
 mod history;
 mod life;
@@ -29,6 +30,8 @@ mod readback;
 mod tests;
 
 use std::path::{Path, PathBuf};
+
+pub use counterfactual::{effect_truth, generate_with, Selection, TreatedTruth};
 
 use chrono::{Datelike, NaiveDate};
 
