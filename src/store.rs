@@ -63,6 +63,7 @@ pub const MIGRATIONS: &[SqlFile] = &[
     sql_file!("schema/021_access_audit_rows.sql"),
     sql_file!("schema/022_lookup_judgements.sql"),
     sql_file!("schema/030_audit_checkpoints.sql"),
+    sql_file!("schema/044_effects.sql"),
 ];
 
 /// Staging views (latest delivery wins, only batches up to the run month). The
