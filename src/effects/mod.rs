@@ -69,40 +69,82 @@ pub struct EffectRow {
     pub estimate: CellEstimate,
 }
 
-/// Estimates every programme type, outcome and group of a panel.
+fn unit(r: &PanelRow, outcome: u32) -> Unit {
+    Unit {
+        person: r.person,
+        treated: r.programme_type.is_some(),
+        covariates: r.covariates.clone(),
+        outcome,
+        cell: 0,
+    }
+}
+
+/// Cross-fitted predictions over the rows `keep` selects, by row position
+/// (NaN elsewhere).
+fn predictions(
+    rows: &[PanelRow],
+    keep: impl Fn(&PanelRow) -> bool,
+    outcome: &str,
+    folds: u64,
+    propensity: bool,
+) -> Result<Vec<f64>, EffectsError> {
+    let idx: Vec<usize> = (0..rows.len()).filter(|&i| keep(&rows[i])).collect();
+    let units: Vec<Unit> = idx
+        .iter()
+        .map(|&i| unit(&rows[i], outcome_of(&rows[i], outcome).unwrap_or(0)))
+        .collect();
+    let mut out = vec![f64::NAN; rows.len()];
+    if units.is_empty() {
+        return Ok(out);
+    }
+    let p = if propensity {
+        effects::cross_fit_model(&units, folds, |_| true, |u| u32::from(u.treated))?
+    } else {
+        effects::cross_fit_model(&units, folds, |u| !u.treated, |u| u.outcome)?
+    };
+    for (k, &i) in idx.iter().enumerate() {
+        out[i] = p[k];
+    }
+    Ok(out)
+}
+
+/// Estimates every programme type, outcome and group of a panel. The outcome
+/// model of the untreated is fitted once per outcome (on every month without a
+/// start) and the propensity once per programme type, both cross-fitted.
 pub fn estimate_panel(rows: &[PanelRow], s: &EffectSettings) -> Result<Vec<EffectRow>, EffectsError> {
     let mut kinds: Vec<&str> = rows.iter().filter_map(|r| r.programme_type.as_deref()).collect();
     kinds.sort_unstable();
     kinds.dedup();
+    let mut outcome0 = Vec::new();
+    for outcome in OUTCOMES {
+        outcome0.push(predictions(rows, |r| outcome_of(r, outcome).is_some(), outcome, s.folds, false)?);
+    }
     let mut out = Vec::new();
     for kind in kinds {
-        for outcome in OUTCOMES {
+        let in_kind = |r: &PanelRow| r.programme_type.as_deref().is_none_or(|k| k == kind);
+        let propensity = predictions(rows, in_kind, OUTCOMES[0], s.folds, true)?;
+        for (o, outcome) in OUTCOMES.into_iter().enumerate() {
             // The treated started this programme in t; the comparison started none.
-            let chosen: Vec<&PanelRow> = rows
-                .iter()
-                .filter(|r| r.programme_type.as_deref().is_none_or(|k| k == kind))
-                .filter(|r| outcome_of(r, outcome).is_some())
+            let chosen: Vec<usize> = (0..rows.len())
+                .filter(|&i| in_kind(&rows[i]) && outcome_of(&rows[i], outcome).is_some())
                 .collect();
-            if !chosen.iter().any(|r| r.programme_type.is_some()) {
+            if !chosen.iter().any(|&i| rows[i].programme_type.is_some()) {
                 continue;
             }
             let mut units: Vec<Unit> = chosen
                 .iter()
-                .map(|r| Unit {
-                    person: r.person,
-                    treated: r.programme_type.is_some(),
-                    covariates: r.covariates.clone(),
-                    outcome: outcome_of(r, outcome).unwrap_or(0),
-                    cell: 0,
-                })
+                .map(|&i| unit(&rows[i], outcome_of(&rows[i], outcome).unwrap_or(0)))
                 .collect();
-            let nu = effects::cross_fit(&units, s.folds)?;
+            let nu = effects::Nuisances {
+                propensity: chosen.iter().map(|&i| propensity[i]).collect(),
+                outcome0: chosen.iter().map(|&i| outcome0[o][i]).collect(),
+            };
             for grouping in GROUPINGS {
-                let mut values: Vec<&str> = chosen.iter().map(|r| group_of(r, grouping)).collect();
+                let mut values: Vec<&str> = chosen.iter().map(|&i| group_of(&rows[i], grouping)).collect();
                 values.sort_unstable();
                 values.dedup();
-                for (u, r) in units.iter_mut().zip(&chosen) {
-                    u.cell = values.binary_search(&group_of(r, grouping)).unwrap_or(0);
+                for (u, &i) in units.iter_mut().zip(&chosen) {
+                    u.cell = values.binary_search(&group_of(&rows[i], grouping)).unwrap_or(0);
                 }
                 for (c, v) in values.iter().enumerate() {
                     out.push(EffectRow {

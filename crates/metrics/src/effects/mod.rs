@@ -134,38 +134,59 @@ pub struct Nuisances {
 /// Fits the propensity (treated against untreated) and the untreated outcome
 /// model on the other folds and predicts each unit's own fold.
 pub fn cross_fit(units: &[Unit], folds: u64) -> Result<Nuisances, EffectError> {
-    let width = units.first().ok_or(EffectError::Empty)?.covariates.len();
-    if units.iter().any(|u| u.covariates.len() != width) {
-        return Err(EffectError::Ragged);
-    }
-    let folds = folds.max(1);
-    let mut propensity = vec![0.0; units.len()];
-    let mut outcome0 = vec![0.0; units.len()];
-    for k in 0..folds {
-        let train = |u: &Unit| folds == 1 || u.person % folds != k;
-        let (px, py): (Vec<Vec<f64>>, Vec<u32>) = units
-            .iter()
-            .filter(|u| train(u))
-            .map(|u| (u.covariates.clone(), u32::from(u.treated)))
-            .unzip();
-        let (ox, oy): (Vec<Vec<f64>>, Vec<u32>) = units
-            .iter()
-            .filter(|u| train(u) && !u.treated)
-            .map(|u| (u.covariates.clone(), u.outcome))
-            .unzip();
-        let ps = fit_or_constant(&px, &py)?;
-        let om = fit_or_constant(&ox, &oy)?;
-        for (i, u) in units.iter().enumerate() {
-            if folds == 1 || u.person % folds == k {
-                propensity[i] = ps.predict(&u.covariates);
-                outcome0[i] = om.predict(&u.covariates);
-            }
-        }
-    }
+    check(units)?;
+    let propensity = cross_fit_model(units, folds, |_| true, |u| u32::from(u.treated))?;
+    let outcome0 = cross_fit_model(units, folds, |u| !u.treated, |u| u.outcome)?;
     Ok(Nuisances {
         propensity,
         outcome0,
     })
+}
+
+fn check(units: &[Unit]) -> Result<(), EffectError> {
+    let width = units.first().ok_or(EffectError::Empty)?.covariates.len();
+    if units.iter().any(|u| u.covariates.len() != width) {
+        return Err(EffectError::Ragged);
+    }
+    Ok(())
+}
+
+/// Largest number of rows a nuisance model is fitted on: beyond it a fixed
+/// subsample of persons (every n-th person of the training folds) is used, so
+/// the cost of a fit does not grow with the municipality. Every row is still
+/// predicted and enters the estimate.
+pub const MAX_FIT_ROWS: usize = 60_000;
+
+/// One cross-fitted model: for each fold, fitted on the other folds' units that
+/// `train_on` accepts (label `label`), predicting the fold's units.
+pub fn cross_fit_model(
+    units: &[Unit],
+    folds: u64,
+    train_on: impl Fn(&Unit) -> bool,
+    label: impl Fn(&Unit) -> u32,
+) -> Result<Vec<f64>, EffectError> {
+    check(units)?;
+    let folds = folds.max(1);
+    let mut out = vec![0.0; units.len()];
+    for k in 0..folds {
+        let in_train = |u: &Unit| (folds == 1 || u.person % folds != k) && train_on(u);
+        let n = units.iter().filter(|u| in_train(u)).count();
+        // Persons are numbered densely, so every `step`-th person of the fold is
+        // an even subsample.
+        let step = n.div_ceil(MAX_FIT_ROWS).max(1) as u64;
+        let (x, y): (Vec<Vec<f64>>, Vec<u32>) = units
+            .iter()
+            .filter(|u| in_train(u) && (u.person / folds) % step == 0)
+            .map(|u| (u.covariates.clone(), label(u)))
+            .unzip();
+        let model = fit_or_constant(&x, &y)?;
+        for (i, u) in units.iter().enumerate() {
+            if folds == 1 || u.person % folds == k {
+                out[i] = model.predict(&u.covariates);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A fitted model, or the training rate when only one class occurs (a
@@ -277,7 +298,9 @@ pub fn estimate_cell(
     } else {
         None
     };
-    let boot = bootstrap::clustered(&rows, s.resamples, s.seed.wrapping_add(cell as u64));
+    // A suppressed cell shows no interval, so it is not resampled.
+    let resamples = if suppressed.is_none() { s.resamples } else { 0 };
+    let boot = bootstrap::clustered(&rows, resamples, s.seed.wrapping_add(cell as u64));
     let (att, att_ci, att_se) = match suppressed {
         None => (Some(sums.aipw()), Some(boot.att_ci), Some(boot.att_se)),
         Some(_) => (None, None, None),

@@ -161,3 +161,27 @@ fn units_of_different_widths_are_refused() {
     ));
     assert!(matches!(cross_fit(&[], 2), Err(EffectError::Empty)));
 }
+
+#[test]
+#[ignore = "timing, run by hand"]
+fn timing_of_a_municipal_sized_panel() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let units: Vec<Unit> = (0..20_000u64)
+        .map(|i| Unit {
+            person: i / 3,
+            treated: rng.random_bool(0.03),
+            covariates: (0..25).map(|_| f64::from(u8::from(rng.random_bool(0.3)))).collect(),
+            outcome: u32::from(rng.random_bool(0.5)),
+            cell: (i % 3) as usize,
+        })
+        .collect();
+    let t = std::time::Instant::now();
+    let nu = cross_fit(&units, 2).unwrap();
+    eprintln!("cross_fit: {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    for c in 0..3 {
+        estimate_cell(&units, &nu, c, &settings());
+    }
+    eprintln!("3 cells: {:?}", t.elapsed());
+}
