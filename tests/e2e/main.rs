@@ -4,6 +4,7 @@
 mod access;
 mod at_rest;
 mod borger;
+mod effects;
 mod failures;
 mod helpers;
 mod ingest_cli;
@@ -97,6 +98,7 @@ async fn the_overview_shows_the_numbers_the_pipeline_stored() {
         "kalibrering",
         "retfaerdighed",
         "indsatser",
+        "virker",
         "drift",
         "koersler",
     ] {
