@@ -170,6 +170,7 @@ pub fn settings(cfg: &EffectsConfig) -> EffectSettings {
         trim_above: cfg.trim_above,
         min_treated: cfg.min_treated,
         min_ess: cfg.min_ess,
+        ..EffectSettings::default()
     }
 }
 

@@ -45,6 +45,10 @@ pub struct EffectSettings {
     /// A cell whose weighted untreated comparison has a smaller effective sample
     /// size than this gets no estimate.
     pub min_ess: f64,
+    /// A cell with more persons than this gets the analytic person-clustered
+    /// interval instead of the bootstrap (the same interval at that size, at a
+    /// fraction of the cost).
+    pub max_bootstrap_persons: usize,
 }
 
 impl Default for EffectSettings {
@@ -56,6 +60,7 @@ impl Default for EffectSettings {
             trim_above: 0.9,
             min_treated: 50,
             min_ess: 50.0,
+            max_bootstrap_persons: 5_000,
         }
     }
 }
@@ -155,7 +160,7 @@ fn check(units: &[Unit]) -> Result<(), EffectError> {
 /// subsample of persons (every n-th person of the training folds) is used, so
 /// the cost of a fit does not grow with the municipality. Every row is still
 /// predicted and enters the estimate.
-pub const MAX_FIT_ROWS: usize = 60_000;
+pub const MAX_FIT_ROWS: usize = 20_000;
 
 /// One cross-fitted model: for each fold, fitted on the other folds' units that
 /// `train_on` accepts (label `label`), predicting the fold's units.
@@ -298,9 +303,16 @@ pub fn estimate_cell(
     } else {
         None
     };
+    let mut persons: Vec<u64> = rows.iter().map(|r| r.person).collect();
+    persons.sort_unstable();
+    persons.dedup();
     // A suppressed cell shows no interval, so it is not resampled.
     let resamples = if suppressed.is_none() { s.resamples } else { 0 };
-    let boot = bootstrap::clustered(&rows, resamples, s.seed.wrapping_add(cell as u64));
+    let boot = if persons.len() > s.max_bootstrap_persons {
+        bootstrap::analytic(&rows)
+    } else {
+        bootstrap::clustered(&rows, resamples, s.seed.wrapping_add(cell as u64))
+    };
     let (att, att_ci, att_se) = match suppressed {
         None => (Some(sums.aipw()), Some(boot.att_ci), Some(boot.att_se)),
         Some(_) => (None, None, None),
@@ -314,13 +326,13 @@ pub fn estimate_cell(
             e_value(treated_rate, near)
         }
     });
-    let mut persons: Vec<u64> = rows
+    let mut treated_persons: Vec<u64> = rows
         .iter()
         .filter(|r| r.treated)
         .map(|r| r.person)
         .collect();
-    persons.sort_unstable();
-    persons.dedup();
+    treated_persons.sort_unstable();
+    treated_persons.dedup();
     let ps = |t: bool| {
         quartiles(
             idx.iter()
@@ -333,7 +345,7 @@ pub fn estimate_cell(
         cell,
         n_treated: treated_kept,
         n_control: ctrl_w.len(),
-        persons_treated: persons.len(),
+        persons_treated: treated_persons.len(),
         treated_rate,
         naive,
         naive_ci: boot.naive_ci,

@@ -34,6 +34,22 @@ fn settings() -> EffectSettings {
         trim_above: 0.9,
         min_treated: 50,
         min_ess: 50.0,
+        max_bootstrap_persons: 20_000,
+    }
+}
+
+#[test]
+fn the_analytic_interval_uses_the_reference_person_clustered_standard_error() {
+    let (units, r) = fixture();
+    let s = EffectSettings {
+        max_bootstrap_persons: 0,
+        ..settings()
+    };
+    for (c, want) in estimate(&units, 3, &s).unwrap().iter().zip(r["cells"].as_array().unwrap()) {
+        let se = want["cluster_se"].as_f64().unwrap();
+        assert!((c.att_se.unwrap() - se).abs() < 1e-6, "{} vs {se}", c.att_se.unwrap());
+        let (lo, hi) = c.att_ci.unwrap();
+        assert!((hi - lo - 2.0 * crate::Z95 * se).abs() < 1e-5);
     }
 }
 
