@@ -48,7 +48,11 @@ fn parse_args(args: &[String]) -> Options {
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        let mut value = || it.next().unwrap_or_else(|| panic!("{a} needs a value")).clone();
+        let mut value = || {
+            it.next()
+                .unwrap_or_else(|| panic!("{a} needs a value"))
+                .clone()
+        };
         match a.as_str() {
             "--seeds" => {
                 o.seeds = value()
@@ -76,14 +80,20 @@ fn repo(rel: &str) -> PathBuf {
 /// The monthly pipeline with the steps replaced by `steps`.
 fn pipeline_file(dir: &Path, name: &str, steps: &str) -> PathBuf {
     let text = std::fs::read_to_string(repo("pipelines/monthly.toml")).expect("pipeline");
-    let line = text.lines().find(|l| l.starts_with("steps = ")).expect("steps line");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("steps = "))
+        .expect("steps line");
     let path = dir.join(name);
     // One grid point instead of twelve: the risk bands only group the cells here,
     // and the backfill's training dominates its time.
     let text = text
         .replace(line, &format!("steps = {steps}"))
         .replace("max_depth = [3, 4, 5, 6]", "max_depth = [4]")
-        .replace("min_samples_leaf = [30, 60, 120]", "min_samples_leaf = [60]");
+        .replace(
+            "min_samples_leaf = [30, 60, 120]",
+            "min_samples_leaf = [60]",
+        );
     std::fs::write(&path, text).expect("write");
     path
 }
@@ -130,12 +140,23 @@ struct SeedCost {
 fn run_seed(o: &Options, seed: u64) -> (Vec<Checked>, SeedCost) {
     let started = Instant::now();
     let dir = tempfile::tempdir().expect("temp dir");
-    let without = pipeline_file(dir.path(), "without.toml", r#"["ingest", "features", "train", "score", "evaluate", "monitor", "marts"]"#);
-    let with = pipeline_file(dir.path(), "with.toml", r#"["ingest", "features", "train", "score", "evaluate", "monitor", "effects", "marts"]"#);
+    let without = pipeline_file(
+        dir.path(),
+        "without.toml",
+        r#"["ingest", "features", "train", "score", "evaluate", "monitor", "marts"]"#,
+    );
+    let with = pipeline_file(
+        dir.path(),
+        "with.toml",
+        r#"["ingest", "features", "train", "score", "evaluate", "monitor", "effects", "marts"]"#,
+    );
     let data = dir.path().join("data");
     let s_without = settings(&data, without);
     app::init(&s_without).expect("init");
-    let cfg = SynthConfig { seed, ..o.synth.clone() };
+    let cfg = SynthConfig {
+        seed,
+        ..o.synth.clone()
+    };
     synth::generate_with(&cfg, o.selection, &s_without.inbox_dir()).expect("deliveries");
     let months: Vec<_> = ingest::delivery_folders(&s_without.inbox_dir())
         .expect("deliveries")
@@ -167,8 +188,12 @@ fn run_seed(o: &Options, seed: u64) -> (Vec<Checked>, SeedCost) {
             effects_ms = ms;
         }
     }
-    let treated = query_table(&conn, "select spell_id, start_date, programme_type, risk_band from effect_treated", [])
-        .expect("treated");
+    let treated = query_table(
+        &conn,
+        "select spell_id, start_date, programme_type, risk_band from effect_treated",
+        [],
+    )
+    .expect("treated");
     let est = query_table(
         &conn,
         "select outcome, programme_type, group_value, n_treated, effect, effect_ci_low, effect_ci_high,
@@ -181,7 +206,16 @@ fn run_seed(o: &Options, seed: u64) -> (Vec<Checked>, SeedCost) {
     let truth = synth::effect_truth(&cfg, o.selection, o.replicates);
     let by_key: HashMap<(String, String, String), &synth::TreatedTruth> = truth
         .iter()
-        .map(|t| ((t.spell_id.clone(), t.start.to_string(), t.programme_type.to_string()), t))
+        .map(|t| {
+            (
+                (
+                    t.spell_id.clone(),
+                    t.start.to_string(),
+                    t.programme_type.to_string(),
+                ),
+                t,
+            )
+        })
         .collect();
     // True effect per (outcome, programme, band): mean over the cell's starts.
     let mut sums: HashMap<(String, String, String), (f64, f64)> = HashMap::new();
@@ -192,8 +226,13 @@ fn run_seed(o: &Options, seed: u64) -> (Vec<Checked>, SeedCost) {
             missing += 1;
             continue;
         };
-        for (outcome, (y1, y0)) in [("ledig_12", t.unemployed_12), ("ledig_laast", t.unemployed_lockin)] {
-            let e = sums.entry((outcome.into(), key.2.clone(), text(&r[3]))).or_default();
+        for (outcome, (y1, y0)) in [
+            ("ledig_12", t.unemployed_12),
+            ("ledig_laast", t.unemployed_lockin),
+        ] {
+            let e = sums
+                .entry((outcome.into(), key.2.clone(), text(&r[3])))
+                .or_default();
             e.0 += y1 - y0;
             e.1 += 1.0;
         }
@@ -242,7 +281,10 @@ fn main() {
     let mut all = Vec::new();
     for &seed in &o.seeds {
         let (c, cost) = run_seed(&o, seed);
-        let cov = c.iter().filter(|x| x.outcome == "ledig_12" && x.ci.0 <= x.truth && x.truth <= x.ci.1).count();
+        let cov = c
+            .iter()
+            .filter(|x| x.outcome == "ledig_12" && x.ci.0 <= x.truth && x.truth <= x.ci.1)
+            .count();
         let n12 = c.iter().filter(|x| x.outcome == "ledig_12").count();
         println!(
             "seed {seed}: {n12} cells at 12 months, {cov} covered; backfill {:.0} s; last run {} ms, of which effects {} ms ({:.1} %)",
@@ -257,15 +299,32 @@ fn main() {
     for x in &all {
         println!(
             "{}\t{}\t{}\t{}\t{}\t{:+.3}\t{:+.3}\t{:+.3}\t{:+.3}\t{:+.3}\t{:+.3}\t{:.2}",
-            x.seed, x.outcome, x.programme, x.band, x.n, x.truth, x.effect, x.ci.0, x.ci.1, x.naive_ci.0, x.naive_ci.1, x.e_value_ci
+            x.seed,
+            x.outcome,
+            x.programme,
+            x.band,
+            x.n,
+            x.truth,
+            x.effect,
+            x.ci.0,
+            x.ci.1,
+            x.naive_ci.0,
+            x.naive_ci.1,
+            x.e_value_ci
         );
     }
     println!();
     for outcome in ["ledig_12", "ledig_laast"] {
         let cells: Vec<&Checked> = all.iter().filter(|x| x.outcome == outcome).collect();
         let n = cells.len().max(1) as f64;
-        let covered = cells.iter().filter(|x| x.ci.0 <= x.truth && x.truth <= x.ci.1).count();
-        let naive_miss = cells.iter().filter(|x| !(x.naive_ci.0 <= x.truth && x.truth <= x.naive_ci.1)).count();
+        let covered = cells
+            .iter()
+            .filter(|x| x.ci.0 <= x.truth && x.truth <= x.ci.1)
+            .count();
+        let naive_miss = cells
+            .iter()
+            .filter(|x| !(x.naive_ci.0 <= x.truth && x.truth <= x.naive_ci.1))
+            .count();
         let bias = cells.iter().map(|x| x.effect - x.truth).sum::<f64>() / n;
         let mut e: Vec<f64> = cells.iter().map(|x| x.e_value_ci).collect();
         e.sort_by(f64::total_cmp);

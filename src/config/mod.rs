@@ -366,9 +366,14 @@ impl PipelineConfig {
             return Err("monitoring: 0 < fairness_alpha < 1".into());
         }
         let e = &self.effects;
-        if e.window_cohorts == 0 || e.months_at_risk == 0 || e.folds == 0 || e.bootstrap_resamples < 100 {
+        if e.window_cohorts == 0
+            || e.months_at_risk == 0
+            || e.folds == 0
+            || e.bootstrap_resamples < 100
+        {
             return Err(
-                "effects: window_cohorts, months_at_risk og folds >= 1, bootstrap_resamples >= 100".into(),
+                "effects: window_cohorts, months_at_risk og folds >= 1, bootstrap_resamples >= 100"
+                    .into(),
             );
         }
         if !(e.trim_above > 0.5 && e.trim_above < 1.0) || e.min_treated == 0 || e.min_ess < 1.0 {

@@ -111,13 +111,25 @@ fn predictions(
 /// Estimates every programme type, outcome and group of a panel. The outcome
 /// model of the untreated is fitted once per outcome (on every month without a
 /// start) and the propensity once per programme type, both cross-fitted.
-pub fn estimate_panel(rows: &[PanelRow], s: &EffectSettings) -> Result<Vec<EffectRow>, EffectsError> {
-    let mut kinds: Vec<&str> = rows.iter().filter_map(|r| r.programme_type.as_deref()).collect();
+pub fn estimate_panel(
+    rows: &[PanelRow],
+    s: &EffectSettings,
+) -> Result<Vec<EffectRow>, EffectsError> {
+    let mut kinds: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.programme_type.as_deref())
+        .collect();
     kinds.sort_unstable();
     kinds.dedup();
     let mut outcome0 = Vec::new();
     for outcome in OUTCOMES {
-        outcome0.push(predictions(rows, |r| outcome_of(r, outcome).is_some(), outcome, s.folds, false)?);
+        outcome0.push(predictions(
+            rows,
+            |r| outcome_of(r, outcome).is_some(),
+            outcome,
+            s.folds,
+            false,
+        )?);
     }
     let mut out = Vec::new();
     for kind in kinds {
@@ -140,11 +152,16 @@ pub fn estimate_panel(rows: &[PanelRow], s: &EffectSettings) -> Result<Vec<Effec
                 outcome0: chosen.iter().map(|&i| outcome0[o][i]).collect(),
             };
             for grouping in GROUPINGS {
-                let mut values: Vec<&str> = chosen.iter().map(|&i| group_of(&rows[i], grouping)).collect();
+                let mut values: Vec<&str> = chosen
+                    .iter()
+                    .map(|&i| group_of(&rows[i], grouping))
+                    .collect();
                 values.sort_unstable();
                 values.dedup();
                 for (u, &i) in units.iter_mut().zip(&chosen) {
-                    u.cell = values.binary_search(&group_of(&rows[i], grouping)).unwrap_or(0);
+                    u.cell = values
+                        .binary_search(&group_of(&rows[i], grouping))
+                        .unwrap_or(0);
                 }
                 for (c, v) in values.iter().enumerate() {
                     out.push(EffectRow {
@@ -208,7 +225,10 @@ pub fn run(conn: &Connection, run_id: &str, cfg: &EffectsConfig) -> Result<Summa
     Ok(Summary {
         panel_rows: rows.len(),
         estimates: est.len(),
-        suppressed: est.iter().filter(|e| e.estimate.suppressed.is_some()).count(),
+        suppressed: est
+            .iter()
+            .filter(|e| e.estimate.suppressed.is_some())
+            .count(),
     })
 }
 

@@ -64,7 +64,11 @@ impl OneHot {
     }
 
     fn push(&self, v: &str, out: &mut Vec<f64>) {
-        out.extend(self.levels[1.min(self.levels.len())..].iter().map(|l| f64::from(u8::from(l == v))));
+        out.extend(
+            self.levels[1.min(self.levels.len())..]
+                .iter()
+                .map(|l| f64::from(u8::from(l == v))),
+        );
     }
 }
 
@@ -73,20 +77,51 @@ impl OneHot {
 /// education, months since the 2nd interview, earlier programmes (0, 1, 2+) and
 /// quarter as indicators; age, age², months employed of the last 36 and driving
 /// licence as numbers.
-pub fn load(conn: &Connection, window_cohorts: u32, months: u32) -> Result<Vec<PanelRow>, EffectsError> {
-    let t = query_table(conn, PANEL, params![i64::from(window_cohorts), i64::from(months)])?;
+pub fn load(
+    conn: &Connection,
+    window_cohorts: u32,
+    months: u32,
+) -> Result<Vec<PanelRow>, EffectsError> {
+    let t = query_table(
+        conn,
+        PANEL,
+        params![i64::from(window_cohorts), i64::from(months)],
+    )?;
     let c = |n: &str| column(&t, n);
-    let (spell, person, cohort, month) = (c("spell_id")?, c("person_id")?, c("cohort_month")?, c("month")?);
+    let (spell, person, cohort, month) = (
+        c("spell_id")?,
+        c("person_id")?,
+        c("cohort_month")?,
+        c("month")?,
+    );
     let (band, group, edu) = (c("risk_band")?, c("target_group")?, c("education")?);
-    let (since, earlier, cal) = (c("months_since_cohort")?, c("earlier_programmes")?, c("calendar_month")?);
+    let (since, earlier, cal) = (
+        c("months_since_cohort")?,
+        c("earlier_programmes")?,
+        c("calendar_month")?,
+    );
     let (age, emp, licence) = (c("age")?, c("months_employed_36")?, c("driving_licence")?);
-    let (kind, start, y12, ylock) = (c("programme_type")?, c("start_date")?, c("unemployed_12")?, c("unemployed_lockin")?);
+    let (kind, start, y12, ylock) = (
+        c("programme_type")?,
+        c("start_date")?,
+        c("unemployed_12")?,
+        c("unemployed_lockin")?,
+    );
     let cat = |r: &Vec<Cell>, i: usize| text(&r[i]).unwrap_or_default();
     let quarter = |r: &Vec<Cell>| ((r[cal].as_i64().unwrap_or(1) - 1) / 3).to_string();
     let earlier_s = |r: &Vec<Cell>| r[earlier].as_i64().unwrap_or(0).min(2).to_string();
-    let groups = OneHot::of(t.rows.iter().filter_map(|r| match &r[group] { Cell::Text(s) => Some(s.as_str()), _ => None }));
-    let bands = OneHot::of(t.rows.iter().filter_map(|r| match &r[band] { Cell::Text(s) => Some(s.as_str()), _ => None }));
-    let edus = OneHot::of(t.rows.iter().filter_map(|r| match &r[edu] { Cell::Text(s) => Some(s.as_str()), _ => None }));
+    let groups = OneHot::of(t.rows.iter().filter_map(|r| match &r[group] {
+        Cell::Text(s) => Some(s.as_str()),
+        _ => None,
+    }));
+    let bands = OneHot::of(t.rows.iter().filter_map(|r| match &r[band] {
+        Cell::Text(s) => Some(s.as_str()),
+        _ => None,
+    }));
+    let edus = OneHot::of(t.rows.iter().filter_map(|r| match &r[edu] {
+        Cell::Text(s) => Some(s.as_str()),
+        _ => None,
+    }));
     let since_levels: Vec<String> = t.rows.iter().map(|r| cat(r, since)).collect();
     let sinces = OneHot::of(since_levels.iter().map(String::as_str));
     let earliers = OneHot::of(["0", "1", "2"].into_iter());
@@ -112,7 +147,12 @@ pub fn load(conn: &Connection, window_cohorts: u32, months: u32) -> Result<Vec<P
         sinces.push(&cat(r, since), &mut x);
         earliers.push(&earlier_s(r), &mut x);
         quarters.push(&quarter(r), &mut x);
-        x.extend([a, a * a / 100.0, r[emp].as_f64().unwrap_or(0.0), r[licence].as_f64().unwrap_or(0.0)]);
+        x.extend([
+            a,
+            a * a / 100.0,
+            r[emp].as_f64().unwrap_or(0.0),
+            r[licence].as_f64().unwrap_or(0.0),
+        ]);
         out.push(PanelRow {
             spell_id: cat(r, spell),
             person: person_no,

@@ -114,7 +114,9 @@ pub fn effect_truth(cfg: &SynthConfig, selection: Selection, replicates: u32) ->
                 let seed = cfg.seed ^ ((pi as u64) << 24) ^ ((si as u64) << 8) ^ j as u64;
                 let (mut y12, mut ylock) = ((0.0, 0.0), (0.0, 0.0));
                 for r in 0..replicates {
-                    let base = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(r as u64);
+                    let base = seed
+                        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                        .wrapping_add(r as u64);
                     let (a12, alock) = unit.outcomes(true, base);
                     let (b12, block) = unit.outcomes(false, base);
                     y12 = (y12.0 + a12, y12.1 + b12);
@@ -320,7 +322,11 @@ mod tests {
         let t = effect_truth(&small(5), Selection::Observed, 20);
         assert!(t.len() > 200, "{} starts", t.len());
         let mean = |f: &dyn Fn(&TreatedTruth) -> f64, kind: &str| {
-            let v: Vec<f64> = t.iter().filter(|u| u.programme_type == kind).map(f).collect();
+            let v: Vec<f64> = t
+                .iter()
+                .filter(|u| u.programme_type == kind)
+                .map(f)
+                .collect();
             v.iter().sum::<f64>() / v.len().max(1) as f64
         };
         let lock = |u: &TreatedTruth| u.unemployed_lockin.0 - u.unemployed_lockin.1;
@@ -332,7 +338,10 @@ mod tests {
         // nothing after), whose durations are drawn alike. Long programmes such as
         // wage subsidy are still locking in or just out then, so their net effect
         // at 12 months is near zero.
-        let (praktik, nytte) = (mean(&post, "virksomhedspraktik"), mean(&post, "nytteindsats"));
+        let (praktik, nytte) = (
+            mean(&post, "virksomhedspraktik"),
+            mean(&post, "nytteindsats"),
+        );
         assert!(praktik < nytte - 0.01, "praktik {praktik}, nytte {nytte}");
     }
 

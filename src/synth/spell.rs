@@ -5,8 +5,8 @@ use chrono::{Datelike, NaiveDate};
 use rand::Rng;
 
 use super::calendar::{age_at, birthday, days, Calendar};
-use super::hazard::{lock_in, post_effect, probability, HazardInput, POST_DAYS};
 use super::counterfactual::selected_rate;
+use super::hazard::{lock_in, post_effect, probability, HazardInput, POST_DAYS};
 use super::model::{Cv, Group, Person, Programme, Spell, Status, DISTRICTS, YOUTH_TEAM};
 use super::person::hit_trade;
 use super::rules::{draw_destination, draw_duration, draw_kind, programme_rate};
@@ -162,7 +162,12 @@ pub(crate) fn maybe_programme<R: Rng>(
 
 /// Lock-in while a programme runs at `mid`, plus the largest post-programme
 /// effect of a programme that ended within the last 182 days.
-pub(crate) fn programme_effect(progs: &[Programme], mid: NaiveDate, group: Group, edu: usize) -> f64 {
+pub(crate) fn programme_effect(
+    progs: &[Programme],
+    mid: NaiveDate,
+    group: Group,
+    edu: usize,
+) -> f64 {
     let mut lock = 0.0;
     let mut post: f64 = 0.0;
     for pr in progs {

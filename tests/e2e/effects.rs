@@ -27,7 +27,10 @@ async fn the_effects_step_estimates_with_intervals_and_the_page_shows_them_with_
         match (r[1].as_f64(), r[2].as_f64(), r[3].as_f64()) {
             (Some(e), Some(lo), Some(hi)) => {
                 assert!(lo <= e && e <= hi, "{r:?}");
-                assert!(r[5].as_f64().is_some(), "the naive difference stands beside it");
+                assert!(
+                    r[5].as_f64().is_some(),
+                    "the naive difference stands beside it"
+                );
                 estimated += 1;
             }
             _ => assert!(
@@ -46,9 +49,17 @@ async fn the_effects_step_estimates_with_intervals_and_the_page_shows_them_with_
             _ => None,
         })
         .collect();
-    assert_eq!(groupings.len(), 3, "risk band, target group and all: {groupings:?}");
+    assert_eq!(
+        groupings.len(),
+        3,
+        "risk band, target group and all: {groupings:?}"
+    );
     // Only the newest month's run estimates; the backfill's earlier runs skip.
-    let last: Vec<_> = steps.rows.iter().filter(|r| r[2].as_i64() == Some(1)).collect();
+    let last: Vec<_> = steps
+        .rows
+        .iter()
+        .filter(|r| r[2].as_i64() == Some(1))
+        .collect();
     assert_eq!(last.len(), 1);
     assert!(last[0][1].as_i64().unwrap() > 0);
     assert!(steps

@@ -47,13 +47,19 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
     });
     let u = ctx.t.t("common.unknown");
     let h = |k: &str| ctx.t.t(&format!("virker.table.{k}"));
-    for (view, key) in [("ledig_12_risikogruppe", "virker.main"), ("ledig_laast_risikogruppe", "virker.lockin")] {
+    for (view, key) in [
+        ("ledig_12_risikogruppe", "virker.main"),
+        ("ledig_laast_risikogruppe", "virker.lockin"),
+    ] {
         let body: Vec<Vec<RCell>> = all
             .iter()
             .filter(|r| r.text("view") == Some(view))
             .map(|r| {
                 vec![
-                    RCell::text(label("programme_type", r.text("programme_type").unwrap_or(""))),
+                    RCell::text(label(
+                        "programme_type",
+                        r.text("programme_type").unwrap_or(""),
+                    )),
                     RCell::text(band_label(ctx, r.text("group_value").unwrap_or(""))),
                     with_interval(r, "effect_pp", "effect_ci_low_pp", "effect_ci_high_pp", &u),
                     RCell::num(r.v("naive_pp"), NumFmt::Decimal(1), &u),
@@ -91,10 +97,7 @@ fn words(ctx: &Ctx, r: &Row) -> String {
     }
     let text = label("robustness", code);
     match r.num("e_value_ci") {
-        Some(e) if e > 1.0 => ctx.f(
-            "virker.evalue",
-            &[("label", text), ("e", number(e, 1))],
-        ),
+        Some(e) if e > 1.0 => ctx.f("virker.evalue", &[("label", text), ("e", number(e, 1))]),
         _ => text,
     }
 }

@@ -6,11 +6,11 @@ mod accuracy;
 mod appendix;
 mod cells;
 mod cohorts;
+mod effects;
 mod fairness;
 mod judgements;
 mod model;
 mod monitoring;
-mod effects;
 mod programmes;
 mod summary;
 

@@ -45,9 +45,17 @@ fn the_analytic_interval_uses_the_reference_person_clustered_standard_error() {
         max_bootstrap_persons: 0,
         ..settings()
     };
-    for (c, want) in estimate(&units, 3, &s).unwrap().iter().zip(r["cells"].as_array().unwrap()) {
+    for (c, want) in estimate(&units, 3, &s)
+        .unwrap()
+        .iter()
+        .zip(r["cells"].as_array().unwrap())
+    {
         let se = want["cluster_se"].as_f64().unwrap();
-        assert!((c.att_se.unwrap() - se).abs() < 1e-6, "{} vs {se}", c.att_se.unwrap());
+        assert!(
+            (c.att_se.unwrap() - se).abs() < 1e-6,
+            "{} vs {se}",
+            c.att_se.unwrap()
+        );
         let (lo, hi) = c.att_ci.unwrap();
         assert!((hi - lo - 2.0 * crate::Z95 * se).abs() < 1e-5);
     }
@@ -187,7 +195,9 @@ fn timing_of_a_municipal_sized_panel() {
         .map(|i| Unit {
             person: i / 3,
             treated: rng.random_bool(0.03),
-            covariates: (0..25).map(|_| f64::from(u8::from(rng.random_bool(0.3)))).collect(),
+            covariates: (0..25)
+                .map(|_| f64::from(u8::from(rng.random_bool(0.3))))
+                .collect(),
             outcome: u32::from(rng.random_bool(0.5)),
             cell: (i % 3) as usize,
         })
