@@ -78,7 +78,7 @@ async fn the_effects_step_estimates_with_intervals_and_the_page_shows_them_with_
         "Simpel forskel",
         "Robusthed",
     ] {
-        assert!(page.contains(&text), "the page says {text:?}");
+        assert!(page.contains(text), "the page says {text:?}");
     }
     for r in &treated.rows {
         if let Cell::Text(id) = &r[0] {

@@ -181,7 +181,7 @@ pub fn cross_fit_model(
         let step = n.div_ceil(MAX_FIT_ROWS).max(1) as u64;
         let (x, y): (Vec<Vec<f64>>, Vec<u32>) = units
             .iter()
-            .filter(|u| in_train(u) && (u.person / folds) % step == 0)
+            .filter(|u| in_train(u) && (u.person / folds).is_multiple_of(step))
             .map(|u| (u.covariates.clone(), label(u)))
             .unzip();
         let model = fit_or_constant(&x, &y)?;
