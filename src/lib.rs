@@ -31,6 +31,8 @@ pub mod marts;
 /// Metric formulas (intervals, Brier) shared by model and monitoring
 /// (crates/metrics, without DuckDB).
 pub use jobcockpit_metrics as metrics;
+/// Programme effects by risk band and target group (AIPW, checked against a planted truth).
+pub mod effects;
 /// Training, explaining, registering and scoring the decision tree.
 pub mod model;
 /// Monitoring every cohort: outcomes, performance, calibration, CBPE, drift,

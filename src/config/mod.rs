@@ -218,6 +218,9 @@ pub struct PipelineConfig {
     pub training: TrainingConfig,
     pub scoring: ScoringConfig,
     pub monitoring: MonitoringConfig,
+    /// The `effects` step (defaults when the file has no `[effects]`).
+    #[serde(default)]
+    pub effects: EffectsConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -266,6 +269,42 @@ pub struct TrainingConfig {
 pub struct ScoringConfig {
     pub low_below: f64,
     pub high_from: f64,
+}
+
+/// What the `effects` step estimates and when it refuses to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EffectsConfig {
+    /// The latest mature cohorts whose months at risk are pooled.
+    pub window_cohorts: u32,
+    /// Months from the 2nd interview's month in which a start is looked at.
+    pub months_at_risk: u32,
+    /// Cross-fitting folds (by person).
+    pub folds: u64,
+    /// Person-clustered bootstrap resamples for the 95 % intervals.
+    pub bootstrap_resamples: usize,
+    pub bootstrap_seed: u64,
+    /// Months at risk with a propensity above this are dropped (no comparison).
+    pub trim_above: f64,
+    /// No estimate for a group with fewer starts than this.
+    pub min_treated: usize,
+    /// No estimate when the weighted comparison is worth fewer persons than this.
+    pub min_ess: f64,
+}
+
+impl Default for EffectsConfig {
+    fn default() -> Self {
+        EffectsConfig {
+            window_cohorts: 36,
+            months_at_risk: 6,
+            folds: 2,
+            bootstrap_resamples: 500,
+            bootstrap_seed: 20_260_101,
+            trim_above: 0.9,
+            min_treated: 50,
+            min_ess: 50.0,
+        }
+    }
 }
 
 /// What the `monitor` step computes and when it raises an alert.
@@ -350,6 +389,20 @@ impl PipelineConfig {
         }
         if !(0.0 < m.fairness_alpha && m.fairness_alpha < 1.0) {
             return Err("monitoring: 0 < fairness_alpha < 1".into());
+        }
+        let e = &self.effects;
+        if e.window_cohorts == 0
+            || e.months_at_risk == 0
+            || e.folds == 0
+            || e.bootstrap_resamples < 100
+        {
+            return Err(
+                "effects: window_cohorts, months_at_risk og folds >= 1, bootstrap_resamples >= 100"
+                    .into(),
+            );
+        }
+        if !(e.trim_above > 0.5 && e.trim_above < 1.0) || e.min_treated == 0 || e.min_ess < 1.0 {
+            return Err("effects: 0,5 < trim_above < 1, min_treated >= 1 og min_ess >= 1".into());
         }
         Ok(())
     }

@@ -21,6 +21,8 @@ pub enum Step {
     Evaluate,
     /// Monitoring tables and alerts.
     Monitor,
+    /// Programme effects by risk band (optional: a heavier analysis).
+    Effects,
     /// The marts the cockpit reads.
     Marts,
     /// The committee report, after the run's results are committed.
@@ -29,7 +31,7 @@ pub enum Step {
 
 impl Step {
     /// Every step, in run order.
-    pub const ALL: [Step; 9] = [
+    pub const ALL: [Step; 10] = [
         Step::Ingest,
         Step::Retention,
         Step::Features,
@@ -37,6 +39,7 @@ impl Step {
         Step::Score,
         Step::Evaluate,
         Step::Monitor,
+        Step::Effects,
         Step::Marts,
         Step::Report,
     ];
@@ -51,6 +54,7 @@ impl Step {
             Step::Score => "score",
             Step::Evaluate => "evaluate",
             Step::Monitor => "monitor",
+            Step::Effects => "effects",
             Step::Marts => "marts",
             Step::Report => "report",
         }
@@ -62,10 +66,11 @@ impl Step {
     }
 
     /// Whether a pipeline may leave the step out: without ingest a run works on
-    /// what `jobcockpit ingest` loaded, without report no report is written; the
-    /// steps between build on each other and the cockpit needs them all.
+    /// what `jobcockpit ingest` loaded, without report no report is written,
+    /// without effects the effect page says none were estimated; the other
+    /// steps build on each other and the cockpit needs them all.
     pub fn optional(self) -> bool {
-        matches!(self, Step::Ingest | Step::Report)
+        matches!(self, Step::Ingest | Step::Effects | Step::Report)
     }
 }
 
@@ -107,7 +112,7 @@ pub(crate) fn parse_steps(names: &[String]) -> Result<Vec<Step>, String> {
         .find(|s| !s.optional() && !steps.contains(s))
     {
         return Err(format!(
-            "trinnet '{missing}' mangler (kun ingest og report kan udelades)"
+            "trinnet '{missing}' mangler (kun ingest, effects og report kan udelades)"
         ));
     }
     Ok(steps)

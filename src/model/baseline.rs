@@ -1,10 +1,6 @@
 //! What the tree must beat, computed on the same validation cohorts every time:
 //! the base rate (and its majority-class guess) and a logistic regression
-//! (smartcore) on the same features.
-
-use smartcore::linalg::basic::arrays::Array;
-use smartcore::linalg::basic::matrix::DenseMatrix;
-use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegressionParameters};
+//! (smartcore, through `metrics::logistic`) on the same features.
 
 use super::ModelError;
 use crate::metrics::{auc, bootstrap_ci, brier, wilson_interval};
@@ -72,74 +68,15 @@ pub fn log_loss(p: &[f64], y: &[u32]) -> Option<f64> {
     Some(sum / p.len() as f64)
 }
 
-/// Column means and standard deviations of the training rows, so the solver
-/// sees features on one scale.
-struct Standardiser {
-    mean: Vec<f64>,
-    sd: Vec<f64>,
-}
-
-impl Standardiser {
-    fn fit(x: &[Vec<f64>]) -> Standardiser {
-        let m = x.first().map_or(0, Vec::len);
-        let n = x.len().max(1) as f64;
-        let mean: Vec<f64> = (0..m)
-            .map(|j| x.iter().map(|r| r[j]).sum::<f64>() / n)
-            .collect();
-        let sd = (0..m)
-            .map(|j| {
-                let v = x.iter().map(|r| (r[j] - mean[j]).powi(2)).sum::<f64>() / n;
-                // A constant column stays constant (0) instead of dividing by zero.
-                if v > 0.0 {
-                    v.sqrt()
-                } else {
-                    1.0
-                }
-            })
-            .collect();
-        Standardiser { mean, sd }
-    }
-
-    fn apply(&self, x: &[Vec<f64>]) -> Vec<Vec<f64>> {
-        x.iter()
-            .map(|r| {
-                r.iter()
-                    .enumerate()
-                    .map(|(j, v)| (v - self.mean[j]) / self.sd[j])
-                    .collect()
-            })
-            .collect()
-    }
-}
-
 /// Fits a logistic regression on the training rows and returns the probability
-/// of class 1 for each evaluation row.
+/// of class 1 for each evaluation row (the shared fit in `metrics::logistic`).
 pub fn logistic_probabilities(
     train_x: &[Vec<f64>],
     train_y: &[u32],
     eval_x: &[Vec<f64>],
 ) -> Result<Vec<f64>, ModelError> {
-    let scaler = Standardiser::fit(train_x);
-    let xt = DenseMatrix::from_2d_vec(&scaler.apply(train_x))
-        .map_err(|e| ModelError::Fit(e.to_string()))?;
-    let y: Vec<i32> = train_y.iter().map(|&v| v as i32).collect();
-    let fitted = LogisticRegression::fit(&xt, &y, LogisticRegressionParameters::default())
-        .map_err(|e| ModelError::Fit(e.to_string()))?;
-    let coef = fitted.coefficients();
-    let intercept = *fitted.intercept().get((0, 0));
-    // smartcore orders classes ascending, so the coefficients are for class 1.
-    Ok(scaler
-        .apply(eval_x)
-        .iter()
-        .map(|r| {
-            let z: f64 = intercept
-                + r.iter()
-                    .enumerate()
-                    .map(|(j, v)| v * coef.get((0, j)))
-                    .sum::<f64>();
-            1.0 / (1.0 + (-z).exp())
-        })
-        .collect())
+    crate::metrics::logistic::logistic_probabilities(train_x, train_y, eval_x)
+        .map_err(|e| ModelError::Fit(e.0))
 }
 
 #[cfg(test)]

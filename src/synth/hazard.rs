@@ -26,6 +26,9 @@ pub(crate) const TRADE_SHOCK: f64 = -0.3;
 pub(crate) const BIAS: f64 = -0.8;
 /// How long the boost after a completed programme lasts.
 pub(crate) const POST_DAYS: i64 = 182;
+/// Effect of one standard deviation of hidden motivation (0 unless hidden
+/// selection is switched on).
+pub(crate) const MOTIVATION: f64 = 0.5;
 
 pub(crate) fn age_effect(age: i32) -> f64 {
     match age {
@@ -96,6 +99,8 @@ pub(crate) struct HazardInput {
     /// In a downturn and in a trade it hits.
     pub trade_shock: bool,
     pub biased: bool,
+    /// Hidden motivation (see `Person::motivation`).
+    pub motivation: f64,
 }
 
 pub(crate) fn logit(x: &HazardInput) -> f64 {
@@ -111,6 +116,7 @@ pub(crate) fn logit(x: &HazardInput) -> f64 {
         + if x.shock { SHOCK } else { 0.0 }
         + if x.trade_shock { TRADE_SHOCK } else { 0.0 }
         + if x.biased { BIAS } else { 0.0 }
+        + MOTIVATION * x.motivation
 }
 
 /// Probability of leaving benefit within the period.

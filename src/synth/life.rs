@@ -10,6 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson};
 
 use super::calendar::{age_at, birthday, days, Calendar};
+use super::counterfactual::{draw_motivation, Selection};
 use super::history::{draw_prior_employment, pre_history, Background};
 use super::model::{Person, Status, DISTRICTS, IMM_NONWEST};
 use super::person::{
@@ -40,16 +41,28 @@ pub(crate) struct World {
 }
 
 pub(crate) fn simulate(cfg: &SynthConfig) -> World {
+    simulate_with(cfg, Selection::Observed)
+}
+
+/// The calendar and scenario switches of a configuration.
+pub(crate) fn context(cfg: &SynthConfig) -> Ctx {
     let cal = Calendar::new(cfg.start, (cfg.years * 12) as i32);
     let biased = DISTRICTS
         .iter()
         .position(|d| d.name == BIASED_DISTRICT)
         .filter(|_| cfg.biased_district);
-    let ctx = Ctx {
+    Ctx {
         cal,
         shock: cfg.shock_month,
         biased,
-    };
+    }
+}
+
+/// The world; with hidden selection every citizen also draws a motivation (after
+/// the attributes, so nothing else changes) that the product never sees.
+pub(crate) fn simulate_with(cfg: &SynthConfig, selection: Selection) -> World {
+    let ctx = context(cfg);
+    let cal = ctx.cal;
     let mut main = ChaCha8Rng::seed_from_u64(cfg.seed);
     let mut returns = vec![0u32; cal.months as usize];
     let mut taken = HashSet::new();
@@ -68,6 +81,9 @@ pub(crate) fn simulate(cfg: &SynthConfig) -> World {
             let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
             rng.set_stream(people.len() as u64 + 1);
             let (mut person, start) = new_person(&mut rng, &ctx, m, &mut taken);
+            if selection == Selection::Hidden {
+                person.motivation = draw_motivation(&mut rng);
+            }
             live(&mut rng, &ctx, &mut person, start, &mut returns);
             people.push(person);
         }
@@ -159,6 +175,7 @@ fn new_person<R: Rng>(
         status,
         spells: Vec::new(),
         cvs: Vec::new(),
+        motivation: 0.0,
     };
     (person, start)
 }

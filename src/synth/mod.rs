@@ -11,6 +11,7 @@
 
 mod calendar;
 mod censoring;
+mod counterfactual;
 mod hazard;
 mod history;
 mod life;
@@ -30,6 +31,8 @@ mod readback;
 mod tests;
 
 use std::path::{Path, PathBuf};
+
+pub use counterfactual::{effect_truth, generate_with, Selection, TreatedTruth};
 
 use chrono::{Datelike, NaiveDate};
 

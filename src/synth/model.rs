@@ -187,6 +187,9 @@ pub(crate) struct Person {
     pub status: Vec<Status>,
     pub spells: Vec<Spell>,
     pub cvs: Vec<Cv>,
+    /// Motivation the product cannot see: 0 unless the world is generated with
+    /// hidden selection (`counterfactual::Selection::Hidden`).
+    pub motivation: f64,
 }
 
 /// Months of register history delivered at first contact.

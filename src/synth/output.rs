@@ -54,6 +54,12 @@ fn decimal(x: f64) -> String {
     format!("{x:.1}").replace('.', ",")
 }
 
+/// The number in each spell's delivered identifier (`F` and seven digits), by
+/// person and spell.
+pub(crate) fn spell_numbers(people: &[Person]) -> Vec<Vec<u64>> {
+    Ids::assign(people).spell
+}
+
 /// Identifiers numbered by date, so numbers grow with time as in a case system.
 struct Ids {
     spell: Vec<Vec<u64>>,

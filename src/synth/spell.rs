@@ -5,6 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use rand::Rng;
 
 use super::calendar::{age_at, birthday, days, Calendar};
+use super::counterfactual::selected_rate;
 use super::hazard::{lock_in, post_effect, probability, HazardInput, POST_DAYS};
 use super::model::{Cv, Group, Person, Programme, Spell, Status, DISTRICTS, YOUTH_TEAM};
 use super::person::hit_trade;
@@ -97,7 +98,7 @@ fn simulate_exit<R: Rng>(
         if p0 > horizon {
             return None;
         }
-        maybe_programme(rng, group, p0, second, programmes);
+        maybe_programme(rng, group, p0, second, programmes, p.motivation);
         if pension < p0 + days(30) {
             // Folkepension: the spell ends at 67 and the person is outside for good.
             return (pension <= horizon).then_some((pension.max(p0), Status::Outside));
@@ -116,6 +117,7 @@ fn simulate_exit<R: Rng>(
             shock: ctx.shock_at(mid),
             trade_shock: ctx.shock_at(mid) && hit_trade(p.disco),
             biased: ctx.biased == Some(p.district),
+            motivation: p.motivation,
         };
         if rng.random_bool(probability(&x)) {
             // In the first period the exit comes after the 1st interview.
@@ -133,16 +135,23 @@ fn simulate_exit<R: Rng>(
 }
 
 /// After the 2nd interview, a person without a running programme may start one
-/// (at most three per spell).
-fn maybe_programme<R: Rng>(
+/// (at most three per spell). Under hidden selection caseworkers pick the more
+/// motivated: the start odds grow with the motivation the product cannot see.
+pub(crate) fn maybe_programme<R: Rng>(
     rng: &mut R,
     group: Group,
     p0: NaiveDate,
     second: NaiveDate,
     progs: &mut Vec<Programme>,
+    motivation: f64,
 ) {
     let running = progs.iter().any(|pr| pr.end > p0);
-    if p0 <= second || running || progs.len() >= 3 || !rng.random_bool(programme_rate(group)) {
+    let rate = if motivation == 0.0 {
+        programme_rate(group)
+    } else {
+        selected_rate(programme_rate(group), motivation)
+    };
+    if p0 <= second || running || progs.len() >= 3 || !rng.random_bool(rate) {
         return;
     }
     let kind = draw_kind(rng, group);
@@ -153,7 +162,12 @@ fn maybe_programme<R: Rng>(
 
 /// Lock-in while a programme runs at `mid`, plus the largest post-programme
 /// effect of a programme that ended within the last 182 days.
-fn programme_effect(progs: &[Programme], mid: NaiveDate, group: Group, edu: usize) -> f64 {
+pub(crate) fn programme_effect(
+    progs: &[Programme],
+    mid: NaiveDate,
+    group: Group,
+    edu: usize,
+) -> f64 {
     let mut lock = 0.0;
     let mut post: f64 = 0.0;
     for pr in progs {

@@ -6,6 +6,7 @@ mod at_rest;
 mod borger;
 mod censoring;
 mod citizen;
+mod effects;
 mod failures;
 mod helpers;
 mod ingest_cli;
@@ -101,6 +102,7 @@ async fn the_overview_shows_the_numbers_the_pipeline_stored() {
         "kalibrering",
         "retfaerdighed",
         "indsatser",
+        "virker",
         "drift",
         "koersler",
     ] {

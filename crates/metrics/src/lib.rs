@@ -9,8 +9,12 @@ pub mod cbpe;
 pub mod classification;
 /// PSI and Jensen-Shannon distance against a stored reference profile (Evidently's binning).
 pub mod drift;
+/// Programme effects on the treated: cross-fitted AIPW, clustered bootstrap, E-values.
+pub mod effects;
 /// Group rates, disparity ratios and BH-corrected tests (Fairlearn, Aequitas, statsmodels).
 pub mod fairness;
+/// Logistic regression on standardised features (smartcore), shared by model and effects.
+pub mod logistic;
 /// Kaplan-Meier share still unemployed with exponential Greenwood intervals (lifelines).
 pub mod survival;
 

@@ -1,6 +1,7 @@
 //! One module per step of the run. The steps between ingest and report run in the
 //! run's transaction on one connection; [`run_in_transaction`] dispatches them.
 
+mod effects;
 mod evaluate;
 mod features;
 pub(super) mod ingest;
@@ -33,6 +34,7 @@ pub(super) fn run_in_transaction(
         Step::Score => score::run(conn, ctx, report),
         Step::Evaluate => evaluate::run(conn, report),
         Step::Monitor => monitor::run(conn, ctx, report),
+        Step::Effects => effects::run(conn, ctx, report),
         Step::Marts => marts::run(conn),
         // The runner runs these outside the transaction (see `pipeline::run_steps`).
         Step::Ingest | Step::Report => {

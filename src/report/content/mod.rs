@@ -6,6 +6,7 @@ mod accuracy;
 mod appendix;
 mod cells;
 mod cohorts;
+mod effects;
 mod fairness;
 mod judgements;
 mod model;
@@ -167,7 +168,7 @@ pub fn build(inputs: &Inputs, t: &Catalogue, spec: &ReportSpec) -> Result<Docume
     if let Some(first) = month_label.get(..1) {
         month_label = first.to_uppercase() + &month_label[1..];
     }
-    let parts: [(&str, bool, SectionFn); 11] = [
+    let parts: [(&str, bool, SectionFn); 12] = [
         ("resume", false, summary::blocks),
         ("tilgang", false, cohorts::blocks),
         ("traefsikkerhed", false, accuracy::blocks),
@@ -176,6 +177,7 @@ pub fn build(inputs: &Inputs, t: &Catalogue, spec: &ReportSpec) -> Result<Docume
         ("overvaagning", false, monitoring::blocks),
         ("modelskifte", false, model::blocks),
         ("indsatser", false, programmes::blocks),
+        ("virker", false, effects::blocks),
         ("vurderinger", false, judgements::blocks),
         ("metode", true, appendix::method),
         ("datakvalitet", true, appendix::data_quality),
