@@ -257,8 +257,9 @@ fn base_store(root: &Path, held: &[&str]) -> PathBuf {
     app::init(&s).unwrap();
     synth::generate(
         &SynthConfig {
-            years: 3,
-            population: 8_000,
+            // Big enough for a model that beats guessing (the promotion gate).
+            years: 4,
+            population: 20_000,
             ..small_synth()
         },
         &s.inbox_dir(),
@@ -285,7 +286,7 @@ fn with_held_months(root: &Path, base: &Path, name: &str, held: &[&str]) -> Path
 #[test]
 fn a_run_killed_at_every_step_is_marked_failed_and_its_rerun_equals_an_uninterrupted_run() {
     let dir = tempfile::tempdir().unwrap();
-    let month = "2021-12";
+    let month = "2022-12";
     let base = base_store(dir.path(), &[month]);
 
     let reference = with_held_months(dir.path(), &base, "reference", &[month]);
@@ -343,7 +344,7 @@ fn a_run_killed_at_every_step_is_marked_failed_and_its_rerun_equals_an_uninterru
 #[test]
 fn an_ingest_of_several_months_killed_between_months_loads_the_rest_on_the_next_try() {
     let dir = tempfile::tempdir().unwrap();
-    let held = ["2021-10", "2021-11", "2021-12"];
+    let held = ["2022-10", "2022-11", "2022-12"];
     let base = base_store(dir.path(), &held);
 
     let reference = with_held_months(dir.path(), &base, "reference", &held);
@@ -353,7 +354,7 @@ fn an_ingest_of_several_months_killed_between_months_loads_the_rest_on_the_next_
 
     // Killed once the first month is committed, while the second is loading.
     let data = with_held_months(dir.path(), &base, "killed", &held);
-    assert!(kill_at(&data, &["ingest", &inbox(&data)], "2021-10"));
+    assert!(kill_at(&data, &["ingest", &inbox(&data)], "2022-10"));
     // The first month is in, the last is not: the kill fell between them.
     let batches = |f: &[(String, String)]| -> usize {
         let (_, v) = f.iter().find(|(t, _)| t == "load_batches").unwrap();
