@@ -13,7 +13,7 @@ use super::AccessError;
 use crate::store::{Store, StoreError};
 
 /// Storage of users, sessions (`super::session_rows`) and audit rows.
-pub trait Backend: super::session_rows::SessionRows + Send + Sync + 'static {
+pub trait Backend: super::sessions::SessionRows + Send + Sync + 'static {
     fn load_users(&self) -> Result<Vec<User>, AccessError>;
     /// Creates or replaces a user.
     fn save_user(&self, user: &User) -> Result<(), AccessError>;

@@ -1,12 +1,12 @@
-//! Where sessions are kept between restarts: `access_sessions` in the store (SQL in
-//! `sql/access/session_*.sql`), or memory for the router's unit tests. Only the
-//! token's hash is written (`super::sessions`).
+//! Where sessions are kept between restarts ([`SessionRows`] for each backend):
+//! `access_sessions` in the store (SQL in `sql/access/session_*.sql`), or memory for
+//! the router's unit tests. Only the token's hash is written (`super::sessions`).
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use duckdb::params;
 
 use super::backend::{MemoryBackend, StoreBackend};
-use super::sessions::{Record, Session};
+use super::sessions::{Record, Session, SessionRows};
 use super::AccessError;
 
 const SESSION_SAVE: &str = include_str!("../../sql/access/session_save.sql");
@@ -15,21 +15,6 @@ const SESSION_DELETE: &str = include_str!("../../sql/access/session_delete.sql")
 const SESSION_DELETE_USER: &str = include_str!("../../sql/access/session_delete_user.sql");
 const SESSION_PRUNE: &str = include_str!("../../sql/access/session_prune.sql");
 const SESSIONS_ALL: &str = include_str!("../../sql/access/sessions_all.sql");
-
-/// Storage of sessions.
-pub trait SessionRows {
-    fn load_sessions(&self) -> Result<Vec<Record>, AccessError>;
-    fn save_session(&self, r: &Record) -> Result<(), AccessError>;
-    fn touch_session(&self, token_hash: &str, at: DateTime<Utc>) -> Result<(), AccessError>;
-    fn delete_session(&self, token_hash: &str) -> Result<(), AccessError>;
-    fn delete_user_sessions(&self, user: &str) -> Result<(), AccessError>;
-    /// Deletes the sessions idle since before `idle` or created before `absolute`.
-    fn prune_sessions(
-        &self,
-        idle: DateTime<Utc>,
-        absolute: DateTime<Utc>,
-    ) -> Result<(), AccessError>;
-}
 
 /// The store's timestamp text (UTC, microseconds).
 fn stamp(t: DateTime<Utc>) -> String {

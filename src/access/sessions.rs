@@ -31,6 +31,21 @@ pub struct Session {
 /// A stored session's last use to write: its token hash and the time.
 pub type Touch = (String, DateTime<Utc>);
 
+/// Storage of sessions.
+pub trait SessionRows {
+    fn load_sessions(&self) -> Result<Vec<Record>, super::AccessError>;
+    fn save_session(&self, r: &Record) -> Result<(), super::AccessError>;
+    fn touch_session(&self, token_hash: &str, at: DateTime<Utc>) -> Result<(), super::AccessError>;
+    fn delete_session(&self, token_hash: &str) -> Result<(), super::AccessError>;
+    fn delete_user_sessions(&self, user: &str) -> Result<(), super::AccessError>;
+    /// Deletes the sessions idle since before `idle` or created before `absolute`.
+    fn prune_sessions(
+        &self,
+        idle: DateTime<Utc>,
+        absolute: DateTime<Utc>,
+    ) -> Result<(), super::AccessError>;
+}
+
 /// A session as the store keeps it: the token's hash, never the token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {

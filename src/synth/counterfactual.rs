@@ -22,42 +22,18 @@ use std::path::Path;
 use chrono::NaiveDate;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, StandardNormal};
 
 use super::calendar::{age_at, birthday, days};
 use super::hazard::{probability, HazardInput};
 use super::life::{context, simulate_with};
 use super::model::{Person, Programme, Spell, Status};
 use super::output::{spell_numbers, write_all};
-use super::person::{hit_trade, sigmoid};
+use super::person::hit_trade;
 use super::rules::{draw_destination, next_month, Next};
+use super::selection::Selection;
 use super::spell::{maybe_programme, programme_effect, Ctx};
 use super::{validate, SynthConfig, SynthError, SynthSummary};
 use chrono::Datelike;
-
-/// Who gets a programme.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Selection {
-    /// By target group and time only: everything the choice depends on is in the data.
-    #[default]
-    Observed,
-    /// Caseworkers also pick the more motivated, who would leave sooner anyway;
-    /// motivation is in no extract.
-    Hidden,
-}
-
-/// Log-odds of a programme start per standard deviation of hidden motivation.
-pub(crate) const SELECTION: f64 = 0.8;
-
-/// A person's hidden motivation: standard normal.
-pub(crate) fn draw_motivation<R: Rng>(rng: &mut R) -> f64 {
-    StandardNormal.sample(rng)
-}
-
-/// The monthly start probability of a person with `motivation`.
-pub(crate) fn selected_rate(rate: f64, motivation: f64) -> f64 {
-    sigmoid((rate / (1.0 - rate)).ln() + SELECTION * motivation)
-}
 
 /// Writes the deliveries of a world generated with `selection` (as `generate`).
 pub fn generate_with(

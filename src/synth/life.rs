@@ -10,7 +10,6 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson};
 
 use super::calendar::{age_at, birthday, days, Calendar};
-use super::counterfactual::{draw_motivation, Selection};
 use super::history::{draw_prior_employment, pre_history, Background};
 use super::model::{Person, Status, DISTRICTS, IMM_NONWEST};
 use super::person::{
@@ -18,6 +17,7 @@ use super::person::{
     draw_immigration, draw_licence, draw_origin, make_cpr, LaidOff,
 };
 use super::rules::{draw_insured, next_month, target_group, Eligibility, Next};
+use super::selection::{draw_motivation, Selection};
 use super::spell::{cv_rows, run_spell, Ctx};
 use super::{SynthConfig, BIASED_DISTRICT};
 

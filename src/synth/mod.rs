@@ -19,6 +19,7 @@ mod model;
 mod output;
 mod person;
 mod rules;
+mod selection;
 mod spell;
 
 #[cfg(test)]
@@ -32,7 +33,8 @@ mod tests;
 
 use std::path::{Path, PathBuf};
 
-pub use counterfactual::{effect_truth, generate_with, Selection, TreatedTruth};
+pub use counterfactual::{effect_truth, generate_with, TreatedTruth};
+pub use selection::Selection;
 
 use chrono::{Datelike, NaiveDate};
 

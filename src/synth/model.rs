@@ -188,7 +188,7 @@ pub(crate) struct Person {
     pub spells: Vec<Spell>,
     pub cvs: Vec<Cv>,
     /// Motivation the product cannot see: 0 unless the world is generated with
-    /// hidden selection (`counterfactual::Selection::Hidden`).
+    /// hidden selection (`selection::Selection::Hidden`).
     pub motivation: f64,
 }
 

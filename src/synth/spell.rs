@@ -5,11 +5,11 @@ use chrono::{Datelike, NaiveDate};
 use rand::Rng;
 
 use super::calendar::{age_at, birthday, days, Calendar};
-use super::counterfactual::selected_rate;
 use super::hazard::{lock_in, post_effect, probability, HazardInput, POST_DAYS};
 use super::model::{Cv, Group, Person, Programme, Spell, Status, DISTRICTS, YOUTH_TEAM};
 use super::person::hit_trade;
 use super::rules::{draw_destination, draw_duration, draw_kind, programme_rate};
+use super::selection::selected_rate;
 
 /// Calendar and scenario switches shared by all spells.
 pub(crate) struct Ctx {
