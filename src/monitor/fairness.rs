@@ -33,6 +33,32 @@ use crate::store::date_value;
 use crate::vocabulary::Dimension;
 use chrono::NaiveDate;
 
+/// The columns of `metric_fairness` in the order its writers append values
+/// (here and `monitor::unknown`), by name.
+pub(super) const COLUMNS: &[&str] = &[
+    "cohort_month",
+    "window_from",
+    "model_version",
+    "dimension",
+    "grp",
+    "metric",
+    "n",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "reference_group",
+    "ratio",
+    "p_value",
+    "p_adjusted",
+    "ratio_outside",
+    "significant",
+    "flagged",
+    "suppress",
+    "computed_in_run",
+];
+
 /// Danish name of an audited dimension, for alert texts: its vocabulary set's name.
 fn dimension_label(d: &str) -> &str {
     match d.parse::<Dimension>() {
@@ -122,32 +148,7 @@ pub fn write(
         },
     );
     // By column name, in the order of the values appended below.
-    let mut app = conn.appender_with_columns(
-        "metric_fairness",
-        &[
-            "cohort_month",
-            "window_from",
-            "model_version",
-            "dimension",
-            "grp",
-            "metric",
-            "n",
-            "numerator",
-            "denominator",
-            "value",
-            "ci_low",
-            "ci_high",
-            "reference_group",
-            "ratio",
-            "p_value",
-            "p_adjusted",
-            "ratio_outside",
-            "significant",
-            "flagged",
-            "suppress",
-            "computed_in_run",
-        ],
-    )?;
+    let mut app = conn.appender_with_columns("metric_fairness", COLUMNS)?;
     let mut alerts = Vec::new();
     for g in &results {
         app.append_row(params![

@@ -149,32 +149,7 @@ pub fn write(
         cfg.fairness_alpha,
         input.k,
     );
-    let mut app = conn.appender_with_columns(
-        "metric_fairness",
-        &[
-            "cohort_month",
-            "window_from",
-            "model_version",
-            "dimension",
-            "grp",
-            "metric",
-            "n",
-            "numerator",
-            "denominator",
-            "value",
-            "ci_low",
-            "ci_high",
-            "reference_group",
-            "ratio",
-            "p_value",
-            "p_adjusted",
-            "ratio_outside",
-            "significant",
-            "flagged",
-            "suppress",
-            "computed_in_run",
-        ],
-    )?;
+    let mut app = conn.appender_with_columns("metric_fairness", super::fairness::COLUMNS)?;
     for g in &groups {
         // No ratio: the rest has no unknown outcome at all, as far outside as it gets.
         let outside = g
