@@ -17,7 +17,7 @@ fn main() {
     let key = EncryptionKey::from_hex(&hex::encode(bytes)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("bench.duckdb"), &key).unwrap();
-    let access = Access::open(&store, AccessSettings::default()).unwrap();
+    let access = Access::open(&store, AccessSettings::default(), None).unwrap();
 
     let runs = 10;
     let started = Instant::now();

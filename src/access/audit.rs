@@ -25,6 +25,7 @@ pub use super::entry::{
     AuditEntry, AuditStats, Outcome, Verification, GENESIS, LIFECYCLE_ACTION, LIFECYCLE_START,
     LIFECYCLE_STOP, LIFECYCLE_UNCLEAN,
 };
+use super::journal::{Journal, JournalError, JournalFile};
 pub use super::row::AuditRow;
 use super::verify;
 use super::writer::{write_loop, Chain, Counters, Msg};
@@ -99,6 +100,8 @@ pub struct UncleanStop {
     /// The last row it wrote, and when.
     pub last_seq: i64,
     pub last_at: String,
+    /// Rows that were in the journal but not yet in the store, written at this start.
+    pub recovered: usize,
 }
 
 impl UncleanStop {
@@ -108,8 +111,16 @@ impl UncleanStop {
             "Den forrige server (startet {} UTC) stoppede uden at lukke ned (fx SIGKILL, nedbrud eller strømsvigt). \
              Revisionsloggens seneste række er nr. {} fra {} UTC. Hver besvaret forespørgsel blev skrevet, før svaret \
              blev sendt, så kun forespørgsler, der ikke nåede at blive besvaret, kan mangle, og de anonyme gentagelser, \
-             der var talt, men endnu ikke skrevet (højst det sidste minuts optælling).",
-            self.started_at, self.last_seq, self.last_at
+             der var talt, men endnu ikke skrevet (højst det sidste minuts optælling).{}",
+            self.started_at,
+            self.last_seq,
+            self.last_at,
+            match self.recovered {
+                0 => String::new(),
+                n => format!(
+                    " {n} af rækkerne lå i revisionsjournalen og er skrevet i databasen ved denne start."
+                ),
+            }
         )
     }
 }
@@ -127,10 +138,20 @@ pub struct AuditLog {
 impl AuditLog {
     /// Starts the writer after the last stored row. Anonymous requests beyond
     /// `distinct_per_client` distinct ones a minute are summed (`aggregate.rs`).
+    /// With a `journal`, a request waits only until its row is in the journal;
+    /// rows the store lacks from a previous server are written to it first.
     pub fn start(
         backend: Arc<dyn Backend>,
         distinct_per_client: usize,
+        journal: Option<JournalFile>,
     ) -> Result<AuditLog, AccessError> {
+        let (journal, recovered) = match journal {
+            Some(file) => {
+                let (journal, recovered) = open_journal(&*backend, file)?;
+                (Some(journal), recovered)
+            }
+            None => (None, 0),
+        };
         let last = backend.last_audit()?;
         let previous = match backend.last_lifecycle()? {
             Some(row) if row.path == LIFECYCLE_START => {
@@ -145,6 +166,7 @@ impl AuditLog {
                     started_at: row.at,
                     last_seq,
                     last_at,
+                    recovered,
                 })
             }
             _ => None,
@@ -158,11 +180,12 @@ impl AuditLog {
             .name("audit-writer".into())
             .spawn(move || {
                 write_loop(
-                    &*writer_backend,
+                    writer_backend,
                     rx,
                     Chain::new(seq, hash),
-                    &writer_counters,
+                    writer_counters,
                     distinct_per_client,
+                    journal,
                 )
             })
             .map_err(|e| AccessError::AuditStopped(e.to_string()))?;
@@ -385,6 +408,63 @@ impl AuditLog {
 }
 
 /// Neutralises text a spreadsheet would treat as a formula.
+/// Opens the journal and writes to the store the rows it lacks (those after its
+/// last row, continuing its chain). A journal that does not open with the key or
+/// does not continue the store's chain is moved aside, never written to the
+/// store, and said in the server log. Returns the journal and how many rows came
+/// from it.
+fn open_journal(backend: &dyn Backend, file: JournalFile) -> Result<(Journal, usize), AccessError> {
+    let path = file.path.clone();
+    let key = file.key.clone();
+    let refuse = |why: String| -> Result<(Journal, usize), AccessError> {
+        let aside = Journal::set_aside(&path).map_err(journal_error)?;
+        tracing::error!(journal = %aside.display(), "{why}; filen er lagt til side, og en ny revisionsjournal er startet");
+        let (journal, _) = Journal::open(JournalFile {
+            path: path.clone(),
+            key: key.clone(),
+        })
+        .map_err(journal_error)?;
+        Ok((journal, 0))
+    };
+    let (mut journal, rows) = match Journal::open(file) {
+        Ok(opened) => opened,
+        Err(e @ (JournalError::Sealed { .. } | JournalError::Garbled { .. })) => {
+            return refuse(e.to_string())
+        }
+        Err(e) => return Err(journal_error(e)),
+    };
+    let (last_seq, last_hash) = backend
+        .last_audit()?
+        .unwrap_or_else(|| (0, GENESIS.to_string()));
+    let missing: Vec<AuditRow> = rows.into_iter().filter(|r| r.seq > last_seq).collect();
+    if let Some(first) = missing.first() {
+        let continues = first.seq == last_seq + 1
+            && first.prev_hash == last_hash
+            && missing
+                .windows(2)
+                .all(|w| w[1].seq == w[0].seq + 1 && w[1].prev_hash == w[0].hash)
+            && missing.iter().all(|r| r.hash == r.expected_hash());
+        if !continues {
+            drop(journal);
+            return refuse(format!(
+                "revisionsjournalen {} fortsætter ikke databasens kæde (sidste række {last_seq})",
+                path.display()
+            ));
+        }
+        backend.append_audit(&missing)?;
+        tracing::warn!(
+            rows = missing.len(),
+            "revisionsrækker fra journalen er skrevet i databasen efter et stop uden oprydning"
+        );
+    }
+    journal.clear().map_err(journal_error)?;
+    Ok((journal, missing.len()))
+}
+
+fn journal_error(e: JournalError) -> AccessError {
+    AccessError::AuditStopped(e.to_string())
+}
+
 pub fn defuse(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),

@@ -346,6 +346,8 @@ pub struct MemoryBackend {
     audit: Mutex<Vec<AuditRow>>,
     checkpoints: Mutex<Vec<Checkpoint>>,
     pub(super) sessions: Mutex<Vec<super::sessions::Record>>,
+    /// Tests: the store refuses audit rows (a store that cannot be written).
+    pub(super) refuse_audit: std::sync::atomic::AtomicBool,
 }
 
 impl MemoryBackend {
@@ -380,6 +382,11 @@ impl Backend for MemoryBackend {
     }
 
     fn append_audit(&self, rows: &[AuditRow]) -> Result<(), AccessError> {
+        if self.refuse_audit.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(AccessError::AuditStopped(
+                "lageret svarer ikke (test)".into(),
+            ));
+        }
         self.audit
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -43,7 +43,8 @@ pub fn open(settings: &Settings) -> Result<(Store, Access), AccessError> {
     let key =
         EncryptionKey::load(&encryption::key_file(&settings.data_dir)).map_err(StoreError::from)?;
     let store = Store::open(&settings.store_path(), &key)?;
-    let access = Access::open(&store, settings.access.clone())?;
+    let journal = super::journal::JournalFile::for_store(&settings.store_path(), &key);
+    let access = Access::open(&store, settings.access.clone(), Some(journal))?;
     Ok((store, access))
 }
 

@@ -14,6 +14,8 @@ pub mod audit;
 pub mod backend;
 pub mod command;
 pub mod entry;
+/// The audit log's encrypted write-ahead journal.
+pub mod journal;
 pub mod limiter;
 pub mod password;
 pub mod roles;
@@ -147,27 +149,33 @@ fn now_utc() -> String {
 }
 
 impl Access {
-    /// Users and audit log in the encrypted store.
-    pub fn open(store: &Store, settings: AccessSettings) -> Result<Access, AccessError> {
-        Self::with_backend(Arc::new(StoreBackend::new(store)?), settings)
+    /// Users and audit log in the encrypted store; with a `journal`, requests wait
+    /// for their audit row to reach it rather than the store (`journal.rs`).
+    pub fn open(
+        store: &Store,
+        settings: AccessSettings,
+        journal: Option<journal::JournalFile>,
+    ) -> Result<Access, AccessError> {
+        Self::with_backend(Arc::new(StoreBackend::new(store)?), settings, journal)
     }
 
     /// Users and audit log in memory only (tests; a router built without a store).
     pub fn in_memory(settings: AccessSettings) -> Access {
-        Self::with_backend(Arc::new(MemoryBackend::default()), settings)
+        Self::with_backend(Arc::new(MemoryBackend::default()), settings, None)
             .expect("the memory backend cannot fail")
     }
 
     fn with_backend(
         backend: Arc<dyn Backend>,
         settings: AccessSettings,
+        journal: Option<journal::JournalFile>,
     ) -> Result<Access, AccessError> {
         let users: BTreeMap<String, User> = backend
             .load_users()?
             .into_iter()
             .map(|u| (u.name.clone(), u))
             .collect();
-        let audit = AuditLog::start(backend.clone(), settings.anonymous_rows_per_minute)?;
+        let audit = AuditLog::start(backend.clone(), settings.anonymous_rows_per_minute, journal)?;
         let mut sessions = Sessions::new(
             Duration::from_secs(settings.idle_timeout_secs),
             Duration::from_secs(settings.absolute_timeout_secs),

@@ -3,7 +3,7 @@
 //! should import the other.
 
 /// One stored row.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AuditRow {
     pub seq: i64,
     /// UTC, `åååå-mm-dd tt:mm:ss.ffffff`.

@@ -242,20 +242,20 @@ fn repeated_failures_for_a_name_raise_an_alert_in_the_log_and_on_the_admin_page(
 #[test]
 fn a_server_that_did_not_stop_cleanly_is_reported_at_the_next_open() {
     let backend = std::sync::Arc::new(backend::MemoryBackend::default());
-    let log = AuditLog::start(backend.clone(), 120).unwrap();
+    let log = AuditLog::start(backend.clone(), 120, None).unwrap();
     assert_eq!(log.server_started().unwrap(), None);
     log.record(entry("/d/overblik"));
     log.server_stopped().unwrap();
     log.close();
     // Opened again after a clean stop: nothing to report.
-    let log = AuditLog::start(backend.clone(), 120).unwrap();
+    let log = AuditLog::start(backend.clone(), 120, None).unwrap();
     assert_eq!(log.previous_unclean_stop(), None);
     log.server_started().unwrap();
     log.record(entry("/d/kohorter"));
     log.flush().unwrap();
     // "Killed": the log is dropped without a stop row.
     drop(log);
-    let log = AuditLog::start(backend.clone(), 120).unwrap();
+    let log = AuditLog::start(backend.clone(), 120, None).unwrap();
     let unclean = log.previous_unclean_stop().expect("found");
     let last = backend.last_audit().unwrap().unwrap().0;
     assert_eq!(unclean.last_seq, last);
@@ -265,6 +265,113 @@ fn a_server_that_did_not_stop_cleanly_is_reported_at_the_next_open() {
     assert_eq!(rows[1].path, audit::LIFECYCLE_UNCLEAN);
     assert_eq!(rows[0].path, audit::LIFECYCLE_START);
     assert_eq!(log.server_started().unwrap(), None, "said once only");
+}
+
+fn journal(dir: &std::path::Path, key: u8) -> super::journal::JournalFile {
+    super::journal::JournalFile {
+        path: dir.join("store.audit-journal"),
+        key: zeroize::Zeroizing::new([key; 32]),
+    }
+}
+
+#[test]
+fn a_request_goes_once_its_row_is_in_the_journal_and_the_store_gets_it_later() {
+    use std::sync::atomic::Ordering;
+    let dir = tempfile::tempdir().unwrap();
+    let backend = std::sync::Arc::new(backend::MemoryBackend::default());
+    let log = AuditLog::start(backend.clone(), 120, Some(journal(dir.path(), 3))).unwrap();
+    log.server_started().unwrap();
+    // The store cannot be written (as when its commit waits behind a run's).
+    backend.refuse_audit.store(true, Ordering::SeqCst);
+    let stored = log.record_stored(entry("/d/overblik"));
+    assert_eq!(
+        stored.blocking_recv(),
+        Ok(true),
+        "answered from the journal"
+    );
+    assert!(log.flush().is_err(), "the store does not have it yet");
+    backend.refuse_audit.store(false, Ordering::SeqCst);
+    // The store thread tries again by itself.
+    log.flush().unwrap();
+    let rows = log.recent(None, 1).unwrap();
+    assert_eq!(rows[0].path, "/d/overblik");
+    assert_eq!(log.verify().unwrap().broken_at, None);
+}
+
+#[test]
+fn rows_only_in_the_journal_when_the_server_died_are_stored_at_the_next_start() {
+    use std::sync::atomic::Ordering;
+    let dir = tempfile::tempdir().unwrap();
+    let backend = std::sync::Arc::new(backend::MemoryBackend::default());
+    let log = AuditLog::start(backend.clone(), 120, Some(journal(dir.path(), 3))).unwrap();
+    log.server_started().unwrap();
+    backend.refuse_audit.store(true, Ordering::SeqCst);
+    for path in ["/d/overblik", "/d/kohorter"] {
+        assert_eq!(log.record_stored(entry(path)).blocking_recv(), Ok(true));
+    }
+    // The process dies before the store had them (no stop row).
+    drop(log);
+    backend.refuse_audit.store(false, Ordering::SeqCst);
+    let before = backend.audit_count().unwrap().0;
+    let log = AuditLog::start(backend.clone(), 120, Some(journal(dir.path(), 3))).unwrap();
+    assert_eq!(backend.audit_count().unwrap().0, before + 2);
+    let unclean = log.previous_unclean_stop().expect("an unclean stop");
+    assert_eq!(unclean.recovered, 2);
+    let message = log.server_started().unwrap().unwrap();
+    assert!(
+        message.contains("2 af rækkerne lå i revisionsjournalen"),
+        "{message}"
+    );
+    let paths: Vec<String> = log
+        .recent(None, 4)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.path)
+        .collect();
+    assert!(
+        paths.contains(&"/d/kohorter".to_string()) && paths.contains(&"/d/overblik".to_string())
+    );
+    assert_eq!(log.verify().unwrap().broken_at, None);
+    // A clean stop empties the journal.
+    log.server_stopped().unwrap();
+    log.close();
+    assert_eq!(
+        std::fs::metadata(dir.path().join("store.audit-journal"))
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+#[test]
+fn a_journal_that_is_not_this_stores_is_set_aside_and_never_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = std::sync::Arc::new(backend::MemoryBackend::default());
+    let log = AuditLog::start(other.clone(), 120, Some(journal(dir.path(), 3))).unwrap();
+    other
+        .refuse_audit
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        log.record_stored(entry("/d/overblik")).blocking_recv(),
+        Ok(true)
+    );
+    drop(log);
+    // Opened with another key: refused, moved aside, a new journal started.
+    let backend = std::sync::Arc::new(backend::MemoryBackend::default());
+    let log = AuditLog::start(backend.clone(), 120, Some(journal(dir.path(), 4))).unwrap();
+    log.flush().unwrap();
+    assert_eq!(backend.audit_count().unwrap().0, 0);
+    let aside = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("afvist-")
+        })
+        .count();
+    assert_eq!(aside, 1);
 }
 
 #[test]
@@ -291,7 +398,7 @@ fn the_csv_export_defuses_formulas_and_keeps_danish_headers() {
 
 /// Two `Access` values on one backend: the server before and after a restart.
 fn restarted(backend: &Arc<MemoryBackend>) -> Access {
-    Access::with_backend(backend.clone(), AccessSettings::default()).unwrap()
+    Access::with_backend(backend.clone(), AccessSettings::default(), None).unwrap()
 }
 
 #[test]

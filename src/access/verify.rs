@@ -101,7 +101,7 @@ mod tests {
 
     fn log_with(rows: usize) -> (Arc<MemoryBackend>, AuditLog) {
         let backend = Arc::new(MemoryBackend::default());
-        let log = AuditLog::start(backend.clone(), 120).unwrap();
+        let log = AuditLog::start(backend.clone(), 120, None).unwrap();
         for i in 0..rows {
             log.record(entry(i));
         }

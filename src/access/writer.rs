@@ -1,15 +1,19 @@
-//! The audit log's one writer thread: takes entries from the queue, sums
-//! anonymous repeats (`aggregate.rs`), chains what is to be written and stores
-//! whatever has queued up in one transaction, then tells each waiting request
-//! whether its row is stored.
+//! The audit log's writer: one thread takes entries from the queue, sums
+//! anonymous repeats (`aggregate.rs`), chains what is to be written, appends it
+//! to the journal (`journal.rs`; then the waiting requests may go) and hands it
+//! to a second thread, which stores whatever has queued up in one transaction
+//! and answers whoever waits for the store (flushes, and requests when there is
+//! no journal).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::aggregate::Aggregator;
 use super::backend::Backend;
 use super::entry::{lifecycle_entry, AuditEntry, AuditStats, LIFECYCLE_STOP};
+use super::journal::Journal;
 use super::row::AuditRow;
 
 /// Rows written per transaction at most.
@@ -58,62 +62,45 @@ impl Chain {
         Chain { seq, last_hash }
     }
 
-    /// Chains and stores `pending` in one transaction; on success empties it.
-    fn store(
-        &mut self,
-        backend: &dyn Backend,
-        pending: &mut Vec<AuditEntry>,
-        counters: &Counters,
-    ) -> bool {
-        if pending.is_empty() {
-            return true;
-        }
-        let mut prev = self.last_hash.clone();
-        let rows: Vec<AuditRow> = pending
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let row = AuditRow::chain(self.seq + 1 + i as i64, e.clone(), &prev);
-                prev = row.hash.clone();
+    /// Chains `pending` after the rows already chained, and empties it.
+    fn link(&mut self, pending: &mut Vec<AuditEntry>) -> Vec<AuditRow> {
+        pending
+            .drain(..)
+            .map(|e| {
+                self.seq += 1;
+                let row = AuditRow::chain(self.seq, e, &self.last_hash);
+                self.last_hash = row.hash.clone();
                 row
             })
-            .collect();
-        match backend.append_audit(&rows) {
+            .collect()
+    }
+}
+
+/// Stores `rows` in one transaction, trying a few times.
+fn store_with_retries(backend: &dyn Backend, rows: &[AuditRow], counters: &Counters) -> bool {
+    if rows.is_empty() {
+        return true;
+    }
+    for attempt in 0..TRIES {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        match backend.append_audit(rows) {
             Ok(()) => {
-                self.seq += rows.len() as i64;
-                self.last_hash = prev;
                 counters
                     .written
                     .fetch_add(rows.len() as u64, Ordering::Relaxed);
-                pending.clear();
-                true
-            }
-            Err(e) => {
-                // The entries stay queued and are tried again with the next batch;
-                // the chain only advances once they are stored.
-                counters.failed_writes.fetch_add(1, Ordering::Relaxed);
-                tracing::error!(error = %e, rows = rows.len(), "revisionsloggen kunne ikke skrives");
-                false
-            }
-        }
-    }
-
-    fn store_with_retries(
-        &mut self,
-        backend: &dyn Backend,
-        pending: &mut Vec<AuditEntry>,
-        counters: &Counters,
-    ) -> bool {
-        for attempt in 0..TRIES {
-            if attempt > 0 {
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            if self.store(backend, pending, counters) {
                 return true;
             }
+            Err(e) => {
+                // The rows stay and are tried again with the next batch; their
+                // place in the chain is already theirs.
+                counters.failed_writes.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(error = %e, rows = rows.len(), "revisionsloggen kunne ikke skrives");
+            }
         }
-        false
     }
+    false
 }
 
 /// The waiting sides of one batch.
@@ -125,23 +112,59 @@ struct Waiting {
 
 impl Waiting {
     fn answer(&mut self, stored: bool) {
-        for done in self.entries.drain(..) {
-            let _ = done.send(stored);
-        }
+        self.answer_entries(stored);
         for done in self.flushes.drain(..) {
             let _ = done.send(stored);
         }
     }
+
+    fn answer_entries(&mut self, stored: bool) {
+        for done in self.entries.drain(..) {
+            let _ = done.send(stored);
+        }
+    }
+
+    fn absorb(&mut self, other: Waiting) {
+        self.entries.extend(other.entries);
+        self.flushes.extend(other.flushes);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.entries.is_empty() && self.flushes.is_empty()
+    }
 }
 
+/// Chained rows on their way to the store, with whoever waits for them there.
+struct Batch {
+    rows: Vec<AuditRow>,
+    waiting: Waiting,
+    /// The server stops after this batch: empty the journal once it is stored.
+    last: bool,
+}
+
+/// The journal is emptied once the store has caught up and it has grown past this.
+const CLEAR_FROM: u64 = 256 * 1024;
+
 pub(super) fn write_loop(
-    backend: &dyn Backend,
+    backend: Arc<dyn Backend>,
     rx: Receiver<Msg>,
     mut chain: Chain,
-    counters: &Counters,
+    counters: Arc<Counters>,
     distinct_per_client: usize,
+    journal: Option<Journal>,
 ) {
     let started_rows = chain.seq;
+    let journal = journal.map(|j| Arc::new(Mutex::new(j)));
+    // The store is written by a thread of its own, so a store commit that waits
+    // behind a run's commit holds up neither the journal nor the requests.
+    let (to_store, batches) = mpsc::channel::<Batch>();
+    let store = {
+        let (backend, counters, journal) = (backend.clone(), counters.clone(), journal.clone());
+        std::thread::Builder::new()
+            .name("audit-store".into())
+            .spawn(move || store_loop(&*backend, batches, &counters, journal.as_deref()))
+            .expect("the audit store thread starts")
+    };
     let mut sums = Aggregator::new(distinct_per_client, Instant::now());
     let mut pending: Vec<AuditEntry> = Vec::new();
     let mut waiting = Waiting::default();
@@ -151,6 +174,7 @@ pub(super) fn write_loop(
             Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => break,
         };
+        let mut last = false;
         while let Some(m) = next.take() {
             match m {
                 Msg::Entry(e, done) => {
@@ -182,6 +206,7 @@ pub(super) fn write_loop(
                         ),
                     ));
                     waiting.flushes.push(done);
+                    last = true;
                 }
             }
             if pending.len() < MAX_BATCH {
@@ -190,11 +215,143 @@ pub(super) fn write_loop(
         }
         pending.extend(sums.expired(Instant::now()));
         counters.summed.store(sums.summed(), Ordering::Relaxed);
-        let stored = chain.store_with_retries(backend, &mut pending, counters);
-        waiting.answer(stored);
+        let waiting = std::mem::take(&mut waiting);
+        hand_over(
+            &mut chain,
+            &mut pending,
+            waiting,
+            last,
+            journal.as_deref(),
+            &to_store,
+        );
     }
-    // The queue is closed: store what is left, counted repeats included.
+    // The queue is closed: what is left, counted repeats included, then the store
+    // thread finishes.
     pending.extend(sums.drain());
-    chain.store_with_retries(backend, &mut pending, counters);
     counters.summed.store(sums.summed(), Ordering::Relaxed);
+    hand_over(
+        &mut chain,
+        &mut pending,
+        Waiting::default(),
+        true,
+        journal.as_deref(),
+        &to_store,
+    );
+    drop(to_store);
+    let _ = store.join();
+}
+
+/// Chains what is pending, writes it to the journal (when there is one: then the
+/// waiting requests may go) and passes it to the store thread.
+fn hand_over(
+    chain: &mut Chain,
+    pending: &mut Vec<AuditEntry>,
+    mut waiting: Waiting,
+    last: bool,
+    journal: Option<&Mutex<Journal>>,
+    to_store: &Sender<Batch>,
+) {
+    if pending.is_empty() && waiting.is_empty() && !last {
+        return;
+    }
+    let rows = chain.link(pending);
+    match journal {
+        Some(journal) => {
+            // Held until the batch is queued for the store, so the store thread
+            // never empties the journal while a journaled batch is on its way.
+            let mut journal = journal.lock().unwrap_or_else(|e| e.into_inner());
+            let journaled = if rows.is_empty() {
+                Ok(())
+            } else {
+                journal.append(&rows)
+            };
+            match journaled {
+                Ok(()) => waiting.answer_entries(true),
+                // The requests wait for the store instead.
+                Err(e) => tracing::error!(error = %e, "revisionsjournalen kunne ikke skrives"),
+            }
+            let _ = to_store.send(Batch {
+                rows,
+                waiting,
+                last,
+            });
+        }
+        None => {
+            let _ = to_store.send(Batch {
+                rows,
+                waiting,
+                last,
+            });
+        }
+    }
+}
+
+/// Stores batches as they come; answers whoever waits for the store; empties the
+/// journal when the store has caught up with it.
+fn store_loop(
+    backend: &dyn Backend,
+    batches: Receiver<Batch>,
+    counters: &Counters,
+    journal: Option<&Mutex<Journal>>,
+) {
+    let mut rows: Vec<AuditRow> = Vec::new();
+    let mut waiting = Waiting::default();
+    let mut last = false;
+    let mut carried: Option<Batch> = None;
+    let mut closed = false;
+    loop {
+        let first = match carried.take() {
+            Some(b) => Some(b),
+            None if closed => None,
+            // Unstored rows are tried again after a pause even if nothing new comes.
+            None if !rows.is_empty() => match batches.recv_timeout(TICK) {
+                Ok(b) => Some(b),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => {
+                    closed = true;
+                    None
+                }
+            },
+            None => match batches.recv() {
+                Ok(b) => Some(b),
+                Err(_) => break,
+            },
+        };
+        let mut next = first;
+        while let Some(b) = next.take() {
+            rows.extend(b.rows);
+            waiting.absorb(b.waiting);
+            last |= b.last;
+            if rows.len() < MAX_BATCH {
+                next = batches.try_recv().ok();
+            }
+        }
+        let stored = store_with_retries(backend, &rows, counters);
+        waiting.answer(stored);
+        if !stored {
+            if closed {
+                tracing::error!(rows = rows.len(), "revisionsrækker blev ikke gemt i databasen; de ligger i revisionsjournalen til næste start");
+                break;
+            }
+            continue;
+        }
+        rows.clear();
+        if let Some(journal) = journal {
+            let mut journal = journal.lock().unwrap_or_else(|e| e.into_inner());
+            match batches.try_recv() {
+                // Journaled but not yet stored: the journal stays.
+                Ok(b) => carried = Some(b),
+                Err(_) if last || closed || journal.written() >= CLEAR_FROM => {
+                    if let Err(e) = journal.clear() {
+                        tracing::error!(error = %e, "revisionsjournalen kunne ikke tømmes");
+                    }
+                    last = false;
+                }
+                Err(_) => {}
+            }
+        }
+        if closed && carried.is_none() {
+            break;
+        }
+    }
 }

@@ -109,6 +109,10 @@ pub struct App {
     /// Counts pipeline runs in this process: the cockpit's cached pages are kept until
     /// it changes (the one process owns the store, so no run happens elsewhere).
     marts_version: Arc<AtomicU64>,
+    /// The cockpit's pages, when this process serves them: a run's marts are
+    /// published to them before `marts_version` announces the change, so no request
+    /// waits for the store after a run.
+    publisher: std::sync::RwLock<Option<crate::web::data::Publisher>>,
     /// The scheduler's sign of life, for `/readyz`.
     heartbeat: Arc<crate::ops::probe::Heartbeat>,
     /// Set while a run started by the cockpit or the schedule is in progress: one
@@ -157,7 +161,9 @@ impl App {
         // One process owns the store, so a run still marked as running was cut off
         // (a crash or a kill): say so instead of leaving it running forever.
         RunLog::close_interrupted(&store.lock()).map_err(StoreError::from)?;
-        let access = Access::open(&store, settings.access.clone())?;
+        let journal =
+            crate::access::journal::JournalFile::for_store(&settings.store_path(), &store_key);
+        let access = Access::open(&store, settings.access.clone(), Some(journal))?;
         let labels = policy
             .inputs
             .iter()
@@ -179,6 +185,7 @@ impl App {
             access,
             lookup,
             marts_version: Arc::default(),
+            publisher: Default::default(),
             heartbeat: Arc::default(),
             running: Arc::default(),
             store_key: Arc::new(store_key),
@@ -194,12 +201,49 @@ impl App {
         }
     }
 
-    /// One monthly run.
+    /// One monthly run. While this process also serves the cockpit, the run works
+    /// on a thread of its own at a lower priority, so requests get the processor
+    /// first (`runs::lower_priority`); the thread ends with the run.
     pub fn run_month(&self, month: NaiveDate, trigger: &str) -> Result<RunReport, PipelineError> {
-        let report = pipeline::run_month(&self.store, &self.context(), month, trigger);
-        self.marts_version.fetch_add(1, Ordering::SeqCst);
+        let serving = self
+            .publisher
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some();
+        let run = || pipeline::run_month(&self.store, &self.context(), month, trigger);
+        let report = if serving {
+            std::thread::scope(|scope| {
+                let worker = scope.spawn(|| {
+                    runs::lower_priority();
+                    run()
+                });
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+        } else {
+            run()
+        };
+        self.marts_changed();
         self.refresh_lookup();
         report
+    }
+
+    /// The marts may have changed (a run or the demo's judgements committed): the
+    /// pages' next snapshot is made first, then the new version is announced, so
+    /// requests go on being answered from the previous snapshot until the new one
+    /// is whole.
+    fn marts_changed(&self) {
+        let next = self.marts_version.load(Ordering::SeqCst) + 1;
+        let publisher = self
+            .publisher
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(publisher) = publisher {
+            publisher.publish(next);
+        }
+        self.marts_version.store(next, Ordering::SeqCst);
     }
 
     /// Refuses a run for a month before the latest successful run: it would
@@ -225,7 +269,7 @@ impl App {
         progress: impl FnMut(usize, usize, &RunReport),
     ) -> Result<Vec<RunReport>, PipelineError> {
         let reports = pipeline::backfill(&self.store, &self.context(), progress);
-        self.marts_version.fetch_add(1, Ordering::SeqCst);
+        self.marts_changed();
         self.refresh_lookup();
         reports
     }
@@ -273,7 +317,7 @@ impl App {
                 }
             }
         }
-        self.marts_version.fetch_add(1, Ordering::SeqCst);
+        self.marts_changed();
         Ok(done)
     }
 
@@ -290,6 +334,7 @@ impl App {
             self.settings.disclosure_k,
         )
         .map_err(|e| AppError::Web(e.to_string()))?;
+        *self.publisher.write().unwrap_or_else(|e| e.into_inner()) = Some(state.publisher());
         let probe = crate::ops::probe::StoreProbe::new(
             self.store.reader()?,
             self.settings.data_dir.root().to_path_buf(),
@@ -336,6 +381,23 @@ impl MartSource for StoreMarts {
 
     fn version(&self) -> u64 {
         self.version.load(Ordering::SeqCst)
+    }
+
+    /// One read transaction: every mart as of the same commit.
+    fn fetch_all(
+        &self,
+        marts: &[String],
+    ) -> std::collections::BTreeMap<String, Result<crate::table::Table, anyhow::Error>> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let begun = conn.execute_batch("begin transaction");
+        let read = marts
+            .iter()
+            .map(|m| (m.clone(), read_mart(&conn, m).map_err(anyhow::Error::from)))
+            .collect();
+        if begun.is_ok() {
+            let _ = conn.execute_batch("commit");
+        }
+        read
     }
 }
 

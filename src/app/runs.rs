@@ -131,3 +131,19 @@ impl App {
         })
     }
 }
+
+/// How much lower than the server a run's thread works (nice steps, Linux).
+const RUN_NICENESS: i32 = 10;
+
+/// Lowers the calling thread's priority (nice +10, Linux), so that on a small
+/// server the cockpit's requests get the processor first while a run works
+/// (measured: tests/reference/bench_pages_during_run.sh, README). Only for a
+/// thread that ends with the run: an unprivileged process cannot raise it again.
+pub(super) fn lower_priority() {
+    let me = Some(rustix::thread::gettid());
+    let lowered = rustix::process::getpriority_process(me)
+        .and_then(|p| rustix::process::setpriority_process(me, (p + RUN_NICENESS).min(19)));
+    if let Err(e) = lowered {
+        tracing::debug!(error = %e, "kørslens prioritet kunne ikke sænkes");
+    }
+}

@@ -1,10 +1,16 @@
 //! What a page or an export shows: its marts after disclosure control, the filter values
-//! they allow, and the rows the request's filters select. The protected marts of each
-//! page are kept in memory until the source's version changes (a pipeline run), so a
-//! request costs a lookup, not a query; rendered page bodies are kept the same way.
+//! they allow, and the rows the request's filters select.
+//!
+//! Pages are served from a snapshot: every page's protected marts, read in one read
+//! transaction, so all pages show one version of the marts. A run that changes the
+//! marts makes the next snapshot before the new version is announced
+//! ([`Publisher::publish`], called by the app after the run commits) and swaps it in
+//! whole; a request therefore never waits for the store while a run is in progress or
+//! just after it, and never sees half of one run and half of another. Rendered page
+//! bodies and exports are kept per snapshot version.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, RwLock};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, RwLock};
 
 use anyhow::Context;
 use axum::body::Bytes;
@@ -12,6 +18,7 @@ use axum::body::Bytes;
 use super::{AppState, MartSource, WebError};
 use crate::dashboard::filter::{self, Options, Selection};
 use crate::dashboard::spec::Dashboard;
+use crate::dashboard::Catalog;
 use crate::disclosure::{self, DisclosureK, Rule};
 use crate::table::Table;
 
@@ -21,12 +28,21 @@ pub struct Protected {
     pub options: Options,
 }
 
-/// Protected marts and rendered bodies, each tagged with the source version they
-/// were made from.
+/// Every page's protected marts as of one version of the marts.
+pub struct Snapshot {
+    version: u64,
+    /// slug -> protected marts; a page whose marts could not be read is missing and
+    /// reads them on its next request (its error is its own, never another page's).
+    pages: HashMap<String, Arc<Protected>>,
+}
+
+/// The snapshot pages are served from, and rendered bodies, each tagged with the
+/// version they were made from.
 #[derive(Default)]
 pub struct Cache {
-    /// slug -> (version, protected marts)
-    pages: RwLock<HashMap<String, (u64, Arc<Protected>)>>,
+    snapshot: RwLock<Option<Arc<Snapshot>>>,
+    /// One snapshot is made at a time; whoever waited for it uses it.
+    making: Mutex<()>,
     /// (slug, canonical query) -> (version, rendered body)
     bodies: RwLock<HashMap<BodyKey, (u64, Arc<String>)>>,
     /// (slug, file name + canonical query) -> (version, exported file)
@@ -40,6 +56,13 @@ type BodyKey = (String, String);
 const MAX_BODIES: usize = 4096;
 
 impl Cache {
+    fn current(&self) -> Option<Arc<Snapshot>> {
+        self.snapshot
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// A rendered body of page `slug` with canonical query `query`, if still current.
     pub fn body(&self, version: u64, slug: &str, query: &str) -> Option<Arc<String>> {
         let bodies = self.bodies.read().unwrap_or_else(|e| e.into_inner());
@@ -77,18 +100,96 @@ impl Cache {
     }
 }
 
-/// The page's protected marts: from the cache, or read and protected now.
-pub async fn protected(state: &AppState, page: &Dashboard) -> Result<Arc<Protected>, WebError> {
-    let version = state.source.version();
-    {
-        let pages = state.cache.pages.read().unwrap_or_else(|e| e.into_inner());
-        if let Some((v, p)) = pages.get(&page.slug) {
-            if *v == version {
-                return Ok(p.clone());
-            }
+/// Makes snapshots of the marts for the pages of one catalog.
+#[derive(Clone)]
+pub struct Publisher {
+    source: Arc<dyn MartSource>,
+    catalog: Arc<Catalog>,
+    k: DisclosureK,
+    cache: Arc<Cache>,
+}
+
+impl Publisher {
+    pub(super) fn new(state: &AppState) -> Self {
+        Publisher {
+            source: state.source.clone(),
+            catalog: state.catalog.clone(),
+            k: state.k,
+            cache: state.cache.clone(),
         }
     }
-    // Only marts the components of a page file name are ever asked for.
+
+    /// Makes the snapshot of marts version `version` and serves pages from it (unless
+    /// it is served already). Blocking: it reads every page's marts.
+    pub fn publish(&self, version: u64) -> Arc<Snapshot> {
+        let _one = self.cache.making.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = self.cache.current().filter(|s| s.version == version) {
+            return s;
+        }
+        let snapshot = Arc::new(self.make(version));
+        *self
+            .cache
+            .snapshot
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(snapshot.clone());
+        snapshot
+    }
+
+    fn make(&self, version: u64) -> Snapshot {
+        let dashboards = self.catalog.dashboards();
+        // Each mart once, however many pages show it: only names from the page files.
+        let names: Vec<String> = dashboards
+            .iter()
+            .flat_map(|d| d.marts.keys().cloned())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let raw = self.source.fetch_all(&names);
+        let mut pages = HashMap::new();
+        for page in dashboards {
+            let tables: Option<BTreeMap<String, Table>> = page
+                .marts
+                .iter()
+                .map(|(name, m)| match raw.get(name) {
+                    Some(Ok(t)) => Some((
+                        name.clone(),
+                        disclosure::apply(t.clone(), &m.rule(), self.k),
+                    )),
+                    _ => None,
+                })
+                .collect();
+            match tables {
+                Some(tables) => {
+                    let options = filter::options(page, &tables);
+                    pages.insert(page.slug.clone(), Arc::new(Protected { tables, options }));
+                }
+                None => {
+                    tracing::warn!(slug = %page.slug, "sidens marts kunne ikke læses; de læses igen ved næste forespørgsel")
+                }
+            }
+        }
+        Snapshot { version, pages }
+    }
+}
+
+/// The page's protected marts and the version they are from: from the snapshot of the
+/// current version, made now if no run has published it (the first request after a
+/// start); a page whose marts could not be read then reads them itself.
+pub async fn protected(
+    state: &AppState,
+    page: &Dashboard,
+) -> Result<(u64, Arc<Protected>), WebError> {
+    let version = state.source.version();
+    let snapshot = match state.cache.current() {
+        Some(s) if s.version == version => s,
+        _ => {
+            let publisher = Publisher::new(state);
+            tokio::task::spawn_blocking(move || publisher.publish(version)).await?
+        }
+    };
+    if let Some(p) = snapshot.pages.get(&page.slug) {
+        return Ok((snapshot.version, p.clone()));
+    }
     let marts: Vec<(String, Rule)> = page
         .marts
         .iter()
@@ -99,14 +200,7 @@ pub async fn protected(state: &AppState, page: &Dashboard) -> Result<Arc<Protect
         .await?
         .map_err(WebError::Source)?;
     let options = filter::options(page, &tables);
-    let protected = Arc::new(Protected { tables, options });
-    state
-        .cache
-        .pages
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(page.slug.clone(), (version, protected.clone()));
-    Ok(protected)
+    Ok((snapshot.version, Arc::new(Protected { tables, options })))
 }
 
 /// Validates the request's filters against the values the page allows.

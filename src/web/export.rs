@@ -60,8 +60,7 @@ async fn export(
     if number == 0 || number > page.components.len() {
         return Err(WebError::NotFound);
     }
-    let version = state.source.version();
-    let protected = data::protected(&state, page).await?;
+    let (version, protected) = data::protected(&state, page).await?;
     let selection = data::selection(&protected, &params)?;
     let (mime, ext) = match kind {
         Kind::Csv => ("text/csv; charset=utf-8", "csv"),

@@ -12,7 +12,7 @@ mod admin;
 mod auth;
 /// The caseworker's look-up of one citizen and its JSON form (#14).
 mod borger;
-mod data;
+pub mod data;
 mod error;
 mod export;
 pub mod guard;
@@ -58,6 +58,15 @@ pub trait MartSource: Send + Sync + 'static {
     /// keep their protected marts and rendered bodies until it does.
     fn version(&self) -> u64 {
         0
+    }
+
+    /// Reads several marts as of one moment (a store reads them in one transaction);
+    /// each mart's own error is kept beside the others.
+    fn fetch_all(
+        &self,
+        marts: &[String],
+    ) -> std::collections::BTreeMap<String, Result<crate::table::Table, anyhow::Error>> {
+        marts.iter().map(|m| (m.clone(), self.fetch(m))).collect()
     }
 }
 
@@ -168,6 +177,12 @@ impl AppState {
     pub fn with_citizen(mut self, insights: Arc<crate::citizen::service::Insights>) -> Self {
         self.citizen = Some(insights);
         self
+    }
+
+    /// Makes the pages' snapshot of the marts (`data.rs`); the app publishes each run's
+    /// marts through it before it announces their new version.
+    pub fn publisher(&self) -> data::Publisher {
+        data::Publisher::new(self)
     }
 
     /// The access control this state enforces.

@@ -58,8 +58,7 @@ async fn dashboard(
     let page = state.catalog.get(&slug).ok_or(WebError::NotFound)?;
     // The page's marts after disclosure control and the request's validated filters
     // (src/web/data.rs); the page body is rendered once per filter and run.
-    let version = state.source.version();
-    let protected = data::protected(&state, page).await?;
+    let (version, protected) = data::protected(&state, page).await?;
     let selection = data::selection(&protected, &params)?;
     let query = selection.query();
     let main = match state.cache.body(version, &slug, &query) {
