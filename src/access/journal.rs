@@ -152,8 +152,9 @@ impl Journal {
     /// Moves the file aside (it does not fit the store) and starts an empty one;
     /// returns where it went.
     pub fn set_aside(file: &Path) -> Result<PathBuf, JournalError> {
-        let aside = file.with_extension(format!(
-            "afvist-{}",
+        let aside = PathBuf::from(format!(
+            "{}.afvist-{}",
+            file.display(),
             chrono::Utc::now().format("%Y%m%dT%H%M%S")
         ));
         std::fs::rename(file, &aside).map_err(|source| JournalError::Io {

@@ -53,6 +53,30 @@ pub(super) fn current_batch(
     }
 }
 
+/// The batch in force for `month` and its files' SHA-256 (file name -> hex), if any.
+pub(super) fn current_batch_files(
+    conn: &Connection,
+    month: NaiveDate,
+) -> Result<Option<(String, Vec<(String, String)>)>, duckdb::Error> {
+    let mut stmt = conn.prepare(
+        "select batch_id, file_checksums from load_batches
+         where batch_month = ?::date and superseded_by is null",
+    )?;
+    let mut rows = stmt.query([month.to_string()])?;
+    let Some(r) = rows.next()? else {
+        return Ok(None);
+    };
+    let (batch_id, json): (String, String) = (r.get(0)?, r.get(1)?);
+    let files = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&json)
+        .map(|m| {
+            m.into_iter()
+                .filter_map(|(k, v)| v.as_str().map(|c| (k, c.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Some((batch_id, files)))
+}
+
 /// Which value of a raw row holds the person and the spell it refers to, per extract.
 fn reference_positions(extract_id: &str) -> (Option<usize>, Option<usize>) {
     match extract_id {

@@ -1206,6 +1206,72 @@ pub fn holds_no_delivery_files(dir: &Path) -> bool {
         .all(|e| absent(dir.join(e.file)) && absent(dir.join(e.parquet_file())))
 }
 
+/// Finishes a removal that a crash cut short: the month's batch is in force, the
+/// folder has no receipt, some of the batch's files are gone and every file still
+/// there is byte for byte one the batch loaded. Then the rest is deleted and the
+/// receipt written, as the load would have done; `None` if the folder is anything
+/// else (a new or corrected delivery is loaded as usual).
+pub fn finish_interrupted_removal(
+    store: &Store,
+    dir: &Path,
+    month: NaiveDate,
+) -> Result<Option<Removal>, IngestError> {
+    if open::present(&dir.join(RECEIPT_FILE))? {
+        return Ok(None);
+    }
+    let batch = {
+        let conn = store.lock();
+        ledger::current_batch_files(&conn, month).map_err(|source| IngestError::Db {
+            dir: dir.to_path_buf(),
+            source,
+        })?
+    };
+    let Some((batch_id, files)) = batch else {
+        return Ok(None);
+    };
+    let mut present = 0;
+    for (name, checksum) in &files {
+        let path = dir.join(name);
+        if !open::present(&path)? {
+            continue;
+        }
+        let Ok((file, meta)) = open::open_regular(&path) else {
+            return Ok(None);
+        };
+        let mut hasher = Sha256::new();
+        std::io::copy(&mut std::io::Read::take(&file, meta.len()), &mut hasher).map_err(
+            |source| IngestError::Read {
+                path: path.clone(),
+                source,
+            },
+        )?;
+        if hex::encode(hasher.finalize()) != *checksum {
+            return Ok(None);
+        }
+        present += 1;
+    }
+    let others = extracts::ALL.iter().any(|e| {
+        [e.file.to_string(), e.parquet_file()]
+            .iter()
+            .any(|n| !files.iter().any(|(f, _)| f == n) && dir.join(n).exists())
+    });
+    if present == 0 || present == files.len() || others {
+        return Ok(None);
+    }
+    let load = LoadReport {
+        batch_id,
+        month,
+        already_loaded: true,
+        superseded_by: None,
+        supersedes: None,
+        rows: Vec::new(),
+        quarantined: Vec::new(),
+        files,
+        warnings: Vec::new(),
+    };
+    remove_loaded_delivery(dir, &load).map(Some)
+}
+
 /// Whether a batch for `month` is in force in the store.
 pub fn month_loaded(store: &Store, month: NaiveDate) -> Result<bool, IngestError> {
     let conn = store.lock();

@@ -369,6 +369,42 @@ fn a_loaded_delivery_loses_its_files_keeps_a_receipt_and_is_recognised_as_loaded
     );
 }
 
+#[test]
+fn a_removal_cut_short_by_a_crash_is_finished_and_nothing_else_is_touched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_s, store) = temp_store();
+    let lines: &[(&str, &[&str])] = &[
+        ("borgere.csv", &["010190-1233;7100;Midtby;dansk"]),
+        ("status.csv", &["010190-1233;01-02-2024;ydelse"]),
+    ];
+    let dir = write_delivery(tmp.path(), "2024-02", lines);
+    let load = load_batch(&store, &dir, &pseudo(), 0.0).unwrap();
+    // Not loaded files gone: nothing to finish (all there is a repeat, loaded as usual).
+    assert_eq!(
+        finish_interrupted_removal(&store, &dir, load.month).unwrap(),
+        None
+    );
+    // The process died after deleting borgere.csv, before the receipt.
+    std::fs::remove_file(dir.join("borgere.csv")).unwrap();
+    let finished = finish_interrupted_removal(&store, &dir, load.month)
+        .unwrap()
+        .expect("finished");
+    assert!(finished.deleted.contains(&"status.csv".to_string()));
+    assert!(holds_no_delivery_files(&dir) && dir.join(RECEIPT_FILE).exists());
+    // A changed file is a new delivery, never deleted as if it had been loaded.
+    let tmp2 = tempfile::tempdir().unwrap();
+    let dir2 = write_delivery(tmp2.path(), "2024-02", lines);
+    let (_t, other) = temp_store();
+    let load2 = load_batch(&other, &dir2, &pseudo(), 0.0).unwrap();
+    std::fs::remove_file(dir2.join("borgere.csv")).unwrap();
+    std::fs::write(dir2.join("status.csv"), "cpr;maaned;status\r\n").unwrap();
+    assert_eq!(
+        finish_interrupted_removal(&other, &dir2, load2.month).unwrap(),
+        None
+    );
+    assert!(dir2.join("status.csv").exists() && !dir2.join(RECEIPT_FILE).exists());
+}
+
 /// February with three citizens, and March's delivery adding a fourth with
 /// `march_status` as its status rows (`None`: a status row for all four).
 fn february_loaded_and_march(

@@ -32,6 +32,11 @@ impl MonthFolder {
         if ingest::holds_no_delivery_files(&folder) && ingest::month_loaded(store, month)? {
             return Ok(MonthFolder::Loaded(folder));
         }
+        // Killed while the loaded files were being deleted: the deletion is finished now.
+        if let Some(removal) = ingest::finish_interrupted_removal(store, &folder, month)? {
+            tracing::warn!(folder = %folder.display(), deleted = ?removal.deleted, "en afbrudt sletning af en indlæst levering er gjort færdig");
+            return Ok(MonthFolder::Loaded(folder));
+        }
         Ok(MonthFolder::Pending(folder))
     }
 }
