@@ -53,11 +53,14 @@ pub(super) fn current_batch(
     }
 }
 
-/// The batch in force for `month` and its files' SHA-256 (file name -> hex), if any.
+/// A batch id and its files' SHA-256 (file name, hex).
+pub(super) type BatchFiles = (String, Vec<(String, String)>);
+
+/// The batch in force for `month` and its files' SHA-256, if any.
 pub(super) fn current_batch_files(
     conn: &Connection,
     month: NaiveDate,
-) -> Result<Option<(String, Vec<(String, String)>)>, duckdb::Error> {
+) -> Result<Option<BatchFiles>, duckdb::Error> {
     let mut stmt = conn.prepare(
         "select batch_id, file_checksums from load_batches
          where batch_month = ?::date and superseded_by is null",

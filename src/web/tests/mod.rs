@@ -129,6 +129,75 @@ async fn only_marts_named_in_the_dashboard_files_are_read_each_once_per_version(
     assert!(named.contains("mart_kpi") && named.contains("mart_open_alerts"));
 }
 
+/// Marts that can be made to fail, as a store would while a run holds it, and a
+/// version the test moves, as a run does.
+struct BusyStore {
+    marts: fake::FakeMarts,
+    busy: std::sync::atomic::AtomicBool,
+    version: std::sync::atomic::AtomicU64,
+    /// Every read tried, failed ones included.
+    reads: std::sync::atomic::AtomicUsize,
+}
+
+impl MartSource for BusyStore {
+    fn fetch(&self, mart: &str) -> Result<crate::table::Table, anyhow::Error> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if self.busy.load(std::sync::atomic::Ordering::SeqCst) {
+            anyhow::bail!("the store is busy");
+        }
+        self.marts.fetch(mart)
+    }
+
+    fn version(&self) -> u64 {
+        self.version.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[tokio::test]
+async fn pages_are_served_from_the_published_snapshot_while_the_store_is_busy() {
+    use std::sync::atomic::Ordering;
+    let store = Arc::new(BusyStore {
+        marts: fake_marts(),
+        busy: false.into(),
+        version: 0.into(),
+        reads: 0.into(),
+    });
+    let state = AppState::new(store.clone(), dashboards_dir(), DisclosureK::default()).unwrap();
+    let publisher = state.publisher();
+    let (token, session) = state
+        .access()
+        .session_for_tests("test", crate::access::Role::Ledelse);
+    let app = TestApp {
+        router: router(state),
+        cookie: format!("{}={token}", guard::session_cookie(false)),
+        csrf: session.csrf,
+    };
+    // A run committed: the app publishes version 1 before it announces it.
+    publisher.publish(1);
+    store.version.store(1, Ordering::SeqCst);
+    // From now on every read of the store fails, yet the page is whole and no
+    // request tries to read.
+    store.busy.store(true, Ordering::SeqCst);
+    let published = store.reads.load(Ordering::SeqCst);
+    assert!(published > 0);
+    for _ in 0..3 {
+        let (status, _, body) = get(app.clone(), "/d/overblik").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("Tilgang"), "{body}");
+    }
+    assert_eq!(
+        store.reads.load(Ordering::SeqCst),
+        published,
+        "no read after publishing"
+    );
+    // A version nobody published (the first request after a start) is read now.
+    store.busy.store(false, Ordering::SeqCst);
+    store.version.store(2, Ordering::SeqCst);
+    let (status, _, _) = get(app, "/d/overblik").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(store.reads.load(Ordering::SeqCst) > published);
+}
+
 #[tokio::test]
 async fn an_unknown_slug_gives_a_danish_404() {
     let (status, _, body) = get(app(Arc::new(fake_marts())), "/d/findes-ikke").await;
