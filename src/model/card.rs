@@ -35,6 +35,14 @@ struct ValidationRow {
     auc: String,
     accuracy: String,
     accuracy_ci: String,
+    calibration: String,
+}
+
+#[derive(Serialize)]
+struct PriceRow {
+    method: &'static str,
+    brier: String,
+    auc: String,
 }
 
 #[derive(Serialize)]
@@ -82,7 +90,11 @@ pub fn write(
         app.append_row(params![outcome.version, spell, p, *y as i32])?;
     }
     app.flush()?;
-    let groups = query_table(conn, GROUP_ERRORS, [&outcome.version])?;
+    let groups = query_table(
+        conn,
+        GROUP_ERRORS,
+        [outcome.version.clone(), outcome.threshold.to_string()],
+    )?;
     let batches: Vec<String> = conn
         .prepare(INPUT_BATCHES)?
         .query_map([], |r| r.get(0))?
@@ -102,6 +114,7 @@ pub fn write(
         "features": input.policy.input_names(),
         "tree": outcome.tree,
         "input_batches": batches,
+        "threshold": outcome.threshold,
         "decision": input.decision.reason,
     });
     let pretty =
@@ -148,11 +161,18 @@ fn with_ci(v: Option<f64>, ci: Option<(f64, f64)>, decimals: usize) -> String {
     }
 }
 
+/// A calibration gap in percentage points with its sign ("+1,2 pct.-point").
+fn signed_points(gap: f64) -> String {
+    let sign = if gap > 0.0 { "+" } else { "" };
+    format!("{sign}{} pct.-point", number(gap * 100.0, 1))
+}
+
 fn method_label(m: &str) -> &'static str {
     match m {
         "tree" => "Beslutningstræ (denne model)",
         "base_rate" => "Basisrate (samme gæt for alle)",
         "logistic_regression" => "Logistisk regression",
+        "benchmark" => "Sammenligningsmodel: gradient boosting (bruges aldrig til vurderinger)",
         _ => "Anden metode",
     }
 }
@@ -176,6 +196,16 @@ fn render(
                 percent(v.accuracy_ci.0, 1),
                 percent(v.accuracy_ci.1, 1)
             ),
+            calibration: signed_points(v.calibration_gap),
+        })
+        .collect();
+    let prices: Vec<PriceRow> = outcome
+        .prices
+        .iter()
+        .map(|p| PriceRow {
+            method: method_label(p.method),
+            brier: with_ci(Some(p.brier_difference), Some(p.brier_ci), 4),
+            auc: with_ci(p.auc_difference, p.auc_ci, 3),
         })
         .collect();
     let get = |row: &[Cell], name: &str| {
@@ -254,6 +284,8 @@ fn render(
         protected => minijinja::Value::from(Serde(&input.policy.protected)),
         policy_hash => input.policy.hash.clone(),
         validations => minijinja::Value::from(Serde(&validations)),
+        prices => minijinja::Value::from(Serde(&prices)),
+        threshold => percent(outcome.threshold, 0),
         groups => minijinja::Value::from(Serde(&groups)),
         k => input.k,
         decision => input.decision.reason.clone(),
