@@ -91,9 +91,12 @@ fn challenger(val_brier: f64) -> TrainOutcome {
         validations: vec![],
         val_x: val_y.iter().map(|&y| vec![f64::from(y)]).collect(),
         val_y,
+        val_cohort_months: vec![month(2024, 11); 40],
         val_spell_ids: vec![],
         val_probabilities,
         val_base_rate: 0.5,
+        prices: vec![],
+        threshold: 0.6,
     }
 }
 
@@ -272,6 +275,8 @@ fn a_planted_overfit_champion_is_kept_by_the_old_rule_and_replaced_by_the_new() 
         val_spell_ids: vec![],
         val_probabilities,
         val_base_rate: base,
+        prices: vec![],
+        threshold: 0.6,
     };
     let champion_at = |trained_to| Champion {
         version: "2023-06-overfit",
