@@ -77,13 +77,48 @@ mod tests {
 
     #[test]
     fn the_ensemble_finds_an_interaction_one_split_cannot() {
-        // y = x0 xor x1: no single split separates it, a few boosted trees do.
-        let x: Vec<Vec<f64>> = (0..400)
-            .map(|i| vec![f64::from(i % 2), f64::from((i / 2) % 2)])
+        // y = x0 >= 2 and x1 >= 2: one split leaves a mixed side, boosted trees do not.
+        let x: Vec<Vec<f64>> = (0..800)
+            .map(|i| vec![f64::from(i % 4), f64::from((i / 4) % 4)])
             .collect();
-        let y: Vec<u32> = x.iter().map(|r| u32::from(r[0] != r[1])).collect();
-        let p = probabilities(&x, &y, &[vec![0.0, 0.0], vec![1.0, 0.0]]).unwrap();
+        let y: Vec<u32> = x.iter().map(|r| u32::from(r[0] >= 2.0 && r[1] >= 2.0)).collect();
+        let p = probabilities(&x, &y, &[vec![3.0, 0.0], vec![3.0, 3.0]]).unwrap();
         assert!(p[0] < 0.1 && p[1] > 0.9, "{p:?}");
+    }
+
+    /// tests/reference/benchmark_reference.py: scikit-learn's
+    /// HistGradientBoostingClassifier with the same settings on a seeded fixture.
+    /// The two bin and regularise differently, so the figures agree within a
+    /// tolerance, not to the last digit (see the script).
+    #[test]
+    fn auc_and_brier_agree_with_scikit_learns_histogram_gradient_boosting() {
+        let text = std::fs::read_to_string("tests/reference/benchmark_fixture.csv").unwrap();
+        let reference: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string("tests/reference/benchmark_reference.json").unwrap(),
+        )
+        .unwrap();
+        let (mut fit_x, mut fit_y, mut eval_x, mut eval_y) = (vec![], vec![], vec![], vec![]);
+        for line in text.lines().skip(1) {
+            let cells: Vec<&str> = line.split(',').collect();
+            let x: Vec<f64> = cells[1..6].iter().map(|c| c.parse().unwrap()).collect();
+            let y: u32 = cells[6].parse().unwrap();
+            if cells[0] == "fit" {
+                fit_x.push(x);
+                fit_y.push(y);
+            } else {
+                eval_x.push(x);
+                eval_y.push(y);
+            }
+        }
+        let p = probabilities(&fit_x, &fit_y, &eval_x).unwrap();
+        let auc = crate::metrics::auc(&p, &eval_y).unwrap();
+        let brier = crate::metrics::brier(&p, &eval_y).unwrap();
+        let (ref_auc, ref_brier) = (
+            reference["eval_auc"].as_f64().unwrap(),
+            reference["eval_brier"].as_f64().unwrap(),
+        );
+        assert!((auc - ref_auc).abs() < 0.01, "AUC {auc} against {ref_auc}");
+        assert!((brier - ref_brier).abs() < 0.002, "Brier {brier} against {ref_brier}");
     }
 
     #[test]

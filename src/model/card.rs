@@ -95,30 +95,10 @@ pub fn write(
         GROUP_ERRORS,
         [outcome.version.clone(), outcome.threshold.to_string()],
     )?;
-    let batches: Vec<String> = conn
-        .prepare(INPUT_BATCHES)?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let batches = input_batches(conn)?;
     std::fs::create_dir_all(input.models_dir).map_err(|e| io(input.models_dir, e))?;
     let artefact = input.models_dir.join(format!("{}.json", outcome.version));
-    let json = serde_json::json!({
-        "version": outcome.version,
-        "trained_in_run": input.run_id,
-        "run_month": input.run_month.to_string(),
-        "train_from": outcome.train_from.to_string(),
-        "train_to": outcome.train_to.to_string(),
-        "validation_from": outcome.val_from.to_string(),
-        "n_train": outcome.n_train,
-        "base_rate": outcome.base_rate,
-        "feature_policy_sha256": input.policy.hash,
-        "features": input.policy.input_names(),
-        "tree": outcome.tree,
-        "input_batches": batches,
-        "threshold": outcome.threshold,
-        "decision": input.decision.reason,
-    });
-    let pretty =
-        serde_json::to_string_pretty(&json).map_err(|e| ModelError::Tree(e.to_string()))?;
+    let pretty = artefact_json(outcome, input, &batches)?;
     std::fs::write(&artefact, pretty).map_err(|e| io(&artefact, e))?;
     let markdown = render(outcome, input, &groups, batches.len())?;
     let card = input
@@ -139,6 +119,48 @@ pub fn write(
         ],
     )?;
     Ok(Written { artefact, card })
+}
+
+/// The batches in force at the run month (the run has set run_params).
+fn input_batches(conn: &Connection) -> Result<Vec<String>, ModelError> {
+    Ok(conn
+        .prepare(INPUT_BATCHES)?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// The artefact file's text, as `write` writes it; `model verify` rebuilds it
+/// and compares byte for byte.
+pub fn artefact(
+    conn: &Connection,
+    outcome: &TrainOutcome,
+    input: &CardInput<'_>,
+) -> Result<String, ModelError> {
+    artefact_json(outcome, input, &input_batches(conn)?)
+}
+
+fn artefact_json(
+    outcome: &TrainOutcome,
+    input: &CardInput<'_>,
+    batches: &[String],
+) -> Result<String, ModelError> {
+    let json = serde_json::json!({
+        "version": outcome.version,
+        "trained_in_run": input.run_id,
+        "run_month": input.run_month.to_string(),
+        "train_from": outcome.train_from.to_string(),
+        "train_to": outcome.train_to.to_string(),
+        "validation_from": outcome.val_from.to_string(),
+        "n_train": outcome.n_train,
+        "base_rate": outcome.base_rate,
+        "feature_policy_sha256": input.policy.hash,
+        "features": input.policy.input_names(),
+        "tree": outcome.tree,
+        "input_batches": batches,
+        "threshold": outcome.threshold,
+        "decision": input.decision.reason,
+    });
+    serde_json::to_string_pretty(&json).map_err(|e| ModelError::Tree(e.to_string()))
 }
 
 fn io(path: &Path, e: std::io::Error) -> ModelError {

@@ -9,6 +9,7 @@ pub mod champion;
 pub mod grid;
 pub mod price;
 pub mod registry;
+pub mod verify;
 
 /// The tree itself (crates/tree, compiled and tested without DuckDB): the exact
 /// CART learner, the node list with its routing and Danish rules, the feature policy.
@@ -35,6 +36,8 @@ pub enum ModelError {
     Tree(String),
     #[error("træning fejlede: {0}")]
     Fit(String),
+    #[error("modelversionen kunne ikke genskabes byte for byte: {0}")]
+    Unverified(String),
     #[error("kolonnen '{0}' mangler i modelmatricen")]
     MissingColumn(String),
     #[error(transparent)]

@@ -88,7 +88,12 @@ mod tests {
         let y: Vec<u32> = (0..200).map(|i| u32::from(i % 4 == 0)).collect();
         let other: Vec<f64> = y.iter().map(|&v| if v == 1 { 0.8 } else { 0.1 }).collect();
         let tree: Vec<f64> = (0..200)
-            .map(|i| if i % 8 == 0 { 0.6 } else if i % 4 == 0 { 0.3 } else { 0.25 })
+            .map(|i| match (i % 8, i % 4) {
+                (0, _) => 0.6,
+                (_, 0) => 0.3,
+                (_, 1) => 0.4,
+                _ => 0.25,
+            })
             .collect();
         let p = Price::of("benchmark", &tree, &other, &y);
         assert!(p.brier_difference > 0.0, "{p:?}");
