@@ -410,8 +410,8 @@ fn main() {
     let (benchmark_s, _) = best_of(a.repeat, || {
         jobcockpit::model::benchmark::probabilities(fit.0, fit.1, val.0).expect("benchmark")
     });
-    let bench_test = jobcockpit::model::benchmark::probabilities(fit.0, fit.1, test_x)
-        .expect("benchmark");
+    let bench_test =
+        jobcockpit::model::benchmark::probabilities(fit.0, fit.1, test_x).expect("benchmark");
     let bench_auc = auc(&bench_test, test_y).expect("two classes");
     let ratio = benchmark_s / search_s["grid::search"];
     println!(

@@ -38,7 +38,9 @@ fn with_ci(v: Option<f64>, lo: Option<f64>, hi: Option<f64>, d: usize) -> String
 }
 
 fn main() {
-    let dir = std::env::args().nth(1).expect("usage: model_honesty DATA_DIR");
+    let dir = std::env::args()
+        .nth(1)
+        .expect("usage: model_honesty DATA_DIR");
     let dir = Path::new(&dir);
     let key = EncryptionKey::load(&encryption::key_file(dir)).expect("store key");
     let store = Store::open(&dir.join("jobcockpit.duckdb"), &key).expect("store");

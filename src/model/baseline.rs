@@ -104,7 +104,12 @@ mod tests {
 
     #[test]
     fn the_majority_guess_is_right_as_often_as_the_majority_is_common() {
-        let v = validate("base_rate", &[0.3; 10], &[0, 0, 0, 0, 0, 0, 0, 1, 1, 1], 0.6);
+        let v = validate(
+            "base_rate",
+            &[0.3; 10],
+            &[0, 0, 0, 0, 0, 0, 0, 1, 1, 1],
+            0.6,
+        );
         assert!((v.accuracy - 0.7).abs() < 1e-12);
         assert!(v.calibration_gap.abs() < 1e-12);
         assert_eq!(v.auc, Some(0.5), "constant scores rank nothing");

@@ -199,7 +199,11 @@ pub fn decide(
         "på {} {} ({period}, {} forløb), som ingen af dem er trænet på; forskellen {} \
          (95 %-interval {} til {})",
         c.n_cohorts,
-        if c.n_cohorts == 1 { "kohorte" } else { "kohorter" },
+        if c.n_cohorts == 1 {
+            "kohorte"
+        } else {
+            "kohorter"
+        },
         number(c.n_spells as f64, 0),
         number(c.difference, 4),
         number(c.difference_ci.0, 4),

@@ -143,8 +143,7 @@ fn a_first_model_worse_than_guessing_is_not_put_in_use_and_nobody_is_scored() {
     assert!(!d.gate.passed);
     assert!((d.gate.base_rate_brier - 0.25).abs() < 1e-12);
     assert!(
-        d.reason.contains("ikke rammer bedre end at gætte")
-            && d.reason.contains("ingen borgere"),
+        d.reason.contains("ikke rammer bedre end at gætte") && d.reason.contains("ingen borgere"),
         "{}",
         d.reason
     );
@@ -287,7 +286,11 @@ fn a_planted_overfit_champion_is_kept_by_the_old_rule_and_replaced_by_the_new() 
     // had seen none of them.
     let old_rule = decide(&outcome, Some(champion_at(month(2023, 3))), 0.002);
     assert!(old_rule.gate.passed, "{}", old_rule.reason);
-    assert!(!old_rule.promote, "the old rule keeps the overfit champion: {}", old_rule.reason);
+    assert!(
+        !old_rule.promote,
+        "the old rule keeps the overfit champion: {}",
+        old_rule.reason
+    );
     // The rule now: only 2023-06, which neither has seen.
     let new_rule = decide(&outcome, Some(champion_at(champion_to)), 0.002);
     assert!(new_rule.promote, "{}", new_rule.reason);
@@ -296,7 +299,9 @@ fn a_planted_overfit_champion_is_kept_by_the_old_rule_and_replaced_by_the_new() 
     assert!(c.difference_ci.1 < 0.0, "beyond noise: {c:?}");
     assert_eq!(c.champion_by_cohort.len(), 1);
     assert!(
-        new_rule.reason.contains("1 kohorte (juni 2023, 300 forløb)")
+        new_rule
+            .reason
+            .contains("1 kohorte (juni 2023, 300 forløb)")
             && new_rule.reason.contains("95 %-interval"),
         "{}",
         new_rule.reason
@@ -307,7 +312,11 @@ fn a_planted_overfit_champion_is_kept_by_the_old_rule_and_replaced_by_the_new() 
 fn without_a_cohort_neither_has_seen_the_champion_stays_and_says_why() {
     let mut ch = challenger(0.011);
     ch.val_cohort_months = vec![month(2024, 10); 40];
-    let d = decide(&ch, Some(champion("2024-12-champion", &good_champion())), 0.002);
+    let d = decide(
+        &ch,
+        Some(champion("2024-12-champion", &good_champion())),
+        0.002,
+    );
     assert!(!d.promote && d.comparison.is_none());
     assert!(d.reason.contains("ingen af dem"), "{}", d.reason);
 }

@@ -252,7 +252,12 @@ pub fn train(
     let mut prices = Vec::new();
     match baseline::logistic_probabilities(&fit_x, &fit_y, &val_x) {
         Ok(p) => {
-            validations.push(baseline::validate("logistic_regression", &p, &val_y, threshold));
+            validations.push(baseline::validate(
+                "logistic_regression",
+                &p,
+                &val_y,
+                threshold,
+            ));
             prices.push(price::Price::of("logistic_regression", &tree_p, &p, &val_y));
         }
         // A baseline that fails to converge must not stop the monthly run; it is logged.

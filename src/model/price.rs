@@ -99,7 +99,10 @@ mod tests {
         assert!(p.brier_difference > 0.0, "{p:?}");
         assert!(p.brier_ci.0 <= p.brier_difference && p.brier_difference <= p.brier_ci.1);
         let (lo, hi) = p.auc_ci.unwrap();
-        assert!(p.auc_difference.unwrap() < 0.0 && lo <= hi && hi <= 0.0, "{p:?}");
+        assert!(
+            p.auc_difference.unwrap() < 0.0 && lo <= hi && hi <= 0.0,
+            "{p:?}"
+        );
     }
 
     #[test]

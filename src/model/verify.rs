@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
-use duckdb::{params, Connection};
+use duckdb::{params, Connection, OptionalExt};
 
 use super::card::{self, CardInput};
 use super::champion::{self, Champion};
@@ -39,18 +39,21 @@ pub fn verify(
 ) -> Result<Verdict, ModelError> {
     let (run_id, run_month): (String, String) = conn
         .query_row(
-            "select run_id, run_month::varchar from model_versions where version = ?",
+            "select trained_in_run, run_month::varchar from model_versions where version = ?",
             [version],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
-        .map_err(|_| ModelError::Fit(format!("modelversionen '{version}' findes ikke")))?;
+        .optional()?
+        .ok_or_else(|| ModelError::Fit(format!("modelversionen '{version}' findes ikke")))?;
     let run_month = NaiveDate::parse_from_str(&run_month, "%Y-%m-%d")
         .map_err(|e| ModelError::Tree(e.to_string()))?;
     let path = models_dir.join(format!("{version}.json"));
     let stored = std::fs::read_to_string(&path)
         .map_err(|e| ModelError::Tree(format!("{}: {e}", path.display())))?;
     conn.execute_batch("begin transaction")?;
-    let rebuilt = refit(conn, version, &run_id, run_month, cfg, policy, k, models_dir);
+    let rebuilt = refit(
+        conn, version, &run_id, run_month, cfg, policy, k, models_dir,
+    );
     // Whatever happened, the store is left as it was.
     let _ = conn.execute_batch("rollback");
     Ok(match rebuilt? {
@@ -92,11 +95,13 @@ fn refit(
     let previous = registry::champion(conn, run_month - chrono::Months::new(1))?;
     let decision = champion::decide(
         &outcome,
-        previous.as_ref().map(|(version, tree, trained_to)| Champion {
-            version,
-            tree,
-            trained_to: *trained_to,
-        }),
+        previous
+            .as_ref()
+            .map(|(version, tree, trained_to)| Champion {
+                version,
+                tree,
+                trained_to: *trained_to,
+            }),
         cfg.training.promotion_tolerance,
     );
     let input = CardInput {
@@ -121,7 +126,10 @@ fn compare(stored: &str, rebuilt: &str) -> Verdict {
         .lines()
         .zip(rebuilt.lines())
         .position(|(a, b)| a != b)
-        .map_or(stored.lines().count().min(rebuilt.lines().count()) + 1, |i| i + 1);
+        .map_or(
+            stored.lines().count().min(rebuilt.lines().count()) + 1,
+            |i| i + 1,
+        );
     let shown = |s: &str| s.lines().nth(line - 1).unwrap_or("").trim().to_string();
     Verdict::Differs {
         line,
@@ -139,10 +147,7 @@ mod tests {
 
     #[test]
     fn the_first_differing_line_is_named() {
-        assert_eq!(
-            compare("a\nb\n", "a\nb\n"),
-            Verdict::Identical { bytes: 4 }
-        );
+        assert_eq!(compare("a\nb\n", "a\nb\n"), Verdict::Identical { bytes: 4 });
         let Verdict::Differs { line, why } = compare("a\nb\nc", "a\nx\nc") else {
             panic!("differs")
         };
