@@ -28,6 +28,11 @@
 //!   observed rates of the training rows per leaf). The raw, unsmoothed leaf rates
 //!   are reported too; they are what scikit-learn's `predict_proba` returns.
 //!
+//! * (c) the benchmark ensemble of issue #18 (`model::benchmark`, never used to
+//!   score): fitted on the same fit rows as the search and predicting the same
+//!   validation rows, as `model::train` runs it, timed against (b)'s `grid::search`
+//!   (the bar: under 5 times the search), with its test AUC beside the tree's.
+//!
 //! Every timing is the best of `--repeat` runs (default 2). The last line printed
 //! is one JSON object.
 
@@ -401,6 +406,21 @@ fn main() {
          training rows {refit_s:.3} s; test AUC {grid_auc:.4} (raw leaf rates {grid_auc_raw:.4})"
     );
 
+    // (c) the benchmark ensemble, as `train` runs it: fit rows in, validation rows out.
+    let (benchmark_s, _) = best_of(a.repeat, || {
+        jobcockpit::model::benchmark::probabilities(fit.0, fit.1, val.0).expect("benchmark")
+    });
+    let bench_test =
+        jobcockpit::model::benchmark::probabilities(fit.0, fit.1, test_x).expect("benchmark");
+    let bench_auc = auc(&bench_test, test_y).expect("two classes");
+    let ratio = benchmark_s / search_s["grid::search"];
+    println!(
+        "(c) benchmark ensemble ({} rounds, depth {}): {benchmark_s:.3} s = {ratio:.2} x the grid search; \
+         test AUC {bench_auc:.4} (tree {grid_auc:.4})",
+        jobcockpit::model::benchmark::ROUNDS,
+        jobcockpit::model::benchmark::MAX_DEPTH
+    );
+
     let json = serde_json::json!({
         "side": "jobcockpit",
         "tree": "model::cart",
@@ -432,6 +452,11 @@ fn main() {
                        "nodes": model.nodes.len(), "splits_deep": splits_deep(&model)},
             "test_auc": grid_auc,
             "test_auc_raw": grid_auc_raw,
+        },
+        "benchmark": {
+            "fit_and_predict_s": benchmark_s,
+            "times_grid_search": ratio,
+            "test_auc": bench_auc,
         },
     });
     println!("{json}");

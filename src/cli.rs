@@ -59,6 +59,16 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// `jobcockpit model ...`.
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Genberegner en modelversion og sammenligner artefaktfilen byte for byte.
+    Verify {
+        /// Versionen, fx 2024-06-1a2b3c4d (se modelkortet eller siden Drift og model).
+        version: String,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Opretter datamappen og en pseudonymiseringsnøgle (0600), hvis ingen findes.
@@ -94,6 +104,14 @@ pub enum Command {
     },
     /// Kører pipelinen for hver leveret måned i rækkefølge.
     Backfill,
+    /// Modellen: `verify VERSION` genberegner en registreret version ud fra de
+    /// leverancer, der var gældende i dens kørselsmåned, og kontrollerer artefaktfilen
+    /// byte for byte. Databasen ændres ikke. Kør den, mens serveren er stoppet.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Model {
+        #[command(subcommand)]
+        command: ModelCommand,
+    },
     /// Danner månedsrapporten til udvalget (HTML, PDF og regneark) for en måned igen.
     ///
     /// Af tabellerne, når den seneste kørsel var for måneden; ellers af det grundlag,
@@ -322,6 +340,9 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             .await
         }
         Command::Backfill => blocking("backfill", move || backfill(&App::open(settings)?)).await,
+        Command::Model {
+            command: ModelCommand::Verify { version },
+        } => blocking("modelkontrollen", move || model_verify(settings, &version)).await,
         Command::Report { month } => {
             blocking("rapporten", move || report_cmd(settings, month)).await
         }
@@ -580,6 +601,27 @@ fn print_run(r: &crate::pipeline::RunReport) {
 
 /// `report --month`: regenerates one month's committee report and says whether it
 /// came out byte for byte as the one already in the archive.
+fn model_verify(settings: Settings, version: &str) -> Result<(), AppError> {
+    use crate::model::verify::{verify, Verdict};
+    let app = App::open(settings)?;
+    say!("Modelversion {version}: genberegnes ud fra leverancerne i dens kørselsmåned …");
+    let verdict = verify(
+        &app.store.lock(),
+        version,
+        &app.pipeline,
+        &app.policy,
+        app.settings.disclosure_k.get(),
+        &app.settings.data_dir.models(),
+    )?;
+    match verdict {
+        Verdict::Identical { bytes } => {
+            say!("Modelversion {version} er genskabt: artefaktfilen er ens byte for byte ({bytes} byte).");
+            Ok(())
+        }
+        Verdict::Differs { why, .. } => Err(crate::model::ModelError::Unverified(why).into()),
+    }
+}
+
 fn report_cmd(settings: Settings, month: NaiveDate) -> Result<(), AppError> {
     use crate::report::{self, Layout, ReportContext, Source};
     let app = App::open(settings)?;

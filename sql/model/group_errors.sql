@@ -1,5 +1,6 @@
 -- Error rates of one version's validation predictions by protected group (sex and
--- age band), at the 0.5 threshold the model card describes. Parameter: version.
+-- age band), at the policy threshold (scoring.high_from) the model card, the cockpit,
+-- the report and the caseworker look-up all use. Parameters: version, threshold.
 -- The card orders the rows by their Danish labels.
 with rows as (
     select v.probability, v.label, f.sex, f.age
@@ -14,7 +15,7 @@ labelled as (
         age_band(age) as age_band,
         probability,
         label,
-        (probability >= 0.5)::integer as flagged
+        (probability >= ?::double)::integer as flagged
     from rows
 ),
 

@@ -54,13 +54,15 @@ pub struct Scored {
     pub run_month: Option<NaiveDate>,
 }
 
-/// An accuracy with its 95 % interval on `n` validation spells.
+/// An accuracy with its 95 % interval on `n` validation spells, at the policy
+/// threshold the version was validated at.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Accuracy {
     pub n: u64,
     pub accuracy: f64,
     pub ci_low: f64,
     pub ci_high: f64,
+    pub threshold: f64,
 }
 
 /// What became of the people in a risk band: the observed share still unemployed,
@@ -254,6 +256,7 @@ fn validation(
                 accuracy: r.get(2)?,
                 ci_low: r.get(3)?,
                 ci_high: r.get(4)?,
+                threshold: r.get(5)?,
             },
         ))
     })?;

@@ -1,6 +1,8 @@
 //! What the tree must beat, computed on the same validation cohorts every time:
-//! the base rate (and its majority-class guess) and a logistic regression
-//! (smartcore, through `metrics::logistic`) on the same features.
+//! the base rate and a logistic regression (smartcore, through
+//! `metrics::logistic`) on the same features; and the figures of any method on
+//! those cohorts, accuracy at the policy threshold (issue #18: one threshold for
+//! the card, the cockpit, the report and the caseworker look-up).
 
 use super::ModelError;
 use crate::metrics::{auc, bootstrap_ci, brier, wilson_interval};
@@ -8,15 +10,19 @@ use crate::metrics::{auc, bootstrap_ci, brier, wilson_interval};
 /// Validation figures of one method.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Validation {
-    /// `tree`, `base_rate` or `logistic_regression`.
+    /// `tree`, `base_rate`, `logistic_regression` or `benchmark`.
     pub method: &'static str,
     pub n: usize,
     pub brier: Option<f64>,
     pub auc: Option<f64>,
     pub log_loss: Option<f64>,
-    /// Accuracy at probability 0.5 (for `base_rate`: always guessing the majority class).
+    /// Accuracy at the policy threshold: a probability at or above it counts as
+    /// "still on benefit" (for `base_rate`: everybody gets the same answer).
     pub accuracy: f64,
     pub accuracy_ci: (f64, f64),
+    pub threshold: f64,
+    /// Calibration in the large: mean predicted minus observed rate.
+    pub calibration_gap: f64,
     /// Seeded percentile-bootstrap 95 % intervals.
     pub brier_ci: Option<(f64, f64)>,
     pub auc_ci: Option<(f64, f64)>,
@@ -27,12 +33,15 @@ const BOOTSTRAP_RESAMPLES: usize = 1000;
 const BOOTSTRAP_SEED: u64 = 20_260_101;
 
 /// Figures of a set of probabilities against the validation labels.
-pub fn validate(method: &'static str, p: &[f64], y: &[u32]) -> Validation {
+pub fn validate(method: &'static str, p: &[f64], y: &[u32], threshold: f64) -> Validation {
     let correct = p
         .iter()
         .zip(y)
-        .filter(|(p, &y)| u32::from(**p >= 0.5) == y)
+        .filter(|(p, &y)| u32::from(**p >= threshold) == y)
         .count();
+    let n = y.len().max(1) as f64;
+    let calibration_gap =
+        p.iter().sum::<f64>() / n - y.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
     Validation {
         method,
         n: y.len(),
@@ -41,6 +50,8 @@ pub fn validate(method: &'static str, p: &[f64], y: &[u32]) -> Validation {
         log_loss: log_loss(p, y),
         accuracy: correct as f64 / y.len().max(1) as f64,
         accuracy_ci: wilson_interval(correct as u64, y.len() as u64),
+        threshold,
+        calibration_gap,
         brier_ci: bootstrap_ci(p, y, brier, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED),
         auc_ci: bootstrap_ci(p, y, auc, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED),
     }
@@ -93,8 +104,22 @@ mod tests {
 
     #[test]
     fn the_majority_guess_is_right_as_often_as_the_majority_is_common() {
-        let v = validate("base_rate", &[0.3; 10], &[0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
+        let v = validate(
+            "base_rate",
+            &[0.3; 10],
+            &[0, 0, 0, 0, 0, 0, 0, 1, 1, 1],
+            0.6,
+        );
         assert!((v.accuracy - 0.7).abs() < 1e-12);
+        assert!(v.calibration_gap.abs() < 1e-12);
         assert_eq!(v.auc, Some(0.5), "constant scores rank nothing");
+    }
+
+    #[test]
+    fn accuracy_is_counted_at_the_threshold_given_not_at_one_half() {
+        // 0.55 is "high" at a 0.5 cut-off and not at the policy's 0.6.
+        let (p, y) = ([0.55, 0.55, 0.7, 0.1], [0, 0, 1, 0]);
+        assert!((validate("tree", &p, &y, 0.6).accuracy - 1.0).abs() < 1e-12);
+        assert!((validate("tree", &p, &y, 0.5).accuracy - 0.5).abs() < 1e-12);
     }
 }

@@ -35,6 +35,14 @@ struct ValidationRow {
     auc: String,
     accuracy: String,
     accuracy_ci: String,
+    calibration: String,
+}
+
+#[derive(Serialize)]
+struct PriceRow {
+    method: &'static str,
+    brier: String,
+    auc: String,
 }
 
 #[derive(Serialize)]
@@ -82,30 +90,15 @@ pub fn write(
         app.append_row(params![outcome.version, spell, p, *y as i32])?;
     }
     app.flush()?;
-    let groups = query_table(conn, GROUP_ERRORS, [&outcome.version])?;
-    let batches: Vec<String> = conn
-        .prepare(INPUT_BATCHES)?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let groups = query_table(
+        conn,
+        GROUP_ERRORS,
+        [outcome.version.clone(), outcome.threshold.to_string()],
+    )?;
+    let batches = input_batches(conn)?;
     std::fs::create_dir_all(input.models_dir).map_err(|e| io(input.models_dir, e))?;
     let artefact = input.models_dir.join(format!("{}.json", outcome.version));
-    let json = serde_json::json!({
-        "version": outcome.version,
-        "trained_in_run": input.run_id,
-        "run_month": input.run_month.to_string(),
-        "train_from": outcome.train_from.to_string(),
-        "train_to": outcome.train_to.to_string(),
-        "validation_from": outcome.val_from.to_string(),
-        "n_train": outcome.n_train,
-        "base_rate": outcome.base_rate,
-        "feature_policy_sha256": input.policy.hash,
-        "features": input.policy.input_names(),
-        "tree": outcome.tree,
-        "input_batches": batches,
-        "decision": input.decision.reason,
-    });
-    let pretty =
-        serde_json::to_string_pretty(&json).map_err(|e| ModelError::Tree(e.to_string()))?;
+    let pretty = artefact_json(outcome, input, &batches)?;
     std::fs::write(&artefact, pretty).map_err(|e| io(&artefact, e))?;
     let markdown = render(outcome, input, &groups, batches.len())?;
     let card = input
@@ -128,6 +121,48 @@ pub fn write(
     Ok(Written { artefact, card })
 }
 
+/// The batches in force at the run month (the run has set run_params).
+fn input_batches(conn: &Connection) -> Result<Vec<String>, ModelError> {
+    Ok(conn
+        .prepare(INPUT_BATCHES)?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// The artefact file's text, as `write` writes it; `model verify` rebuilds it
+/// and compares byte for byte.
+pub fn artefact(
+    conn: &Connection,
+    outcome: &TrainOutcome,
+    input: &CardInput<'_>,
+) -> Result<String, ModelError> {
+    artefact_json(outcome, input, &input_batches(conn)?)
+}
+
+fn artefact_json(
+    outcome: &TrainOutcome,
+    input: &CardInput<'_>,
+    batches: &[String],
+) -> Result<String, ModelError> {
+    let json = serde_json::json!({
+        "version": outcome.version,
+        "trained_in_run": input.run_id,
+        "run_month": input.run_month.to_string(),
+        "train_from": outcome.train_from.to_string(),
+        "train_to": outcome.train_to.to_string(),
+        "validation_from": outcome.val_from.to_string(),
+        "n_train": outcome.n_train,
+        "base_rate": outcome.base_rate,
+        "feature_policy_sha256": input.policy.hash,
+        "features": input.policy.input_names(),
+        "tree": outcome.tree,
+        "input_batches": batches,
+        "threshold": outcome.threshold,
+        "decision": input.decision.reason,
+    });
+    serde_json::to_string_pretty(&json).map_err(|e| ModelError::Tree(e.to_string()))
+}
+
 fn io(path: &Path, e: std::io::Error) -> ModelError {
     ModelError::Tree(format!("{}: {e}", path.display()))
 }
@@ -148,11 +183,18 @@ fn with_ci(v: Option<f64>, ci: Option<(f64, f64)>, decimals: usize) -> String {
     }
 }
 
+/// A calibration gap in percentage points with its sign ("+1,2 pct.-point").
+fn signed_points(gap: f64) -> String {
+    let sign = if gap > 0.0 { "+" } else { "" };
+    format!("{sign}{} pct.-point", number(gap * 100.0, 1))
+}
+
 fn method_label(m: &str) -> &'static str {
     match m {
         "tree" => "Beslutningstræ (denne model)",
         "base_rate" => "Basisrate (samme gæt for alle)",
         "logistic_regression" => "Logistisk regression",
+        "benchmark" => "Sammenligningsmodel: gradient boosting (bruges aldrig til vurderinger)",
         _ => "Anden metode",
     }
 }
@@ -176,6 +218,16 @@ fn render(
                 percent(v.accuracy_ci.0, 1),
                 percent(v.accuracy_ci.1, 1)
             ),
+            calibration: signed_points(v.calibration_gap),
+        })
+        .collect();
+    let prices: Vec<PriceRow> = outcome
+        .prices
+        .iter()
+        .map(|p| PriceRow {
+            method: method_label(p.method),
+            brier: with_ci(Some(p.brier_difference), Some(p.brier_ci), 4),
+            auc: with_ci(p.auc_difference, p.auc_ci, 3),
         })
         .collect();
     let get = |row: &[Cell], name: &str| {
@@ -254,6 +306,8 @@ fn render(
         protected => minijinja::Value::from(Serde(&input.policy.protected)),
         policy_hash => input.policy.hash.clone(),
         validations => minijinja::Value::from(Serde(&validations)),
+        prices => minijinja::Value::from(Serde(&prices)),
+        threshold => percent(outcome.threshold, 0),
         groups => minijinja::Value::from(Serde(&groups)),
         k => input.k,
         decision => input.decision.reason.clone(),

@@ -3,10 +3,13 @@
 //! leaf probabilities from observed rates, and scoring with a rule explanation.
 
 pub mod baseline;
+pub mod benchmark;
 pub mod card;
 pub mod champion;
 pub mod grid;
+pub mod price;
 pub mod registry;
+pub mod verify;
 
 /// The tree itself (crates/tree, compiled and tested without DuckDB): the exact
 /// CART learner, the node list with its routing and Danish rules, the feature policy.
@@ -33,6 +36,8 @@ pub enum ModelError {
     Tree(String),
     #[error("træning fejlede: {0}")]
     Fit(String),
+    #[error("modelversionen kunne ikke genskabes byte for byte: {0}")]
+    Unverified(String),
     #[error("kolonnen '{0}' mangler i modelmatricen")]
     MissingColumn(String),
     #[error(transparent)]
@@ -173,9 +178,11 @@ pub struct TrainOutcome {
     pub val_from: NaiveDate,
     /// The tree and its baselines on the validation cohorts.
     pub validations: Vec<baseline::Validation>,
-    /// The validation rows, kept so the champion can be judged on the same cohorts.
+    /// The validation rows and their cohorts, kept so the champion can be judged
+    /// on the cohorts that matured after its own training window.
     pub val_x: Vec<Vec<f64>>,
     pub val_y: Vec<u32>,
+    pub val_cohort_months: Vec<NaiveDate>,
     /// The spells of the validation rows and the chosen tree's probabilities for
     /// them (fitted without the validation months), for group error rates.
     pub val_spell_ids: Vec<String>,
@@ -183,6 +190,11 @@ pub struct TrainOutcome {
     /// The base rate of the fitting months: guessing, the probability every
     /// validation row gets from the baseline the tree must beat to be used.
     pub val_base_rate: f64,
+    /// The price of explainability: the tree against the benchmark ensemble and the
+    /// logistic regression on the validation rows.
+    pub prices: Vec<price::Price>,
+    /// The policy threshold every accuracy and error rate of this version is at.
+    pub threshold: f64,
 }
 
 /// The training window of a run: mature cohorts only (outcome month <= run month).
@@ -214,10 +226,11 @@ pub fn train(
     let m = Matrix::from_table(&t, policy, true)?;
     let (fit_x, fit_y) = m.subset(|d| d < val_from);
     let (val_x, val_y) = m.subset(|d| d >= val_from);
-    let val_spell_ids: Vec<String> = (0..m.x.len())
+    let val_rows: Vec<usize> = (0..m.x.len())
         .filter(|&i| m.cohort_months[i] >= val_from)
-        .map(|i| m.spell_ids[i].clone())
         .collect();
+    let val_spell_ids: Vec<String> = val_rows.iter().map(|&i| m.spell_ids[i].clone()).collect();
+    let val_cohort_months: Vec<NaiveDate> = val_rows.iter().map(|&i| m.cohort_months[i]).collect();
     if fit_x.len() < cfg.training.min_train_rows || val_x.is_empty() || !has_both_classes(&fit_y) {
         return Ok(None);
     }
@@ -230,14 +243,33 @@ pub fn train(
     } = grid::search(&fit_x, &fit_y, &val_x, &val_y, cfg, policy)?;
     let base_p = vec![fit_base; val_y.len()];
     let baseline = brier(&base_p, &val_y);
+    // One threshold everywhere (issue #18): the policy's high-risk bound.
+    let threshold = cfg.scoring.high_from;
     let mut validations = vec![
-        baseline::validate("tree", &tree_p, &val_y),
-        baseline::validate("base_rate", &base_p, &val_y),
+        baseline::validate("tree", &tree_p, &val_y, threshold),
+        baseline::validate("base_rate", &base_p, &val_y, threshold),
     ];
+    let mut prices = Vec::new();
     match baseline::logistic_probabilities(&fit_x, &fit_y, &val_x) {
-        Ok(p) => validations.push(baseline::validate("logistic_regression", &p, &val_y)),
+        Ok(p) => {
+            validations.push(baseline::validate(
+                "logistic_regression",
+                &p,
+                &val_y,
+                threshold,
+            ));
+            prices.push(price::Price::of("logistic_regression", &tree_p, &p, &val_y));
+        }
         // A baseline that fails to converge must not stop the monthly run; it is logged.
         Err(e) => tracing::warn!(error = %e, "logistisk regression kunne ikke fittes"),
+    }
+    // The benchmark ensemble, same rows and split; its probabilities go no further.
+    match benchmark::probabilities(&fit_x, &fit_y, &val_x) {
+        Ok(p) => {
+            validations.push(baseline::validate(benchmark::METHOD, &p, &val_y, threshold));
+            prices.push(price::Price::of(benchmark::METHOD, &tree_p, &p, &val_y));
+        }
+        Err(e) => tracing::warn!(error = %e, "sammenligningsmodellen kunne ikke fittes"),
     }
     // The chosen parameters are refitted on the whole window, validation months included.
     let tree = fit_tree(&m.x, &m.y, depth, leaf, cfg, policy)?;
@@ -259,9 +291,12 @@ pub fn train(
         validations,
         val_x,
         val_y,
+        val_cohort_months,
         val_spell_ids,
         val_probabilities: tree_p,
         val_base_rate: fit_base,
+        prices,
+        threshold,
     }))
 }
 

@@ -11,6 +11,7 @@ use crate::store::date_value;
 
 const VERSION_INSERT: &str = include_str!("../../sql/model/version_insert.sql");
 const DECISION_INSERT: &str = include_str!("../../sql/model/decision_insert.sql");
+const OUT_OF_TIME_INSERT: &str = include_str!("../../sql/model/out_of_time_insert.sql");
 
 use super::champion::Decision;
 use super::policy::FeaturePolicy;
@@ -38,6 +39,10 @@ pub fn save(
     )?;
     conn.execute(
         "delete from model_validation where version = ?",
+        [&outcome.version],
+    )?;
+    conn.execute(
+        "delete from model_explainability_price where version = ?",
         [&outcome.version],
     )?;
     conn.execute(
@@ -80,6 +85,8 @@ pub fn save(
             "brier_ci_high",
             "auc_ci_low",
             "auc_ci_high",
+            "threshold",
+            "calibration_gap",
         ],
     )?;
     for v in &outcome.validations {
@@ -96,10 +103,40 @@ pub fn save(
             v.brier_ci.map(|c| c.0),
             v.brier_ci.map(|c| c.1),
             v.auc_ci.map(|c| c.0),
-            v.auc_ci.map(|c| c.1)
+            v.auc_ci.map(|c| c.1),
+            v.threshold,
+            v.calibration_gap
         ])?;
     }
     val.flush()?;
+    let mut price = conn.appender_with_columns(
+        "model_explainability_price",
+        &[
+            "version",
+            "method",
+            "n",
+            "brier_difference",
+            "brier_ci_low",
+            "brier_ci_high",
+            "auc_difference",
+            "auc_ci_low",
+            "auc_ci_high",
+        ],
+    )?;
+    for p in &outcome.prices {
+        price.append_row(params![
+            outcome.version,
+            p.method,
+            p.n as i64,
+            p.brier_difference,
+            p.brier_ci.0,
+            p.brier_ci.1,
+            p.auc_difference,
+            p.auc_ci.map(|c| c.0),
+            p.auc_ci.map(|c| c.1)
+        ])?;
+    }
+    price.flush()?;
     let mut app = conn.appender_with_columns(
         "model_leaves",
         &[
@@ -129,11 +166,12 @@ pub fn save(
     Ok(())
 }
 
-/// The model in use after the decisions of `run_month` and earlier.
+/// The model in use after the decisions of `run_month` and earlier: version, tree
+/// and the last cohort of its training window.
 pub fn champion(
     conn: &Connection,
     run_month: NaiveDate,
-) -> Result<Option<(String, TrainedTree)>, ModelError> {
+) -> Result<Option<(String, TrainedTree, NaiveDate)>, ModelError> {
     // The latest decision rules: its champion_after is null when a first model
     // was refused as no better than guessing (nobody is scored then).
     let version: Option<String> = conn
@@ -145,10 +183,18 @@ pub fn champion(
         )
         .optional()?
         .flatten();
-    match version {
-        Some(v) => Ok(Some((v.clone(), load(conn, &v)?))),
-        None => Ok(None),
-    }
+    let Some(v) = version else {
+        return Ok(None);
+    };
+    let trained_to: String = conn.query_row(
+        "select train_to::varchar from model_versions where version = ?",
+        [&v],
+        |r| r.get(0),
+    )?;
+    let trained_to = NaiveDate::parse_from_str(&trained_to, "%Y-%m-%d")
+        .map_err(|e| ModelError::Tree(format!("træningsvinduets slutning for {v}: {e}")))?;
+    let tree = load(conn, &v)?;
+    Ok(Some((v, tree, trained_to)))
 }
 
 /// Records a champion/challenger decision of a run.
@@ -188,8 +234,34 @@ pub fn record_decision(
             "gate_ci_low": finite(d.gate.difference_ci.0),
             "gate_ci_high": finite(d.gate.difference_ci.1),
             "beats_base_rate": d.gate.passed,
+            "compared_cohorts": d.comparison.as_ref().map(|c| c.n_cohorts as i64),
+            "compared_spells": d.comparison.as_ref().map(|c| c.n_spells as i64),
+            "compared_difference": d.comparison.as_ref().map(|c| c.difference),
+            "compared_ci_low": d.comparison.as_ref().map(|c| c.difference_ci.0),
+            "compared_ci_high": d.comparison.as_ref().map(|c| c.difference_ci.1),
         },
     )?;
+    // The champion's out-of-time record: its Brier on each cohort matured after
+    // its window, as judged by this run (a cohort is judged again while it stays
+    // among the validation cohorts; the latest judgement is kept).
+    if let (Some(version), Some(c)) = (&d.champion_version, &d.comparison) {
+        for (cohort, n, brier) in &c.champion_by_cohort {
+            conn.execute(
+                "delete from model_out_of_time where version = ? and cohort_month = ?::date",
+                params![version, cohort.to_string()],
+            )?;
+            conn.execute(
+                OUT_OF_TIME_INSERT,
+                named_params! {
+                    "version": version,
+                    "cohort_month": cohort.to_string(),
+                    "n": *n as i64,
+                    "brier": brier,
+                    "recorded_month": run_month.to_string(),
+                },
+            )?;
+        }
+    }
     Ok(())
 }
 

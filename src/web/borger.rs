@@ -223,6 +223,7 @@ fn result_view(t: &Messages, found: &Found, horizon: u32) -> ResultView {
                     ("guess", pct(g.accuracy)),
                     ("guess_low", pct(g.ci_low)),
                     ("guess_high", pct(g.ci_high)),
+                    ("threshold", pct(m.threshold)),
                 ],
             )),
             _ => None,

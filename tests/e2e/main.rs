@@ -18,6 +18,7 @@ mod monitoring_validation;
 mod ops;
 mod report;
 mod schedule;
+mod threshold;
 
 use helpers::{shared_app, spawn_server};
 use jobcockpit::present::format;

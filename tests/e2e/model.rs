@@ -161,3 +161,77 @@ fn every_score_has_a_danish_explanation_from_its_leaf() {
         "every leaf used for scoring has a rule and training people"
     );
 }
+
+/// `jobcockpit model verify` (issue #18): a demo version refitted from the
+/// batches in force at its run month gives its artefact file back byte for byte;
+/// a tampered copy of the artefact is caught, naming the line; the store is
+/// left as it was.
+#[test]
+fn a_registered_version_is_refitted_and_its_artefact_matches_byte_for_byte() {
+    use jobcockpit::model::verify::{verify, Verdict};
+    let t = shared_app();
+    let conn = t.app.store.lock();
+    let versions: Vec<String> = conn
+        .prepare("select version from model_versions order by run_month desc")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let run_month_before: String = conn
+        .query_row("select run_month::varchar from run_params", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let models = t.app.settings.data_dir.models();
+    let k = t.app.settings.disclosure_k.get();
+    // The latest version and one from the middle of the backfill.
+    for version in [&versions[0], &versions[versions.len() / 2]] {
+        let verdict = verify(&conn, version, &t.app.pipeline, &t.app.policy, k, &models).unwrap();
+        let stored = std::fs::read_to_string(models.join(format!("{version}.json"))).unwrap();
+        assert_eq!(
+            verdict,
+            Verdict::Identical {
+                bytes: stored.len()
+            },
+            "{version}"
+        );
+    }
+    // A tampered artefact: one leaf count changed.
+    let tampered = tempfile::tempdir().unwrap();
+    let version = &versions[0];
+    let stored = std::fs::read_to_string(models.join(format!("{version}.json"))).unwrap();
+    let changed = stored.replacen("\"n_train\": ", "\"n_train\": 1", 1);
+    std::fs::write(tampered.path().join(format!("{version}.json")), changed).unwrap();
+    let verdict = verify(
+        &conn,
+        version,
+        &t.app.pipeline,
+        &t.app.policy,
+        k,
+        tampered.path(),
+    )
+    .unwrap();
+    let Verdict::Differs { line, why } = verdict else {
+        panic!("a tampered artefact passed")
+    };
+    assert!(line > 1 && why.contains("n_train"), "{why}");
+    // Unknown versions are a clear error; the store's run month is untouched.
+    let err = verify(
+        &conn,
+        "1999-01-deadbeef",
+        &t.app.pipeline,
+        &t.app.policy,
+        k,
+        &models,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("findes ikke"), "{err}");
+    let run_month_after: String = conn
+        .query_row("select run_month::varchar from run_params", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(run_month_before, run_month_after);
+}

@@ -8,7 +8,7 @@ use crate::model::{self, registry};
 use crate::pipeline::{Context, RunReport};
 
 pub(super) fn run(conn: &Connection, ctx: &Context<'_>, report: &mut RunReport) -> StepResult {
-    let Some((version, tree)) = registry::champion(conn, report.month)? else {
+    let Some((version, tree, _)) = registry::champion(conn, report.month)? else {
         return Ok((0, "ingen model endnu; kohorten scores ikke".into()));
     };
     // The tree's split indices refer to the feature list it was trained with.

@@ -18,7 +18,13 @@ pub(super) fn run(conn: &Connection, ctx: &Context<'_>, report: &RunReport) -> S
     let tolerance = ctx.pipeline.training.promotion_tolerance;
     let decision = champion::decide(
         &outcome,
-        previous.as_ref().map(|(v, t)| (v.as_str(), t)),
+        previous
+            .as_ref()
+            .map(|(version, tree, trained_to)| champion::Champion {
+                version,
+                tree,
+                trained_to: *trained_to,
+            }),
         tolerance,
     );
     registry::record_decision(

@@ -1,5 +1,6 @@
 //! Model changes: this month's champion/challenger decision and why, the new
-//! model beside its baselines, and the decisions of the past year.
+//! model beside its baselines and the benchmark ensemble (the price of
+//! explainability), and the decisions of the past year.
 
 use super::cells::{rows, Column, NumFmt, RCell, Row, V};
 use super::summary::decision;
@@ -60,6 +61,9 @@ pub fn blocks(ctx: &Ctx) -> Vec<Block> {
                 text: reason,
             });
             out.push(versus_baselines(ctx, &d, &u));
+            if let Some(p) = price(ctx, &d) {
+                out.push(p);
+            }
         }
     }
     out.push(history(ctx, &u));
@@ -92,6 +96,12 @@ fn versus_baselines(ctx: &Ctx, d: &Row, u: &str) -> Block {
             none(),
         ],
     ];
+    table_rows.push(vec![
+        RCell::text(h("benchmark")),
+        brier("benchmark_brier"),
+        auc("benchmark_auc"),
+        none(),
+    ]);
     if d.v("champion_brier") != V::Unknown {
         table_rows.push(vec![
             RCell::text(h("champion")),
@@ -107,7 +117,7 @@ fn versus_baselines(ctx: &Ctx, d: &Row, u: &str) -> Block {
             Column::text(h("method")),
             Column::num(h("brier")),
             Column::num(h("auc")),
-            Column::num(h("accuracy")),
+            Column::num(ctx.f("modelskifte.baselines.accuracy", &[])),
         ],
         table_rows,
         &[
@@ -121,6 +131,32 @@ fn versus_baselines(ctx: &Ctx, d: &Row, u: &str) -> Block {
             ),
         ],
     )
+}
+
+/// "Forklarlighedens pris": the tree's Brier minus the benchmark's, with its interval.
+fn price(ctx: &Ctx, d: &Row) -> Option<Block> {
+    let (p, lo, hi) = (
+        d.num("price_brier")?,
+        d.num("price_brier_ci_low")?,
+        d.num("price_brier_ci_high")?,
+    );
+    let key = if lo > 0.0 {
+        "modelskifte.price.worse"
+    } else if hi < 0.0 {
+        "modelskifte.price.better"
+    } else {
+        "modelskifte.price.even"
+    };
+    Some(Block::Paragraph {
+        text: ctx.f(
+            key,
+            &[
+                ("difference", format::number(p, 4)),
+                ("low", format::number(lo, 4)),
+                ("high", format::number(hi, 4)),
+            ],
+        ),
+    })
 }
 
 fn history(ctx: &Ctx, u: &str) -> Block {
