@@ -57,16 +57,7 @@ if echo "$PAGES" | grep -q '^/d/grupper$'; then
 /d/grupper/eksport/3.xlsx?gruppe=$GROUP"
 fi
 
-# wrk writes 850.00us, 1.23ms or 1.02s; print milliseconds.
-ms() {
-    awk -v p="$1%" '$1 == p {
-        v = $2
-        if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
-        else if (v ~ /ms$/) { sub(/ms$/, "", v) }
-        else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
-        printf "%.2f", v
-    }' "$2"
-}
+. "$(dirname "$0")/wrk_ms.sh"
 
 echo "| url | status | bytes | first request ms | p50 ms | p99 ms | requests/s |"
 echo "|---|---:|---:|---:|---:|---:|---:|"

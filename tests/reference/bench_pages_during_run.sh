@@ -52,15 +52,7 @@ READER=$(login bench)
 RUNNER=$(login benchrun)
 curl -fs -o /dev/null -H "Cookie: $READER" "$BASE$URL"
 
-ms() {
-    awk -v p="$1%" '$1 == p {
-        v = $2
-        if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
-        else if (v ~ /ms$/) { sub(/ms$/, "", v) }
-        else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
-        printf "%.2f", v
-    }' "$2"
-}
+. "$(dirname "$0")/wrk_ms.sh"
 row() {
     local rps errors max
     rps=$(awk '/^Requests\/sec/ { print $2 }' "$2")
