@@ -314,12 +314,25 @@ async fn health_checks_and_metrics_are_counted_not_audited_and_answer_only_confi
     ] {
         assert!(metrics.contains(line), "{line}\n{metrics}");
     }
-    let written = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("jobcockpit_audit_rows_written_total "))
-        .unwrap()
-        .parse::<f64>()
-        .unwrap();
+    // A response waits for its audit row in the journal, not in the store: the
+    // store's writer thread counts a row once it is committed there, a moment
+    // later, so the counter is read until it catches up (or 10 s pass).
+    let rows_written = |metrics: &str| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("jobcockpit_audit_rows_written_total "))
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
+    let mut written = rows_written(&metrics);
+    for _ in 0..100 {
+        if written >= 3.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        written = rows_written(&anonymous.get("/metrics").await.1);
+    }
     assert!(written >= 3.0, "{written}");
     server.signal("TERM");
     tokio::task::spawn_blocking(move || server.wait())
