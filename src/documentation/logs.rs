@@ -5,13 +5,12 @@
 //! rows that were written.
 
 use chrono::NaiveDate;
-use duckdb::Connection;
 
 use super::DocError;
 use crate::access::audit::defuse;
 use crate::access::AuditLog;
 use crate::config::LogRetentionMonths;
-use crate::store::query_table;
+use crate::store::{query_table, Store};
 use crate::table::Cell;
 
 const RUNS_PERIOD: &str = include_str!("../../sql/documentation/runs_period.sql");
@@ -48,7 +47,7 @@ fn text(c: &Cell) -> String {
 
 /// Exports the logs of [`from`, `to`] (both included).
 pub fn export(
-    conn: &Connection,
+    store: &Store,
     audit: &AuditLog,
     from: NaiveDate,
     to: NaiveDate,
@@ -61,7 +60,11 @@ pub fn export(
     }
     let period = format!("{from}_{to}");
     // The run log.
-    let runs = query_table(conn, RUNS_PERIOD, [from.to_string(), to.to_string()])?;
+    // The store's lock only for this query: the audit log reads through it too.
+    let runs = {
+        let conn = store.lock();
+        query_table(&conn, RUNS_PERIOD, [from.to_string(), to.to_string()])?
+    };
     let mut w = writer();
     w.write_record([
         "kørsel",

@@ -95,9 +95,25 @@ impl Layout {
         })
     }
 
-    /// The `[page]` texts, for `/dokumentation`.
-    pub fn page_texts(&self) -> &serde_json::Value {
-        &self.catalogue.nested()["page"]
+    /// The `[page]` texts for `/dokumentation`, filled in.
+    pub fn page_texts(
+        &self,
+        k: u32,
+        log_retention_months: u32,
+    ) -> std::collections::BTreeMap<String, String> {
+        let args = [
+            ("k", k.to_string()),
+            ("log_retention", log_retention_months.to_string()),
+        ];
+        ["title", "intro", "empty", "month", "built", "files", "logs"]
+            .iter()
+            .map(|key| {
+                (
+                    (*key).to_string(),
+                    self.catalogue.f(&format!("page.{key}"), &args),
+                )
+            })
+            .collect()
     }
 }
 

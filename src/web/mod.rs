@@ -22,6 +22,7 @@ mod ops;
 mod pages;
 /// The committee reports' archive: `/rapporter` (src/report/).
 pub mod reports;
+pub mod dokumentation;
 pub mod run;
 #[cfg(test)]
 mod tests;
@@ -76,6 +77,8 @@ pub struct AppState {
     cache: Arc<data::Cache>,
     /// The archive of committee reports, when the app has one (`reports.rs`).
     reports: Option<Arc<reports::Reports>>,
+    /// The archive of accountability documents (`dokumentation.rs`, #16).
+    documentation: Option<Arc<dokumentation::Docs>>,
     /// Request timings and counts for `/metrics`.
     telemetry: Arc<crate::ops::Telemetry>,
     /// What `/readyz` and `/metrics` read, when the app has a store.
@@ -115,6 +118,7 @@ impl AppState {
             runs: None,
             cache: Arc::default(),
             reports: None,
+            documentation: None,
             telemetry: Arc::default(),
             probe: None,
             ops: Arc::default(),
@@ -153,6 +157,12 @@ impl AppState {
     /// Serves this archive of committee reports at `/rapporter`.
     pub fn with_reports(mut self, reports: Arc<reports::Reports>) -> Self {
         self.reports = Some(reports);
+        self
+    }
+
+    /// Serves the archive of accountability documents at `/dokumentation`.
+    pub fn with_documentation(mut self, docs: Arc<dokumentation::Docs>) -> Self {
+        self.documentation = Some(docs);
         self
     }
 
@@ -199,6 +209,7 @@ pub fn router(state: AppState) -> Router {
         .merge(run::router())
         .merge(export::router())
         .merge(reports::router())
+        .merge(dokumentation::router())
         .merge(ops::router())
         .merge(borger::router())
         .merge(jura::router())
