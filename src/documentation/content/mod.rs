@@ -303,12 +303,21 @@ fn short(hash: &str) -> String {
 
 /// The last appendix: every figure of the document and the mart cell it is.
 fn sources_appendix(ctx: &Ctx, sources: &[Source]) -> Section {
+    // The measured figures; labels, months and texts name rows rather than measure.
     let rows = sources
         .iter()
+        .filter(|s| {
+            matches!(
+                s.shape,
+                Shape::Integer | Shape::Percent(_) | Shape::Decimal(_) | Shape::Of100
+            )
+        })
         .map(|s| {
+            // Long texts in a key (a model card, a reason) would fill the page.
             let key = s
                 .key
                 .iter()
+                .filter(|(_, v)| v.chars().count() <= 40)
                 .map(|(c, v)| format!("{c}={v}"))
                 .collect::<Vec<_>>()
                 .join(", ");
