@@ -352,10 +352,16 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             blocking("rapporten", move || report_cmd(settings, month)).await
         }
         Command::Dokumentation { month } => {
-            blocking("dokumentationen", move || documentation_cmd(settings, month)).await
+            blocking("dokumentationen", move || {
+                documentation_cmd(settings, month)
+            })
+            .await
         }
         Command::Logeksport { fra, til, ud } => {
-            blocking("logeksporten", move || log_export_cmd(settings, fra, til, &ud)).await
+            blocking("logeksporten", move || {
+                log_export_cmd(settings, fra, til, &ud)
+            })
+            .await
         }
         Command::User { command, server } => {
             let done = blocking("brugerkommandoen", move || {
@@ -699,15 +705,18 @@ fn log_export_cmd(
     )?;
     for (name, bytes) in &export.files {
         let path = out.join(name);
-        std::fs::write(&path, bytes)
-            .map_err(crate::documentation::DocError::io(&path))?;
+        std::fs::write(&path, bytes).map_err(crate::documentation::DocError::io(&path))?;
         say!("  {}", path.display());
     }
     say!(
         "{} rækker fra kørselsloggen og {} fra revisionsloggen; revisionsloggens hashkæde er {}.",
         export.run_rows,
         export.audit_rows,
-        if export.chain_intact { "intakt" } else { "BRUDT" }
+        if export.chain_intact {
+            "intakt"
+        } else {
+            "BRUDT"
+        }
     );
     Ok(())
 }

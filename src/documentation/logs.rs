@@ -156,7 +156,10 @@ pub fn export(
     let rows: Vec<(&str, String)> = vec![
         ("periode fra", from.to_string()),
         ("periode til", to.to_string()),
-        ("kørselslogens rækker i perioden", runs.rows.len().to_string()),
+        (
+            "kørselslogens rækker i perioden",
+            runs.rows.len().to_string(),
+        ),
         ("revisionslogens rækker i perioden", audit_rows.to_string()),
         ("revisionslogens rækker i alt", check.rows.to_string()),
         (

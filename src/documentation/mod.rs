@@ -5,7 +5,7 @@
 //! rights impact assessment (Art. 27) and the DPIA skeleton (GDPR Art. 35).
 //!
 //! Flow, as the committee report's: [`inputs::gather`] (marts -> disclosure, the
-//! system's facts) -> [`content::build`] (a report [`Document`] per kind; every
+//! system's facts) -> [`content::build`] (a report [`crate::report::Document`] per kind; every
 //! figure through [`figures::Figures`], which records its mart cell) -> HTML (the
 //! report's template) and PDF (the report's renderer: bookmarks per section) ->
 //! [`archive`] (`<data_dir>/dokumentation/YYYY-MM/`, a manifest with SHA-256s), so
@@ -26,13 +26,13 @@ use chrono::{NaiveDate, SecondsFormat, Utc};
 use duckdb::Connection;
 
 pub use self::archive::{Archive, Manifest};
-pub use self::content::Kind;
+pub use self::content::{Built, Kind};
 use crate::config::{PipelineConfig, Settings};
 use crate::model::policy::FeaturePolicy;
 use crate::present::catalogue::Catalogue;
 use crate::report::digest::{sha256_hex, Digest};
 use crate::report::html::Templates;
-use crate::report::{inputs as report_inputs, Document, Inputs, ReportError};
+use crate::report::{inputs as report_inputs, Inputs, ReportError};
 use crate::store::StoreError;
 
 /// Errors of the documents; each names the month, file or text concerned.
@@ -117,25 +117,11 @@ impl Layout {
     }
 }
 
-/// One document as built, with the sources of its figures (for the tests).
-pub struct Built {
-    pub kind: Kind,
-    pub doc: Document,
-    pub sources: Vec<figures::Source>,
-}
-
 /// Builds the four documents; fails if a text is missing from the catalogue.
 pub fn build(layout: &Layout, inputs: &Inputs) -> Result<Vec<Built>, DocError> {
     let built = Kind::ALL
         .iter()
-        .map(|&kind| {
-            let b = content::build(kind, inputs, &layout.catalogue);
-            Built {
-                kind: b.kind,
-                doc: b.doc,
-                sources: b.sources,
-            }
-        })
+        .map(|&kind| content::build(kind, inputs, &layout.catalogue))
         .collect();
     if let Some(key) = layout.catalogue.first_missing() {
         return Err(DocError::MissingText(key));

@@ -59,7 +59,12 @@ fn a_first_month_without_sources_says_so_instead_of_inventing_figures() {
     // No figure was taken from an empty mart.
     assert!(built.iter().all(|b| b.sources.is_empty()));
     let fria = caveats(&built[2]);
-    assert!(fria.iter().filter(|(t, _)| t == "Udfyldes af kommunen").count() >= 5);
+    assert!(
+        fria.iter()
+            .filter(|(t, _)| t == "Udfyldes af kommunen")
+            .count()
+            >= 5
+    );
 }
 
 #[test]
@@ -71,5 +76,7 @@ fn each_document_renders_to_html_and_a_pdf_with_the_same_bytes_twice() {
     assert_eq!(a, b);
     let names: Vec<&str> = a.iter().map(|(n, _)| n.as_str()).collect();
     assert!(names.contains(&"fria-2024-06.pdf"), "{names:?}");
-    assert!(a.iter().all(|(n, bytes)| !n.ends_with(".pdf") || bytes.starts_with(b"%PDF")));
+    assert!(a
+        .iter()
+        .all(|(n, bytes)| !n.ends_with(".pdf") || bytes.starts_with(b"%PDF")));
 }

@@ -13,6 +13,7 @@ mod auth;
 /// The caseworker's look-up of one citizen and its JSON form (#14).
 mod borger;
 mod data;
+pub mod dokumentation;
 mod error;
 mod export;
 pub mod guard;
@@ -22,7 +23,6 @@ mod ops;
 mod pages;
 /// The committee reports' archive: `/rapporter` (src/report/).
 pub mod reports;
-pub mod dokumentation;
 pub mod run;
 #[cfg(test)]
 mod tests;

@@ -60,14 +60,9 @@ fn every_figure_in_the_documents_is_the_figure_in_its_mart() {
     let latest = month(&archive.list().unwrap()[0].month);
     let layout = Layout::load(&app.settings.reports_dir).unwrap();
     let conn = app.store.lock();
-    let inputs = documentation::inputs::gather(
-        &conn,
-        &app.settings,
-        &app.pipeline,
-        &app.policy,
-        latest,
-    )
-    .unwrap();
+    let inputs =
+        documentation::inputs::gather(&conn, &app.settings, &app.pipeline, &app.policy, latest)
+            .unwrap();
     let built = documentation::build(&layout, &inputs).unwrap();
     let mut checked = 0;
     let mut marts = std::collections::BTreeSet::new();
@@ -86,7 +81,11 @@ fn every_figure_in_the_documents_is_the_figure_in_its_mart() {
                 .unwrap()
                 .disclosure
                 .rule();
-            let table = disclosure::apply(read_mart(&conn, &s.mart).unwrap(), &rule, app.settings.disclosure_k);
+            let table = disclosure::apply(
+                read_mart(&conn, &s.mart).unwrap(),
+                &rule,
+                app.settings.disclosure_k,
+            );
             assert_eq!(
                 reread(&table, s).as_deref(),
                 Some(s.shown.as_str()),
@@ -98,14 +97,27 @@ fn every_figure_in_the_documents_is_the_figure_in_its_mart() {
             );
             // And the archived document shows it.
             if !matches!(s.shape, Shape::Text) {
-                assert!(html.contains(&s.shown), "{} ({}.{}) in the HTML", s.shown, s.mart, s.column);
+                assert!(
+                    html.contains(&s.shown),
+                    "{} ({}.{}) in the HTML",
+                    s.shown,
+                    s.mart,
+                    s.column
+                );
             }
             marts.insert(s.mart.clone());
             checked += 1;
         }
     }
     println!("{checked} figures from {} marts checked", marts.len());
-    for m in ["mart_performance", "mart_fairness", "mart_proxy", "mart_model_changes", "mart_calibration", "mart_data_quality"] {
+    for m in [
+        "mart_performance",
+        "mart_fairness",
+        "mart_proxy",
+        "mart_model_changes",
+        "mart_calibration",
+        "mart_data_quality",
+    ] {
         assert!(marts.contains(m), "the documents quote {m}: {marts:?}");
     }
     // The archived documents of the month are the ones these inputs give.
@@ -162,23 +174,44 @@ fn every_pdf_opens_in_poppler_with_a_bookmark_per_section() {
     let inputs = archive.read_inputs(latest).unwrap().unwrap();
     let built = documentation::build(&layout, &inputs).unwrap();
     for b in &built {
-        let pdf: PathBuf = archive
-            .month_dir(latest)
-            .join(format!("{}-{}.pdf", b.kind.slug(), latest.format("%Y-%m")));
+        let pdf: PathBuf = archive.month_dir(latest).join(format!(
+            "{}-{}.pdf",
+            b.kind.slug(),
+            latest.format("%Y-%m")
+        ));
         let pdf_s = pdf.to_str().unwrap();
         let info = run("pdfinfo", &[pdf_s]);
-        assert!(info.status.success(), "{}", String::from_utf8_lossy(&info.stderr));
+        assert!(
+            info.status.success(),
+            "{}",
+            String::from_utf8_lossy(&info.stderr)
+        );
         let info = String::from_utf8(info.stdout).unwrap();
-        assert!(info.contains(&format!("Title:          {}", b.doc.file_title)), "{info}");
-        assert!(info.contains("Tagged:         yes"), "tagged for accessibility: {info}");
+        assert!(
+            info.contains(&format!("Title:          {}", b.doc.file_title)),
+            "{info}"
+        );
+        assert!(
+            info.contains("Tagged:         yes"),
+            "tagged for accessibility: {info}"
+        );
         let text = String::from_utf8(run("pdftotext", &[pdf_s, "-"]).stdout).unwrap();
-        assert!(text.contains(&b.doc.title[..20]), "{:?}: title in the text", b.kind);
+        assert!(
+            text.contains(&b.doc.title[..20]),
+            "{:?}: title in the text",
+            b.kind
+        );
         // pdftohtml -xml writes the outline (the bookmarks) as <item> elements.
         let xml = run("pdftohtml", &["-xml", "-stdout", "-i", "-q", pdf_s]);
         let xml = String::from_utf8_lossy(&xml.stdout);
         let outline = &xml[xml.find("<outline>").expect("an outline")..];
         let items = outline.matches("<item").count();
-        assert_eq!(items, b.doc.sections.len(), "{:?}: one bookmark per section", b.kind);
+        assert_eq!(
+            items,
+            b.doc.sections.len(),
+            "{:?}: one bookmark per section",
+            b.kind
+        );
         for s in &b.doc.sections {
             let title = s.title.replace('&', "&amp;");
             assert!(
@@ -212,7 +245,10 @@ fn the_proxy_audit_is_stored_for_sex_origin_and_district_with_intervals() {
             _ => None,
         })
         .collect();
-    assert_eq!(dims.into_iter().collect::<Vec<_>>(), ["district", "origin", "sex"]);
+    assert_eq!(
+        dims.into_iter().collect::<Vec<_>>(),
+        ["district", "origin", "sex"]
+    );
     for r in &rows.rows {
         let Some(auc) = r[3].as_f64() else {
             // Only a group or its complement under k has no figure.
@@ -222,7 +258,10 @@ fn the_proxy_audit_is_stored_for_sex_origin_and_district_with_intervals() {
             continue;
         };
         let (lo, hi) = (r[4].as_f64().unwrap(), r[5].as_f64().unwrap());
-        assert!((0.0..=1.0).contains(&auc) && lo <= auc && auc <= hi, "{r:?}");
+        assert!(
+            (0.0..=1.0).contains(&auc) && lo <= auc && auc <= hi,
+            "{r:?}"
+        );
         assert!(r[7].as_f64().unwrap() >= 0.5, "{r:?}");
         println!("{r:?}");
     }
@@ -254,10 +293,16 @@ fn the_logs_of_a_period_export_with_the_hash_chain_checked() {
     assert!(export.run_rows > 60, "every step of the backfill's runs");
     let check = String::from_utf8(export.files[2].1.clone()).unwrap();
     assert!(check.contains("intakt"), "{check}");
-    assert!(check.contains("opbevaringstid (måneder, mindst 6);12"), "{check}");
+    assert!(
+        check.contains("opbevaringstid (måneder, mindst 6);12"),
+        "{check}"
+    );
     let runs_csv = String::from_utf8(export.files[0].1.clone()).unwrap();
     assert!(runs_csv.starts_with('\u{feff}'));
-    assert!(runs_csv.contains(";dokumentation;"), "the step is in the run log");
+    assert!(
+        runs_csv.contains(";dokumentation;"),
+        "the step is in the run log"
+    );
     // A period that ends before it begins is refused by name.
     let err = documentation::logs::export(
         &app.store,
@@ -299,6 +344,9 @@ async fn management_the_data_unit_and_the_lawyers_read_the_documents() {
     let c = server.login(Role::Dataenhed).await;
     let (status, page) = c.get("/d/retfaerdighed").await;
     assert_eq!(status, 200);
-    assert!(page.contains("proxy-analyse"), "the fairness page shows the proxy audit");
+    assert!(
+        page.contains("proxy-analyse"),
+        "the fairness page shows the proxy audit"
+    );
     server.stop().await;
 }

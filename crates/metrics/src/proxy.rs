@@ -77,7 +77,13 @@ mod tests {
         v.as_array()
             .unwrap()
             .iter()
-            .map(|r| r.as_array().unwrap().iter().map(|c| c.as_f64().unwrap()).collect())
+            .map(|r| {
+                r.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.as_f64().unwrap())
+                    .collect()
+            })
             .collect()
     }
 
@@ -94,11 +100,25 @@ mod tests {
                 .collect();
             let got = audit(&x, &member, 200, 7).unwrap().unwrap();
             let want = case["auc"].as_f64().unwrap();
-            assert!((got.auc - want).abs() < 1e-6, "{}: {} vs {want}", case["name"], got.auc);
+            assert!(
+                (got.auc - want).abs() < 1e-6,
+                "{}: {} vs {want}",
+                case["name"],
+                got.auc
+            );
             let (j, a) = got.strongest.unwrap();
-            assert_eq!(j as u64, case["strongest"].as_u64().unwrap(), "{}", case["name"]);
+            assert_eq!(
+                j as u64,
+                case["strongest"].as_u64().unwrap(),
+                "{}",
+                case["name"]
+            );
             let want_single = case["strongest_auc"].as_f64().unwrap();
-            assert!((a - want_single).abs() < 1e-12, "{}: {a} vs {want_single}", case["name"]);
+            assert!(
+                (a - want_single).abs() < 1e-12,
+                "{}: {a} vs {want_single}",
+                case["name"]
+            );
             let (lo, hi) = got.ci.unwrap();
             assert!(lo <= got.auc && got.auc <= hi, "{lo} {} {hi}", got.auc);
         }

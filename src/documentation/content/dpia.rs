@@ -25,7 +25,10 @@ fn processing(c: &Ctx) -> Vec<Block> {
 }
 
 fn necessity(c: &Ctx) -> Vec<Block> {
-    vec![c.p("noedvendighed.text", &[]), c.fill_in("noedvendighed.fill")]
+    vec![
+        c.p("noedvendighed.text", &[]),
+        c.fill_in("noedvendighed.fill"),
+    ]
 }
 
 fn categories(c: &Ctx) -> Vec<Block> {

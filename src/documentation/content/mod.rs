@@ -90,19 +90,25 @@ impl<'a> Ctx<'a> {
                 "log_retention",
                 format::number(i.param("log_retention_months"), 0),
             ),
-            ("ratio_low", format::number(i.param("fairness_ratio_low"), 2)),
+            (
+                "ratio_low",
+                format::number(i.param("fairness_ratio_low"), 2),
+            ),
             (
                 "ratio_high",
                 format::number(i.param("fairness_ratio_high"), 2),
             ),
             ("psi_alert", format::number(i.param("psi_alert"), 2)),
-            ("tolerance", format::number(i.param("promotion_tolerance"), 3)),
+            (
+                "tolerance",
+                format::number(i.param("promotion_tolerance"), 3),
+            ),
         ]
     }
 
     fn key(&self, k: &str) -> String {
-        if let Some(common) = k.strip_prefix("common.") {
-            format!("common.{common}")
+        if k.starts_with("common.") {
+            k.to_string()
         } else {
             format!("{}.{k}", self.kind.key())
         }
@@ -153,7 +159,8 @@ impl<'a> Ctx<'a> {
 
     /// Rows of a mart where `column` equals `value`.
     pub fn rows_where(&self, mart: &str, column: &str, value: &str) -> Vec<usize> {
-        self.fig.rows(mart, |t, r| text_at(t, r, column) == Some(value))
+        self.fig
+            .rows(mart, |t, r| text_at(t, r, column) == Some(value))
     }
 
     /// All rows of a mart.
@@ -168,21 +175,13 @@ impl<'a> Ctx<'a> {
 
     /// A table of `rows` of `mart`, one column per `(column, shape)`, labelled by
     /// the catalogue's `columns.<column>`; every cell recorded.
-    pub fn table(
-        &self,
-        key: &str,
-        mart: &str,
-        rows: &[usize],
-        cols: &[(&str, Shape)],
-    ) -> Block {
+    pub fn table(&self, key: &str, mart: &str, rows: &[usize], cols: &[(&str, Shape)]) -> Block {
         let columns = cols
             .iter()
             .map(|(c, shape)| {
                 let label = self.t.t(&format!("columns.{c}"));
                 match shape {
-                    Shape::Text | Shape::Label | Shape::YesNo | Shape::Month => {
-                        Column::text(label)
-                    }
+                    Shape::Text | Shape::Label | Shape::YesNo | Shape::Month => Column::text(label),
                     _ => Column::num(label),
                 }
             })
@@ -290,11 +289,7 @@ pub fn build(kind: Kind, inputs: &Inputs, t: &Catalogue) -> Built {
         footer: ctx.f("footer", &[]),
         page_label: ctx.f("common.page", &[]),
     };
-    Built {
-        kind,
-        doc,
-        sources,
-    }
+    Built { kind, doc, sources }
 }
 
 fn short(hash: &str) -> String {

@@ -257,12 +257,15 @@ fn proxy(c: &Ctx) -> Vec<Block> {
 
 fn drift(c: &Ctx) -> Vec<Block> {
     let t = c.fig.mart("mart_drift");
-    let newest = t
-        .column_index("cohort_month")
-        .and_then(|j| t.rows.iter().filter_map(|r| match &r[j] {
-            crate::table::Cell::Date(d) => Some(*d),
-            _ => None,
-        }).max());
+    let newest = t.column_index("cohort_month").and_then(|j| {
+        t.rows
+            .iter()
+            .filter_map(|r| match &r[j] {
+                crate::table::Cell::Date(d) => Some(*d),
+                _ => None,
+            })
+            .max()
+    });
     let rows = c.fig.rows("mart_drift", |t, r| {
         t.column_index("cohort_month")
             .is_some_and(|j| matches!(&r[j], crate::table::Cell::Date(d) if Some(*d) == newest))
@@ -369,5 +372,8 @@ fn oversight(c: &Ctx) -> Vec<Block> {
 }
 
 fn security(c: &Ctx) -> Vec<Block> {
-    vec![c.bullets("sikkerhed.measures", &[]), c.fill_in("sikkerhed.fill")]
+    vec![
+        c.bullets("sikkerhed.measures", &[]),
+        c.fill_in("sikkerhed.fill"),
+    ]
 }

@@ -151,10 +151,7 @@ pub fn render(doc: &Document, built_at: &str) -> Result<Vec<u8>, ReportError> {
                     surface.end_tagged();
                     let node: Node = id.into();
                     tree.push(match kind {
-                        Some(level) => TagGroup::with_children(
-                            Tag::Hn(level, None),
-                            vec![node],
-                        ),
+                        Some(level) => TagGroup::with_children(Tag::Hn(level, None), vec![node]),
                         None => TagGroup::with_children(Tag::P, vec![node]),
                     });
                 }
