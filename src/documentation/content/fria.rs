@@ -42,7 +42,7 @@ fn persons(c: &Ctx) -> Vec<Block> {
             .max()
     });
     let rows = c.fig.rows("mart_cohort_groups", |t, r| {
-        super::text_at(t, r, "dimension") == Some("target_group")
+        super::text_at(t, r, "dimension") == Some("maalgruppe")
             && t.column_index("cohort_month")
                 .is_some_and(|j| matches!(&r[j], Cell::Date(d) if Some(*d) == newest))
     });

@@ -177,17 +177,16 @@ fn validation(c: &Ctx) -> Vec<Block> {
 }
 
 fn calibration(c: &Ctx) -> Vec<Block> {
-    let window = c.rows_where(
-        "mart_calibration",
-        "scope",
-        crate::vocabulary::Scope::Vindue.as_code(),
-    );
+    // The mart holds each cohort's calibration; the latest mature ones are shown.
+    let mature = c
+        .fig
+        .rows("mart_calibration", |t, r| has_number(t, r, "observed_rate"));
     vec![
         c.p("kalibrering.text", &[]),
         c.table(
             "kalibrering.window",
             "mart_calibration",
-            &last(window, 1),
+            &last(mature, 3),
             &[
                 ("cohort_month", Month),
                 ("n", Integer),
