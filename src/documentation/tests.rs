@@ -80,3 +80,14 @@ fn each_document_renders_to_html_and_a_pdf_with_the_same_bytes_twice() {
         .iter()
         .all(|(n, bytes)| !n.ends_with(".pdf") || bytes.starts_with(b"%PDF")));
 }
+
+#[test]
+fn the_documents_read_tables_never_a_view_that_changes_after_the_run() {
+    for name in inputs::MARTS {
+        let mart = crate::marts::get(name).unwrap().unwrap();
+        assert!(
+            !mart.sql.contains("create or replace view"),
+            "{name} is a view: a month's documents must be rebuildable from what the run left"
+        );
+    }
+}

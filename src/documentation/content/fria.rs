@@ -112,12 +112,12 @@ fn oversight(c: &Ctx) -> Vec<Block> {
 }
 
 fn response(c: &Ctx) -> Vec<Block> {
-    let alerts = c.all_rows("mart_open_alerts");
+    let alerts = c.all_rows("mart_alerts");
     vec![
         c.p("handling.text", &[]),
         c.table(
             "handling.alerts",
-            "mart_open_alerts",
+            "mart_alerts",
             &alerts,
             &[
                 ("severity", Label),

@@ -269,7 +269,7 @@ fn drift(c: &Ctx) -> Vec<Block> {
         t.column_index("cohort_month")
             .is_some_and(|j| matches!(&r[j], crate::table::Cell::Date(d) if Some(*d) == newest))
     });
-    let alerts = c.all_rows("mart_open_alerts");
+    let alerts = c.all_rows("mart_alerts");
     vec![
         c.p("drift.text", &[]),
         c.table(
@@ -285,7 +285,7 @@ fn drift(c: &Ctx) -> Vec<Block> {
         ),
         c.table(
             "drift.alerts",
-            "mart_open_alerts",
+            "mart_alerts",
             &alerts,
             &[
                 ("severity", Label),
