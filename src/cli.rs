@@ -122,6 +122,32 @@ pub enum Command {
         #[arg(long, value_parser = parse_month)]
         month: NaiveDate,
     },
+    /// Danner månedens dokumentation til AI-forordningen og databeskyttelsesforordningen
+    /// (teknisk dokumentation, brugsanvisning, konsekvensanalyser) igen.
+    ///
+    /// Som rapporten: af tabellerne, når den seneste kørsel var for måneden; ellers af
+    /// det grundlag, arkivet gemte, byte for byte. Uden --month: den måned, tabellerne
+    /// er bygget for. Filerne lægges i <datamappe>/dokumentation/ÅÅÅÅ-MM/.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Dokumentation {
+        #[arg(long, value_parser = parse_month)]
+        month: Option<NaiveDate>,
+    },
+    /// Udlæser kørselsloggen og revisionsloggen for en periode som CSV (semikolon,
+    /// UTF-8) med resultatet af en fuld kontrol af revisionsloggens hashkæde
+    /// (AI-forordningens art. 12 og 26, stk. 6). Kør den, mens serveren er stoppet.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Logeksport {
+        /// Første dag (ÅÅÅÅ-MM-DD).
+        #[arg(long)]
+        fra: NaiveDate,
+        /// Sidste dag (ÅÅÅÅ-MM-DD), medregnet.
+        #[arg(long)]
+        til: NaiveDate,
+        /// Mappen, filerne skrives i.
+        #[arg(long, default_value = ".")]
+        ud: std::path::PathBuf,
+    },
     /// Starter cockpittet og den månedlige plan.
     Serve,
     /// Brugere af cockpittet: add, disable, enable, role, reset-password, list.
@@ -345,6 +371,18 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         } => blocking("modelkontrollen", move || model_verify(settings, &version)).await,
         Command::Report { month } => {
             blocking("rapporten", move || report_cmd(settings, month)).await
+        }
+        Command::Dokumentation { month } => {
+            blocking("dokumentationen", move || {
+                documentation_cmd(settings, month)
+            })
+            .await
+        }
+        Command::Logeksport { fra, til, ud } => {
+            blocking("logeksporten", move || {
+                log_export_cmd(settings, fra, til, &ud)
+            })
+            .await
         }
         Command::User { command, server } => {
             let done = blocking("brugerkommandoen", move || {
@@ -648,6 +686,80 @@ fn report_cmd(settings: Settings, month: NaiveDate) -> Result<(), AppError> {
         Some(false) => say!("Filerne afviger fra dem, arkivet havde (data, tekster eller skabeloner er ændret); de nye er gemt."),
         None => {}
     }
+    Ok(())
+}
+
+/// `dokumentation [--month]`: the month's accountability documents again.
+fn documentation_cmd(settings: Settings, month: Option<NaiveDate>) -> Result<(), AppError> {
+    use crate::documentation::{self, DocContext, Layout, Source};
+    let app = App::open(settings)?;
+    let layout = Layout::load(&app.settings.reports_dir)?;
+    let ctx = DocContext {
+        settings: &app.settings,
+        pipeline: &app.pipeline,
+        policy: &app.policy,
+        layout: &layout,
+    };
+    let conn = app.store.lock();
+    let month = match month {
+        Some(m) => m,
+        None => crate::report::inputs::marts_month(&conn)?.ok_or_else(|| {
+            crate::documentation::DocError::NoInputs {
+                month: "seneste måned".into(),
+                built: "ingen måned".into(),
+            }
+        })?,
+    };
+    let w = documentation::regenerate(&conn, &ctx, month)?;
+    let from = match w.source {
+        Source::Marts => "tabellerne fra kørslen for måneden",
+        Source::Archive => "det grundlag, arkivet gemte",
+    };
+    say!(
+        "Dokumentationen for {} er dannet af {from}:",
+        month.format("%Y-%m")
+    );
+    for f in &w.files {
+        say!("  {}", f.display());
+    }
+    match w.same_as_before {
+        Some(true) => say!("Filerne er byte for byte de samme som dem, arkivet havde."),
+        Some(false) => say!("Filerne afviger fra dem, arkivet havde (data, tekster eller skabeloner er ændret); de nye er gemt."),
+        None => {}
+    }
+    Ok(())
+}
+
+/// `logeksport --fra --til --ud`: the run and audit logs of a period as CSV.
+fn log_export_cmd(
+    settings: Settings,
+    from: NaiveDate,
+    to: NaiveDate,
+    out: &std::path::Path,
+) -> Result<(), AppError> {
+    let app = App::open(settings)?;
+    let export = crate::documentation::logs::export(
+        &app.store,
+        app.access.audit(),
+        from,
+        to,
+        app.settings.access.log_retention_months,
+    )?;
+    for (name, bytes) in &export.files {
+        let path = out.join(name);
+        std::fs::write(&path, bytes).map_err(crate::documentation::DocError::io(&path))?;
+        say!("  {}", path.display());
+    }
+    say!(
+        "{} rækker fra kørselsloggen og {} fra revisionsloggen; revisionsloggens hashkæde er {}.",
+        export.run_rows,
+        export.audit_rows,
+        if export.chain_intact {
+            "intakt"
+        } else {
+            "BRUDT"
+        }
+    );
     Ok(())
 }
 

@@ -18,6 +18,9 @@ pub mod dashboard;
 /// Disclosure control: no figure from fewer than k persons leaves the process
 /// (crates/disclosure, compiled and tested without DuckDB).
 pub use jobcockpit_disclosure as disclosure;
+/// The accountability pack (#16): AI Act and GDPR documents written every month
+/// from the system's own records, and the log export.
+pub mod documentation;
 /// Encryption at rest of the store: key, shim check, encrypted open.
 pub mod encryption;
 /// The extract contract shared by generator and loader.

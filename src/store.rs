@@ -68,6 +68,7 @@ pub const MIGRATIONS: &[SqlFile] = &[
     sql_file!("schema/040_citizen_rights.sql"),
     sql_file!("schema/044_effects.sql"),
     sql_file!("schema/048_model_honesty.sql"),
+    sql_file!("schema/060_proxy_audit.sql"),
 ];
 
 /// Staging views (latest delivery wins, only batches up to the run month). The

@@ -117,6 +117,8 @@ const CASEWORKER: Allow = Allow::Roles(&[Role::Sagsbehandler]);
 const CASE_SYSTEM: Allow = Allow::Roles(&[Role::Fagsystem]);
 /// The citizen's insight export (#15): the municipality's lawyers only.
 const LEGAL: Allow = Allow::Roles(&[Role::Jura]);
+/// The accountability documents (#16): management, the data unit and the lawyers.
+const DOC_READERS: Allow = Allow::Roles(&[Role::Ledelse, Role::Dataenhed, Role::Jura]);
 const REPORT_READERS: Allow = Allow::Roles(&[Role::Udvalg, Role::Ledelse, Role::Dataenhed]);
 const GET: &str = "GET";
 const POST: &str = "POST";
@@ -160,6 +162,15 @@ pub const ROUTES: &[RouteRule] = &[
         GET,
         "/rapporter/{month}/{file}",
         REPORT_READERS,
+        Action::Export,
+    ),
+    // The accountability documents (src/web/dokumentation.rs, #16): AI Act and
+    // GDPR documents, aggregate-only, from the month's archive.
+    rule(GET, "/dokumentation", DOC_READERS, Action::View).menu("Dokumentation"),
+    rule(
+        GET,
+        "/dokumentation/{month}/{file}",
+        DOC_READERS,
         Action::Export,
     ),
     // The caseworker's look-up of one citizen and her judgement (src/web/borger.rs):

@@ -41,6 +41,8 @@ pub enum AppError {
     #[error(transparent)]
     Report(#[from] crate::report::ReportError),
     #[error(transparent)]
+    Documentation(#[from] crate::documentation::DocError),
+    #[error(transparent)]
     Access(#[from] AccessError),
     #[error(transparent)]
     Ops(#[from] crate::ops::OpsError),
@@ -363,6 +365,11 @@ impl App {
             .with_reports(Arc::new(web::reports::Reports {
                 archive: crate::report::Archive::new(&self.settings.data_dir),
                 layout: crate::report::Layout::load(&self.settings.reports_dir)?,
+            }))
+            .with_documentation(Arc::new(web::dokumentation::Docs {
+                archive: crate::documentation::Archive::new(&self.settings.data_dir),
+                layout: crate::documentation::Layout::load(&self.settings.reports_dir)?,
+                log_retention_months: self.settings.access.log_retention_months.get(),
             })))
     }
 }

@@ -33,6 +33,45 @@ pub struct AccessSettings {
     /// stored in the background, as fast as the pages allow, and a crash can
     /// lose what was queued (a clean stop still stores everything).
     pub audit_before_response: bool,
+    /// How long the run log and the audit log are kept, in months (AI Act Art.
+    /// 26(6): at least six). The log export (`jobcockpit logeksport`) and the
+    /// accountability documents state it; nothing younger is ever deleted.
+    pub log_retention_months: LogRetentionMonths,
+}
+
+/// Months the logs are kept: at least [`LogRetentionMonths::MIN`], refused below
+/// when the settings are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "u32", into = "u32")]
+pub struct LogRetentionMonths(u32);
+
+impl LogRetentionMonths {
+    /// The AI Act's floor for a deployer's logs (Art. 26(6)).
+    pub const MIN: u32 = 6;
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl TryFrom<u32> for LogRetentionMonths {
+    type Error = String;
+    fn try_from(months: u32) -> Result<Self, String> {
+        if (Self::MIN..=600).contains(&months) {
+            Ok(LogRetentionMonths(months))
+        } else {
+            Err(format!(
+                "access.log_retention_months={months}: logfilerne skal gemmes i mindst {} måneder (AI-forordningen art. 26, stk. 6) og højst 600",
+                Self::MIN
+            ))
+        }
+    }
+}
+
+impl From<LogRetentionMonths> for u32 {
+    fn from(m: LogRetentionMonths) -> u32 {
+        m.0
+    }
 }
 
 impl Default for AccessSettings {
@@ -45,6 +84,21 @@ impl Default for AccessSettings {
             trusted_proxies: Vec::new(),
             anonymous_rows_per_minute: 120,
             audit_before_response: true,
+            log_retention_months: LogRetentionMonths(12),
         }
+    }
+}
+
+#[cfg(test)]
+mod log_retention_tests {
+    use super::*;
+
+    #[test]
+    fn a_log_retention_under_six_months_is_refused_with_the_article_named() {
+        let err = toml::from_str::<AccessSettings>("log_retention_months = 5").unwrap_err();
+        assert!(err.to_string().contains("art. 26, stk. 6"), "{err}");
+        let ok: AccessSettings = toml::from_str("log_retention_months = 6").unwrap();
+        assert_eq!(ok.log_retention_months.get(), 6);
+        assert_eq!(AccessSettings::default().log_retention_months.get(), 12);
     }
 }

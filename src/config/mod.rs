@@ -18,7 +18,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
-pub use self::access::AccessSettings;
+pub use self::access::{AccessSettings, LogRetentionMonths};
 pub use self::citizen::CitizenSettings;
 pub use self::data_dir::DataDir;
 pub use self::lookup::LookupSettings;

@@ -27,11 +27,13 @@ pub enum Step {
     Marts,
     /// The committee report, after the run's results are committed.
     Report,
+    /// The accountability documents (#16), after the report.
+    Dokumentation,
 }
 
 impl Step {
     /// Every step, in run order.
-    pub const ALL: [Step; 10] = [
+    pub const ALL: [Step; 11] = [
         Step::Ingest,
         Step::Retention,
         Step::Features,
@@ -42,6 +44,7 @@ impl Step {
         Step::Effects,
         Step::Marts,
         Step::Report,
+        Step::Dokumentation,
     ];
 
     /// The name in the pipeline file and the run log.
@@ -57,6 +60,7 @@ impl Step {
             Step::Effects => "effects",
             Step::Marts => "marts",
             Step::Report => "report",
+            Step::Dokumentation => "dokumentation",
         }
     }
 
@@ -70,7 +74,10 @@ impl Step {
     /// without effects the effect page says none were estimated; the other
     /// steps build on each other and the cockpit needs them all.
     pub fn optional(self) -> bool {
-        matches!(self, Step::Ingest | Step::Effects | Step::Report)
+        matches!(
+            self,
+            Step::Ingest | Step::Effects | Step::Report | Step::Dokumentation
+        )
     }
 }
 

@@ -16,6 +16,7 @@ mod estimates;
 mod fairness;
 mod outcomes;
 mod performance;
+mod proxy;
 pub mod rows;
 mod unknown;
 
@@ -34,6 +35,8 @@ pub enum MonitorError {
     Column(String),
     #[error("modellen kunne ikke læses: {0}")]
     Model(#[from] crate::model::ModelError),
+    #[error("proxy-analysen: {0}")]
+    Proxy(String),
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
     #[error(transparent)]
@@ -79,6 +82,7 @@ const RECOMPUTED: &[&str] = &[
     "metric_calibration_bins",
     "metric_drift",
     "metric_fairness",
+    "metric_proxy",
 ];
 
 /// Runs monitoring for the run month inside the caller's transaction.
@@ -112,6 +116,7 @@ pub fn run(conn: &Connection, input: &MonitorInput<'_>) -> Result<Summary, Monit
         outcomes::write(conn, input, &w.scope)?;
         performance::write(conn, input, &w.scope)?;
         found.extend(fairness::write(conn, input, w)?);
+        proxy::write(conn, input, w)?;
         found.extend(unknown::write(conn, input, w)?);
     }
     estimates::write(conn, input, &cohorts)?;

@@ -187,6 +187,25 @@ fn run_steps(
             source: Box::new(e),
         })?;
     }
+    // The accountability documents (#16) after the report, from the same
+    // committed marts; like the report, a failure fails the run and keeps its results.
+    if ctx.pipeline.runs(Step::Dokumentation) {
+        tracing::debug!(step = %Step::Dokumentation, "trinnet starter");
+        let started = Instant::now();
+        let outcome = steps::documentation::run(&conn, ctx, report.month);
+        report.record(
+            Step::Dokumentation,
+            started,
+            outcome
+                .as_ref()
+                .map(Clone::clone)
+                .map_err(ToString::to_string),
+        );
+        outcome.map_err(|e| PipelineError::Step {
+            step: Step::Dokumentation,
+            source: Box::new(e),
+        })?;
+    }
     Ok(())
 }
 
@@ -205,7 +224,7 @@ fn transform_steps(
         .pipeline
         .steps
         .iter()
-        .filter(|s| !matches!(s, Step::Ingest | Step::Report))
+        .filter(|s| !matches!(s, Step::Ingest | Step::Report | Step::Dokumentation))
     {
         tracing::debug!(step = %step, "trinnet starter");
         let started = Instant::now();

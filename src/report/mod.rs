@@ -13,10 +13,10 @@
 //! [`xlsx`] -> [`archive`].
 
 pub mod archive;
-mod catalogue;
+pub(crate) mod catalogue;
 mod content;
-mod digest;
-mod html;
+pub(crate) mod digest;
+pub(crate) mod html;
 pub mod inputs;
 mod pdf;
 mod spec;
@@ -30,7 +30,7 @@ use chrono::{NaiveDate, SecondsFormat, Utc};
 use duckdb::Connection;
 
 pub use self::archive::{Archive, ArchiveEntry, Manifest};
-pub use self::content::{Block, Document, Section};
+pub use self::content::{Block, Column, Document, NumFmt, RCell, Section, TableBlock, XValue};
 pub use self::inputs::Inputs;
 use self::spec::ReportSpec;
 use crate::config::{PipelineConfig, Settings};

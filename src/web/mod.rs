@@ -13,6 +13,7 @@ mod auth;
 /// The caseworker's look-up of one citizen and its JSON form (#14).
 mod borger;
 pub mod data;
+pub mod dokumentation;
 mod error;
 mod export;
 pub mod guard;
@@ -85,6 +86,8 @@ pub struct AppState {
     cache: Arc<data::Cache>,
     /// The archive of committee reports, when the app has one (`reports.rs`).
     reports: Option<Arc<reports::Reports>>,
+    /// The archive of accountability documents (`dokumentation.rs`, #16).
+    documentation: Option<Arc<dokumentation::Docs>>,
     /// Request timings and counts for `/metrics`.
     telemetry: Arc<crate::ops::Telemetry>,
     /// What `/readyz` and `/metrics` read, when the app has a store.
@@ -124,6 +127,7 @@ impl AppState {
             runs: None,
             cache: Arc::default(),
             reports: None,
+            documentation: None,
             telemetry: Arc::default(),
             probe: None,
             ops: Arc::default(),
@@ -162,6 +166,12 @@ impl AppState {
     /// Serves this archive of committee reports at `/rapporter`.
     pub fn with_reports(mut self, reports: Arc<reports::Reports>) -> Self {
         self.reports = Some(reports);
+        self
+    }
+
+    /// Serves the archive of accountability documents at `/dokumentation`.
+    pub fn with_documentation(mut self, docs: Arc<dokumentation::Docs>) -> Self {
+        self.documentation = Some(docs);
         self
     }
 
@@ -214,6 +224,7 @@ pub fn router(state: AppState) -> Router {
         .merge(run::router())
         .merge(export::router())
         .merge(reports::router())
+        .merge(dokumentation::router())
         .merge(ops::router())
         .merge(borger::router())
         .merge(jura::router())

@@ -150,6 +150,10 @@ try {
   if (!pages.some((p) => p.startsWith("/d/"))) {
     throw new Error("menuen har ingen sider: forkert bruger?");
   }
+  // The accountability documents (#16) are in management's menu; checked with the rest.
+  if (!pages.includes("/dokumentation")) {
+    throw new Error("menuen mangler /dokumentation (issue #16)");
+  }
   for (const path of pages) await check(page, path.replace(/^\//, "").replace(/\//g, "-"), `${base}${path}`);
   await check(page, "ikke-fundet", `${base}/d/findes-ikke`, { expectStatus: 404, openDetails: false });
 
@@ -211,6 +215,7 @@ try {
     await logIn(page, jura, process.env.A11Y_JURA_PASSWORD ?? "");
     const form = 'form[action="/jura/indsigt"]';
     await check(page, "jura-indsigt", `${base}/jura/indsigt`, { openDetails: false });
+    await check(page, "jura-dokumentation", `${base}/dokumentation`, { openDetails: false });
     await page.fill(`${form} input[name=cpr]`, "311399-1234");
     await checkLoaded(page, "jura-indsigt-ugyldigt-nummer", await submit(page, form), { expectStatus: 400 });
   }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Accessibility check of every cockpit page (issue #6): builds a small demo store,
+# Accessibility check of every cockpit page (issue #6; /dokumentation of #16 is
+# checked as management's menu page and again as the lawyers'): builds a small demo store,
 # serves it on a free loopback port, runs check.mjs (axe-core in Debian's headless
 # Chromium) as the demo management user, and stops the server.
 #

@@ -6,6 +6,7 @@ mod at_rest;
 mod borger;
 mod censoring;
 mod citizen;
+mod dokumentation;
 mod effects;
 mod failures;
 mod helpers;

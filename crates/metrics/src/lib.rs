@@ -15,6 +15,8 @@ pub mod effects;
 pub mod fairness;
 /// Logistic regression on standardised features (smartcore), shared by model and effects.
 pub mod logistic;
+/// Proxy audit: how well the inputs predict a protected group (scikit-learn checked).
+pub mod proxy;
 /// Kaplan-Meier share still unemployed with exponential Greenwood intervals (lifelines).
 pub mod survival;
 

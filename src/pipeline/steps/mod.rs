@@ -1,6 +1,7 @@
 //! One module per step of the run. The steps between ingest and report run in the
 //! run's transaction on one connection; [`run_in_transaction`] dispatches them.
 
+pub(super) mod documentation;
 mod effects;
 mod evaluate;
 mod features;
@@ -37,7 +38,7 @@ pub(super) fn run_in_transaction(
         Step::Effects => effects::run(conn, ctx, report),
         Step::Marts => marts::run(conn),
         // The runner runs these outside the transaction (see `pipeline::run_steps`).
-        Step::Ingest | Step::Report => {
+        Step::Ingest | Step::Report | Step::Dokumentation => {
             Err(format!("trinnet '{step}' kører ikke i kørslens transaktion").into())
         }
     }

@@ -2,7 +2,9 @@
 //! document as the HTML, fonts subset and embedded, charts drawn as vectors from
 //! the cockpit's chart geometry, a footer with page numbers and bookmarks per
 //! section. The creation date is the report's, so the same report gives the same
-//! bytes.
+//! bytes. The PDF is tagged for screen readers (krilla's tagged PDF): every line of
+//! text is a heading or a paragraph in reading order, lines and fills are artifacts,
+//! and the footer is a page artifact.
 
 mod chart;
 mod flow;
@@ -18,6 +20,7 @@ use krilla::outline::{Outline, OutlineNode};
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke, StrokeDash};
 use krilla::surface::Surface;
+use krilla::tagging::{ArtifactType, ContentTag, Node, SpanTag, Tag, TagGroup, TagTree};
 use krilla::text::TextDirection;
 use krilla::Document as PdfDocument;
 
@@ -134,17 +137,40 @@ pub fn render(doc: &Document, built_at: &str) -> Result<Vec<u8>, ReportError> {
     let mut pdf = PdfDocument::new();
     pdf.set_metadata(metadata(doc, built_at)?);
     let pages = laid.pages.len();
+    let mut tree = TagTree::new();
     for (i, ops) in laid.pages.iter().enumerate() {
         let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
             .ok_or_else(|| ReportError::Pdf("ugyldig sidestørrelse".into()))?;
         let mut page = pdf.start_page_with(settings);
         let mut surface = page.surface();
-        for op in ops.iter().chain(&flow::footer(doc, i + 1, pages)) {
+        for op in ops {
+            match structure(op) {
+                Some(kind) => {
+                    let id = surface.start_tagged(ContentTag::Span(SpanTag::empty()));
+                    draw(&mut surface, op, &fonts);
+                    surface.end_tagged();
+                    let node: Node = id.into();
+                    tree.push(match kind {
+                        Some(level) => TagGroup::with_children(Tag::Hn(level, None), vec![node]),
+                        None => TagGroup::with_children(Tag::P, vec![node]),
+                    });
+                }
+                None => {
+                    surface.start_tagged(ContentTag::Artifact(ArtifactType::Other));
+                    draw(&mut surface, op, &fonts);
+                    surface.end_tagged();
+                }
+            }
+        }
+        for op in &flow::footer(doc, i + 1, pages) {
+            surface.start_tagged(ContentTag::Artifact(ArtifactType::Footer));
             draw(&mut surface, op, &fonts);
+            surface.end_tagged();
         }
         surface.finish();
         page.finish();
     }
+    pdf.set_tag_tree(tree);
     let mut outline = Outline::new();
     for (title, page, y) in &laid.outline {
         if *page < pages {
@@ -154,6 +180,29 @@ pub fn render(doc: &Document, built_at: &str) -> Result<Vec<u8>, ReportError> {
     }
     pdf.set_outline(outline);
     pdf.finish().map_err(|e| ReportError::Pdf(format!("{e:?}")))
+}
+
+/// What a drawing is in the document's structure: `None` an artifact (lines,
+/// fills, bars), `Some(None)` a paragraph line, `Some(Some(level))` a heading line.
+/// The layout marks headings by bold type of their sizes (flow.rs: title 20 and
+/// up, sections 15, headings and the contents' title 10.5 to 11).
+fn structure(op: &Op) -> Option<Option<std::num::NonZeroU16>> {
+    let Op::Text {
+        size, bold, text, ..
+    } = op
+    else {
+        return None;
+    };
+    if text.trim().is_empty() {
+        return None;
+    }
+    let level = match (*bold, *size) {
+        (true, s) if s >= 18.0 => 1,
+        (true, s) if s >= 14.5 => 2,
+        (true, s) if s >= 10.5 => 3,
+        _ => return Some(None),
+    };
+    Some(std::num::NonZeroU16::new(level))
 }
 
 fn metadata(doc: &Document, built_at: &str) -> Result<Metadata, ReportError> {
