@@ -816,32 +816,33 @@ fn backup_cmd(settings: &Settings, out: &Path, server: Option<&str>) -> Result<(
     }
     let key = EncryptionKey::load(&settings.data_dir.store_key_file())?;
     let started = Instant::now();
-    let manifest = match crate::store::Store::open(&settings.store_path(), &key) {
-        Ok(store) => {
-            let conn = store.reader()?;
-            backup::create(&conn, &key, &settings.data_dir, out)?
-        }
-        Err(e) if held_by_another_process(&e) => {
-            let address = server
-                .map(str::to_string)
-                .unwrap_or_else(|| remote::local_address(&settings.bind));
-            say!("Serveren kører; den laver kopien ({address}) …");
-            let name = format!("kopi-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
-            let made = remote::request_backup(&address, &backup::token(&key), &name)?;
-            // Checked here too: what is moved into place is a whole, unchanged copy.
-            let (manifest, _) = backup::read(&made)?;
-            if std::fs::rename(&made, out).is_err() {
-                // Another file system: copy, then remove the server's file.
-                std::fs::copy(&made, out).map_err(|source| AppError::Io {
-                    path: out.display().to_string(),
-                    source,
-                })?;
-                let _ = std::fs::remove_file(&made);
+    let manifest =
+        match crate::store::Store::open_within(&settings.store_path(), &key, &settings.store) {
+            Ok(store) => {
+                let conn = store.reader()?;
+                backup::create(&conn, &key, &settings.data_dir, out)?
             }
-            manifest
-        }
-        Err(e) => return Err(e.into()),
-    };
+            Err(e) if held_by_another_process(&e) => {
+                let address = server
+                    .map(str::to_string)
+                    .unwrap_or_else(|| remote::local_address(&settings.bind));
+                say!("Serveren kører; den laver kopien ({address}) …");
+                let name = format!("kopi-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
+                let made = remote::request_backup(&address, &backup::token(&key), &name)?;
+                // Checked here too: what is moved into place is a whole, unchanged copy.
+                let (manifest, _) = backup::read(&made)?;
+                if std::fs::rename(&made, out).is_err() {
+                    // Another file system: copy, then remove the server's file.
+                    std::fs::copy(&made, out).map_err(|source| AppError::Io {
+                        path: out.display().to_string(),
+                        source,
+                    })?;
+                    let _ = std::fs::remove_file(&made);
+                }
+                manifest
+            }
+            Err(e) => return Err(e.into()),
+        };
     say!(
         "Sikkerhedskopi skrevet til {} på {:.1} s: {} tabeller, {} filer, {} bytes, SHA-256 {}",
         out.display(),
@@ -864,7 +865,7 @@ fn restore_cmd(settings: &Settings, file: &Path) -> Result<(), AppError> {
     let key = EncryptionKey::load(&settings.data_dir.store_key_file())?;
     let r = crate::ops::backup::restore(file, &settings.data_dir, &key)?;
     // Opening applies any migration newer than the copy, as a start would.
-    crate::store::Store::open(&settings.store_path(), &key)?;
+    crate::store::Store::open_within(&settings.store_path(), &key, &settings.store)?;
     say!(
         "Gendannet i {}: {} tabeller, {} rækker, {} filer (kopi fra {}, jobcockpit {}).",
         settings.data_dir.display(),

@@ -171,9 +171,19 @@ pub fn temp_dir(path: &Path) -> PathBuf {
 }
 
 /// Opens (or creates) the encrypted database file at `path` and returns a
-/// connection whose default database it is.
-#[tracing::instrument(skip_all, fields(path = %path.display()), err)]
+/// connection whose default database it is, with DuckDB's own memory limit.
 pub fn open_encrypted(path: &Path, key: &EncryptionKey) -> Result<Connection, EncryptionError> {
+    open_encrypted_within(path, key, None)
+}
+
+/// As [`open_encrypted`], with DuckDB's memory budget set to `memory_limit_mb`
+/// MiB for the database, so every connection to it (clones included) shares it.
+#[tracing::instrument(skip_all, fields(path = %path.display()), err)]
+pub fn open_encrypted_within(
+    path: &Path,
+    key: &EncryptionKey,
+    memory_limit_mb: Option<u64>,
+) -> Result<Connection, EncryptionError> {
     let shown = path.display().to_string();
     let path_str = path
         .to_str()
@@ -190,10 +200,15 @@ pub fn open_encrypted(path: &Path, key: &EncryptionKey) -> Result<Connection, En
     };
     // The main database is in memory; the file is attached below. Spills go next
     // to the file (not into the working directory) and are encrypted.
-    let config = Config::default()
+    let mut config = Config::default()
         .with("temp_directory", tmp_str)
         .and_then(|c| c.with("temp_file_encryption", "true"))
         .map_err(open_error)?;
+    if let Some(mb) = memory_limit_mb {
+        config = config
+            .with("memory_limit", &format!("{mb}MiB"))
+            .map_err(open_error)?;
+    }
     let conn = Connection::open_in_memory_with_flags(config).map_err(open_error)?;
     check_shim_active(&conn)?;
 

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use duckdb::Connection;
 
+use crate::config::StoreSettings;
 use crate::encryption::{self, EncryptionError, EncryptionKey};
 use crate::marts::{self, MartError};
 use crate::table::{Cell, Table};
@@ -85,6 +86,7 @@ pub const STAGING: &[SqlFile] = &[
 
 /// Feature tables, in dependency order.
 pub const FEATURES: &[SqlFile] = &[
+    sql_file!("features/feat_status.sql"),
     sql_file!("features/feat_cohort.sql"),
     sql_file!("features/feat_features.sql"),
     sql_file!("features/feat_labels.sql"),
@@ -136,11 +138,21 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens (or creates) the encrypted database file and applies pending migrations.
+    /// Opens (or creates) the encrypted database file and applies pending
+    /// migrations, with the default memory budget (`[store]`).
     pub fn open(path: &Path, key: &EncryptionKey) -> Result<Store, StoreError> {
+        Store::open_within(path, key, &StoreSettings::default())
+    }
+
+    /// As [`Store::open`], inside the memory budget of `settings`.
+    pub fn open_within(
+        path: &Path,
+        key: &EncryptionKey,
+        settings: &StoreSettings,
+    ) -> Result<Store, StoreError> {
         // A bad mart file is found before the store is touched, not by the first run.
         marts::catalogue()?;
-        let conn = encryption::open_encrypted(path, key)?;
+        let conn = encryption::open_encrypted_within(path, key, Some(settings.memory_limit_mb()))?;
         let store = Store {
             conn: Arc::new(Mutex::new(conn)),
             path: path.to_path_buf(),

@@ -11,7 +11,7 @@ with params as (
 ),
 
 status_coverage as (
-    select max(month) as last_status_month from stg_status
+    select max(month) as last_status_month from feat_status
 ),
 
 mature_cohorts as (
@@ -106,7 +106,7 @@ lockin as (
         m.month,
         case when st.status in ('beskaeftiget', 'uddannelse') then 0 else 1 end as unemployed_lockin
     from at_risk as m
-    inner join stg_status as st
+    inner join feat_status as st
         on st.person_id = m.person_id
         and st.month = (m.month + to_months(2))::date
     where (m.month + to_months(2))::date <= (select last_status_month from status_coverage)

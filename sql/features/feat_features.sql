@@ -36,7 +36,7 @@ history as (
         count(*) filter (where s.status = 'ydelse') as months_benefit_36,
         count(*) filter (where s.status = 'uddannelse') as months_education_36
     from cohort as c
-    inner join stg_status as s
+    inner join feat_status as s
         on s.person_id = c.person_id
         and s.month >= c.cohort_month - interval 36 month
         and s.month < c.cohort_month

@@ -11,7 +11,7 @@ with params as (
 ),
 
 status_coverage as (
-    select max(month) as last_status_month from stg_status
+    select max(month) as last_status_month from feat_status
 ),
 
 cohort as (
@@ -26,7 +26,7 @@ cohort as (
 outcomes as (
     select c.spell_id, s.status
     from cohort as c
-    inner join stg_status as s
+    inner join feat_status as s
         on s.person_id = c.person_id and s.month = c.outcome_month
 ),
 

@@ -42,7 +42,7 @@ pub enum UserCommand {
 pub fn open(settings: &Settings) -> Result<(Store, Access), AccessError> {
     let key =
         EncryptionKey::load(&encryption::key_file(&settings.data_dir)).map_err(StoreError::from)?;
-    let store = Store::open(&settings.store_path(), &key)?;
+    let store = Store::open_within(&settings.store_path(), &key, &settings.store)?;
     let journal = super::journal::JournalFile::for_store(&settings.store_path(), &key);
     let access = Access::open(&store, settings.access.clone(), Some(journal))?;
     Ok((store, access))

@@ -159,7 +159,7 @@ impl App {
             source,
         })?;
         let store_key = EncryptionKey::load(&settings.data_dir.store_key_file())?;
-        let store = Store::open(&settings.store_path(), &store_key)?;
+        let store = Store::open_within(&settings.store_path(), &store_key, &settings.store)?;
         // One process owns the store, so a run still marked as running was cut off
         // (a crash or a kill): say so instead of leaving it running forever.
         RunLog::close_interrupted(&store.lock()).map_err(StoreError::from)?;

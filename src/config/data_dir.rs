@@ -52,6 +52,11 @@ impl DataDir {
         self.0.join("reports")
     }
 
+    /// The accountability documents' archive, one folder per month.
+    pub fn documentation(&self) -> PathBuf {
+        self.0.join("dokumentation")
+    }
+
     /// Backups written by the running server for `jobcockpit backup`, before the
     /// command moves them where it was asked to.
     pub fn backups(&self) -> PathBuf {

@@ -10,6 +10,7 @@ mod data_dir;
 mod lookup;
 mod ops;
 mod step;
+mod store;
 mod values;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ pub use self::data_dir::DataDir;
 pub use self::lookup::LookupSettings;
 pub use self::ops::OpsSettings;
 pub use self::step::Step;
+pub use self::store::{MemoryLimitMb, StoreSettings};
 pub use self::values::{DisclosureK, Secret};
 
 /// The prefix of the environment variables that override settings; nested keys
@@ -81,6 +83,8 @@ pub struct Settings {
     pub access: AccessSettings,
     /// Readiness, metrics (`[ops]`).
     pub ops: OpsSettings,
+    /// The store's memory budget (`[store]`).
+    pub store: StoreSettings,
     /// The caseworker's look-up of one citizen (`[lookup]`): rate limit, alarm,
     /// how long after its end a spell can be looked up.
     pub lookup: LookupSettings,
@@ -109,6 +113,7 @@ impl Default for Settings {
             reports_dir: PathBuf::from("reports"),
             access: AccessSettings::default(),
             ops: OpsSettings::default(),
+            store: StoreSettings::default(),
             lookup: LookupSettings::default(),
             citizen: CitizenSettings::default(),
             remove_loaded_deliveries: true,

@@ -54,7 +54,7 @@ pub struct Archive {
 impl Archive {
     pub fn new(data_dir: &DataDir) -> Archive {
         Archive {
-            root: data_dir.root().join("dokumentation"),
+            root: data_dir.documentation(),
         }
     }
 

@@ -31,6 +31,7 @@ pub const MARTS: &[&str] = &[
     "mart_model_changes",
     "mart_judgements",
     "mart_judgement_accuracy",
+    "mart_lookup_use",
     "mart_data_quality",
     "mart_quarantine",
     "mart_cohort_groups",

@@ -91,3 +91,63 @@ fn the_documents_read_tables_never_a_view_that_changes_after_the_run() {
         );
     }
 }
+
+/// The look-up's use is counted from the audit log by month, answered and
+/// refused apart, all users together, and quoted in the oversight section; with
+/// no look-up the section says it is not measured (the test above).
+#[test]
+fn the_oversight_section_counts_the_look_ups_of_each_month_from_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = crate::encryption::EncryptionKey::from_hex(&"ab".repeat(32)).unwrap();
+    let store = crate::store::Store::open(&dir.path().join("s.duckdb"), &key).unwrap();
+    let conn = store.lock();
+    let rows = [
+        ("2024-05-03 09:00:00", "borgeropslag", "tilladt"),
+        ("2024-05-03 09:01:00", "vurdering", "tilladt"),
+        ("2024-05-20 10:00:00", "borgeropslag", "afvist"),
+        ("2024-06-02 08:00:00", "borgeropslag", "tilladt"),
+        ("2024-06-02 08:05:00", "borgeropslag", "tilladt"),
+        ("2024-06-02 08:06:00", "visning", "tilladt"),
+    ];
+    for (seq, (at, action, outcome)) in rows.iter().enumerate() {
+        conn.execute(
+            "insert into access_audit (seq, logged_at, username, role, method, path, action, outcome, status, prev_hash, hash)
+             values (?, ?::timestamp, 'sb1', 'sagsbehandler', 'POST', '/borger', ?, ?, 200, '', '')",
+            duckdb::params![seq as i64 + 1, at, action, outcome],
+        )
+        .unwrap();
+    }
+    crate::store::run_mart(&conn, "mart_lookup_use").unwrap();
+    let mart = crate::store::read_mart(&conn, "mart_lookup_use").unwrap();
+    assert_eq!(
+        mart.columns,
+        ["month", "lookups", "lookups_refused", "judgements_recorded"]
+    );
+    use crate::table::Cell;
+    let date = |m: u32| Cell::Date(NaiveDate::from_ymd_opt(2024, m, 1).unwrap());
+    assert_eq!(
+        mart.rows,
+        [
+            vec![date(5), Cell::Int(1), Cell::Int(1), Cell::Int(1)],
+            vec![date(6), Cell::Int(2), Cell::Int(0), Cell::Int(0)]
+        ]
+    );
+
+    let mut inputs = empty_inputs();
+    inputs.marts.insert("mart_lookup_use".into(), mart);
+    let built = build(&layout(), &inputs).unwrap();
+    let quoted: Vec<(&str, &str)> = built[0]
+        .sources
+        .iter()
+        .filter(|s| s.mart == "mart_lookup_use")
+        .map(|s| (s.column.as_str(), s.shown.as_str()))
+        .collect();
+    assert!(quoted.contains(&("lookups", "2")), "{quoted:?}");
+    assert!(quoted.contains(&("lookups_refused", "1")), "{quoted:?}");
+    assert!(!caveats(&built[0])
+        .iter()
+        .any(|(_, x)| x.contains("Opslaget er endnu ikke brugt")));
+    assert!(caveats(&build(&layout(), &empty_inputs()).unwrap()[0])
+        .iter()
+        .any(|(_, x)| x.contains("Opslaget er endnu ikke brugt")));
+}

@@ -477,3 +477,31 @@ fn a_store_written_by_the_shim_reads_back_with_duckdbs_mbedtls_cipher() {
         .unwrap();
     assert_eq!(wal_row, "fra WAL");
 }
+
+/// The budget from `[store]` holds for the database, so the run's connection,
+/// the cockpit's readers (clones) and a store opened by a verb all work inside
+/// it; a store opened without one has DuckDB's default, so the test can fail.
+#[test]
+fn the_memory_budget_is_set_on_every_connection_of_the_store() {
+    let limit = |c: &Connection| -> String {
+        c.query_row("select current_setting('memory_limit')", [], |r| r.get(0))
+            .unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let key = random_key();
+    let plain = open_encrypted(&dir.path().join("plain.duckdb"), &key).unwrap();
+    let default_limit = limit(&plain);
+    drop(plain);
+
+    let conn = open_encrypted_within(&dir.path().join("a.duckdb"), &key, Some(1536)).unwrap();
+    assert_eq!(limit(&conn), "1.5 GiB");
+    assert_eq!(limit(&clone_connection(&conn).unwrap()), "1.5 GiB");
+    assert_ne!(default_limit, "1.5 GiB");
+    drop(conn);
+
+    let settings: crate::config::StoreSettings = toml::from_str("memory_limit_mb = 768").unwrap();
+    let store =
+        crate::store::Store::open_within(&dir.path().join("b.duckdb"), &key, &settings).unwrap();
+    assert_eq!(limit(&store.lock()), "768.0 MiB");
+    assert_eq!(limit(&store.reader().unwrap()), "768.0 MiB");
+}

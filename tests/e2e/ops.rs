@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use jobcockpit::access::audit::{LIFECYCLE_START, LIFECYCLE_STOP, LIFECYCLE_UNCLEAN};
 use jobcockpit::access::Role;
 use jobcockpit::app::{self, App};
-use jobcockpit::config::Settings;
+use jobcockpit::config::{MemoryLimitMb, Settings};
 use jobcockpit::store::query_table;
 use jobcockpit::table::Cell;
 
@@ -339,7 +339,16 @@ async fn health_checks_and_metrics_are_counted_not_audited_and_answer_only_confi
         .await
         .unwrap();
 
-    let app = App::open(settings(&data)).unwrap();
+    // The `[store]` budget reaches the application's store and its readers.
+    let mut budgeted = settings(&data);
+    budgeted.store.memory_limit_mb = Some(MemoryLimitMb::try_from(700).unwrap());
+    let app = App::open(budgeted).unwrap();
+    let limit = |conn: &duckdb::Connection| -> String {
+        conn.query_row("select current_setting('memory_limit')", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(limit(&app.store.lock()), "700.0 MiB");
+    assert_eq!(limit(&app.store.reader().unwrap()), "700.0 MiB");
     let health_rows = query_table(
         &app.store.lock(),
         "select count(*) from access_audit where path in ('/healthz', '/readyz', '/metrics')",

@@ -322,9 +322,33 @@ pub(super) fn judgement_rows(c: &Ctx) -> Vec<usize> {
     c.rows_where("mart_judgements", "risk_band", "alle")
 }
 
-/// The oversight figures: disagreement and who was right, or a box saying they
-/// are not measured yet.
+/// The oversight figures: how much the look-up is used, disagreement and who
+/// was right, or a box saying what is not measured yet.
 pub(super) fn oversight_blocks(c: &Ctx) -> Vec<Block> {
+    let mut out = vec![lookup_use(c)];
+    out.extend(judgement_blocks(c));
+    out
+}
+
+/// Look-ups and judgements per month of the audit log, the latest 12 months.
+fn lookup_use(c: &Ctx) -> Block {
+    if !c.has_mart("mart_lookup_use") || c.all_rows("mart_lookup_use").is_empty() {
+        return c.no_source("common.lookup_use_none");
+    }
+    c.table(
+        "common.lookup_use",
+        "mart_lookup_use",
+        &last(c.all_rows("mart_lookup_use"), 12),
+        &[
+            ("month", Month),
+            ("lookups", Integer),
+            ("lookups_refused", Integer),
+            ("judgements_recorded", Integer),
+        ],
+    )
+}
+
+fn judgement_blocks(c: &Ctx) -> Vec<Block> {
     let judged = judgement_rows(c);
     if !c.has_mart("mart_judgements") || judged.is_empty() {
         return vec![c.no_source("common.oversight_none")];
