@@ -45,9 +45,17 @@ fn dashboard(components: &str) -> Dashboard {
     .unwrap()
 }
 
+/// The app's extras: the high-risk threshold of the default pipeline file (60 %).
+fn extras() -> crate::dashboard::Extras {
+    crate::dashboard::Extras {
+        high_from: Some(0.6),
+        ..Default::default()
+    }
+}
+
 fn render(components: &str) -> Result<PageView, RenderError> {
     let marts = BTreeMap::from([("mart_c".to_string(), cohorts())]);
-    page(&dashboard(components), &marts, 5, &DA)
+    page(&dashboard(components), &marts, 5, &extras(), &DA)
 }
 
 const KPI: &str = r#"
@@ -169,7 +177,7 @@ columns = [{ column = "cohort_month", label = "Kohorte", format = "month" }, { c
     let mut table = cohorts();
     table.rows[0].truncate(2);
     let marts = BTreeMap::from([("mart_c".to_string(), table)]);
-    let view = page(&dashboard(spec), &marts, 5, &DA).unwrap();
+    let view = page(&dashboard(spec), &marts, 5, &extras(), &DA).unwrap();
     let ComponentView::Table { table, .. } = &view.components[0] else {
         panic!()
     };
@@ -244,7 +252,7 @@ fn render_groups(components: &str) -> PageView {
     ))
     .unwrap();
     let marts = BTreeMap::from([("mart_g".to_string(), groups())]);
-    page(&d, &marts, 5, &DA).unwrap()
+    page(&d, &marts, 5, &extras(), &DA).unwrap()
 }
 
 const INTERVAL: &str = r#"
@@ -382,6 +390,7 @@ fn a_document_is_the_last_rows_markdown_as_html() {
         &d,
         &BTreeMap::from([("mart_card".to_string(), card)]),
         5,
+        &extras(),
         &DA,
     )
     .unwrap();
@@ -404,7 +413,7 @@ fn a_notice_is_one_paragraph_with_k_filled_in() {
     ))
     .unwrap();
     let marts = BTreeMap::from([("mart_c".to_string(), cohorts())]);
-    let view = page(&d, &marts, 7, &DA).unwrap();
+    let view = page(&d, &marts, 7, &extras(), &DA).unwrap();
     assert_eq!(view.notice.as_deref(), Some("Ikke virkninger, k=7."));
 }
 
@@ -507,7 +516,7 @@ fn every_page_in_the_repository_renders_and_every_figure_has_a_data_table() {
     for d in catalog.dashboards() {
         let text = std::fs::read_to_string(dir.join(format!("{}.toml", d.slug))).unwrap();
         let marts = made_up_marts(&text);
-        let view = page(d, &marts, 5, &DA).unwrap_or_else(|e| panic!("{}: {e}", d.slug));
+        let view = page(d, &marts, 5, &extras(), &DA).unwrap_or_else(|e| panic!("{}: {e}", d.slug));
         for (i, c) in view.components.iter().enumerate() {
             let figure = !matches!(c, ComponentView::Kpi(_) | ComponentView::Document { .. });
             assert_eq!(

@@ -20,6 +20,7 @@ fn input(kind: Kind, values: Vec<Option<f64>>) -> Input {
         y_format: Format::Integer,
         y_min: None,
         y_max: None,
+        y_decimals: None,
         x_labels: x.iter().map(|c| format!("{c:?}")).collect(),
         x,
         series: vec![SeriesInput {
