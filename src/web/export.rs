@@ -115,7 +115,7 @@ fn sheet(
         },
         t,
     )
-        .map_err(|e| WebError::Dashboard(crate::dashboard::DashboardError::Render(e)))?;
+    .map_err(|e| WebError::Dashboard(crate::dashboard::DashboardError::Render(e)))?;
     let component = view.components.get(number - 1).ok_or(WebError::NotFound)?;
     let table = table_of(component).ok_or(WebError::NotFound)?;
     let mut notes = Vec::new();

@@ -60,7 +60,7 @@ pub struct Messages {
     pub change_since: &'static str,
     /// The earlier value of a change, before it: "da".
     pub change_then: &'static str,
-    /// An earlier month the mart has no row for.
+    /// An earlier month the mart has no row for; {month}.
     pub change_no_data: &'static str,
     /// A change that cannot be computed (a value hidden or not known).
     pub change_unknown: &'static str,

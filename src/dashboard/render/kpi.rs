@@ -13,9 +13,9 @@ use crate::table::Cell;
 #[derive(Debug, Serialize)]
 pub struct Change {
     /// The difference, signed ("+12", "−3,1 procentpoint"); unknown when either
-    /// value is hidden or not known.
-    pub delta: Shown,
-    /// "siden oktober 2026".
+    /// value is hidden or not known; none when the mart has no row for the month.
+    pub delta: Option<Shown>,
+    /// "siden oktober 2026", or "ingen tal for oktober 2026 at sammenligne med".
     pub since: String,
     /// The earlier value, and its 95 % interval when the figure has one.
     pub then: Shown,
@@ -41,7 +41,14 @@ pub(super) fn kpi(k: &Kpi, mart: &Mart, cx: &Cx) -> Result<ComponentView, Render
         None => Vec::new(),
     };
     let words = match &k.in_words {
-        Some(guess) => in_words(cell_at(value_i), cell_at(mart.index(guess)?), k, mart, row, t)?,
+        Some(guess) => in_words(
+            cell_at(value_i),
+            cell_at(mart.index(guess)?),
+            k,
+            mart,
+            row,
+            t,
+        )?,
         None => None,
     };
     let details = k
@@ -124,25 +131,26 @@ fn changes(
             .rows
             .iter()
             .find(|r| matches!(at(r, mi), Cell::Date(d) if *d == then_month));
-        let since = Messages::fill(t.change_since, &[("month", &format::month_long(then_month))]);
+        let then_text = format::month_long(then_month);
         let Some(earlier) = earlier else {
             out.push(Change {
-                delta: unknown(t.change_no_data),
-                since,
-                then: unknown(t.change_no_data),
+                delta: None,
+                since: Messages::fill(t.change_no_data, &[("month", &then_text)]),
+                then: unknown(t.unknown),
                 then_interval: None,
             });
             continue;
         };
+        let since = Messages::fill(t.change_since, &[("month", &then_text)]);
         let then = show(at(earlier, vi), value_spec, cx);
-        let delta = match (at(row, vi).as_f64(), at(earlier, vi).as_f64()) {
+        let delta = Some(match (at(row, vi).as_f64(), at(earlier, vi).as_f64()) {
             (Some(now), Some(before)) => Shown {
                 text: signed(now - before, k.format, k.decimals, t),
                 state: "value",
                 numeric: true,
             },
             _ => unknown(t.change_unknown),
-        };
+        });
         out.push(Change {
             delta,
             since,

@@ -471,4 +471,6 @@ fn table_view(columns: &[(usize, ColumnSpec)], table: &Table, cx: &Cx) -> TableV
 }
 
 #[cfg(test)]
+mod lead_tests;
+#[cfg(test)]
 mod tests;

@@ -432,7 +432,7 @@ fn made_up_marts(text: &str) -> BTreeMap<String, Table> {
                     match (key.as_str(), value) {
                         (
                             "column" | "ci_low" | "ci_high" | "low" | "high" | "count"
-                            | "last_with",
+                            | "last_with" | "compare" | "in_words" | "link",
                             toml::Value::String(c),
                         ) => out.push((c.clone(), None)),
                         ("dimensions", toml::Value::Array(a)) => out.extend(
