@@ -4,7 +4,9 @@
 // saves a full-page screenshot of each, and fails when the page scrolls sideways:
 // document.documentElement.scrollWidth > window.innerWidth. Each page is measured
 // as loaded and with every <details> open (figures' data tables, the model card).
-// A wide table or chart must scroll inside its own box instead.
+// A wide table or chart must scroll inside its own box instead. As demo-ledelse it
+// also checks that Overblik's key figures, alerts and report link are above the
+// fold at 1366×650.
 // Exit code: 0 no page too wide, 1 some page too wide, 2 the check could not run.
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -89,6 +91,41 @@ async function checkPage(page, who, path) {
   }
 }
 
+// Overblik answers "how are we doing" above the fold of a 1366×650 laptop screen
+// (#20): how recent the data are, the newest report, every key figure with its
+// change, and the open alerts (or the sentence that there are none).
+async function checkFold(page, who) {
+  await page.setViewportSize({ width: 1366, height: 650 });
+  await page.goto(`${base}/d/overblik`, { waitUntil: "load" });
+  await page.screenshot({ path: join(shots, `${who}_overblik_fold_1366x650.png`) });
+  const missing = await page.evaluate(() => {
+    const fold = window.innerHeight;
+    const out = [];
+    const above = (el, what) => {
+      if (!el) out.push(`${what} mangler`);
+      else if (el.getBoundingClientRect().bottom > fold) out.push(`${what} er under folden (${Math.round(el.getBoundingClientRect().bottom)} px)`);
+    };
+    above(document.querySelector(".as-of"), "»Data til og med«");
+    above(document.querySelector('.as-of a[href^="/rapporter/"]'), "linket til månedens rapport");
+    document.querySelectorAll(".kpi").forEach((k) => {
+      const name = k.querySelector("h2")?.textContent ?? "nøgletal";
+      above(k.querySelector(".kpi-value"), `nøgletallet »${name}«`);
+      const changes = k.querySelector(".kpi-changes");
+      if (changes) above(changes, `ændringen for »${name}«`);
+    });
+    const alerts = [...document.querySelectorAll("section.block")].find((s) => s.querySelector("h2")?.textContent === "Åbne advarsler");
+    above(alerts?.querySelector("tbody tr, p.empty"), "den første åbne advarsel");
+    if (document.querySelector("details.guide")?.open) out.push("læsevejledningen er foldet ud");
+    return out;
+  });
+  measured += 1;
+  if (missing.length === 0) console.log(`ok   ${who} /d/overblik @1366×650: alt det vigtige over folden`);
+  for (const m of missing) {
+    tooWide += 1;
+    console.log(`FEJL ${who} /d/overblik @1366×650: ${m}`);
+  }
+}
+
 let context;
 try {
   context = await chromium.launchPersistentContext(profile, {
@@ -109,6 +146,7 @@ try {
     // A role without pages (the case system's API user) meets its start page only.
     if (paths.length === 0) paths.push(new URL(page.url()).pathname);
     for (const path of paths) await checkPage(page, u.name, path);
+    if (u.name === "demo-ledelse") await checkFold(page, u.name);
     // The caseworker's answer to a look-up: the widest page of the look-up.
     if (cpr && paths.includes("/borger")) {
       const form = 'form[action="/borger"]';

@@ -74,6 +74,10 @@ pub(super) fn kpi(k: &Kpi, mart: &Mart, cx: &Cx) -> Result<ComponentView, Render
         interval,
         details,
         suppressed,
+        threshold: words
+            .as_ref()
+            .and(cx.threshold)
+            .map(|h| Messages::fill(t.threshold_note, &[("hoej", h)])),
         changes,
         words,
     }))

@@ -168,9 +168,12 @@ fn an_accuracy_is_said_in_words_beside_the_guess_at_the_stated_threshold() {
         kpi(&v).words.as_deref(),
         Some("Ud af 100 borgere vurderer modellen 66 rigtigt (95 %-interval: 60 til 72); et gæt på det mest almindelige udfald rammer 59.")
     );
-    assert_eq!(v.threshold.as_deref(), Some("60 %"));
-    // A page without an accuracy in words states no threshold.
-    assert!(view(COUNT, &extras, months()).threshold.is_none());
+    assert_eq!(
+        kpi(&v).threshold.as_deref(),
+        Some("Modellen vurderer en borger til høj risiko, når den forudsagte sandsynlighed for stadig at være ledig efter 12 måneder er mindst 60 %. Træfsikkerheden måles ved den grænse.")
+    );
+    // A figure that is not an accuracy in words states no threshold.
+    assert!(kpi(&view(COUNT, &extras, months())).threshold.is_none());
 }
 
 #[test]

@@ -34,9 +34,6 @@ pub struct PageView {
     pub notice: Option<String>,
     /// "Data til og med <month>": the page's `as_of` month.
     pub as_of: Option<Shown>,
-    /// The high-risk threshold the accuracies are measured at ("60 %"), when the
-    /// page says an accuracy in words.
-    pub threshold: Option<String>,
     pub components: Vec<ComponentView>,
 }
 
@@ -112,6 +109,9 @@ pub struct KpiView {
     pub changes: Vec<kpi::Change>,
     /// The accuracy said in words (`in_words`).
     pub words: Option<String>,
+    /// Beside the words: the high-risk threshold the accuracy is measured at, as a
+    /// sentence, when the app knows it.
+    pub threshold: Option<String>,
 }
 
 /// A table of formatted cells; also the "Vis tal" table under every chart.
@@ -139,6 +139,7 @@ pub fn page(
         t,
         labels: &dashboard.labels,
         pages: extras.pages.as_deref(),
+        threshold: threshold.as_deref(),
     };
     let components = dashboard
         .components
@@ -195,10 +196,6 @@ pub fn page(
         }
         None => None,
     };
-    let says_words = dashboard
-        .components
-        .iter()
-        .any(|c| matches!(c, Component::Kpi(k) if k.in_words.is_some()));
     Ok(PageView {
         slug: dashboard.slug.clone(),
         title: dashboard.title.clone(),
@@ -209,7 +206,6 @@ pub fn page(
             .as_ref()
             .map(|n| paragraphs(&fill(n)).join(" ")),
         as_of,
-        threshold: threshold.filter(|_| says_words),
         components,
     })
 }
@@ -227,6 +223,8 @@ struct Cx<'a> {
     labels: &'a Codes,
     /// The pages a table's links may lead to (`None`: any).
     pages: Option<&'a [String]>,
+    /// The high-risk threshold as shown ("60 %"), when the app knows it.
+    threshold: Option<&'a str>,
 }
 
 struct Mart<'a> {

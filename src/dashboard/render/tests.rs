@@ -152,7 +152,7 @@ band = { low = "lo", high = "hi", label = "95 %-interval" }
         .map(|r| r.iter().map(|s| s.text.as_str()).collect())
         .collect();
     assert_eq!(texts[0], ["jan. 2024", "25,0 %", "14,0 %", "40,0 %"]);
-    assert_eq!(texts[1][1], "–");
+    assert_eq!(texts[1][1], "skjult");
     assert_eq!(texts[2][1], "endnu ikke kendt");
     assert!(table.suppressed && chart.has_gaps);
     assert_eq!(chart.series[0].points.len(), 1);
@@ -305,9 +305,9 @@ fn where_keeps_only_the_matching_rows_and_codes_get_their_danish_text() {
     );
     assert_eq!(table.rows[1][5].text, "ja");
     // The suppressed group keeps its name but shows no figure.
-    assert_eq!(table.rows[2][2].text, "–");
+    assert_eq!(table.rows[2][2].text, "skjult");
     assert!(table.suppressed);
-    assert_eq!(chart.lines[4].text, "–");
+    assert_eq!(chart.lines[4].text, "skjult");
     assert!(chart.lines[4].point.is_none());
 }
 
@@ -338,7 +338,7 @@ levels = ["lav", "høj"]
         .collect();
     assert_eq!(texts[0], ["Kvinder", "20,0 %", "50,0 %"]);
     assert_eq!(texts[1], ["Mænd", "31,0 %", "endnu ikke kendt"]);
-    assert_eq!(texts[2], ["efterkommer_vestlig", "–", "endnu ikke kendt"]);
+    assert_eq!(texts[2], ["efterkommer_vestlig", "skjult", "endnu ikke kendt"]);
     assert_eq!(chart.rows[1].cells[0].class, "h2");
     assert_eq!(chart.rows[2].cells[0].class, "h0");
 }

@@ -94,7 +94,7 @@ async fn the_overview_shows_the_marts_numbers_in_danish_format() {
         "Advarsel",          // the open alert's severity: a code shown in Danish
         "role=\"img\"",
         "Vis tal",
-        "Færre end 5 personer – vises ikke",
+        "»skjult«: færre end 5 personer, så tallet vises ikke (ikke det samme som 0).",
         "træffer aldrig afgørelser",
     ] {
         assert!(body.contains(expected), "missing {expected:?}");
@@ -104,7 +104,7 @@ async fn the_overview_shows_the_marts_numbers_in_danish_format() {
 #[tokio::test]
 async fn a_suppressed_row_shows_a_dash_and_never_the_underlying_number() {
     let (_, _, body) = get(app(Arc::new(fake_marts())), "/d/overblik").await;
-    assert!(body.contains(r#"<span aria-hidden="true">–</span>"#));
+    assert!(body.contains(r#"<span aria-hidden="true">skjult</span>"#));
     for hidden in [
         "77,8", "0.7777", "30,1", "95,4", "0,200", "61,0 %", "75,0 %",
     ] {
