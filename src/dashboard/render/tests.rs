@@ -338,7 +338,10 @@ levels = ["lav", "høj"]
         .collect();
     assert_eq!(texts[0], ["Kvinder", "20,0 %", "50,0 %"]);
     assert_eq!(texts[1], ["Mænd", "31,0 %", "endnu ikke kendt"]);
-    assert_eq!(texts[2], ["efterkommer_vestlig", "skjult", "endnu ikke kendt"]);
+    assert_eq!(
+        texts[2],
+        ["efterkommer_vestlig", "skjult", "endnu ikke kendt"]
+    );
     assert_eq!(chart.rows[1].cells[0].class, "h2");
     assert_eq!(chart.rows[2].cells[0].class, "h0");
 }
