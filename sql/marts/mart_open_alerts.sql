@@ -38,10 +38,26 @@ live as (
     from failed
 ),
 
-final as (
+alerts as (
     select * from live
     union all
     select * from stored
+),
+
+-- The cockpit page where each kind of alert is explained (a dashboard's slug), so
+-- Overblik links every open alert to its details.
+final as (
+    select
+        *,
+        case kind
+            when 'drift' then 'drift'
+            when 'kalibrering' then 'kalibrering'
+            when 'retfaerdighed' then 'retfaerdighed'
+            when 'ukendt_udfald' then 'kohorter'
+            when 'datakvalitet' then 'koersler'
+            when 'koersel' then 'koersler'
+        end as page
+    from alerts
 )
 
 select * from final

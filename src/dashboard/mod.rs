@@ -79,6 +79,27 @@ pub struct Link {
     pub title: String,
 }
 
+/// What a page shows besides its marts, known to the app rather than the page file.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Extras {
+    /// `[scoring] high_from` of the pipeline file: the high-risk threshold the
+    /// accuracies are measured at.
+    pub high_from: Option<f64>,
+    /// The newest committee report, for a viewer who may read the reports and a
+    /// page with `latest_report`.
+    pub report: Option<ReportLink>,
+    /// The pages the viewer may open: a table's `link` to any other page is not
+    /// made. `None`: every page (a body shared by every role that may see it).
+    pub pages: Option<Vec<String>>,
+}
+
+/// A link to one month's committee report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportLink {
+    pub text: String,
+    pub href: String,
+}
+
 impl Catalog {
     /// Reads every `*.toml` in `dir` and every template in `dir/templates`.
     pub fn load(dir: &Path) -> Result<Self, DashboardError> {
@@ -155,7 +176,7 @@ impl Catalog {
         viewer: &Viewer,
         filters: &filter::FilterView,
     ) -> Result<String, DashboardError> {
-        let main = self.render_main(dashboard, marts, k, filters)?;
+        let main = self.render_main(dashboard, marts, k, filters, &Extras::default())?;
         self.render_around(dashboard, &main, viewer)
     }
 
@@ -167,8 +188,9 @@ impl Catalog {
         marts: &BTreeMap<String, Table>,
         k: u32,
         filters: &filter::FilterView,
+        extras: &Extras,
     ) -> Result<String, DashboardError> {
-        let page = render::page(dashboard, marts, k, &self.t)?;
+        let page = render::page(dashboard, marts, k, extras, &self.t)?;
         let notes = BTreeMap::from([
             ("suppressed", Messages::with_k(self.t.suppressed_note, k)),
             ("gaps", Messages::with_k(self.t.gaps_note, k)),
@@ -191,6 +213,7 @@ impl Catalog {
                 ("page", to_value(&page)),
                 ("notes", to_value(&notes)),
                 ("filters", to_value(filters)),
+                ("report", to_value(&extras.report)),
             ],
         );
         // Rendering the whole template once gives the state the block needs (its

@@ -261,6 +261,11 @@ impl Lookup {
         })
     }
 
+    /// The high risk band's lower bound (`[scoring] high_from`).
+    pub fn high_from(&self) -> f64 {
+        self.bands.1
+    }
+
     pub fn settings(&self) -> &LookupSettings {
         &self.settings
     }

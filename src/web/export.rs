@@ -105,8 +105,17 @@ fn sheet(
 ) -> Result<Sheet, WebError> {
     let tables = data::select(page, protected, selection);
     let t = state.catalog.messages();
-    let view = render::page(page, &tables, state.k.get(), t)
-        .map_err(|e| WebError::Dashboard(crate::dashboard::DashboardError::Render(e)))?;
+    let view = render::page(
+        page,
+        &tables,
+        state.k.get(),
+        &crate::dashboard::Extras {
+            high_from: state.high_from,
+            ..Default::default()
+        },
+        t,
+    )
+    .map_err(|e| WebError::Dashboard(crate::dashboard::DashboardError::Render(e)))?;
     let component = view.components.get(number - 1).ok_or(WebError::NotFound)?;
     let table = table_of(component).ok_or(WebError::NotFound)?;
     let mut notes = Vec::new();

@@ -102,6 +102,8 @@ pub struct AppState {
     citizen: Option<Arc<crate::citizen::service::Insights>>,
     /// Months after the 2nd interview the score is about (the pipeline's horizon).
     horizon_months: u32,
+    /// The high-risk threshold (`[scoring] high_from`), stated beside accuracies.
+    high_from: Option<f64>,
 }
 
 impl AppState {
@@ -135,6 +137,7 @@ impl AppState {
             lookup: None,
             citizen: None,
             horizon_months: 12,
+            high_from: None,
         })
     }
 
@@ -178,8 +181,16 @@ impl AppState {
     /// Serves the look-up of one citizen at `/borger` and `/api/borger`; scores
     /// are about the status `horizon_months` after the 2nd interview.
     pub fn with_lookup(mut self, lookup: Arc<crate::lookup::Lookup>, horizon_months: u32) -> Self {
+        self.high_from = Some(lookup.high_from());
         self.lookup = Some(lookup);
         self.horizon_months = horizon_months;
+        self
+    }
+
+    /// States the high-risk threshold (`[scoring] high_from`) beside the accuracies
+    /// (set by [`AppState::with_lookup`] from the pipeline file).
+    pub fn with_high_from(mut self, high_from: f64) -> Self {
+        self.high_from = Some(high_from);
         self
     }
 

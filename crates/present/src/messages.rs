@@ -16,6 +16,8 @@ pub struct Messages {
     pub lang: &'static str,
     pub product: &'static str,
     pub nav_label: &'static str,
+    /// The toggle that unfolds the menu on a narrow screen.
+    pub menu: &'static str,
     pub skip_to_content: &'static str,
     /// Shown in place of a value under the disclosure threshold.
     pub suppressed_mark: &'static str,
@@ -52,6 +54,27 @@ pub struct Messages {
     pub notice_label: &'static str,
     /// Names a table's scrolling box for screen readers ("Tabel: <title>").
     pub table_region: &'static str,
+    /// A chart's scroll box on a narrow screen.
+    pub figure_region: &'static str,
+    /// A KPI's change since an earlier month: "siden {month}".
+    pub change_since: &'static str,
+    /// The earlier value of a change, before it: "da".
+    pub change_then: &'static str,
+    /// An earlier month the mart has no row for; {month}.
+    pub change_no_data: &'static str,
+    /// A change that cannot be computed (a value hidden or not known).
+    pub change_unknown: &'static str,
+    pub percentage_points: &'static str,
+    /// An accuracy in words; {model}, {interval} and {guess} are whole persons of 100.
+    pub accuracy_words: &'static str,
+    /// The interval inside `accuracy_words`; {low} and {high}.
+    pub accuracy_words_interval: &'static str,
+    /// The high-risk threshold the accuracies are measured at; {hoej}.
+    pub threshold_note: &'static str,
+    /// "Data til og med" before the page's newest month.
+    pub as_of: &'static str,
+    /// The link to the newest committee report; {month}.
+    pub latest_report: &'static str,
     /// Marks the reference group in an interval plot, and its line's legend.
     pub reference_mark: &'static str,
     pub reference_line: &'static str,

@@ -145,6 +145,7 @@ pub(super) fn heatmap(
             headers,
             suppressed: table_rows.iter().flatten().any(|s| s.state == "suppressed"),
             rows: table_rows,
+            links: Vec::new(),
         },
     })
 }

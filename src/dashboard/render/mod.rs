@@ -32,6 +32,8 @@ pub struct PageView {
     pub intro: Vec<String>,
     pub guide: Vec<String>,
     pub notice: Option<String>,
+    /// "Data til og med <month>": the page's `as_of` month.
+    pub as_of: Option<Shown>,
     pub components: Vec<ComponentView>,
 }
 
@@ -103,6 +105,13 @@ pub struct KpiView {
     pub interval: Option<(Shown, Shown)>,
     pub details: Vec<(String, Shown)>,
     pub suppressed: bool,
+    /// The change since the month before and a year before (`compare`).
+    pub changes: Vec<kpi::Change>,
+    /// The accuracy said in words (`in_words`).
+    pub words: Option<String>,
+    /// Beside the words: the high-risk threshold the accuracy is measured at, as a
+    /// sentence, when the app knows it.
+    pub threshold: Option<String>,
 }
 
 /// A table of formatted cells; also the "Vis tal" table under every chart.
@@ -111,19 +120,26 @@ pub struct TableView {
     pub headers: Vec<(String, bool)>,
     pub rows: Vec<Vec<Shown>>,
     pub suppressed: bool,
+    /// Per row, where its first cell links to (a table's `link`); empty for none.
+    pub links: Vec<Option<String>>,
 }
 
 /// Builds the view of `dashboard` from its marts; `{k}` in the intro and guide
-/// becomes the disclosure threshold.
+/// becomes the disclosure threshold, `{hoej}` the high-risk threshold
+/// (`[scoring] high_from` of the pipeline file) when the app knows it.
 pub fn page(
     dashboard: &Dashboard,
     marts: &BTreeMap<String, Table>,
     k: u32,
+    extras: &super::Extras,
     t: &Messages,
 ) -> Result<PageView, RenderError> {
+    let threshold = extras.high_from.map(|h| format::percent(h, 0));
     let cx = Cx {
         t,
         labels: &dashboard.labels,
+        pages: extras.pages.as_deref(),
+        threshold: threshold.as_deref(),
     };
     let components = dashboard
         .components
@@ -159,19 +175,37 @@ pub fn page(
             }
         })
         .collect::<Result<_, _>>()?;
+    let fill = |text: &str| {
+        Messages::fill(
+            &Messages::with_k(text, k),
+            &[("hoej", threshold.as_deref().unwrap_or("?"))],
+        )
+    };
+    let as_of = match &dashboard.as_of {
+        Some(a) => {
+            let table = marts
+                .get(&a.mart)
+                .ok_or_else(|| RenderError::MissingMart(a.mart.clone()))?;
+            let mart = Mart {
+                name: &a.mart,
+                table,
+            };
+            let i = mart.index(&a.column)?;
+            let cell = table.rows.last().map_or(&Cell::Null, |r| at(r, i));
+            Some(shown(cell, Format::MonthLong, None, None, t))
+        }
+        None => None,
+    };
     Ok(PageView {
         slug: dashboard.slug.clone(),
         title: dashboard.title.clone(),
-        intro: paragraphs(&Messages::with_k(&dashboard.intro, k)),
-        guide: dashboard
-            .guide
-            .iter()
-            .map(|g| Messages::with_k(g, k))
-            .collect(),
+        intro: paragraphs(&fill(&dashboard.intro)),
+        guide: dashboard.guide.iter().map(|g| fill(g)).collect(),
         notice: dashboard
             .notice
             .as_ref()
-            .map(|n| paragraphs(&Messages::with_k(n, k)).join(" ")),
+            .map(|n| paragraphs(&fill(n)).join(" ")),
+        as_of,
         components,
     })
 }
@@ -187,6 +221,10 @@ fn paragraphs(text: &str) -> Vec<String> {
 struct Cx<'a> {
     t: &'a Messages,
     labels: &'a Codes,
+    /// The pages a table's links may lead to (`None`: any).
+    pages: Option<&'a [String]>,
+    /// The high-risk threshold as shown ("60 %"), when the app knows it.
+    threshold: Option<&'a str>,
 }
 
 struct Mart<'a> {
@@ -327,6 +365,7 @@ fn chart(
         y_format: c.y_format,
         y_min: c.y_min,
         y_max: c.y_max,
+        y_decimals: c.y_decimals,
         x: rows.iter().map(|r| at(r, x_i).clone()).collect(),
         x_labels: rows
             .iter()
@@ -356,6 +395,7 @@ fn table_component(
     cx: &Cx,
 ) -> Result<ComponentView, RenderError> {
     let columns = located(&ts.columns, mart)?;
+    let link = ts.link.as_deref().map(|c| mart.index(c)).transpose()?;
     let mut rows = mart.table.rows.clone();
     if let Some(last) = ts.last {
         rows.drain(..rows.len().saturating_sub(last));
@@ -367,13 +407,35 @@ fn table_component(
         columns: mart.table.columns.clone(),
         rows,
     };
+    let mut table = table_view(&columns, &shown, cx);
+    if let Some(li) = link {
+        // Only a page's slug ([a-z0-9-]) makes a link; anything else none.
+        table.links = shown
+            .rows
+            .iter()
+            .map(|r| match at(r, li) {
+                Cell::Text(slug) if may_link(slug, cx.pages) => Some(format!("/d/{slug}")),
+                _ => None,
+            })
+            .collect();
+    }
     Ok(ComponentView::Table {
         id,
         title: ts.title.clone(),
         caption: ts.caption.clone(),
         if_empty: ts.if_empty.clone(),
-        table: table_view(&columns, &shown, cx),
+        table,
     })
+}
+
+/// Whether a table may link to the page `slug`: a page's slug ([a-z0-9-]) the
+/// viewer may open.
+fn may_link(slug: &str, pages: Option<&[String]>) -> bool {
+    let slug_ok = !slug.is_empty()
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    slug_ok && pages.is_none_or(|p| p.iter().any(|s| s == slug))
 }
 
 /// The columns of `specs`, located in the mart.
@@ -402,8 +464,11 @@ fn table_view(columns: &[(usize, ColumnSpec)], table: &Table, cx: &Cx) -> TableV
             .collect(),
         suppressed: rows.iter().flatten().any(|s| s.state == "suppressed"),
         rows,
+        links: Vec::new(),
     }
 }
 
+#[cfg(test)]
+mod lead_tests;
 #[cfg(test)]
 mod tests;

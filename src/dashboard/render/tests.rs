@@ -45,9 +45,17 @@ fn dashboard(components: &str) -> Dashboard {
     .unwrap()
 }
 
+/// The app's extras: the high-risk threshold of the default pipeline file (60 %).
+fn extras() -> crate::dashboard::Extras {
+    crate::dashboard::Extras {
+        high_from: Some(0.6),
+        ..Default::default()
+    }
+}
+
 fn render(components: &str) -> Result<PageView, RenderError> {
     let marts = BTreeMap::from([("mart_c".to_string(), cohorts())]);
-    page(&dashboard(components), &marts, 5, &DA)
+    page(&dashboard(components), &marts, 5, &extras(), &DA)
 }
 
 const KPI: &str = r#"
@@ -144,7 +152,7 @@ band = { low = "lo", high = "hi", label = "95 %-interval" }
         .map(|r| r.iter().map(|s| s.text.as_str()).collect())
         .collect();
     assert_eq!(texts[0], ["jan. 2024", "25,0 %", "14,0 %", "40,0 %"]);
-    assert_eq!(texts[1][1], "–");
+    assert_eq!(texts[1][1], "skjult");
     assert_eq!(texts[2][1], "endnu ikke kendt");
     assert!(table.suppressed && chart.has_gaps);
     assert_eq!(chart.series[0].points.len(), 1);
@@ -169,7 +177,7 @@ columns = [{ column = "cohort_month", label = "Kohorte", format = "month" }, { c
     let mut table = cohorts();
     table.rows[0].truncate(2);
     let marts = BTreeMap::from([("mart_c".to_string(), table)]);
-    let view = page(&dashboard(spec), &marts, 5, &DA).unwrap();
+    let view = page(&dashboard(spec), &marts, 5, &extras(), &DA).unwrap();
     let ComponentView::Table { table, .. } = &view.components[0] else {
         panic!()
     };
@@ -244,7 +252,7 @@ fn render_groups(components: &str) -> PageView {
     ))
     .unwrap();
     let marts = BTreeMap::from([("mart_g".to_string(), groups())]);
-    page(&d, &marts, 5, &DA).unwrap()
+    page(&d, &marts, 5, &extras(), &DA).unwrap()
 }
 
 const INTERVAL: &str = r#"
@@ -297,9 +305,9 @@ fn where_keeps_only_the_matching_rows_and_codes_get_their_danish_text() {
     );
     assert_eq!(table.rows[1][5].text, "ja");
     // The suppressed group keeps its name but shows no figure.
-    assert_eq!(table.rows[2][2].text, "–");
+    assert_eq!(table.rows[2][2].text, "skjult");
     assert!(table.suppressed);
-    assert_eq!(chart.lines[4].text, "–");
+    assert_eq!(chart.lines[4].text, "skjult");
     assert!(chart.lines[4].point.is_none());
 }
 
@@ -330,7 +338,10 @@ levels = ["lav", "høj"]
         .collect();
     assert_eq!(texts[0], ["Kvinder", "20,0 %", "50,0 %"]);
     assert_eq!(texts[1], ["Mænd", "31,0 %", "endnu ikke kendt"]);
-    assert_eq!(texts[2], ["efterkommer_vestlig", "–", "endnu ikke kendt"]);
+    assert_eq!(
+        texts[2],
+        ["efterkommer_vestlig", "skjult", "endnu ikke kendt"]
+    );
     assert_eq!(chart.rows[1].cells[0].class, "h2");
     assert_eq!(chart.rows[2].cells[0].class, "h0");
 }
@@ -382,6 +393,7 @@ fn a_document_is_the_last_rows_markdown_as_html() {
         &d,
         &BTreeMap::from([("mart_card".to_string(), card)]),
         5,
+        &extras(),
         &DA,
     )
     .unwrap();
@@ -404,7 +416,7 @@ fn a_notice_is_one_paragraph_with_k_filled_in() {
     ))
     .unwrap();
     let marts = BTreeMap::from([("mart_c".to_string(), cohorts())]);
-    let view = page(&d, &marts, 7, &DA).unwrap();
+    let view = page(&d, &marts, 7, &extras(), &DA).unwrap();
     assert_eq!(view.notice.as_deref(), Some("Ikke virkninger, k=7."));
 }
 
@@ -423,7 +435,7 @@ fn made_up_marts(text: &str) -> BTreeMap<String, Table> {
                     match (key.as_str(), value) {
                         (
                             "column" | "ci_low" | "ci_high" | "low" | "high" | "count"
-                            | "last_with",
+                            | "last_with" | "compare" | "in_words" | "link",
                             toml::Value::String(c),
                         ) => out.push((c.clone(), None)),
                         ("dimensions", toml::Value::Array(a)) => out.extend(
@@ -507,7 +519,7 @@ fn every_page_in_the_repository_renders_and_every_figure_has_a_data_table() {
     for d in catalog.dashboards() {
         let text = std::fs::read_to_string(dir.join(format!("{}.toml", d.slug))).unwrap();
         let marts = made_up_marts(&text);
-        let view = page(d, &marts, 5, &DA).unwrap_or_else(|e| panic!("{}: {e}", d.slug));
+        let view = page(d, &marts, 5, &extras(), &DA).unwrap_or_else(|e| panic!("{}: {e}", d.slug));
         for (i, c) in view.components.iter().enumerate() {
             let figure = !matches!(c, ComponentView::Kpi(_) | ComponentView::Document { .. });
             assert_eq!(

@@ -28,12 +28,19 @@
 //! - `kpi`: `label`, `column`, `format`, optional `decimals`, `unit`, `note`, `if_null`,
 //!   `ci_low`/`ci_high` (shown as "95 %-interval"), `details` (a list of columns), and
 //!   `row` (default: the last row; `{ last_with = "col" }`: the last row where `col` is
-//!   not null; `{ column = "c", equals = "v" }`: the row where `c` is `v`).
+//!   not null; `{ column = "c", equals = "v" }`: the row where `c` is `v`), `compare`
+//!   (the month column: the change since the month before and a year before is
+//!   shown), `in_words` (the guess's accuracy column: the accuracy said as "ud af
+//!   100 borgere ...", at the high-risk threshold).
 //! - `line` and `bar`: `title`, optional `caption`, `x` (a column), `y_label`,
 //!   `y_format`, optional `y_min` (instead of 0) and `y_max`, and `[[components.series]]` with `column`, `label`
 //!   and, for lines, an optional `band = { low = "…", high = "…", label = "…" }`.
 //! - `table`: `title`, optional `caption`, `[[components.columns]]`, and optional
-//!   `if_empty` (text for no rows), `last` (only the last n rows), `newest_first`.
+//!   `if_empty` (text for no rows), `last` (only the last n rows), `newest_first`,
+//!   `link` (a column holding a page's slug: the row's first cell links there).
+//!
+//! Page level: `as_of = { mart, column }` ("Data til og med <month>" under the
+//! title) and `latest_report = true` (a link to the newest committee report).
 //! - `survival`: as `line`, drawn as steps (Kaplan-Meier curves).
 //! - `reliability`: `predicted` and `observed` (columns), `ci_low`, `ci_high`,
 //!   optional `count` and `columns` (more columns for the data table).
@@ -84,6 +91,12 @@ pub struct Dashboard {
     /// The filters the page offers (see `filter.rs`).
     #[serde(default)]
     pub filters: Vec<super::filter::FilterKind>,
+    /// "Data til og med <month>" under the title: the last row's month in a mart.
+    pub as_of: Option<AsOf>,
+    /// A link to the newest committee report under the title, for roles that may
+    /// read the reports (`src/web/reports.rs`).
+    #[serde(default)]
+    pub latest_report: bool,
     /// The marts the components name, each with the disclosure declaration of its
     /// mart file (filled in by [`Dashboard::parse`], never written in the page).
     #[serde(skip)]
@@ -93,6 +106,14 @@ pub struct Dashboard {
 
 fn default_order() -> i32 {
     100
+}
+
+/// Where a page's data ends: the month in `column` of the last row of `mart`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AsOf {
+    pub mart: String,
+    pub column: String,
 }
 
 /// Danish texts for stored codes: column name -> code -> text.
@@ -173,6 +194,12 @@ pub struct Kpi {
     pub row: RowSpec,
     #[serde(default)]
     pub details: Vec<ColumnSpec>,
+    /// The column holding each row's month: the value is shown with its change
+    /// since the month before and the same month a year before.
+    pub compare: Option<String>,
+    /// An accuracy said in words beside the guess's accuracy in this column: "ud af
+    /// 100 borgere vurderer modellen X rigtigt, et gæt Y".
+    pub in_words: Option<String>,
 }
 
 /// Which row a KPI reads; the last row when empty.
@@ -241,6 +268,8 @@ pub struct TableSpec {
     /// The mart's last row first (marts are oldest first).
     #[serde(default)]
     pub newest_first: bool,
+    /// A column holding a page's slug: each row's first cell links to `/d/<slug>`.
+    pub link: Option<String>,
 }
 
 /// A dashboard file that cannot be used.
@@ -287,8 +316,23 @@ impl Dashboard {
             })?;
             dashboard.marts.insert(name.to_string(), spec);
         }
+        if let Some(a) = &dashboard.as_of {
+            if !dashboard.marts.contains_key(&a.mart) {
+                let spec = marts(&a.mart).ok_or_else(|| {
+                    SpecError::Invalid(format!("as_of ({}): there is no such mart", a.mart))
+                })?;
+                dashboard.marts.insert(a.mart.clone(), spec);
+            }
+        }
         dashboard.check().map_err(SpecError::Invalid)?;
         Ok(dashboard)
+    }
+
+    /// Whether a table of the page links to other pages (`link`).
+    pub fn links_pages(&self) -> bool {
+        self.components
+            .iter()
+            .any(|c| matches!(c, Component::Table(t) if t.link.is_some()))
     }
 
     fn check(&self) -> Result<(), String> {
@@ -325,6 +369,9 @@ impl Dashboard {
                     }
                     if k.ci_low.is_some() != k.ci_high.is_some() {
                         return Err(at("ci_low and ci_high go together"));
+                    }
+                    if k.in_words.is_some() && k.format != Format::Percent {
+                        return Err(at("in_words is for a share (format = \"percent\")"));
                     }
                 }
                 Component::Line(c) | Component::Bar(c) | Component::Survival(c) => {

@@ -140,6 +140,7 @@ pub fn labelled_chart(
         y_format,
         y_min: None,
         y_max: (y_format == Format::Percent).then_some(1.0),
+        y_decimals: None,
         x,
         x_labels,
         series,

@@ -235,6 +235,7 @@ pub(super) fn fake_marts() -> FakeMarts {
             "first_seen_month",
             "last_seen_month",
             "severity_rank",
+            "page",
         ],
         vec![vec![
             text("advarsel"),
@@ -244,6 +245,7 @@ pub(super) fn fake_marts() -> FakeMarts {
             d(2024, 2),
             d(2024, 3),
             I(1),
+            text("kalibrering"),
         ]],
     );
     let tables = [

@@ -30,7 +30,9 @@ fn app(source: Arc<dyn MartSource>) -> TestApp {
 }
 
 fn app_as(source: Arc<dyn MartSource>, role: crate::access::Role) -> TestApp {
-    let state = AppState::new(source, dashboards_dir(), DisclosureK::default()).unwrap();
+    let state = AppState::new(source, dashboards_dir(), DisclosureK::default())
+        .unwrap()
+        .with_high_from(0.6);
     let (token, session) = state.access().session_for_tests("test", role);
     TestApp {
         router: router(state),
@@ -76,12 +78,23 @@ async fn the_overview_shows_the_marts_numbers_in_danish_format() {
         "41,7 %",            // predicted for the same cohort
         "66,0 %",            // accuracy of the latest mature cohort
         "60,0 % til 72,0 %", // its interval
-        "59,0 %",            // beside guessing the majority outcome
+        // The accuracy in words beside guessing, at the stated threshold (#20).
+        "Ud af 100 borgere vurderer modellen 66 rigtigt (95 %-interval: 60 til 72); et gæt på det mest almindelige udfald rammer 59.",
+        "er mindst 60 %. Træfsikkerheden måles ved den grænse.",
+        // Above the fold (#20): how recent, and each figure's change.
+        "Data til og med <strong>marts 2024</strong>",
+        "<strong>−315</strong> siden februar 2024 (da 1.302)",
+        "ingen tal for marts 2023 at sammenligne med",
+        "<strong>+5,0 procentpoint</strong> siden marts 2023 (da 25,0 %)",
+        // The open alert links to the page that explains it.
+        "<a href=\"&#x2f;d&#x2f;kalibrering\">Faktisk andel &lt;b&gt;v2",
+        // A chart point's value on hover.
+        "<title>mar. 2024 – Nye ledighedsforløb: 987</title>",
         "jan. 2023",         // cohort month in a chart's data table
         "Advarsel",          // the open alert's severity: a code shown in Danish
         "role=\"img\"",
         "Vis tal",
-        "Færre end 5 personer – vises ikke",
+        "»skjult«: færre end 5 personer, så tallet vises ikke (ikke det samme som 0).",
         "træffer aldrig afgørelser",
     ] {
         assert!(body.contains(expected), "missing {expected:?}");
@@ -91,7 +104,7 @@ async fn the_overview_shows_the_marts_numbers_in_danish_format() {
 #[tokio::test]
 async fn a_suppressed_row_shows_a_dash_and_never_the_underlying_number() {
     let (_, _, body) = get(app(Arc::new(fake_marts())), "/d/overblik").await;
-    assert!(body.contains(r#"<span aria-hidden="true">–</span>"#));
+    assert!(body.contains(r#"<span aria-hidden="true">skjult</span>"#));
     for hidden in [
         "77,8", "0.7777", "30,1", "95,4", "0,200", "61,0 %", "75,0 %",
     ] {
@@ -283,6 +296,21 @@ async fn the_server_stops_when_shutdown_completes() {
     )
     .unwrap();
     serve(listener, state, async {}).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_overview_links_an_alert_only_to_a_page_the_role_may_open() {
+    // The caseworker sees Overblik but not Kalibrering: the alert is shown, unlinked.
+    let (_, _, body) = get(
+        app_as(Arc::new(fake_marts()), crate::access::Role::Sagsbehandler),
+        "/d/overblik",
+    )
+    .await;
+    assert!(body.contains("Faktisk andel &lt;b&gt;v2"));
+    assert!(!body.contains("href=\"&#x2f;d&#x2f;kalibrering\""));
+    // Management may open it, and the body kept for the caseworker is not reused.
+    let (_, _, body) = get(app(Arc::new(fake_marts())), "/d/overblik").await;
+    assert!(body.contains("<a href=\"&#x2f;d&#x2f;kalibrering\">Faktisk andel"));
 }
 
 #[tokio::test]

@@ -52,6 +52,8 @@ pub struct Input {
     pub y_format: Format,
     pub y_min: Option<f64>,
     pub y_max: Option<f64>,
+    /// Decimals of the values in the markers' tips (default: the format's).
+    pub y_decimals: Option<usize>,
     /// The x values: dates and numbers are placed to scale, text evenly.
     pub x: Vec<Cell>,
     pub x_labels: Vec<String>,
@@ -127,6 +129,9 @@ pub struct Mark {
     pub points: Vec<Pt>,
     /// Bars: x, y, width, height.
     pub bars: Vec<(f64, f64, f64, f64)>,
+    /// The value of each point (or bar), in the same order: shown on hover as the
+    /// marker's SVG `<title>` ("mar. 2024 – Nye ledighedsforløb: 987").
+    pub tips: Vec<String>,
 }
 
 /// A legend row.
@@ -165,6 +170,32 @@ pub struct ChartView {
     pub empty: bool,
     /// The y position of 0 when the scale goes below it (drawn as a stronger line).
     pub zero: Option<f64>,
+}
+
+/// A marker's hover text: where it is, what it is and its value (with its interval
+/// when the series has a band).
+fn point_tip(input: &Input, s: &SeriesInput, i: usize, v: f64, t: &Messages) -> String {
+    let decimals = input
+        .y_decimals
+        .unwrap_or_else(|| input.y_format.default_decimals());
+    let show = |v: f64| match input.y_format {
+        Format::Percent => super::format::percent(v, decimals),
+        _ => super::format::number(v, decimals),
+    };
+    let at = input.x_labels.get(i).cloned().unwrap_or_default();
+    let mut text = format!("{at} – {}: {}", s.label, show(v));
+    if let Some(b) = &s.band {
+        if let (Some(l), Some(h)) = (finite_at(&b.low, i), finite_at(&b.high, i)) {
+            text.push_str(&format!(
+                " ({}: {} {} {})",
+                t.interval,
+                show(l),
+                t.interval_to,
+                show(h)
+            ));
+        }
+    }
+    text
 }
 
 /// Lays out one chart.
@@ -215,7 +246,9 @@ pub fn layout(input: &Input, t: &Messages) -> ChartView {
             paths: vec![],
             points: vec![],
             bars: vec![],
+            tips: vec![],
         };
+        let tip = |i: usize, v: f64| point_tip(input, s, i, v, t);
         match input.kind {
             Kind::Line | Kind::Step => {
                 let pts: Vec<Option<Pt>> = (0..n)
@@ -244,6 +277,16 @@ pub fn layout(input: &Input, t: &Messages) -> ChartView {
                 } else {
                     pts.into_iter().flatten().collect()
                 };
+                mark.tips = (0..n)
+                    .filter_map(|i| finite_at(&s.values, i).map(|v| (i, v)))
+                    .filter(|(i, _)| {
+                        // Only the points that carry a marker (steps: lone points).
+                        input.kind == Kind::Line
+                            || (finite_at(&s.values, i.wrapping_sub(1)).is_none()
+                                && finite_at(&s.values, i + 1).is_none())
+                    })
+                    .map(|(i, v)| tip(i, v))
+                    .collect();
             }
             Kind::Bar => {
                 let group = (right - left) / n.max(1) as f64 * 0.8;
@@ -259,6 +302,7 @@ pub fn layout(input: &Input, t: &Messages) -> ChartView {
                         };
                         mark.bars
                             .push((round1(x0), top, round1(width), round1(bot - top)));
+                        mark.tips.push(tip(i, v));
                     }
                 }
             }
@@ -288,6 +332,7 @@ pub fn layout(input: &Input, t: &Messages) -> ChartView {
                 paths,
                 points: vec![],
                 bars: vec![],
+                tips: vec![],
             });
         }
         series.push(mark);

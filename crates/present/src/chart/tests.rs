@@ -20,6 +20,7 @@ fn input(kind: Kind, values: Vec<Option<f64>>) -> Input {
         y_format: Format::Integer,
         y_min: None,
         y_max: None,
+        y_decimals: None,
         x_labels: x.iter().map(|c| format!("{c:?}")).collect(),
         x,
         series: vec![SeriesInput {
@@ -375,4 +376,34 @@ mod interval_plot {
         assert!(lo < p && p < hi);
         assert!(v.desc.contains("3 grupper, heraf 1 markeret"), "{}", v.desc);
     }
+}
+
+#[test]
+fn every_marker_carries_its_value_and_interval_for_hover() {
+    let mut i = input(Kind::Line, vec![Some(1234.0), None, Some(987.0)]);
+    i.x_labels = vec!["jan. 2024".into(), "feb. 2024".into(), "mar. 2024".into()];
+    i.series[0].band = Some(BandInput {
+        label: "95 %-interval".into(),
+        low: vec![Some(1200.0), None, None],
+        high: vec![Some(1300.0), None, None],
+    });
+    let view = layout(&i, &DA);
+    let s = &view.series[0];
+    // One tip per drawn marker, in the same order; the gap has neither.
+    assert_eq!(s.points.len(), s.tips.len());
+    assert_eq!(
+        s.tips,
+        [
+            "jan. 2024 – Nye forløb: 1.234 (95 %-interval: 1.200 til 1.300)",
+            "mar. 2024 – Nye forløb: 987",
+        ]
+    );
+    let mut bars = input(Kind::Bar, vec![Some(5.0), Some(0.0)]);
+    bars.x_labels = vec!["a".into(), "b".into()];
+    let view = layout(&bars, &DA);
+    // A zero is a bar of height 0 with its value; it is not a gap.
+    assert_eq!(
+        view.series[0].tips,
+        ["a – Nye forløb: 5", "b – Nye forløb: 0"]
+    );
 }
