@@ -206,7 +206,7 @@ pub fn open_encrypted_within(
         .map_err(open_error)?;
     if let Some(mb) = memory_limit_mb {
         config = config
-            .with("memory_limit", &format!("{mb}MiB"))
+            .with("memory_limit", format!("{mb}MiB"))
             .map_err(open_error)?;
     }
     let conn = Connection::open_in_memory_with_flags(config).map_err(open_error)?;

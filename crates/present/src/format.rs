@@ -221,7 +221,7 @@ mod tests {
     }
 
     #[test]
-    fn null_is_not_known_yet_and_suppressed_is_a_dash() {
+    fn null_is_not_known_yet_and_suppressed_says_hidden() {
         let null = cell(&Cell::Null, Format::Percent, None, &DA);
         assert_eq!(
             (null.text.as_str(), null.state),
@@ -230,7 +230,10 @@ mod tests {
         let nan = cell(&Cell::Float(f64::NAN), Format::Decimal, None, &DA);
         assert_eq!(nan.state, "unknown");
         let hidden = cell(&Cell::Suppressed, Format::Integer, None, &DA);
-        assert_eq!((hidden.text.as_str(), hidden.state), ("–", "suppressed"));
+        assert_eq!(
+            (hidden.text.as_str(), hidden.state),
+            ("skjult", "suppressed")
+        );
     }
 
     #[test]
