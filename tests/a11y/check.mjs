@@ -214,8 +214,10 @@ try {
     await context.clearCookies();
     await logIn(page, jura, process.env.A11Y_JURA_PASSWORD ?? "");
     const form = 'form[action="/jura/indsigt"]';
-    await check(page, "jura-indsigt", `${base}/jura/indsigt`, { openDetails: false });
+    // The documents first: the invalid-number check below fills the insight form,
+    // so the insight page must be the one open when it starts.
     await check(page, "jura-dokumentation", `${base}/dokumentation`, { openDetails: false });
+    await check(page, "jura-indsigt", `${base}/jura/indsigt`, { openDetails: false });
     await page.fill(`${form} input[name=cpr]`, "311399-1234");
     await checkLoaded(page, "jura-indsigt-ugyldigt-nummer", await submit(page, form), { expectStatus: 400 });
   }
