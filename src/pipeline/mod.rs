@@ -158,6 +158,9 @@ fn run_steps(
             let _ = conn.execute_batch("rollback");
         }
     }
+    // The run's copy of the status in force (sql/features/feat_status.sql) lives in
+    // this long-lived connection: free it now rather than hold it until the next run.
+    let _ = conn.execute_batch("drop table if exists temp.feat_status");
     result?;
     // Rows the retention deleted leave the file's live blocks only at a checkpoint.
     if report
